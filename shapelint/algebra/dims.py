@@ -96,9 +96,16 @@ Shape = Optional[Tuple[Dim, ...]]
 _counter = itertools.count(1)
 
 
-def fresh(hint: str = "") -> Sym:
-    """A new invented size, distinct from every other."""
-    return Sym.name(f"{INVENTED_PREFIX}{hint}{next(_counter)}")
+def fresh(label: str = "") -> Sym:
+    """A new invented size, distinct from every other.
+
+    ``label`` is what messages show for it (``n`` for ``n = len(x)``).
+    """
+    return Sym.name(f"{INVENTED_PREFIX}{label}#{next(_counter)}")
+
+
+def invented_label(name: str) -> str:
+    return name[len(INVENTED_PREFIX):].rsplit("#", 1)[0]
 
 
 def sym(name: str) -> Sym:
@@ -234,6 +241,8 @@ def fmt_dim(d: Dim) -> str:
     if d is None:
         return "?"
     if isinstance(d, Sym) and d.invented:
+        if len(d.terms) == 1 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1:
+            return invented_label(d.terms[0][0][0]) or "?"
         return "?"
     return str(d)
 

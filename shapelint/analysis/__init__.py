@@ -1,0 +1,100 @@
+"""The static analysis of one source text: parse once, infer shapes, run the rules.
+
+``analyze_source`` is the single entry point used by the CLI, the cache, the
+notebook reader and the tests.  It never raises for bad input: a syntax error
+is an ``SL000`` diagnostic, and an internal failure is recorded in
+``FileResult.error`` with ``internal_error=True``.
+"""
+
+from __future__ import annotations
+
+import ast
+import traceback
+from typing import Iterable, Optional
+
+from shapelint.diagnostics import Diagnostic, FileResult
+
+# Files that never mention NumPy have no arrays for us to check; they are
+# only compiled (CPython's parser is ~100x faster than libcst's) so that a
+# syntax error is still reported.
+_NUMPY_MARKERS = ("numpy", "shapelint")
+
+
+def mentions_numpy(source: str) -> bool:
+    return any(m in source for m in _NUMPY_MARKERS)
+
+
+def analyze_source(
+    source: str,
+    path: str = "<string>",
+    codes: Optional[Iterable[str]] = None,
+    collect_shapes: bool = False,
+) -> FileResult:
+    """Analyze one Python source text.
+
+    codes: the rule codes to run (default: the default selection).  The
+    caller applies suppression comments and severity overrides.
+    collect_shapes: also record the inferred shape of every assigned name.
+    """
+    from shapelint.rules import default_codes
+
+    enabled = set(codes) if codes is not None else default_codes()
+    result = FileResult(path=path)
+    if not mentions_numpy(source) and not collect_shapes:
+        syntax = _python_syntax_error(source, path)
+        if syntax is not None and "SL000" in enabled:
+            result.diagnostics.append(syntax)
+        return result
+
+    import libcst
+
+    try:
+        module = libcst.parse_module(source)
+    except libcst.ParserSyntaxError as exc:
+        syntax = _python_syntax_error(source, path)
+        if syntax is None:
+            # CPython accepts it but libcst cannot: newer syntax than libcst
+            # knows.  Not the user's error, so not a finding.
+            result.error = f"libcst cannot parse this file (line {exc.raw_line}): skipped"
+        elif "SL000" in enabled:
+            result.diagnostics.append(syntax)
+        return result
+    except RecursionError:
+        result.error = "expression nesting too deep for the parser: skipped"
+        return result
+
+    from shapelint.analysis.infer import run_inference
+
+    try:
+        run_inference(module, source, path, enabled, result, collect_shapes)
+    except RecursionError:
+        result.error = "expression nesting too deep to analyze: skipped"
+    except Exception as exc:  # an analyzer bug must not hide the other files
+        result.error = f"internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
+        result.internal_error = True
+    return result
+
+
+def _python_syntax_error(source: str, path: str) -> Optional[Diagnostic]:
+    try:
+        ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        lines = source.splitlines()
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return Diagnostic(
+            path=path,
+            line=line,
+            column=col,
+            end_line=line,
+            end_column=col + 1,
+            code="SL000",
+            severity="error",
+            message=f"syntax error: {exc.msg}",
+            source_line=text.strip(),
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, deep nesting
+        return Diagnostic(path=path, line=1, column=1, end_line=1, end_column=1, code="SL000",
+                          severity="error", message=f"cannot parse: {exc}")
+    return None

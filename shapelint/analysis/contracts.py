@@ -1,0 +1,187 @@
+"""Shapes that authors already wrote: docstrings, annotations and shapelint calls.
+
+A function's *contract* maps parameter names to declared shapes (symbols such
+as ``n_h`` become declared sizes) and lists the declared return shapes.  The
+inference pass binds parameters to them, checks call sites against them and
+checks returned values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, is_invented
+from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
+
+if TYPE_CHECKING:
+    from shapelint.analysis.infer import Env, Inference
+
+
+class Contract:
+    def __init__(self, func_name: str):
+        self.func_name = func_name
+        self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
+        self.returns: List[Tuple[Optional[str], Shape, str]] = []  # (name, shape, text)
+        self.problems: List[Tuple[str, str]] = []  # (text, reason)
+
+    def param_value(self, name: str) -> Optional[Val]:
+        entry = self.params.get(name)
+        if entry is None:
+            return None
+        shape, text, _ = entry
+        return ArrayVal(shape, declared=text)
+
+    def check_call(self, inf: "Inference", call: cst.Call, args: Dict[str, Val],
+                   arg_nodes: Dict[str, cst.CSTNode]) -> None:
+        """Arguments against declared shapes, with symbols bound across arguments."""
+        binding: Dict[str, Dim] = {}
+        for name, (shape, text, _) in self.params.items():
+            v = args.get(name)
+            if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
+                continue
+            problem = _bind(shape, v.shape, binding)
+            if problem:
+                inf.emit("contract_violation", arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
+                         declared=shape, declared_text=text, actual=v.shape, reason=problem)
+
+    def check_return(self, inf: "Inference", node: cst.Return, value: Val) -> None:
+        if not inf.recording:
+            return  # at a call site the values are in the caller's sizes
+        if len(self.returns) == 1:
+            targets = [(self.returns[0], value)]
+        elif len(self.returns) > 1 and isinstance(value, TupleVal) and len(value.items) == len(self.returns):
+            targets = list(zip(self.returns, value.items))
+        else:
+            return
+        for (name, shape, text), v in targets:
+            if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
+                continue
+            # the function's own declared names mean themselves here
+            problem = _bind(shape, v.shape, None)
+            if problem:
+                label = f"return value `{name}`" if name else "return value"
+                inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=shape,
+                         declared_text=text, actual=v.shape, reason=problem)
+
+
+def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[Dict[str, Dim]]) -> str:
+    """Compare an actual shape to a declared one; '' when they can agree.
+
+    A declared name is bound to the size that first arrives for it (the
+    callee's names are its own, not the caller's), and every later use of the
+    name must agree.  Declared ints must match.
+    """
+    if len(declared) != len(actual):
+        return f"rank {len(actual)} where the declaration has rank {len(declared)}"
+    for i, (d, a) in enumerate(zip(declared, actual)):
+        if d is None or is_invented(d):
+            continue
+        if isinstance(d, Sym) and binding is not None:
+            name = _single_name(d)
+            if name is None:
+                continue  # arithmetic on declared names: not checked here
+            if name not in binding:
+                binding[name] = a
+                continue
+            d = binding[name]
+        if dims_equal(d, a) is False:
+            return f"dim {i} is {_fmt(a)}, declared {_fmt(d)}"
+    return ""
+
+
+def _single_name(d: Sym) -> Optional[str]:
+    if len(d.terms) == 1 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1:
+        return d.terms[0][0][0]
+    return None
+
+
+def _fmt(d: Dim) -> str:
+    return fmt_shape((d,))[1:-2]
+
+
+def read_contract(inf: "Inference", node: cst.FunctionDef) -> Optional[Contract]:
+    """Declared shapes of a function: annotations first, then its docstring."""
+    contract = Contract(node.name.value)
+    params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+    for p in params:
+        if p.annotation is not None:
+            parsed = _annotation_spec(inf, p.annotation)
+            if parsed is not None:
+                contract.params[p.name.value] = (parsed[0], parsed[1], "annotation")
+    if node.returns is not None:
+        parsed = _annotation_spec(inf, node.returns)
+        if parsed is not None:
+            contract.returns.append((None, parsed[0], parsed[1]))
+    doc = node.get_docstring(clean=True)
+    if doc and "(" in doc:
+        _read_docstring(contract, doc, {p.name.value for p in params})
+    if not contract.params and not contract.returns and not contract.problems:
+        return None
+    if contract.problems:
+        for text, reason in contract.problems:
+            inf.emit("contract_unreadable", node.name, text=text, reason=reason, func=node.name.value)
+    return contract
+
+
+def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
+    try:
+        from shapelint.algebra.docstrings import parse_docstring
+        from shapelint.algebra.spec import spec_to_shape
+    except ImportError:  # the contract modules are optional at this layer
+        return
+    parsed = parse_docstring(doc)
+    for name, spec in parsed.params.items():
+        if name in param_names and name not in contract.params:
+            contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
+    if not contract.returns:
+        for name, spec in parsed.returns:
+            contract.returns.append((name, spec_to_shape(spec), str(spec)))
+    for problem in parsed.problems:
+        contract.problems.append((problem.text, problem.reason))
+
+
+def _annotation_spec(inf: "Inference", annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:
+    text = inf.module.code_for_node(annotation.annotation)
+    if "[" not in text:
+        return None
+    try:
+        from shapelint.algebra.docstrings import annotation_spec
+        from shapelint.algebra.spec import spec_to_shape
+    except ImportError:
+        return None
+    spec = annotation_spec(text)
+    if spec is None:
+        return None
+    return spec_to_shape(spec), str(spec)
+
+
+def annotation_shape(inf: "Inference", annotation: cst.Annotation) -> Shape:
+    parsed = _annotation_spec(inf, annotation)
+    return parsed[0] if parsed is not None else None
+
+
+def runtime_check_call(inf: "Inference", node: cst.Call, qualname: str, env: "Env") -> Val:
+    """``shapelint.check(x, "n 1")`` works as an assert for the static side too."""
+    if qualname not in ("shapelint.check", "shapelint.runtime.check") or len(node.args) < 2:
+        return UNKNOWN
+    value = inf.eval(node.args[0].value, env)
+    spec_node = node.args[1].value
+    if not isinstance(spec_node, cst.SimpleString):
+        return value
+    try:
+        from shapelint.algebra.spec import parse_spec, spec_to_shape
+        spec = parse_spec(spec_node.evaluated_value)
+    except Exception:
+        return value
+    declared = spec_to_shape(spec)
+    if isinstance(value, ArrayVal) and value.shape is not None and declared is not None:
+        problem = _bind(declared, value.shape, {})
+        if problem:
+            inf.emit("contract_violation", node, what=f"`{inf.code_of(node.args[0].value)}`", declared=declared,
+                     declared_text=str(spec), actual=value.shape, reason=problem)
+            return value
+    if isinstance(value, ArrayVal) and declared is not None:
+        return ArrayVal(declared if value.shape is None else value.shape, declared=str(spec))
+    return value

@@ -1,0 +1,225 @@
+"""The abstract values that the inference pass tracks for each name."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+from shapelint.algebra.dims import Dim, Shape, dims_equal
+
+
+class Val:
+    __slots__ = ()
+
+
+class UnknownVal(Val):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Unknown"
+
+
+UNKNOWN = UnknownVal()
+
+
+class NoneVal(Val):
+    __slots__ = ()
+
+
+NONE = NoneVal()
+
+
+class ParamVal(Val):
+    """A function parameter we know nothing about.
+
+    Used where an int is required (``np.zeros((n, 1))``) it is the declared
+    size ``n``: that is how int-valued parameters become symbolic dims.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class Rank1Origin:
+    """Where a rank-1 array came from, for the SL201/SL207 messages."""
+
+    __slots__ = ("node", "kind", "fix", "source", "axes")
+
+    def __init__(self, node: Any, kind: str, fix: str, source: Optional["ArrayVal"] = None,
+                 axes: Tuple[int, ...] = ()):
+        self.node = node
+        self.kind = kind  # "created" | "reduction" | "index"
+        self.fix = fix
+        self.source = source  # for reductions: the array that was reduced
+        self.axes = axes  # for reductions: the normalized reduced axes
+
+
+class ArrayVal(Val):
+    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared")
+
+    def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
+                 matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
+                 declared: Optional[str] = None):
+        self.shape = shape
+        self.origin = origin  # set only while the array is rank-1 and we know why
+        self.dtype = dtype  # "bool" for masks; None otherwise
+        self.matrix = matrix  # np.matrix: `*` is a matrix product
+        self.explicit_axes = explicit_axes  # made with x[:, None]: an outer broadcast is intended
+        self.dot_scalar = dot_scalar  # the np.dot node of two rank-1 arrays that made this scalar
+        self.declared = declared  # the declared shape text (docstring/annotation/assert), if any
+
+    def __repr__(self) -> str:
+        return f"Array{self.shape}"
+
+
+class IntVal(Val):
+    """A Python int (or NumPy integer scalar): its value is a Dim."""
+
+    __slots__ = ("dim",)
+
+    def __init__(self, dim: Dim):
+        self.dim = dim
+
+    def __repr__(self) -> str:
+        return f"Int({self.dim})"
+
+
+class NumVal(Val):
+    """A Python float, bool or complex scalar."""
+
+    __slots__ = ()
+
+
+NUM = NumVal()
+
+
+class StrVal(Val):
+    """A string, possibly built as ``"W" + str(l)``: parts are str or Dim."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Tuple[Any, ...]):
+        self.parts = parts
+
+    def key(self) -> Optional[Tuple[Any, ...]]:
+        return self.parts
+
+
+class TupleVal(Val):
+    __slots__ = ("items", "is_list")
+
+    def __init__(self, items: Tuple[Val, ...], is_list: bool = False):
+        self.items = items
+        self.is_list = is_list
+
+
+class ShapeOfVal(Val):
+    """``x.shape`` where even the rank of ``x`` is unknown.
+
+    Unpacking it (``n, m = x.shape``) tells us the rank; ``owner`` is the
+    name whose value we then refine.
+    """
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: Optional[str]):
+        self.owner = owner
+
+
+class QualVal(Val):
+    """A module or function of a library, by its qualified name."""
+
+    __slots__ = ("qualname",)
+
+    def __init__(self, qualname: str):
+        self.qualname = qualname
+
+
+class RNGVal(Val):
+    __slots__ = ()
+
+
+RNG = RNGVal()
+
+
+class MethodVal(Val):
+    """A bound method of an array (``x.sum``), or of a Generator."""
+
+    __slots__ = ("owner", "name", "owner_node")
+
+    def __init__(self, owner: Val, name: str, owner_node: Any):
+        self.owner, self.name, self.owner_node = owner, name, owner_node
+
+
+class FuncVal(Val):
+    __slots__ = ("node", "env", "generic_return", "contract", "qualname")
+
+    def __init__(self, node: Any, env: Any, contract: Any = None, qualname: str = ""):
+        self.node = node
+        self.env = env
+        self.generic_return: Val = UNKNOWN
+        self.contract = contract
+        self.qualname = qualname
+
+
+class DictVal(Val):
+    """A dict whose keys are strings we can follow (``parameters["W" + str(l)]``)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: Optional[Dict[Tuple[Any, ...], Val]] = None):
+        self.entries = dict(entries or {})
+
+
+def same_key(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> Optional[bool]:
+    if len(a) != len(b):
+        return None
+    for x, y in zip(a, b):
+        if isinstance(x, str) or isinstance(y, str):
+            if x != y:
+                return False
+            continue
+        eq = dims_equal(x, y)
+        if eq is not True:
+            return eq
+    return True
+
+
+def join_shapes(a: Shape, b: Shape) -> Shape:
+    if a is None or b is None or len(a) != len(b):
+        return None
+    return tuple(x if dims_equal(x, y) is True else None for x, y in zip(a, b))
+
+
+def join(a: Val, b: Val) -> Val:
+    """The value of a name after two paths meet: keep what agrees."""
+    if a is b:
+        return a
+    if isinstance(a, ArrayVal) and isinstance(b, ArrayVal):
+        shape = join_shapes(a.shape, b.shape)
+        same = shape == a.shape == b.shape if shape is not None else False
+        return ArrayVal(
+            shape,
+            origin=a.origin if same and a.origin is b.origin else None,
+            dtype=a.dtype if a.dtype == b.dtype else None,
+            matrix=a.matrix and b.matrix,
+            explicit_axes=a.explicit_axes or b.explicit_axes,
+        )
+    if isinstance(a, IntVal) and isinstance(b, IntVal):
+        return a if dims_equal(a.dim, b.dim) is True else IntVal(None)
+    if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(b.items):
+        return TupleVal(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.is_list and b.is_list)
+    if isinstance(a, DictVal) and isinstance(b, DictVal):
+        out = DictVal()
+        for k, v in a.entries.items():
+            if k in b.entries:
+                out.entries[k] = join(v, b.entries[k])
+        return out
+    if isinstance(a, QualVal) and isinstance(b, QualVal) and a.qualname == b.qualname:
+        return a
+    if isinstance(a, NumVal) and isinstance(b, NumVal):
+        return a
+    if isinstance(a, StrVal) and isinstance(b, StrVal) and a.parts == b.parts:
+        return a
+    return UNKNOWN

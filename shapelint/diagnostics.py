@@ -1,0 +1,61 @@
+"""What the analyzer reports: one finding at one place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Dict, List, Optional
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A finding. Lines and columns are 1-based; ``end_*`` point just past the node."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    severity: str  # "error" | "warning"
+    message: str
+    cell: Optional[int] = None  # 1-based notebook cell, None for .py files
+    # The shape-free identity of a finding, stable under edits that move lines
+    # (used by --baseline): the code plus the text of the reported line.
+    source_line: str = field(default="", compare=False)
+
+    def to_json(self) -> Dict[str, Any]:
+        d = asdict(self)
+        d.pop("source_line")
+        return d
+
+    def with_(self, **changes: Any) -> "Diagnostic":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ShapeRecord:
+    """What ``shapelint shapes`` prints: the inferred shape of one assigned name."""
+
+    path: str
+    line: int
+    column: int
+    name: str
+    shape: Optional[List[Any]]  # None: unknown or not an array; [] for scalars
+    cell: Optional[int] = None
+
+    def to_json(self) -> Dict[str, Any]:
+        d = asdict(self)
+        if d["cell"] is None:
+            d.pop("cell")
+        return d
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    shapes: List[ShapeRecord] = field(default_factory=list)
+    # A message for the user when the file could not be analyzed at all
+    # (unreadable, not UTF-8, internal error).  Syntax errors are diagnostics.
+    error: Optional[str] = None
+    internal_error: bool = False

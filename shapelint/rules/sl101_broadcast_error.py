@@ -1,0 +1,65 @@
+from typing import Any
+
+from shapelint.rules._mismatch import MismatchRule, matmul_fits, operand_text, origin_hint
+
+
+class BroadcastError(MismatchRule):
+    code = "SL101"
+    name = "broadcast-error"
+    summary = "Operands of an element-wise operation cannot be broadcast together"
+    doc = """\
+## What it does
+Reports an element-wise operation (`+ - * / ** ==`, `np.add`, `np.maximum`,
+`np.where`, an in-place `+=`, an assignment into a slice ...) whose operand
+shapes cannot be broadcast together.
+
+## Why is this bad?
+NumPy aligns shapes from the right; each pair of sizes must be equal or one
+of them 1.  Otherwise the line raises `ValueError: operands could not be
+broadcast together`.  The usual causes are a rank-1 array where a column was
+meant, a missing `keepdims=True`, or `*` where a matrix product was meant.
+
+## Example
+```python
+W = np.random.randn(4, 3)
+X = np.random.randn(3, 10)
+Z = W * X          # (4, 3) * (3, 10)
+```
+
+## Fix
+```python
+Z = np.dot(W, X)   # or W @ X: (4, 3) . (3, 10) -> (4, 10)
+```
+"""
+    VALID = [
+        "import numpy as np\nZ = np.ones((4, 10)) + np.zeros((4, 1))\n",
+        "import numpy as np\nX = np.ones((5, 3))\nY = X - X.mean(axis=0)\n",
+    ]
+    INVALID = [
+        "import numpy as np\nW = np.random.randn(4, 3)\nX = np.random.randn(3, 10)\nZ = W * X\n",
+        "import numpy as np\ndZ = np.ones((4, 10))\nd = dZ - np.sum(dZ, axis=1)\n",
+    ]
+
+    def on_mismatch(self, ev: Any, ctx: Any) -> None:
+        if ev.error.code != self.code:
+            return
+        operands = getattr(ev, "operands", [])
+        nodes = getattr(ev, "operand_nodes", [None] * len(operands))
+        hints = []
+        if len(operands) == 2 and ev.op in ("*", "np.multiply") and matmul_fits(operands[0].shape, operands[1].shape):
+            a, b = (ctx.code_of(n, 20) if n is not None else x for n, x in zip(nodes, "ab"))
+            hints.append(f"did you mean `np.dot({a}, {b})` (or `{a} @ {b}`)? `*` is element-wise on arrays")
+        hint = origin_hint(ctx, operands)
+        if hint:
+            hints.append(hint)
+        if ev.error.hint:
+            hints.append(ev.error.hint)
+        if len(operands) == 2 and all(n is not None for n in nodes[:2]):
+            detail = (f"operands could not be broadcast together: {operand_text(ctx, nodes[0], operands[0])} "
+                      f"and {operand_text(ctx, nodes[1], operands[1])}")
+        else:
+            detail = ev.error.message
+        message = f"`{ctx.code_of(ev.node, 50)}`: {detail}"
+        if hints:
+            message += "; " + "; ".join(hints)
+        ctx.report(ev.node, self.code, message, self.severity)

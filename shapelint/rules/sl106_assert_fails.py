@@ -1,0 +1,47 @@
+from typing import Any
+
+from shapelint.algebra.dims import fmt_shape
+from shapelint.rules.base import Rule
+
+
+class AssertShapeFails(Rule):
+    code = "SL106"
+    name = "shape-assert-fails"
+    severity = "error"
+    summary = "An assert on a shape that is known to fail"
+    doc = """\
+## What it does
+Reports `assert X.shape == (n, m)` and `assert X.shape[i] == n` where the
+inferred shape of `X` certainly differs.
+
+## Why is this bad?
+The assert raises `AssertionError` every time the line runs: either the
+code before it computes the wrong shape, or the assert states the wrong one.
+
+## Example
+```python
+Z = np.dot(np.ones((4, 3)), np.ones((3, 10)))
+assert Z.shape == (3, 10)
+```
+
+## Fix
+```python
+assert Z.shape == (4, 10)
+```
+"""
+    VALID = [
+        "import numpy as np\nZ = np.ones((4, 10))\nassert Z.shape == (4, 10)\n",
+        "def f(X, n):\n    assert X.shape == (n, 1)\n    return X\nimport numpy as np\n",
+    ]
+    INVALID = [
+        "import numpy as np\nZ = np.ones((4, 10))\nassert Z.shape == (3, 10)\n",
+        "import numpy as np\nb = np.zeros(4)\nassert b.shape == (4, 1)\n",
+    ]
+
+    def on_assert_fails(self, ev: Any, ctx: Any) -> None:
+        if ev.want is not None:
+            detail = f"`{ev.name}` has shape {fmt_shape(ev.have)}, the assert expects {fmt_shape(ev.want)}"
+        else:
+            detail = (f"`{ev.name}.shape[{ev.index}]` is {fmt_shape((ev.have[ev.index],))[1:-2]} "
+                      f"(shape {fmt_shape(ev.have)}), the assert expects {fmt_shape((ev.want_dim,))[1:-2]}")
+        ctx.report(ev.node, self.code, f"this assert always fails: {detail}", self.severity)
