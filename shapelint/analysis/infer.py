@@ -148,7 +148,8 @@ class Inference:
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
-        self.call_site_note = ""
+        self.call_site_node: Optional[cst.Call] = None
+        self.call_site_func = ""
         self._instance_cache: Dict[Any, Val] = {}
         self.lines = source.splitlines()
 
@@ -191,8 +192,15 @@ class Inference:
         if key in self._seen:
             return
         self._seen.add(key)
-        if not self.recording and self.call_site_note:
-            message = f"{message} ({self.call_site_note})"
+        if not self.recording and self.call_site_node is not None:
+            # The callee is fine for other arguments: the finding belongs to this call.
+            inner_line = line
+            line, col, end_line, end_col = self.position(self.call_site_node)
+            message = f"in `{self.call_site_func}()` (line {inner_line}) with the arguments given here: {message}"
+            key = (line, col, code)
+            if key in self._seen:
+                return
+            self._seen.add(key)
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
         self.result.diagnostics.append(Diagnostic(
             path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
@@ -411,7 +419,10 @@ class Inference:
                 for e in elements:
                     self.assign(e.value, UNKNOWN, env, None)
                 return
-            items = self.unpack(value, len(elements), value_node, env)
+            labels = [e.value.value if isinstance(e.value, cst.Name) else "" for e in elements]
+            items = self.unpack(value, len(elements), value_node, env, labels)
+            if isinstance(value_node, cst.Attribute) and value_node.attr.value == "shape":
+                items = self.unify_unpacked_sizes(elements, items, env)
             for e, v in zip(elements, items):
                 self.assign(e.value, v, env, None)
             return
@@ -446,11 +457,28 @@ class Inference:
                 except ShapeMismatch as err:
                     self.mismatch(target, err, op="=", operands=[region, value], operand_nodes=[target, None])
 
-    def unpack(self, value: Val, n: int, value_node: Optional[cst.CSTNode], env: Env) -> List[Val]:
+    def unify_unpacked_sizes(self, elements: Any, items: List[Val], env: Env) -> List[Val]:
+        """``n_x, m = X.shape`` after ``n_h, n_x = W.shape``: one n_x, not two."""
+        old, new = [], []
+        for e, item in zip(elements, items):
+            if not (isinstance(e.value, cst.Name) and isinstance(item, IntVal) and is_invented(item.dim)):
+                continue
+            prev = env.get(e.value.value)
+            if isinstance(prev, IntVal) and prev.dim is not None and prev.dim != item.dim:
+                old.append(item.dim)
+                new.append(prev.dim)
+        if not old:
+            return items
+        self.substitute(env, tuple(old), tuple(new))
+        mapping = dict(zip(old, new))
+        return [IntVal(mapping[i.dim]) if isinstance(i, IntVal) and i.dim in mapping else i for i in items]
+
+    def unpack(self, value: Val, n: int, value_node: Optional[cst.CSTNode], env: Env,
+               labels: List[str]) -> List[Val]:
         if isinstance(value, TupleVal) and len(value.items) == n:
             return list(value.items)
         if isinstance(value, ShapeOfVal):
-            dims = [fresh() for _ in range(n)]
+            dims = [fresh(label) for label in labels]
             if value.owner is not None:
                 owner = env.get(value.owner)
                 if isinstance(owner, ArrayVal) and owner.shape is None:
@@ -513,9 +541,8 @@ class Inference:
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 env.vars[star.name.value] = UNKNOWN
-        env.vars["__returns__"] = None  # type: ignore[assignment]
         returns: List[Val] = []
-        saved = (self.recording, self.call_site_note)
+        saved = (self.recording, self.call_site_node, self.call_site_func)
         self.call_stack.append(node)
         if args is not None:
             self.recording = False
@@ -526,7 +553,7 @@ class Inference:
         finally:
             self._returns_stack.pop()
             self.call_stack.pop()
-            self.recording, self.call_site_note = saved
+            self.recording, self.call_site_node, self.call_site_func = saved
         if not flow.terminated:
             returns.append(NONE)
         if not returns:
@@ -596,11 +623,14 @@ class Inference:
         if cached is not None:
             return cached
         self.instantiations += 1
-        saved_note = self.call_site_note
-        if not self.call_site_note:
-            self.call_site_note = f"when called at line {self.line_of(call)}" if self._positions is not None or self.handlers else ""
-        result = self.analyze_function(func, args, call)
-        self.call_site_note = saved_note
+        outermost = self.call_site_node is None
+        if outermost:
+            self.call_site_node, self.call_site_func = call, func.qualname
+        try:
+            result = self.analyze_function(func, args, call)
+        finally:
+            if outermost:
+                self.call_site_node, self.call_site_func = None, ""
         self._instance_cache[key] = result
         return result
 
@@ -870,7 +900,9 @@ class Inference:
         shapes = [o.shape for o in operands]
         try:
             result = ops.broadcast(*shapes)
-            if inplace and result is not None and shapes[0] is not None and len(result) > len(shapes[0]):
+            if inplace and result is not None and shapes[0] is not None and (
+                    len(result) > len(shapes[0])
+                    or any(dims_equal(r, t) is False for r, t in zip(result[::-1], shapes[0][::-1]))):
                 raise ShapeMismatch("SL101", f"non-broadcastable output operand with shape "
                                     f"{fmt_shape(shapes[0])} doesn't match the broadcast shape {fmt_shape(result)}")
         except ShapeMismatch as err:
@@ -1249,7 +1281,7 @@ class Inference:
                 if v is NONE:
                     converted[p.name] = None
                     continue
-                st = self.to_shape_tuple(v, env, vnode, single_ok=(p.kind == "dims*") or _int_like(vnode))
+                st = self.to_shape_tuple(v, env, vnode)
                 converted[p.name] = st if st is not None else api.UNKNOWN
             elif kind == "axis":
                 converted[p.name] = self.to_axis(v)

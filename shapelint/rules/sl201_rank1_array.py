@@ -41,7 +41,7 @@ Z = np.dot(W, X) + b          # (n_h, m) + (n_h, 1)
     ]
     INVALID = [
         "import numpy as np\ndef f(n_h, m):\n    b = np.zeros(n_h)\n    Z = np.ones((n_h, m))\n    c = np.ones((n_h, 1)) + b\n",
-        "import numpy as np\ndef f(X):\n    col = X[:, 0]\n    return np.ones((3, 1)) * col\nX = np.ones((3, 4))\n",
+        "import numpy as np\ndef f(X):\n    col = X[:, 0]\n    return np.ones((3, 1)) * col\nf(np.ones((3, 4)))\n",
     ]
 
     def on_elementwise(self, ev: Any, ctx: Any) -> None:
