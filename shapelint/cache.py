@@ -1,0 +1,126 @@
+"""The per-file result cache (``.shapelint_cache/`` in the project root).
+
+An entry is keyed by a hash of: the file's bytes, its path relative to the
+project root, the enabled codes and severity overrides for that file, whether
+shapes are collected, the shapelint version, and a hash of the source files
+of the installed ``shapelint`` package (so editing the analyzer during
+development invalidates the cache).
+
+Safe to share and to lose: each entry is written to a temporary file and
+moved into place with ``os.replace`` (two runs writing the same entry both
+write complete files); an unreadable, corrupt or foreign entry is a miss; a
+cache folder that cannot be created or written just turns caching off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional
+
+FORMAT = 1
+DIRNAME = ".shapelint_cache"
+
+_package_hash: Optional[str] = None
+
+
+def package_hash() -> str:
+    """A hash of the shapelint package's own source files."""
+    global _package_hash
+    if _package_hash is None:
+        import shapelint
+
+        h = hashlib.sha256(shapelint.__version__.encode())
+        pkg = Path(shapelint.__file__).resolve().parent
+        for f in sorted(pkg.rglob("*.py")):
+            try:
+                h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+            except OSError:
+                continue
+        _package_hash = h.hexdigest()
+    return _package_hash
+
+
+class Cache:
+    """Picklable (it travels to the worker processes)."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.salt = f"{FORMAT}:{package_hash()}"
+        self.writable = True
+        self._prepared = False
+
+    def key(self, data: bytes, rel_path: str, codes: Iterable[str], severity: Dict[str, str],
+            collect_shapes: bool) -> str:
+        h = hashlib.sha256()
+        meta = json.dumps([self.salt, rel_path, sorted(codes), sorted(severity.items()), collect_shapes])
+        h.update(meta.encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+        h.update(data)
+        return h.hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Optional[Dict[str, Any]]:
+        try:
+            with open(self._entry(key), "rb") as fh:
+                entry = json.loads(fh.read())
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("result"), dict):
+            return None
+        return entry["result"]
+
+    def _prepare(self) -> None:
+        """Create the folder, marked as a cache (CACHEDIR.TAG) and ignored by git."""
+        self._prepared = True
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "# Created by shapelint.\n*\n"),
+                           ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                            "# This file is a cache directory tag created by shapelint.\n")):
+            if not (self.directory / name).exists():
+                atomic_write(self.directory / name, text.encode())
+
+    def put(self, key: str, result: Dict[str, Any]) -> None:
+        if not self.writable:
+            return
+        try:
+            if not self._prepared:
+                self._prepare()
+            path = self._entry(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, json.dumps({"key": key, "result": result}, separators=(",", ":")).encode())
+        except (OSError, ValueError, TypeError):
+            # Read-only, full, or gone: run on without a cache.
+            self.writable = False
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, data: bytes, shared: bool = False) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old or the new file, never a part.
+
+    shared: give the file the usual permissions (0666 less the umask) rather
+    than the temporary file's 0600, for files that users keep (the baseline).
+    """
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if shared and hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,375 @@
+"""The ``shapelint`` command.
+
+Exit codes (every command): 0 clean, 1 findings, 2 usage, configuration or
+internal error.  ``shapelint PATH...`` is ``shapelint check PATH...``.
+
+Start-up stays cheap: only click and the standard library are imported
+here; the analyzer (libcst) is imported when a file is actually analyzed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, List, NoReturn, Optional, Sequence
+
+import click
+
+from shapelint import __version__
+
+FORMAT_NAMES = ("text", "concise", "json", "json-lines", "sarif", "github", "junit")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Show a progress bar (stderr is a terminal) when at least this many files are analyzed.
+PROGRESS_MIN_FILES = 50
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"shapelint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+class DefaultGroup(click.Group):
+    """A group that runs ``check`` when the first argument is not a subcommand."""
+
+    default_command = "check"
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings=dict(help_option_names=["-h", "--help"]))
+@click.version_option(__version__, "--version", prog_name="shapelint")
+def cli() -> None:
+    """Catch NumPy array-shape bugs before they run.
+
+    `shapelint PATH...` is short for `shapelint check PATH...`.
+    """
+
+
+def _split(values: Sequence[str]) -> List[str]:
+    """Options given several times and/or comma-separated."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def discovery_options(f: Callable) -> Callable:
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Use this configuration file (default: the nearest shapelint.toml or "
+                          "pyproject.toml with [tool.shapelint], walking up from the current directory)."),
+        click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
+        click.option("--exclude", multiple=True, metavar="GLOBS",
+                     help="Replace the exclude list (comma-separated globs; repeatable)."),
+        click.option("--extend-exclude", multiple=True, metavar="GLOBS",
+                     help="Add to the exclude list (comma-separated globs; repeatable)."),
+        click.option("--force-exclude/--no-force-exclude", default=False,
+                     help="Apply the excludes to paths named on the command line too (for pre-commit)."),
+        click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+                     help="Skip files ignored by .gitignore when walking folders (default: on)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                     help="Processes to check files in (default: all cores; 1: no process pool)."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     envvar="SHAPELINT_CACHE_DIR",
+                     help="Cache folder (default: .shapelint_cache in the project root; env SHAPELINT_CACHE_DIR)."),
+        click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors, and timings."),
+        click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def selection_options(f: Callable) -> Callable:
+    options = [
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Enable only these codes or prefixes (e.g. SL1,SL204; ALL); replaces the configured selection."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Disable these codes or prefixes."),
+        click.option("--extend-select", multiple=True, metavar="CODES",
+                     help="Enable these codes or prefixes in addition (e.g. SL900)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+class _Run:
+    """What check and shapes share: settings, discovery, the cache, the runner."""
+
+    def __init__(self, kw: dict, select=None, ignore=(), extend_select=()):
+        from shapelint.config import CliOverrides, ConfigError, load_settings
+        from shapelint.discovery import MissingPath, discover
+
+        self.cwd = Path.cwd()
+        self.verbose = kw["verbose"]
+        self.quiet = kw["quiet"]
+        overrides = CliOverrides(
+            select=_split(select) if select else None,
+            ignore=_split(ignore),
+            extend_select=_split(extend_select),
+            exclude=_split(kw["exclude"]) if kw["exclude"] else None,
+            extend_exclude=_split(kw["extend_exclude"]),
+            respect_gitignore=kw["respect_gitignore"],
+        )
+        try:
+            self.settings = load_settings(self.cwd, overrides, kw["config_path"], kw["isolated"])
+        except ConfigError as exc:
+            fail(str(exc))
+        paths = list(kw["paths"]) or ["."]
+        try:
+            self.files = discover(paths, self.settings.root, self.settings.exclude, self.settings.include,
+                                  respect_gitignore=self.settings.respect_gitignore,
+                                  force_exclude=kw["force_exclude"], cwd=self.cwd)
+        except MissingPath as exc:
+            fail(f"no such file or directory: {exc}")
+        self.jobs = kw["jobs"] or _default_jobs()
+        self.cache = None
+        if not kw["no_cache"]:
+            from shapelint.cache import DIRNAME, Cache
+
+            self.cache = Cache(kw["cache_dir"] or self.settings.root / DIRNAME)
+
+    def execute(self, collect_shapes: bool, codes_for: Optional[Callable] = None):
+        from shapelint.runner import RunOptions, make_tasks, run_tasks
+
+        start = time.perf_counter()
+        tasks = make_tasks(self.files, self.settings.root, codes_for or self.settings.codes_for)
+        opts = RunOptions(severity=dict(self.settings.severity), collect_shapes=collect_shapes,
+                          cache=self.cache, jobs=self.jobs)
+        bar = _Progress(enabled=not self.quiet and sys.stderr.isatty())
+        try:
+            outcomes = run_tasks(tasks, opts, bar)
+        finally:
+            bar.close()
+        self.internal_errors: List[str] = []
+        for o in outcomes:
+            if o.message_kind == "internal":
+                self.internal_errors.append(f"{o.path}: {o.message}")
+                click.echo(click.style(f"{o.path}: {o.message}", fg="red"), err=True)
+                if self.verbose and o.trace:
+                    click.echo(o.trace.rstrip(), err=True)
+            elif o.message and not self.quiet:
+                click.echo(f"{o.path}: warning: {o.message}", err=True)
+        if self.internal_errors and not self.verbose:
+            click.echo("shapelint: an internal error stopped the check of "
+                       f"{len(self.internal_errors)} file(s); rerun with --verbose for the traceback, "
+                       "and please report it.", err=True)
+        if self.verbose:
+            cached = sum(1 for o in outcomes if o.from_cache)
+            click.echo(f"shapelint: checked {len(outcomes)} files ({cached} from the cache) "
+                       f"in {time.perf_counter() - start:.2f}s with {self.jobs} job(s)", err=True)
+        if not self.files and not self.quiet:
+            click.echo("shapelint: warning: no Python files or notebooks found under the given paths", err=True)
+        return outcomes
+
+
+class _Progress:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(self, n: int) -> None:
+        if n >= 0:
+            if self.enabled and n >= PROGRESS_MIN_FILES:
+                self.bar = click.progressbar(length=n, label="Checking", file=sys.stderr, show_pos=True)
+                self.bar.__enter__()
+        elif self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _emit(text: str, output_file: Optional[Path], color: bool) -> None:
+    if output_file is not None:
+        from shapelint.cache import atomic_write
+
+        try:
+            atomic_write(output_file, (text + "\n" if text else "").encode("utf-8"), shared=True)
+        except OSError as exc:
+            fail(f"{output_file}: cannot write: {exc.strerror or exc}")
+    elif text:
+        click.echo(text, color=color)
+
+
+def _use_color(choice: str, output_file: Optional[Path]) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or output_file is not None:
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@cli.command()
+@discovery_options
+@selection_options
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per code instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (internal errors still exit 2).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Baseline file: written with today's findings when missing; later runs fail only on new ones.")
+@click.option("--update-baseline", is_flag=True, help="Rewrite the --baseline file with the current findings.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
+def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero, baseline,
+          update_baseline, color, **kw) -> None:
+    """Check files and folders (*.py, *.pyi, *.ipynb; default: the current folder).
+
+    Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    """
+    from shapelint.report import ReportContext, render, render_statistics
+
+    if update_baseline and baseline is None:
+        fail("--update-baseline needs --baseline FILE")
+    run = _Run(kw, select, ignore, extend_select)
+    outcomes = run.execute(collect_shapes=False)
+    diagnostics = [d for o in outcomes for d in o.diagnostics]
+
+    hidden = 0
+    if baseline is not None:
+        from shapelint import baseline as bl
+
+        try:
+            if update_baseline or not baseline.exists():
+                n = bl.write(diagnostics, baseline, run.cwd)
+                if not kw["quiet"]:
+                    click.echo(f"shapelint: wrote {n} finding(s) to the baseline {baseline}", err=True)
+                hidden, diagnostics = len(diagnostics), []
+            else:
+                diagnostics, hidden = bl.apply(diagnostics, baseline, run.cwd)
+        except bl.BaselineError as exc:
+            fail(str(exc))
+
+    use_color = _use_color(color, output_file)
+    ctx = ReportContext(root=run.settings.root, cwd=run.cwd, files=[d for _, d in run.files], color=use_color,
+                        quiet=kw["quiet"], baselined=hidden, internal_errors=run.internal_errors)
+    text = render_statistics(fmt, diagnostics) if statistics else render(fmt, diagnostics, ctx)
+    try:
+        _emit(text, output_file, use_color)
+    except BrokenPipeError:
+        pass
+    if run.internal_errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def format_shape(shape: Optional[Sequence[Any]]) -> str:
+    if shape is None:
+        return "unknown"
+    dims = ["?" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+@cli.command()
+@discovery_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def shapes(fmt, **kw) -> None:
+    """Print the inferred shape of every assignment to a plain name.
+
+    Text: `path:line:col: name: (3, n)`.  JSON: one array of
+    {path, line, column, name, shape} (shape: null when unknown, else a list of
+    int | str | null; `cell` is added for notebooks).  Exit status 1 when a
+    file could not be analyzed (syntax error, unreadable), 2 on internal errors.
+    """
+    import json
+
+    run = _Run(kw)
+    outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001"})
+    records = [s for o in outcomes for s in o.shapes]
+    problems = [d for o in outcomes for d in o.diagnostics]
+    for d in problems:
+        where = f"{d.path}:cell {d.cell}:{d.line}:{d.column}" if d.cell else f"{d.path}:{d.line}:{d.column}"
+        click.echo(f"{where}: {d.code} {d.message}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
+    else:
+        for r in records:
+            where = f"{r.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell else f"{r.path}:{r.line}:{r.column}"
+            click.echo(f"{where}: {r.name}: {format_shape(r.shape)}")
+    if run.internal_errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt) -> None:
+    """List every rule: code, name, severity, default selection, summary."""
+    import json
+
+    from shapelint.rules import all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([{"code": c, "name": r.name, "severity": r.severity,
+                                "default_enabled": bool(r.default_enabled), "summary": r.summary}
+                               for c, r in rules.items()], indent=2))
+        return
+    name_w = max((len(r.name) for r in rules.values()), default=4)
+    for code, r in rules.items():
+        opt = "" if r.default_enabled else " (opt-in)"
+        click.echo(f"{code}  {r.name:<{name_w}}  {r.severity:<7}  {r.summary}{opt}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation of one rule (e.g. `shapelint explain SL101`)."""
+    from shapelint.rules import all_rules
+
+    rules = all_rules()
+    rule = rules.get(code.strip().upper())
+    if rule is None:
+        fail(f"unknown rule code {code!r}; `shapelint rules` lists them")
+    default = "yes" if rule.default_enabled else "no (select it with --extend-select)"
+    click.echo(f"# {rule.code} ({rule.name})\n\nSeverity: {rule.severity}\nEnabled by default: {default}\n")
+    click.echo(rule.doc.rstrip())
+
+
+@cli.command(context_settings=dict(ignore_unknown_options=True, allow_interspersed_args=False,
+                                   help_option_names=[]))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(args) -> None:
+    """Run a script with runtime shape checking: `shapelint run script.py [ARGS]...`."""
+    try:
+        from shapelint.runtime.run import run_command
+    except ModuleNotFoundError as exc:
+        if exc.name in ("shapelint.runtime", "shapelint.runtime.run"):
+            fail("`shapelint run` is not available in this installation (shapelint.runtime.run is missing)")
+        fail(f"`shapelint run` cannot start: missing module {exc.name!r}")
+    except ImportError as exc:
+        fail(f"`shapelint run` cannot start: {exc}")
+    sys.exit(run_command(list(args)))
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """The console entry point."""
+    try:
+        cli.main(args=argv, prog_name="shapelint")
+    except KeyboardInterrupt:
+        click.echo("shapelint: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

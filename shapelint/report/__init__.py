@@ -1,0 +1,86 @@
+"""Output formats.  One module per format, each with ``render(diagnostics, ctx) -> str``.
+
+Modules are imported only when their format is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from shapelint.diagnostics import Diagnostic
+
+# format name -> module under shapelint.report
+FORMATS: Dict[str, str] = {
+    "text": "text",
+    "concise": "concise",
+    "json": "json_format",
+    "json-lines": "json_lines",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
+}
+
+
+@dataclass
+class ReportContext:
+    root: Path  # the project root: SARIF URIs are relative to it
+    cwd: Path
+    files: List[str] = field(default_factory=list)  # display paths of every file checked
+    color: bool = False
+    quiet: bool = False  # findings only: no summary line
+    baselined: int = 0  # findings hidden by --baseline
+    internal_errors: List[str] = field(default_factory=list)  # "path: message"
+
+
+def location(d: Diagnostic) -> str:
+    """``path:line:col``, or ``path:cell N:line:col`` in a notebook."""
+    if d.cell is not None:
+        return f"{d.path}:cell {d.cell}:{d.line}:{d.column}"
+    return f"{d.path}:{d.line}:{d.column}"
+
+
+def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+    hidden = f" ({ctx.baselined} known {'finding' if ctx.baselined == 1 else 'findings'} hidden by the baseline)" \
+        if ctx.baselined else ""
+    if not diagnostics:
+        return f"All checks passed!{hidden}"
+    n = len(diagnostics)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = n - errors
+    files = len({d.path for d in diagnostics})
+    kinds = []
+    if errors:
+        kinds.append(f"{errors} {'error' if errors == 1 else 'errors'}")
+    if warnings:
+        kinds.append(f"{warnings} {'warning' if warnings == 1 else 'warnings'}")
+    return (f"Found {n} {'finding' if n == 1 else 'findings'} ({', '.join(kinds)}) "
+            f"in {files} {'file' if files == 1 else 'files'}.{hidden}")
+
+
+def render(fmt: str, diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
+    module = importlib.import_module(f"shapelint.report.{FORMATS[fmt]}")
+    return module.render(list(diagnostics), ctx)
+
+
+def render_statistics(fmt: str, diagnostics: Sequence[Diagnostic]) -> str:
+    """``--statistics``: the number of findings per code (JSON for json formats)."""
+    import json
+
+    from shapelint.rules import all_rules
+
+    rules = all_rules()
+    counts = Counter(d.code for d in diagnostics)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if fmt in ("json", "json-lines"):
+        data = [{"code": c, "name": getattr(rules.get(c), "name", ""), "count": n} for c, n in rows]
+        return json.dumps(data, indent=2)
+    if not rows:
+        return ""
+    width = max(len(str(n)) for _, n in rows)
+    return "\n".join(f"{n:>{width}}  {c:<6} {getattr(rules.get(c), 'name', '')}" for c, n in rows)

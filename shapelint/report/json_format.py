@@ -1,0 +1,19 @@
+"""``--format json``: one JSON array of findings.
+
+Keys: path, line, column, end_line, end_column (1-based; the end is just
+past the node), code, severity ("error" | "warning"), message, cell (the
+1-based position of the cell among all the notebook's cells, with line and
+column counted inside that cell; null for .py files).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import List
+
+from shapelint.diagnostics import Diagnostic
+from shapelint.report import ReportContext
+
+
+def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
+    return json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False)

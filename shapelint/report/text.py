@@ -1,0 +1,46 @@
+"""``--format text`` (default): location, code, message, the source line and a caret."""
+
+from __future__ import annotations
+
+from typing import List
+
+import click
+
+from shapelint.diagnostics import Diagnostic
+from shapelint.report import ReportContext, location, summary
+
+
+def _style(text: str, ctx: ReportContext, **kw) -> str:
+    return click.style(text, **kw) if ctx.color else text
+
+
+def _caret(d: Diagnostic) -> tuple:
+    """(line shown, spaces before the caret, caret width), tabs expanded."""
+    line = d.source_line.rstrip("\r\n")
+    col = max(d.column, 1)
+    prefix = line[: col - 1].expandtabs(4)
+    shown = line.expandtabs(4)
+    if d.end_line == d.line and d.end_column > d.column:
+        width = len(line[col - 1: d.end_column - 1].expandtabs(4))
+    else:
+        width = len(line[col - 1:].expandtabs(4))
+    return shown, len(prefix), max(width, 1)
+
+
+def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
+    out: List[str] = []
+    for d in diagnostics:
+        colour = "red" if d.severity == "error" else "yellow"
+        head = (_style(location(d), ctx, bold=True) + ": "
+                + _style(d.code, ctx, fg=colour, bold=True) + " " + d.message)
+        out.append(head)
+        if d.source_line.strip():
+            shown, pad, width = _caret(d)
+            gutter = str(d.line)
+            out.append(_style(f" {gutter} |", ctx, fg="blue") + " " + shown)
+            out.append(_style(f" {' ' * len(gutter)} |", ctx, fg="blue") + " " + " " * pad
+                       + _style("^" * width, ctx, fg=colour, bold=True))
+        out.append("")
+    if not ctx.quiet:
+        out.append(summary(diagnostics, ctx))
+    return "\n".join(out).strip("\n")

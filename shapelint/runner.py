@@ -1,0 +1,357 @@
+"""File-level orchestration: bytes -> text -> analyze -> suppress -> severity.
+
+Every failure is confined to its file: an unreadable, binary or undecodable
+file, or a notebook that is not valid notebook JSON, is an ``SL001`` finding
+(exit code 1, like any finding; ruff's ``E902``); an exception inside the
+analyzer becomes an *internal error* for that file (reported on stderr, exit
+code 2); the other files are checked all the same.
+
+Files are checked in parallel across processes when there are enough of them
+to pay for the pool; results come from the cache when the file, the
+configuration and shapelint itself are unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tokenize
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+from shapelint.diagnostics import Diagnostic, ShapeRecord
+from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
+
+UNREADABLE_CODE = "SL001"
+_RUNNER_CODES = {UNREADABLE_CODE, UNUSED_CODE}
+
+# A process pool only pays for itself with enough work: below these, one
+# process checks the files itself.
+POOL_MIN_FILES = 4
+POOL_MIN_BYTES = 64 * 1024
+
+
+@dataclass
+class FileOutcome:
+    """What one file gave: findings, shapes, and a message for stderr."""
+
+    path: str  # the display path
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    shapes: List[ShapeRecord] = field(default_factory=list)
+    # "warning": the file (or part of it) was not checked, e.g. nested too
+    # deeply; "internal": the analyzer crashed (exit code 2).
+    message: Optional[str] = None
+    message_kind: Optional[str] = None
+    trace: Optional[str] = None
+    from_cache: bool = False
+
+    @property
+    def internal_error(self) -> bool:
+        return self.message_kind == "internal"
+
+    def to_cache(self) -> Dict[str, Any]:
+        diags = []
+        for d in self.diagnostics:
+            j = d.to_json()
+            j.pop("path")
+            j["source_line"] = d.source_line
+            diags.append(j)
+        shapes = []
+        for s in self.shapes:
+            j = s.to_json()
+            j.pop("path")
+            shapes.append(j)
+        return {"diagnostics": diags, "shapes": shapes, "message": self.message, "message_kind": self.message_kind}
+
+    @classmethod
+    def from_cache(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
+        diags = [Diagnostic(path=path, **d) for d in data["diagnostics"]]
+        shapes = [ShapeRecord(path=path, **s) for s in data["shapes"]]
+        return cls(path=path, diagnostics=diags, shapes=shapes, message=data.get("message"),
+                   message_kind=data.get("message_kind"), from_cache=True)
+
+
+def _unreadable(path: str, message: str, codes: Set[str], line: int = 1, column: int = 1,
+                text: str = "") -> FileOutcome:
+    if UNREADABLE_CODE not in codes:
+        return FileOutcome(path=path, message=f"{message} (not checked; {UNREADABLE_CODE} is ignored)",
+                           message_kind="warning")
+    d = Diagnostic(path=path, line=line, column=column, end_line=line, end_column=column + 1,
+                   code=UNREADABLE_CODE, severity="error", message=message, source_line=text)
+    return FileOutcome(path=path, diagnostics=[d])
+
+
+def is_notebook(path: str) -> bool:
+    return path.lower().endswith(".ipynb")
+
+
+def decode_python(data: bytes) -> Tuple[Optional[str], Optional[Tuple[str, int, int, str]]]:
+    """(text, None) or (None, (message, line, column, line text)) for a Python file's bytes."""
+    if b"\0" in data:
+        return None, ("binary file (it contains NUL bytes), not Python source", 1, 1, "")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        msg = str(getattr(exc, "msg", exc))
+        if "unknown encoding" in msg or "encoding problem" in msg:
+            return None, (f"cannot decode: {msg}", 1, 1, "")
+        encoding = "utf-8"  # no usable declaration, and the first lines are not UTF-8
+    try:
+        return data.decode(encoding), None
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = data.count(b"\n", 0, start) + 1
+        col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        bad = data[start:start + 1].hex()
+        lines = data.decode(encoding if not isinstance(exc, LookupError) else "utf-8", "replace").splitlines()
+        text = lines[line - 1] if line <= len(lines) else ""
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        return None, (f"cannot decode as {name}: invalid byte 0x{bad} (save the file as UTF-8, "
+                      f"or declare its encoding)", line, col, text)
+
+
+def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool):
+    """analyze_source, with any exception it lets through turned into an internal error."""
+    from shapelint.analysis import analyze_source
+
+    try:
+        return analyze_source(source, path, codes=codes - _RUNNER_CODES, collect_shapes=collect_shapes), None
+    except RecursionError:
+        return None, ("warning", "expression nesting too deep to analyze: skipped", None)
+    except Exception as exc:  # an analyzer bug must not stop the run, nor pass silently
+        return None, ("internal", f"internal error: {type(exc).__name__}: {exc}", traceback.format_exc(limit=-8))
+
+
+def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
+               severity: Optional[Dict[str, str]] = None, collect_shapes: bool = False) -> FileOutcome:
+    """Check one file's contents (``path`` is what findings are reported against).
+
+    The whole pipeline except discovery, caching and the baseline: decoding,
+    notebooks, the analyzer, inline suppressions and severity overrides.
+    """
+    if codes is None:
+        from shapelint.rules import default_codes
+
+        codes = default_codes()
+    codes = set(codes)
+    nb = None
+    if is_notebook(path):
+        from shapelint.notebook import NotebookError, build_source
+
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return _unreadable(path, f"not a valid notebook: not UTF-8 (invalid byte 0x{data[exc.start:exc.start + 1].hex()} "
+                                     f"at offset {exc.start})", codes)
+        try:
+            nb = build_source(text)
+        except NotebookError as exc:
+            return _unreadable(path, str(exc), codes)
+        if nb.not_python:
+            return FileOutcome(path=path)
+        source = nb.source
+    else:
+        source, problem = decode_python(data)
+        if source is None:
+            assert problem is not None
+            message, line, col, text = problem
+            return _unreadable(path, message, codes, line, col, text)
+
+    if skip_file(source):
+        return FileOutcome(path=path)
+
+    result, failure = _analyze(source, path, codes, collect_shapes)
+    if failure is not None:
+        kind, message, trace = failure
+        return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
+    outcome = FileOutcome(path=path)
+    if result.error:
+        if result.internal_error:
+            message, _, trace = result.error.partition("\n")
+            outcome.message, outcome.message_kind, outcome.trace = message, "internal", trace or None
+        else:
+            outcome.message, outcome.message_kind = result.error, "warning"
+
+    diags = [d if d.path == path else d.with_(path=path) for d in result.diagnostics]
+    if nb is not None and "SL000" in codes:
+        index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
+        for e in nb.cell_errors:
+            k = index.get((e.cell, e.line), 1)
+            diags.append(Diagnostic(path=path, line=k, column=e.column, end_line=k, end_column=e.column + 1,
+                                    code="SL000", severity="error", message=e.message, source_line=e.text))
+    diags = apply_suppressions(diags, source, codes, path)
+
+    if diags:
+        lines = split_lines(source) if nb is None else None
+        fixed = []
+        for d in diags:
+            if severity and d.code in severity:
+                d = d.with_(severity=severity[d.code])
+            if nb is not None:
+                d = _to_cell(d, nb)
+            else:
+                text = lines[d.line - 1] if 0 < d.line <= len(lines) else d.source_line
+                d = d.with_(source_line=text)
+            fixed.append(d)
+        diags = sorted(fixed, key=lambda d: (d.cell or 0, d.line, d.column, d.code))
+    outcome.diagnostics = diags
+
+    shapes = list(result.shapes)
+    if nb is not None:
+        shapes = [replace(s, line=nb.locate(s.line)[1], cell=nb.locate(s.line)[0]) for s in shapes]
+    outcome.shapes = [s if s.path == path else replace(s, path=path) for s in shapes]
+    return outcome
+
+
+def _to_cell(d: Diagnostic, nb) -> Diagnostic:
+    cell, line = nb.locate(d.line)
+    end_cell, end_line = nb.locate(max(d.end_line, d.line))
+    end_column = d.end_column
+    original = nb.original_line(d.line)
+    if end_cell != cell:
+        end_line, end_column = line, len(original) + 1
+    return d.with_(line=line, end_line=end_line, end_column=end_column, cell=cell, source_line=original)
+
+
+# --- many files ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str  # absolute
+    display: str
+    rel: str  # relative to the project root (cache key, per-file-ignores)
+    codes: FrozenSet[str]
+
+
+@dataclass
+class RunOptions:
+    severity: Dict[str, str] = field(default_factory=dict)
+    collect_shapes: bool = False
+    cache: Any = None  # shapelint.cache.Cache or None
+    jobs: int = 1
+
+
+def read_file(path: str) -> Tuple[Optional[bytes], Optional[str]]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(), None
+    except IsADirectoryError:
+        return None, "cannot read: is a directory"
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    except MemoryError:
+        return None, "cannot read: file too large"
+
+
+def check_task(task: Task, opts: RunOptions) -> FileOutcome:
+    """Read, check and cache one file.  Never raises for a problem with the file."""
+    data, err = read_file(task.path)
+    if data is None:
+        return _unreadable(task.display, err or "cannot read", set(task.codes))
+    try:
+        outcome = lint_bytes(data, task.display, task.codes, opts.severity, opts.collect_shapes)
+    except Exception as exc:  # a bug outside the analyzer: still only this file
+        return FileOutcome(path=task.display, message=f"internal error: {type(exc).__name__}: {exc}",
+                           message_kind="internal", trace=traceback.format_exc(limit=-8))
+    if opts.cache is not None and not outcome.internal_error:
+        key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes)
+        opts.cache.put(key, outcome.to_cache())
+    return outcome
+
+
+def _check_in_worker(args: Tuple[Task, RunOptions]) -> FileOutcome:
+    return check_task(*args)
+
+
+def make_tasks(files: Sequence[Tuple[Path, str]], root: Path, codes_for: Callable[[str], Set[str]]) -> List[Task]:
+    tasks = []
+    for abs_path, display in files:
+        try:
+            rel = abs_path.relative_to(root).as_posix()
+        except ValueError:
+            rel = abs_path.as_posix()
+        tasks.append(Task(str(abs_path), display, rel, frozenset(codes_for(rel))))
+    return tasks
+
+
+def run_tasks(tasks: Sequence[Task], opts: RunOptions,
+              progress: Optional[Callable[[int], Any]] = None) -> List[FileOutcome]:
+    """Check every task; outcomes in the order of ``tasks``.
+
+    progress: called with the number of files still to analyze (the cache
+    misses) once they are known, then as ``progress(-1)`` after each.
+    """
+    outcomes: List[Optional[FileOutcome]] = [None] * len(tasks)
+    todo: List[int] = []
+    todo_bytes = 0
+    for i, task in enumerate(tasks):
+        if opts.cache is not None:
+            data, _ = read_file(task.path)
+            if data is not None:
+                key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes)
+                hit = opts.cache.get(key)
+                if hit is not None:
+                    try:
+                        outcomes[i] = FileOutcome.from_cache(task.display, hit)
+                        continue
+                    except (TypeError, KeyError, ValueError):
+                        pass  # an entry of another layout: a miss
+                todo_bytes += len(data)
+        else:
+            try:
+                todo_bytes += os.path.getsize(task.path)
+            except OSError:
+                pass
+        todo.append(i)
+
+    if progress is not None:
+        progress(len(todo))
+    use_pool = opts.jobs > 1 and len(todo) >= POOL_MIN_FILES and todo_bytes >= POOL_MIN_BYTES
+    if not use_pool:
+        for i in todo:
+            outcomes[i] = check_task(tasks[i], opts)
+            if progress is not None:
+                progress(-1)
+    else:
+        for i, outcome in _run_pool([tasks[i] for i in todo], opts, progress):
+            outcomes[todo[i]] = outcome
+    return [o for o in outcomes if o is not None]
+
+
+def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress) -> Iterable[Tuple[int, FileOutcome]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = None
+    if sys.platform.startswith("linux"):
+        # fork: the workers inherit the imported analyzer instead of importing it again.
+        ctx = multiprocessing.get_context("fork")
+        import shapelint.analysis  # noqa: F401
+
+        try:
+            import libcst  # noqa: F401
+            import shapelint.analysis.infer  # noqa: F401
+        except Exception:
+            pass  # imported (and its failure reported per file) in the workers
+    workers = max(1, min(opts.jobs, len(tasks)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {pool.submit(_check_in_worker, (t, opts)): i for i, t in enumerate(tasks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                outcome = fut.result()
+            except BrokenProcessPool:
+                outcome = FileOutcome(path=tasks[i].display, message_kind="internal",
+                                      message="internal error: a worker process died while checking the files "
+                                              "(rerun with --jobs 1 to find the file)")
+            except Exception as exc:  # e.g. a result that cannot be pickled
+                outcome = FileOutcome(path=tasks[i].display, message_kind="internal",
+                                      message=f"internal error: {type(exc).__name__}: {exc}")
+            if progress is not None:
+                progress(-1)
+            yield i, outcome
