@@ -1,0 +1,457 @@
+"""Shape contracts already written in docstrings and annotations.
+
+Three docstring styles are read:
+
+* the deep-learning course style::
+
+      Arguments:
+      A -- activations from previous layer (or input data): (size of previous layer, number of examples)
+      W -- weights matrix: numpy array of shape (size of current layer, size of previous layer)
+      Returns:
+      Z -- the input of the activation function
+
+* numpydoc (``Parameters`` / ``Returns`` underlined with dashes)::
+
+      X : ndarray of shape (n_samples, n_features)
+
+* Google (``Args:`` / ``Returns:``)::
+
+      x (np.ndarray): input of shape (n, m).
+
+A shape is a parenthesized group that follows ``of shape`` / ``shape`` /
+``size`` / ``dimensions`` or a colon; when a line has several, the last one
+wins.  A group without such a keyword in front is prose, e.g. ``(or input
+data)`` or ``tuple of values (A_prev, W, b)``, and is never read as a shape.
+A one-item shape needs its trailing comma, ``(n,)``.  Alternatives (``(n,) or
+(n, k)``) are ambiguous: no contract is recorded.  Nothing is guessed: a
+parameter without a stated shape has no contract.
+
+``annotation_spec`` reads jaxtyping annotations written as source text
+(``Float[np.ndarray, "n m"]``) and ``np.ndarray[tuple[int, int], ...]``.
+
+Pure module: no libcst, no numpy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from shapelint.algebra.spec import ShapeSpec, SpecError, parse_spec
+
+__all__ = ["DocProblem", "DocContract", "parse_docstring", "annotation_spec"]
+
+
+@dataclass(frozen=True)
+class DocProblem:
+    """A shape declaration that could not be read.
+
+    ``line`` is the 0-based line offset within the docstring (line 0 is the
+    one with the opening quotes); ``param`` the documented name (None for an
+    unnamed return value); ``text`` the shape as written.
+    """
+
+    line: int
+    param: Optional[str]
+    text: str
+    reason: str
+    section: str = "params"
+
+
+@dataclass
+class DocContract:
+    """What a docstring promises about shapes.
+
+    ``params`` maps a parameter name to its declared shape; ``returns`` lists
+    the return values whose shape is stated, in order; ``return_names`` lists
+    every documented return value in order (None when unnamed), so a caller
+    can tell which element of a returned tuple a shape belongs to.
+    """
+
+    params: Dict[str, ShapeSpec] = field(default_factory=dict)
+    returns: List[Tuple[Optional[str], ShapeSpec]] = field(default_factory=list)
+    problems: List[DocProblem] = field(default_factory=list)
+    return_names: List[Optional[str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.params or self.returns)
+
+
+# -- sections ---------------------------------------------------------------------
+
+_PARAM_SECTIONS = {
+    "arguments", "argument", "args", "arg", "parameters", "parameter", "params",
+    "param", "inputs", "input", "keyword arguments", "keyword args",
+    "other parameters",
+}
+_RETURN_SECTIONS = {"returns", "return", "outputs", "output"}
+_UNDERLINE_RE = re.compile(r"-{3,}|={3,}")
+_COLON_HEADER_RE = re.compile(r"([A-Za-z][A-Za-z ]{0,40}):")
+# A capitalized "Word:" alone on a line starts some other section (Tips:, Note:)
+_OTHER_HEADER_RE = re.compile(r"[A-Z][A-Za-z]*(?: [A-Za-z]+){0,3}:")
+
+_NAME = r"\*{0,2}[A-Za-z_][A-Za-z0-9_]*"
+_NAMES = rf"{_NAME}(?:\s*,\s*{_NAME})*"
+_COURSE_ITEM_RE = re.compile(rf"({_NAMES})\s*--\s*(.*)")
+_NUMPYDOC_ITEM_RE = re.compile(rf"({_NAMES})\s+:\s*(.*)|({_NAMES}):\s*(.*)")
+_NAME_ONLY_RE = re.compile(_NAMES)
+_GOOGLE_NAME_RE = re.compile(rf"({_NAME})\s*")
+
+
+@dataclass
+class _Section:
+    kind: str  # "params" / "returns"
+    underlined: bool
+    start: int  # first body line
+    end: int  # one past the last body line
+
+
+@dataclass
+class _Item:
+    names: List[Optional[str]]
+    # Each segment is a list of (line index, text) fragments searched as one
+    # text; earlier segments win (numpydoc: the type line before the prose).
+    segments: List[List[Tuple[int, str]]]
+    closed: bool = False  # nested sub-items follow: stop collecting text
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _header_at(lines: List[str], i: int) -> Optional[Tuple[str, bool]]:
+    """(section name, underlined) when lines[i] starts a section."""
+    stripped = lines[i].strip()
+    if not stripped:
+        return None
+    if i + 1 < len(lines) and _UNDERLINE_RE.fullmatch(lines[i + 1].strip()) and len(stripped) < 40:
+        return stripped.rstrip(":").lower(), True
+    m = _COLON_HEADER_RE.fullmatch(stripped)
+    if m and (m.group(1).lower() in _PARAM_SECTIONS | _RETURN_SECTIONS
+              or _OTHER_HEADER_RE.fullmatch(stripped)):
+        return m.group(1).lower(), False
+    return None
+
+
+def _sections(lines: List[str]) -> List[_Section]:
+    headers = []
+    i = 0
+    while i < len(lines):
+        h = _header_at(lines, i)
+        if h is not None:
+            name, underlined = h
+            headers.append((i, name, underlined))
+            i += 2 if underlined else 1
+        else:
+            i += 1
+    out = []
+    for k, (i, name, underlined) in enumerate(headers):
+        end = headers[k + 1][0] if k + 1 < len(headers) else len(lines)
+        kind = "params" if name in _PARAM_SECTIONS else "returns" if name in _RETURN_SECTIONS else None
+        if kind is not None:
+            out.append(_Section(kind, underlined, i + (2 if underlined else 1), end))
+    return out
+
+
+def _split_names(text: str) -> List[str]:
+    return [n.strip().lstrip("*") for n in text.split(",") if n.strip()]
+
+
+def _google_item(text: str) -> Optional[Tuple[str, str]]:
+    """``name (type): description`` or ``name: description`` -> (name, rest)."""
+    m = _GOOGLE_NAME_RE.match(text)
+    if not m:
+        return None
+    pos = m.end()
+    if pos < len(text) and text[pos] == "(":
+        depth = 0
+        for j in range(pos, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+        else:
+            return None
+        pos = j + 1
+    rest = text[pos:].lstrip()
+    if not rest.startswith(":"):
+        return None
+    return m.group(1).lstrip("*"), text[m.end():]
+
+
+def _start_item(section: _Section, text: str, i: int, has_items: bool) -> Optional[_Item]:
+    """The item a line at item indentation starts, or None (a continuation)."""
+    m = _COURSE_ITEM_RE.fullmatch(text)
+    if m:
+        return _Item(_split_names(m.group(1)), [[(i, m.group(2))]])
+    if section.underlined:
+        m = _NUMPYDOC_ITEM_RE.fullmatch(text)
+        if m:
+            names, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            return _Item(_split_names(names), [[(i, rest)], []])
+        if section.kind == "returns":
+            return _Item([None], [[(i, text)], []])
+        if _NAME_ONLY_RE.fullmatch(text):
+            return _Item(_split_names(text), [[], []])
+        return _Item([], [[], []])
+    if section.kind == "params":
+        g = _google_item(text)
+        if g:
+            return _Item([g[0]], [[(i, g[1])]])
+        return None
+    # Google returns: one unnamed description, unless named items came first
+    if not has_items:
+        return _Item([None], [[(i, text)]])
+    return None
+
+
+def _items(lines: List[str], section: _Section) -> List[_Item]:
+    items: List[_Item] = []
+    item_indent: Optional[int] = None
+    prev_blank = False
+    for i in range(section.start, section.end):
+        line = lines[i]
+        if not line.strip():
+            prev_blank = True
+            continue
+        ind = _indent(line)
+        text = line.strip()
+        if item_indent is None:
+            item_indent = ind
+        if ind < item_indent:
+            break  # prose after the section
+        if ind == item_indent:
+            item = _start_item(section, text, i, bool(items))
+            if item is not None:
+                items.append(item)
+            elif prev_blank or not items:
+                break  # a paragraph after the items
+            else:
+                _continue(items[-1], i, text)
+        elif items:
+            if _COURSE_ITEM_RE.fullmatch(text) and len(items[-1].segments) == 1:
+                # "params -- dict containing:\n    W1 -- ... of shape (n_h, n_x)":
+                # the nested shapes describe entries, not the item itself
+                items[-1].closed = True
+            elif not items[-1].closed:
+                _continue(items[-1], i, text)
+        prev_blank = False
+    return items
+
+
+def _continue(item: _Item, i: int, text: str) -> None:
+    item.segments[-1].append((i, text))
+
+
+# -- finding the shape in an item's text ---------------------------------------------
+
+_KEYWORD_BEFORE_RE = re.compile(
+    r"(?:\b(?:shape[sd]?|size|sizes|dimensions?|dims)\s*(?:=|:|is|of)?|:)\s*$", re.IGNORECASE
+)
+# "(n,) or (n, k)", "float or ndarray of shape (n,)": alternatives, not a contract
+_OR_AFTER_RE = re.compile(r"\s*,?\s*or\b(?!\s+None\b)", re.IGNORECASE)
+_OR_BEFORE_RE = re.compile(r"\bor\s+(?:[\w\-\{\}]+\s+){0,4}$", re.IGNORECASE)
+
+
+def _groups(text: str) -> List[Tuple[int, int]]:
+    """Top-level (...) and [...] groups as (start, end) with text[start:end] the group."""
+    out = []
+    depth = 0
+    start = 0
+    opener = ""
+    for j, ch in enumerate(text):
+        if ch in "([":
+            if depth == 0:
+                start, opener = j, ch
+            depth += 1
+        elif ch in ")]" and depth > 0:
+            depth -= 1
+            if depth == 0 and (opener + ch) in ("()", "[]"):
+                out.append((start, j + 1))
+    return out
+
+
+@dataclass
+class _Found:
+    spec: Optional[ShapeSpec]
+    text: str
+    line: int
+    reason: str = ""
+
+
+def _find_shape(fragments: List[Tuple[int, str]]) -> Optional[_Found]:
+    """The stated shape of one segment; None when no shape is stated."""
+    if not fragments:
+        return None
+    text = ""
+    starts = []  # (offset in text, line index)
+    for line_no, frag in fragments:
+        if text:
+            text += " "
+        starts.append((len(text), line_no))
+        text += frag.strip()
+    candidates = [
+        (s, e) for s, e in _groups(text) if _KEYWORD_BEFORE_RE.search(text, 0, s)
+    ]
+    if not candidates:
+        return None
+    s, e = candidates[-1]
+    group = text[s:e]
+    line = max(ln for off, ln in starts if off <= s)
+    if _OR_AFTER_RE.match(text, e) or _OR_BEFORE_RE.search(text, 0, s):
+        return _Found(None, group, line, "ambiguous")
+    if group.startswith("[") and not re.search(r"shape[sd]?\s*[=:]?\s*$", text[:s], re.IGNORECASE):
+        return None  # a list after "size" or a colon is a value, not a shape
+    try:
+        return _Found(parse_spec(group), group, line)
+    except SpecError as exc:
+        return _Found(None, group, line, str(exc))
+
+
+def _item_shape(item: _Item) -> Optional[_Found]:
+    for segment in item.segments:
+        found = _find_shape(segment)
+        if found is not None:
+            return found
+    return None
+
+
+@lru_cache(maxsize=2048)
+def _parse_docstring_cached(doc: str) -> DocContract:
+    lines = doc.expandtabs().split("\n")
+    contract = DocContract()
+    for section in _sections(lines):
+        for item in _items(lines, section):
+            if section.kind == "returns":
+                contract.return_names.extend(item.names)
+            if not item.names:
+                continue
+            found = _item_shape(item)
+            if found is None:
+                continue
+            if found.spec is None:
+                if found.reason != "ambiguous":
+                    for name in item.names:
+                        contract.problems.append(
+                            DocProblem(found.line, name, found.text, found.reason, section.kind))
+                continue
+            for name in item.names:
+                if section.kind == "params":
+                    if name is not None:
+                        contract.params[name] = found.spec
+                else:
+                    contract.returns.append((name, found.spec))
+    return contract
+
+
+def parse_docstring(doc: Optional[str]) -> DocContract:
+    """The shape contract a docstring states (empty when it states none).
+
+    The result is shared between calls with the same text: treat it as
+    read-only.
+    """
+    if not doc:
+        return DocContract()
+    return _parse_docstring_cached(doc)
+
+
+# -- annotations ------------------------------------------------------------------
+
+# jaxtyping's dtype wrappers
+_JAXTYPING_DTYPES = (
+    "Shaped|Bool|Key|Num|Inexact|Float|BFloat16|Float8\\w*|Float16|Float32|Float64|"
+    "Complex|Complex64|Complex128|Integer|UInt|UInt\\d+|Int|Int\\d+|Real"
+)
+_JAXTYPING_RE = re.compile(
+    rf"(?:[A-Za-z_][\w]*\.)*(?:{_JAXTYPING_DTYPES})\[\s*([^,\[\]]+(?:\[[^\]]*\])?)\s*,\s*"
+    r"(?P<q>['\"])(?P<spec>[^'\"]*)(?P=q)\s*\]"
+)
+_NDARRAY_RE = re.compile(r"(?:(?:np|numpy)\.)?ndarray\[\s*(.*)\]")
+_OPTIONAL_RE = re.compile(r"(?:(?:typing|t)\.)?Optional\[(.*)\]")
+
+
+def _strip_optional(text: str) -> str:
+    text = text.strip()
+    m = _OPTIONAL_RE.fullmatch(text)
+    if m:
+        return m.group(1).strip()
+    parts = [p.strip() for p in _top_level_split(text, "|")]
+    rest = [p for p in parts if p != "None"]
+    if len(parts) > 1 and len(rest) == 1:
+        return rest[0]
+    return text
+
+
+def _top_level_split(text: str, sep: str) -> List[str]:
+    parts, depth, start = [], 0, 0
+    quote = ""
+    for j, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:j])
+            start = j + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _shape_type_spec(text: str) -> Optional[ShapeSpec]:
+    """``tuple[int, int]`` -> ``_ _``; ``tuple[Literal[3], int]`` -> ``3 _``."""
+    m = re.fullmatch(r"(?:typing\.)?(?:tuple|Tuple)\[(.*)\]", text.strip())
+    if not m:
+        return None
+    inner = m.group(1).strip()
+    if inner in ("()", ""):
+        return parse_spec("")
+    dims = []
+    for part in _top_level_split(inner, ","):
+        part = part.strip()
+        if part == "int":
+            dims.append("_")
+            continue
+        lit = re.fullmatch(r"(?:typing\.)?Literal\[\s*(\d+)\s*\]", part)
+        if lit:
+            dims.append(lit.group(1))
+            continue
+        return None  # tuple[int, ...], Any, a TypeVar: rank unknown
+    return parse_spec(" ".join(dims))
+
+
+def annotation_spec(text: str, strict: bool = False) -> Optional[ShapeSpec]:
+    """The shape an annotation (as source text) declares, or None.
+
+    ``Float[np.ndarray, "n m"]`` -> ``n m``; ``np.ndarray[tuple[int, int],
+    np.dtype[np.float64]]`` -> ``_ _`` (rank only).  ``Optional[...]`` and
+    ``... | None`` are looked through.  A jaxtyping annotation whose spec
+    string cannot be parsed gives None, or with ``strict`` raises
+    ``SpecError`` (for a linter that wants to report it).
+    """
+    if not isinstance(text, str):
+        return None
+    try:
+        return _annotation_spec(text)
+    except SpecError:
+        if strict:
+            raise
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _annotation_spec(text: str) -> Optional[ShapeSpec]:
+    body = _strip_optional(text)
+    m = _JAXTYPING_RE.fullmatch(body)
+    if m:
+        return parse_spec(m.group("spec"))
+    m = _NDARRAY_RE.fullmatch(body)
+    if m:
+        args = _top_level_split(m.group(1), ",")
+        return _shape_type_spec(args[0]) if args else None
+    return None
