@@ -28,8 +28,6 @@ Command-line options win over the file: ``--select`` replaces the selection
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,15 +84,6 @@ class Settings:
             if glob_match(pattern, rel_path):
                 codes -= ignored
         return codes
-
-    def fingerprint(self) -> str:
-        """A hash of everything that changes a file's findings (for the cache key)."""
-        data = {
-            "codes": sorted(self.codes),
-            "per_file_ignores": [[p, sorted(c)] for p, c in self.per_file_ignores],
-            "severity": sorted(self.severity.items()),
-        }
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass

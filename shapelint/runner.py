@@ -67,7 +67,7 @@ class FileOutcome:
         return {"diagnostics": diags, "shapes": shapes, "message": self.message, "message_kind": self.message_kind}
 
     @classmethod
-    def from_cache(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
+    def load_cached(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
         diags = [Diagnostic(path=path, **d) for d in data["diagnostics"]]
         shapes = [ShapeRecord(path=path, **s) for s in data["shapes"]]
         return cls(path=path, diagnostics=diags, shapes=shapes, message=data.get("message"),
@@ -296,7 +296,7 @@ def run_tasks(tasks: Sequence[Task], opts: RunOptions,
                 hit = opts.cache.get(key)
                 if hit is not None:
                     try:
-                        outcomes[i] = FileOutcome.from_cache(task.display, hit)
+                        outcomes[i] = FileOutcome.load_cached(task.display, hit)
                         continue
                     except (TypeError, KeyError, ValueError):
                         pass  # an entry of another layout: a miss
@@ -334,7 +334,7 @@ def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress) -> Iterable[Tup
         import shapelint.analysis  # noqa: F401
 
         try:
-            import libcst  # noqa: F401
+            import libcst  # noqa: F401  (imported for the forked workers)
             import shapelint.analysis.infer  # noqa: F401
         except Exception:
             pass  # imported (and its failure reported per file) in the workers

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import textwrap
 import types
 from pathlib import Path
 

@@ -1,0 +1,131 @@
+"""Jupyter notebooks: execution order, magics, and findings that name the right cell and line."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from shapelint.analysis import analyze_source
+from shapelint.cli import cli
+from shapelint.notebook import NotebookError, _rewrite_magics, build_source
+from shapelint.runner import lint_bytes
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "fixtures" / "notebooks"
+HAS_SL101 = any(d.code == "SL101" for d in analyze_source(
+    "import numpy as np\nx = np.ones((2, 3)) + np.ones((4, 5))\n", "p.py").diagnostics)
+needs_sl101 = pytest.mark.skipif(not HAS_SL101, reason="SL101 (broadcast error) is not implemented yet")
+
+
+def notebook(*cells, language="python"):
+    out = []
+    for c in cells:
+        if isinstance(c, str):
+            c = ("code", c, None)
+        kind, src, ec = c
+        cell = {"cell_type": kind, "metadata": {}, "source": src.splitlines(keepends=True)}
+        if kind == "code":
+            cell.update(execution_count=ec, outputs=[])
+        out.append(cell)
+    return json.dumps({"cells": out, "metadata": {"kernelspec": {"language": language}},
+                       "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def check(*args):
+    return CliRunner().invoke(cli, ["check", "--no-cache", *args], catch_exceptions=False)
+
+
+@needs_sl101
+def test_fixture_finding_points_at_cell_and_line_text_and_json():
+    path = "fixtures/notebooks/broadcast.ipynb"
+    r = check(path, "--format", "concise", "-q")
+    assert r.exit_code == 1
+    assert r.stdout.startswith(f"{path}:cell 4:3:5: SL101 ")
+    r = check(path, "--format", "json")
+    (d,) = json.loads(r.stdout)
+    assert (d["cell"], d["line"], d["column"], d["end_line"], d["end_column"]) == (4, 3, 5, 3, 10)
+    r = check(path)
+    assert " 3 | c = a + b" in r.stdout and "   |     ^^^^^" in r.stdout
+
+
+@needs_sl101
+def test_broken_cell_does_not_hide_the_others():
+    r = check(str(NOTEBOOKS / "syntax_error_cell.ipynb"), "--format", "json")
+    got = [(d["code"], d["cell"], d["line"], d["column"]) for d in json.loads(r.stdout)]
+    assert got == [("SL000", 3, 1, 5), ("SL101", 4, 3, 5)]
+
+
+def test_syntax_error_cell_without_any_rule():
+    src = notebook(("markdown", "# t\n", None), "x = 1\n", "y = 2\nz = (\n")
+    out = lint_bytes(src.encode(), "nb.ipynb", {"SL000"})
+    assert [(d.code, d.cell, d.line, d.column) for d in out.diagnostics] == [("SL000", 3, 2, 5)]
+    assert out.diagnostics[0].source_line == "z = ("
+
+
+def test_clean_fixture_with_magics_and_noqa():
+    r = check(str(NOTEBOOKS / "clean.ipynb"), "--extend-select", "SL900")
+    if HAS_SL101:
+        assert r.exit_code == 1 and "cell 2:3:" in r.stdout and "SL900" in r.stdout  # the stale noqa: SL102
+    assert "SL000" not in r.stdout
+
+
+def test_execution_order_when_every_cell_ran():
+    src = notebook(("code", "b = a\n", 2), ("code", "a = 1\n", 1))
+    nb = build_source(src)
+    assert nb.source == "a = 1\nb = a\n"
+    assert nb.line_map == [(2, 1), (1, 1)]
+    # One cell never ran: document order.
+    nb = build_source(notebook(("code", "b = a\n", 2), ("code", "a = 1\n", None)))
+    assert nb.source == "b = a\na = 1\n"
+
+
+def test_magics_become_python_with_the_same_line_count():
+    lines = ["%matplotlib inline", "!pip install x", "files = !ls", "t = %timeit -o f()",
+             "np.ones?", "??np", "if True:", "    %time g()", "    !echo \\", "      continued", "x = 1 % 2"]
+    assert _rewrite_magics(lines) == ["pass", "pass", "files = None", "t = None", "pass", "pass", "if True:",
+                                      "    pass", "    pass", "    pass", "x = 1 % 2"]
+    assert _rewrite_magics(["%%bash", "ls -l"]) == ["", ""]
+    assert _rewrite_magics(["%%time", "x = 1"]) == ["", "x = 1"]
+
+
+def test_valid_python_cells_are_not_rewritten():
+    nb = build_source(notebook("x = 10\ny = x \\\n% 3\n"))
+    assert nb.source == "x = 10\ny = x \\\n% 3\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "invalid JSON"),
+    ("[1, 2]", "top level is not a JSON object"),
+    ('{"metadata": {}}', "no 'cells' list"),
+    ('{"cells": [1]}', "not a list of objects"),
+    ('{"cells": [{"cell_type": "code", "source": 5}]}', "not text"),
+])
+def test_bad_notebooks(text, message):
+    with pytest.raises(NotebookError, match=message):
+        build_source(text)
+    out = lint_bytes(text.encode(), "bad.ipynb")
+    (d,) = out.diagnostics
+    assert d.code == "SL001" and message in d.message
+
+
+def test_non_python_kernel_is_skipped_and_nbformat3_is_read():
+    assert lint_bytes(notebook("x <- c(1, 2\n", language="R").encode(), "r.ipynb").diagnostics == []
+    nb3 = {"worksheets": [{"cells": [{"cell_type": "code", "input": ["def f(:\n"]}]}], "metadata": {}}
+    out = lint_bytes(json.dumps(nb3).encode(), "old.ipynb")
+    assert [(d.code, d.cell, d.line) for d in out.diagnostics] == [("SL000", 1, 1)]
+
+
+def test_shapes_in_a_notebook_name_the_cell(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nb.ipynb").write_text(notebook(("markdown", "m\n", None), "import numpy as np\n\nx = np.ones((2, 3))\n"))
+    r = CliRunner().invoke(cli, ["shapes", "nb.ipynb", "--no-cache", "--format", "json"], catch_exceptions=False)
+    (rec,) = json.loads(r.stdout)
+    assert (rec["cell"], rec["line"], rec["column"], rec["name"]) == (2, 3, 1, "x")
+    r = CliRunner().invoke(cli, ["shapes", "nb.ipynb", "--no-cache"], catch_exceptions=False)
+    assert r.stdout.startswith("nb.ipynb:cell 2:3:1: x: ")
