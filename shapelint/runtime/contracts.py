@@ -1,0 +1,600 @@
+"""Runtime shape contracts: compiled once per function, checked on every call.
+
+A ``Contract`` says which arguments (and which returned values) carry which
+shape spec.  ``make_wrapper`` turns it into the function that replaces the
+original:
+
+* when every spec is *simple* (ints, names and ``_``, fixed rank) and every
+  checked parameter is a plain one, the wrapper is generated Python source
+  specialised to this contract: it fetches each argument by position or
+  keyword, reads ``.shape`` and compares tuple items against local
+  variables, one per dim name.  No dicts, no loops, no messages;
+* anything else (variadics, arithmetic, ``*args`` specs) goes through the
+  generic checker built on ``spec.match_shape``.
+
+On any mismatch the fast wrapper hands over to the generic checker, which is
+the single source of truth for what matches and for the message.  Values
+without a ``.shape`` (lists, None, Python scalars) are not checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from shapelint.algebra.spec import ANY, INT, NAME, ShapeSpec, match_shape, parse_spec
+from shapelint.errors import ShapeError
+
+__all__ = [
+    "Contract",
+    "ArgCheck",
+    "ReturnCheck",
+    "Violation",
+    "ShapeContractWarning",
+    "compile_contract",
+    "make_wrapper",
+    "shapes",
+    "check",
+    "enable",
+    "disable",
+    "is_enabled",
+    "set_mode",
+    "get_mode",
+    "violations",
+    "clear_violations",
+    "CONTRACT_ATTR",
+]
+
+RAISE = "raise"
+WARN = "warn"
+CONTRACT_ATTR = "__shapelint_contract__"
+
+# Parameter kinds, as far as fetching the value is concerned
+POSITIONAL_ONLY = "positional-only"
+POSITIONAL_OR_KEYWORD = "positional-or-keyword"
+KEYWORD_ONLY = "keyword-only"
+VAR_POSITIONAL = "var-positional"
+VAR_KEYWORD = "var-keyword"
+
+_KIND_OF = {
+    inspect.Parameter.POSITIONAL_ONLY: POSITIONAL_ONLY,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: POSITIONAL_OR_KEYWORD,
+    inspect.Parameter.KEYWORD_ONLY: KEYWORD_ONLY,
+    inspect.Parameter.VAR_POSITIONAL: VAR_POSITIONAL,
+    inspect.Parameter.VAR_KEYWORD: VAR_KEYWORD,
+}
+
+
+class ShapeContractWarning(UserWarning):
+    """A shape contract was violated while checking in warn mode."""
+
+
+# -- global switch ---------------------------------------------------------------
+
+
+class _State:
+    __slots__ = ("enabled", "mode")
+
+    def __init__(self) -> None:
+        setting = os.environ.get("SHAPELINT_RUNTIME", "").strip().lower()
+        self.enabled = setting not in ("0", "off", "false", "no")
+        self.mode = WARN if setting == WARN else RAISE
+
+
+STATE = _State()
+
+
+def enable(mode: Optional[str] = None) -> None:
+    """Turn checking on (optionally switching to ``"raise"`` / ``"warn"``)."""
+    if mode is not None:
+        set_mode(mode)
+    STATE.enabled = True
+
+
+def disable() -> None:
+    """Turn checking off.  Existing wrappers then just call through;
+    ``@shapes`` applied while disabled returns the function unchanged."""
+    STATE.enabled = False
+
+
+def is_enabled() -> bool:
+    return STATE.enabled
+
+
+def set_mode(mode: str) -> None:
+    if mode not in (RAISE, WARN):
+        raise ValueError(f"mode must be 'raise' or 'warn', not {mode!r}")
+    STATE.mode = mode
+
+
+def get_mode() -> str:
+    return STATE.mode
+
+
+# -- contracts -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArgCheck:
+    name: str
+    spec: ShapeSpec
+    kind: str
+    index: int  # position in *args (start of the var-positional tail); -1 keyword-only
+
+
+@dataclass(frozen=True)
+class ReturnCheck:
+    index: Optional[int]  # element of the returned tuple; None: the value itself
+    label: str
+    spec: ShapeSpec
+
+
+@dataclass(frozen=True)
+class Contract:
+    qualname: str
+    filename: str
+    lineno: int
+    source: str  # where the specs come from: "decorator", "docstring", "annotations", ...
+    args: Tuple[ArgCheck, ...]
+    returns: Tuple[ReturnCheck, ...]
+    return_arity: Optional[int] = None  # returned tuple length when returns are per element
+    strict_returns: bool = False  # a non-tuple where a tuple is declared is a violation
+    named_params: frozenset = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.args and not self.returns
+
+
+SpecLike = Union[str, ShapeSpec]
+
+
+def _as_spec(spec: SpecLike) -> ShapeSpec:
+    return spec if isinstance(spec, ShapeSpec) else parse_spec(spec)
+
+
+def _code_location(func: Callable) -> Tuple[str, int]:
+    code = getattr(inspect.unwrap(func), "__code__", None)
+    if code is None:
+        return "<unknown>", 0
+    return code.co_filename, code.co_firstlineno
+
+
+def compile_contract(
+    func: Callable,
+    arg_specs: Mapping[str, SpecLike],
+    returns: Union[None, SpecLike, Sequence[Optional[SpecLike]]] = None,
+    *,
+    source: str = "decorator",
+    return_names: Optional[Sequence[Optional[str]]] = None,
+    strict_returns: bool = True,
+) -> Contract:
+    """Parse every spec and resolve every argument's position, once.
+
+    ``returns`` is one spec (the returned value) or a sequence with one entry
+    per element of a returned tuple (None where unchecked).  Raises
+    ``TypeError`` for a spec naming no parameter, ``SpecError`` for a bad spec.
+    """
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    index_of = {p.name: i for i, p in enumerate(params)}
+    checks = []
+    for name, spec in arg_specs.items():
+        if name not in index_of:
+            raise TypeError(f"shape contract of {func.__qualname__}: {name!r} is not a parameter")
+        p = params[index_of[name]]
+        kind = _KIND_OF[p.kind]
+        index = index_of[name] if kind != KEYWORD_ONLY else -1
+        checks.append(ArgCheck(name, _as_spec(spec), kind, index))
+    checks.sort(key=lambda c: index_of[c.name])
+
+    ret_checks: List[ReturnCheck] = []
+    arity = None
+    if isinstance(returns, (str, ShapeSpec)):
+        label = "return value"
+        if return_names and return_names[0]:
+            label = f"return value {return_names[0]!r}"
+        ret_checks.append(ReturnCheck(None, label, _as_spec(returns)))
+    elif returns is not None:
+        arity = len(returns)
+        for i, spec in enumerate(returns):
+            if spec is None:
+                continue
+            name = return_names[i] if return_names and i < len(return_names) else None
+            label = f"return value {name!r}" if name else f"return value [{i}]"
+            ret_checks.append(ReturnCheck(i, label, _as_spec(spec)))
+    filename, lineno = _code_location(func)
+    named = frozenset(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+    return Contract(
+        qualname=getattr(func, "__qualname__", getattr(func, "__name__", repr(func))),
+        filename=filename,
+        lineno=lineno,
+        source=source,
+        args=tuple(checks),
+        returns=tuple(ret_checks),
+        return_arity=arity,
+        strict_returns=strict_returns and arity is not None,
+        named_params=named,
+    )
+
+
+# -- the generic checker ---------------------------------------------------------
+
+
+def _shape_of(value: Any) -> Optional[Tuple[int, ...]]:
+    shape = getattr(value, "shape", None)
+    if shape is None or type(shape) is tuple:
+        return shape
+    try:  # torch.Size, a list, a TensorShape...
+        return tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def _arg_values(check_: ArgCheck, contract: Contract, args: tuple, kwargs: dict):
+    """(label, value) pairs the check applies to; nothing for an omitted argument."""
+    kind, name, i = check_.kind, check_.name, check_.index
+    if kind == POSITIONAL_ONLY:
+        return [(f"argument {name!r}", args[i])] if i < len(args) else []
+    if kind == POSITIONAL_OR_KEYWORD:
+        if i < len(args):
+            return [(f"argument {name!r}", args[i])]
+        return [(f"argument {name!r}", kwargs[name])] if name in kwargs else []
+    if kind == KEYWORD_ONLY:
+        return [(f"argument {name!r}", kwargs[name])] if name in kwargs else []
+    if kind == VAR_POSITIONAL:
+        return [(f"argument {name}[{k}]", v) for k, v in enumerate(args[i:])]
+    return [(f"argument {name}[{k!r}]", v) for k, v in kwargs.items()
+            if k not in contract.named_params]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken contract, as recorded in warn mode and attached to the error."""
+
+    function: str
+    argument: str
+    spec: str
+    shape: Tuple[int, ...]
+    reason: str
+    bindings: Dict[str, Any]
+    filename: str
+    lineno: int
+    contract_source: str
+    message: str
+
+
+_LOG_LIMIT = 1000
+_log: List[Violation] = []
+_log_count = [0]
+
+
+def violations() -> List[Violation]:
+    """Violations recorded in warn mode (the first 1000)."""
+    return list(_log)
+
+
+def violation_count() -> int:
+    return _log_count[0]
+
+
+def clear_violations() -> None:
+    _log.clear()
+    _log_count[0] = 0
+
+
+def _call_site() -> Tuple[str, int, dict]:
+    """File, line and globals of the nearest frame outside shapelint.runtime."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("shapelint.runtime"):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>", 0, {}
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
+
+
+def _fmt_shape(shape: Tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _fmt_spec(spec: ShapeSpec) -> str:
+    text = spec.text
+    return text if text.startswith(("(", "[")) else repr(text)
+
+
+def _fmt_value(v: Any) -> str:
+    return _fmt_shape(v) if isinstance(v, tuple) else str(v)
+
+
+def _emit(violation: Violation, frame_globals: dict) -> None:
+    """Raise the violation, or in warn mode record it and go on."""
+    __tracebackhide__ = True
+    if STATE.mode == WARN:
+        _log_count[0] += 1
+        if len(_log) < _LOG_LIMIT:
+            _log.append(violation)
+        # the caller's registry: a warning repeated at one call site is shown once
+        registry = frame_globals.setdefault("__warningregistry__", {}) if frame_globals else None
+        warnings.warn_explicit(violation.message, ShapeContractWarning, violation.filename,
+                               violation.lineno, module=frame_globals.get("__name__"),
+                               registry=registry)
+        return
+    error = ShapeError(violation.message)
+    error.violation = violation  # type: ignore[attr-defined]
+    raise error
+
+
+def _where(contract: Contract, filename: str, lineno: int) -> str:
+    line = f"  call at {filename}:{lineno}"
+    if contract.lineno:
+        line += (f"; contract from the {contract.source} of {contract.qualname} "
+                 f"({os.path.basename(contract.filename)}:{contract.lineno})")
+    return line
+
+
+def _report(contract: Contract, label: str, spec: ShapeSpec, shape: Tuple[int, ...],
+            reason: str, bindings: Mapping[str, Any]) -> None:
+    __tracebackhide__ = True
+    filename, lineno, frame_globals = _call_site()
+    lines = [f"{contract.qualname}(): {label} has shape {_fmt_shape(shape)}, "
+             f"but the contract says {_fmt_spec(spec)}: {reason}"]
+    if bindings:
+        lines.append("  bound dims: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in bindings.items()))
+    lines.append(_where(contract, filename, lineno))
+    message = "\n".join(lines)
+    _emit(Violation(contract.qualname, label, spec.text, tuple(shape), reason, dict(bindings),
+                    filename, lineno, contract.source, message), frame_globals)
+
+
+def _report_arity(contract: Contract, result: Any) -> None:
+    __tracebackhide__ = True
+    filename, lineno, frame_globals = _call_site()
+    got = f"a tuple of {len(result)}" if type(result) is tuple else f"a {type(result).__name__}"
+    reason = f"returned {got}, expected a tuple of {contract.return_arity}"
+    message = f"{contract.qualname}(): {reason}\n" + _where(contract, filename, lineno)
+    _emit(Violation(contract.qualname, "return value", "", (), reason, {}, filename, lineno,
+                    contract.source, message), frame_globals)
+
+
+def _match(spec, shape, bindings, label, origins) -> Optional[str]:
+    return match_shape(spec, shape, bindings, origin=label, origins=origins)
+
+
+def check_arguments(contract: Contract, args: tuple, kwargs: dict, report: bool = True):
+    """Bindings and their origins after checking every argument."""
+    __tracebackhide__ = True
+    bindings: Dict[str, Any] = {}
+    origins: Dict[str, str] = {}
+    for arg in contract.args:
+        for label, value in _arg_values(arg, contract, args, kwargs):
+            shape = _shape_of(value)
+            if shape is None:
+                continue
+            reason = _match(arg.spec, shape, bindings, label, origins)
+            if reason is not None and report:
+                _report(contract, label, arg.spec, shape, reason, bindings)
+    return bindings, origins
+
+
+def check_result(contract: Contract, result: Any, bindings: Dict[str, Any],
+                 origins: Dict[str, str]) -> None:
+    __tracebackhide__ = True
+    if contract.return_arity is not None:
+        if type(result) is not tuple or len(result) != contract.return_arity:
+            if contract.strict_returns:
+                _report_arity(contract, result)
+            return
+    for ret in contract.returns:
+        value = result if ret.index is None else result[ret.index]
+        shape = _shape_of(value)
+        if shape is None:
+            continue
+        reason = _match(ret.spec, shape, bindings, ret.label, origins)
+        if reason is not None:
+            _report(contract, ret.label, ret.spec, shape, reason, bindings)
+
+
+def _slow_call(contract: Contract, func: Callable, args: tuple, kwargs: dict):
+    __tracebackhide__ = True
+    bindings, origins = check_arguments(contract, args, kwargs)
+    result = func(*args, **kwargs)
+    check_result(contract, result, bindings, origins)
+    return result
+
+
+def _slow_return(contract: Contract, args: tuple, kwargs: dict, result: Any):
+    __tracebackhide__ = True
+    bindings, origins = check_arguments(contract, args, kwargs, report=False)
+    check_result(contract, result, bindings, origins)
+    return result
+
+
+# -- wrappers ------------------------------------------------------------------------
+
+
+def _is_fast(contract: Contract) -> bool:
+    plain = (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, KEYWORD_ONLY)
+    return (all(a.kind in plain and a.spec.is_simple for a in contract.args)
+            and all(r.spec.is_simple for r in contract.returns))
+
+
+def _fetch_expr(arg: ArgCheck) -> str:
+    if arg.kind == POSITIONAL_ONLY:
+        return f"args[{arg.index}] if nargs > {arg.index} else None"
+    if arg.kind == POSITIONAL_OR_KEYWORD:
+        return f"args[{arg.index}] if nargs > {arg.index} else kwargs.get({arg.name!r})"
+    return f"kwargs.get({arg.name!r})"
+
+
+def _fast_source(contract: Contract) -> str:
+    """Source of a factory building the straight-line wrapper for ``contract``."""
+    var_of: Dict[str, str] = {}
+    for spec in [a.spec for a in contract.args] + [r.spec for r in contract.returns]:
+        for d in spec.dims:
+            if d.kind == NAME and d.name not in var_of:
+                var_of[d.name] = f"d{len(var_of)}"
+    maybe_bound: set = set()
+
+    def shape_checks(spec: ShapeSpec, on_fail: str, indent: str) -> List[str]:
+        out = [f"{indent}if s.__class__ is not tuple or len(s) != {spec.rank}:",
+               f"{indent}    {on_fail}"]
+        bound_here: set = set()
+        for i, d in enumerate(spec.dims):
+            if d.kind == ANY:
+                continue
+            if d.kind == INT:
+                out += [f"{indent}if s[{i}] != {d.value}:", f"{indent}    {on_fail}"]
+                continue
+            v = var_of[d.name]
+            if d.name in bound_here:
+                out += [f"{indent}if s[{i}] != {v}:", f"{indent}    {on_fail}"]
+            elif d.name in maybe_bound:
+                out += [f"{indent}if {v} is None:", f"{indent}    {v} = s[{i}]",
+                        f"{indent}elif s[{i}] != {v}:", f"{indent}    {on_fail}"]
+            else:
+                out.append(f"{indent}{v} = s[{i}]")
+            bound_here.add(d.name)
+        maybe_bound.update(bound_here)
+        return out
+
+    body = [
+        "def factory(func, contract, state, slow_call, slow_return):",
+        "    def wrapper(*args, **kwargs):",
+        "        if not state.enabled:",
+        "            return func(*args, **kwargs)",
+    ]
+    if var_of:
+        body.append("        " + " = ".join(var_of.values()) + " = None")
+    if contract.args:
+        body.append("        nargs = len(args)")
+    fail = "return slow_call(contract, func, args, kwargs)"
+    for arg in contract.args:
+        body.append(f"        s = getattr({_fetch_expr(arg)}, 'shape', None)")
+        body.append("        if s is not None:")
+        body += shape_checks(arg.spec, fail, " " * 12)
+    body.append("        result = func(*args, **kwargs)")
+    fail = "return slow_return(contract, args, kwargs, result)"
+    if contract.return_arity is None:
+        for ret in contract.returns:
+            body.append("        s = getattr(result, 'shape', None)")
+            body.append("        if s is not None:")
+            body += shape_checks(ret.spec, fail, " " * 12)
+    elif contract.returns:
+        body.append(f"        if result.__class__ is tuple and len(result) == {contract.return_arity}:")
+        for ret in contract.returns:
+            body.append(f"            s = getattr(result[{ret.index}], 'shape', None)")
+            body.append("            if s is not None:")
+            body += shape_checks(ret.spec, fail, " " * 16)
+        if contract.strict_returns:
+            body += ["        else:", f"            {fail}"]
+    body += ["        return result", "    return wrapper"]
+    return "\n".join(body) + "\n"
+
+
+@functools.lru_cache(maxsize=512)
+def _compile_factory(source: str):
+    code = compile(source, "<shapelint contract wrapper>", "exec")
+    # __name__ marks these frames as ours when looking for the call site
+    namespace = {"__name__": "shapelint.runtime._generated"}
+    exec(code, namespace)
+    return namespace["factory"]
+
+
+def _generic_factory(func, contract, state, slow_call, slow_return):
+    def wrapper(*args, **kwargs):
+        if not state.enabled:
+            return func(*args, **kwargs)
+        return slow_call(contract, func, args, kwargs)
+    return wrapper
+
+
+def make_wrapper(func: Callable, contract: Contract) -> Callable:
+    """The checking replacement for ``func`` (metadata copied, ``__wrapped__`` set)."""
+    factory = _compile_factory(_fast_source(contract)) if _is_fast(contract) else _generic_factory
+    wrapper = factory(func, contract, STATE, _slow_call, _slow_return)
+    functools.update_wrapper(wrapper, func)
+    setattr(wrapper, CONTRACT_ATTR, contract)
+    return wrapper
+
+
+# -- public entry points -------------------------------------------------------------
+
+
+def shapes(*positional: SpecLike, returns=None, **named: SpecLike):
+    """Decorator: check argument and return shapes on every call.
+
+    ``@shapes(W="n_l n_prev", A_prev="n_prev m", returns="n_l m")``; specs
+    given positionally apply to the parameters in order.  ``returns`` is one
+    spec, or a tuple of specs for a function returning a tuple.  Named dims are
+    bound across all arguments and the return value of one call.  With no
+    specs at all (``@shapes`` or ``@shapes()``) the contract is read from the
+    docstring and annotations.  Works on methods, ``staticmethod`` and
+    ``classmethod`` objects, and functions with ``*args`` / ``**kwargs`` (a
+    spec for ``*args`` applies to every extra positional argument).
+    """
+    if len(positional) == 1 and callable(positional[0]) and not named and returns is None \
+            and not isinstance(positional[0], (str, ShapeSpec)):
+        return shapes()(positional[0])
+
+    def decorate(func):
+        if isinstance(func, (staticmethod, classmethod)):
+            return type(func)(decorate(func.__func__))
+        # a wrapper made by the automatic mode: replace it, do not stack on it
+        if getattr(func, "__shapelint_auto__", False):
+            func = func.__wrapped__
+        if positional or named or returns is not None:
+            params = list(inspect.signature(func).parameters)
+            if len(positional) > len(params):
+                raise TypeError(f"shapes(): {func.__qualname__} has only {len(params)} parameters")
+            specs = dict(zip(params, positional))
+            for name in named:
+                if name in specs:
+                    raise TypeError(f"shapes(): two specs for parameter {name!r}")
+            specs.update(named)
+            ret = tuple(returns) if isinstance(returns, (list, tuple)) else returns
+            contract = compile_contract(func, specs, ret, source="decorator")
+        else:
+            from shapelint.runtime.instrument import contract_from_function
+
+            contract = contract_from_function(func)
+            if contract is None:
+                raise TypeError(f"shapes(): no specs given and {func.__qualname__} states no "
+                                "shapes in its docstring or annotations")
+        if not STATE.enabled:
+            return func  # zero cost: decided once, at definition time
+        return make_wrapper(func, contract)
+
+    return decorate
+
+
+_check_contract = Contract("check", "<inline>", 0, "check() call", (), ())
+
+
+def check(x: Any, spec: SpecLike, bindings: Optional[Dict[str, Any]] = None,
+          name: Optional[str] = None) -> Any:
+    """Assert that ``x`` has shape ``spec``; return ``x``.
+
+    ``bindings`` (a dict) carries named dims between calls: names already in
+    it must match, new names are added to it.  ``name`` labels ``x`` in the
+    message.  Values without ``.shape`` are measured with ``numpy.shape``.
+    """
+    __tracebackhide__ = True
+    if not STATE.enabled:
+        return x
+    parsed = _as_spec(spec)
+    shape = _shape_of(x)
+    if shape is None:
+        import numpy
+
+        shape = numpy.shape(x)
+    bound = bindings if bindings is not None else {}
+    reason = match_shape(parsed, shape, bound)
+    if reason is not None:
+        label = f"value {name!r}" if name else "value"
+        _report(_check_contract, label, parsed, shape, reason, bound)
+    return x
