@@ -467,6 +467,7 @@ def _fast_source(contract: Contract) -> str:
         "    def wrapper(*args, **kwargs):",
         "        if not state.enabled:",
         "            return func(*args, **kwargs)",
+        "        __tracebackhide__ = True  # pytest: show the caller, not this frame",
     ]
     if var_of:
         body.append("        " + " = ".join(var_of.values()) + " = None")
@@ -509,6 +510,7 @@ def _generic_factory(func, contract, state, slow_call, slow_return):
     def wrapper(*args, **kwargs):
         if not state.enabled:
             return func(*args, **kwargs)
+        __tracebackhide__ = True
         return slow_call(contract, func, args, kwargs)
     return wrapper
 
