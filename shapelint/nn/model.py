@@ -146,7 +146,9 @@ class Model:
         with shape_checks(self.check_shapes):
             AL, caches = model_forward(X, self.parameters, self.hidden, self.output,
                                        keep_prob, self.rng, self.layer_dims)
-            cost = compute_cost(AL, Y, self.cost, self.parameters, lambd)
+            # log(0) warnings would only precede the clearer NonFiniteCostError.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cost = compute_cost(AL, Y, self.cost, self.parameters, lambd)
             checks.check_cost(cost, len(self.costs) if iteration is None else iteration)
             grads = model_backward(AL, Y, caches, self.hidden, self.output, self.cost, lambd)
             self.optimizer.step(self.parameters, grads, learning_rate)
