@@ -221,7 +221,20 @@ def dims_equal(a: Dim, b: Dim) -> Optional[bool]:
         return None
     if a.invented or b.invented:
         return None
+    # Different declared *names* are different sizes (what the author means);
+    # products and sums of names can coincide (n_params == n * k), so no verdict.
+    na, nb = _single_name(a), _single_name(b)
+    if na is None or nb is None:
+        return None
+    if na.rstrip("s") == nb.rstrip("s"):
+        return None  # n_feature vs n_features: a typo, not a claim
     return False
+
+
+def _single_name(d: "Sym") -> Optional[str]:
+    if len(d.terms) == 1 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1:
+        return d.terms[0][0][0]
+    return None
 
 
 def definitely_one(d: Dim) -> bool:

@@ -229,6 +229,8 @@ def reduce(shape: Shape, axis: AxisArg = None, keepdims: bool = False, func: str
     nd = len(shape)
     if axis is None:
         return (1,) * nd if keepdims else ()
+    if nd == 0 and axis in (0, -1):
+        return ()  # NumPy's legacy leniency: a 0-d array accepts an int axis of 0 or -1
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     norm = {normalize_axis(ax, nd, func) for ax in axes}
     if len(norm) != len(axes):
@@ -492,6 +494,8 @@ class Slice:
         if start is None and stop is None and step == 1:
             return dim
         if isinstance(dim, int):
+            if not all(b is None or isinstance(b, int) for b in (start, stop)):
+                return None
             return len(range(dim)[slice(start, stop, step)])
         if step == 1:
             # Symbolic dim: a[:k] has k elements when k <= n, which we assume;

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, is_invented
+from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, fresh, is_invented
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 
 if TYPE_CHECKING:
@@ -132,14 +132,39 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     except ImportError:  # the contract modules are optional at this layer
         return
     parsed = parse_docstring(doc)
+    specs = [spec for name, spec in parsed.params.items() if name in param_names]
+    specs += [spec for _, spec in parsed.returns]
+    once = _names_used_once([spec_to_shape(spec) for spec in specs])
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
-            contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
+            contract.params[name] = (_soften(spec_to_shape(spec), once), str(spec), "docstring")
     if not contract.returns:
         for name, spec in parsed.returns:
-            contract.returns.append((name, spec_to_shape(spec), str(spec)))
+            contract.returns.append((name, _soften(spec_to_shape(spec), once), str(spec)))
     for problem in parsed.problems:
         contract.problems.append((problem.text, problem.reason))
+
+
+def _names_used_once(shapes: List[Shape]) -> Dict[str, Sym]:
+    """A docstring size named once states no relation to anything else.
+
+    ``n_samples`` in both ``X`` and ``y`` says they agree; a name used once (a
+    ``mu : shape=[n, ]`` next to a parameter called ``dim``) is only a label,
+    so it becomes an invented size that can never contradict the code.
+    """
+    counts: Dict[str, int] = {}
+    for shape in shapes:
+        for d in shape or ():
+            if isinstance(d, Sym) and not d.invented:
+                for n in d.names:
+                    counts[n] = counts.get(n, 0) + 1
+    return {n: fresh(n) for n, c in counts.items() if c == 1}
+
+
+def _soften(shape: Shape, once: Dict[str, Sym]) -> Shape:
+    if shape is None or not once:
+        return shape
+    return tuple(once.get(_single_name(d) or "", d) if isinstance(d, Sym) else d for d in shape)
 
 
 def _annotation_spec(inf: "Inference", annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:

@@ -39,6 +39,7 @@ from shapelint.analysis.values import (
     UNKNOWN,
     ArrayVal,
     DictVal,
+    NoneVal,
     FuncVal,
     IntVal,
     MethodVal,
@@ -120,6 +121,12 @@ _AUGOPS = {
 }
 _BOOL_COMPARE = (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
 
+_EXPECTS_ERROR = frozenset(("raises", "assertRaises", "assertRaisesRegex", "assert_raises",
+                            "assert_raises_regex", "raises_regex", "assertRaisesRegexp"))
+
+_MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+                       "popitem", "sort", "reverse"))
+
 # Parameter names that usually hold a whole shape, not one size.
 _SHAPE_LIKE = ("shape", "size", "dims", "tuple")
 
@@ -144,6 +151,7 @@ class Inference:
                 if attr.startswith("on_"):
                     self.handlers.setdefault(attr[3:], []).append(getattr(rule, attr))
         self._positions: Optional[Any] = None
+        self.quiet = 0  # > 0 inside `with pytest.raises(...)`
         self._seen: Set[Tuple[int, int, str]] = set()
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
@@ -185,7 +193,7 @@ class Inference:
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def report(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
-        if code not in self.enabled:
+        if code not in self.enabled or self.quiet:
             return
         line, col, end_line, end_col = self.position(node)
         key = (line, col, code)
@@ -328,6 +336,7 @@ class Inference:
         self.refine_from_test(node.test, then_env)
         then_flow = self.exec_suite(node.body, then_env)
         else_env = env.copy()
+        self.refine_from_test(node.test, else_env, positive=False)
         if node.orelse is None:
             else_flow = Flow(False)
         elif isinstance(node.orelse, cst.If):
@@ -399,11 +408,22 @@ class Inference:
         return self.stmt_Try(node, env)
 
     def stmt_With(self, node: cst.With, env: Env) -> Flow:
+        expects_error = False
         for item in node.items:
             v = self.eval(item.item, env)
             if item.asname is not None:
                 self.assign(item.asname.name, UNKNOWN if not isinstance(v, ArrayVal) else v, env, None)
-        return self.exec_suite(node.body, env)
+            if isinstance(item.item, cst.Call) and _callee_name(item.item.func) in _EXPECTS_ERROR:
+                expects_error = True
+        if not expects_error:
+            return self.exec_suite(node.body, env)
+        # `with pytest.raises(ValueError):` -- the error is the point of the test
+        self.quiet += 1
+        try:
+            self.exec_suite(node.body, env)
+        finally:
+            self.quiet -= 1
+        return Flow(False)
 
     # -- assignment --------------------------------------------------------------------
 
@@ -442,10 +462,14 @@ class Inference:
             if isinstance(key, StrVal):
                 container.entries[key.parts] = value
                 return
+        if isinstance(container, TupleVal) and isinstance(target.value, cst.Name):
+            env.vars[target.value.value] = UNKNOWN  # lst[i] = v: the list we knew is gone
+            return
         if isinstance(container, ArrayVal):
             # x[idx] = v: v must broadcast to the selected region
             region = self.subscript_array(target, container, env, report=True)
-            if isinstance(region, ArrayVal) and isinstance(value, ArrayVal) and region.shape is not None:
+            if (isinstance(region, ArrayVal) and isinstance(value, ArrayVal) and region.shape
+                    and container.dtype != "object"):
                 try:
                     out = ops.broadcast(region.shape, value.shape)
                     if out is not None and len(out) > len(region.shape):
@@ -497,7 +521,8 @@ class Inference:
         if op_cls is None:
             result = UNKNOWN
         else:
-            result = self.binary(node, _BINOPS[op_cls], left, right, node.target, node.value, inplace=True)
+            result = self.binary(node, _BINOPS[op_cls], left, right, node.target, node.value,
+                                 inplace=isinstance(left, ArrayVal))
         if isinstance(node.target, cst.Name):
             env.vars[node.target.value] = result
         elif isinstance(node.target, cst.Subscript):
@@ -640,18 +665,39 @@ class Inference:
         self.eval(node.test, env)
         self.refine_from_test(node.test, env, assert_node=node)
 
-    def refine_from_test(self, test: cst.BaseExpression, env: Env, assert_node: Optional[cst.Assert] = None) -> None:
-        """Learn from ``x.shape == (n, m)``, ``x.shape[0] == n``, ``x.ndim == 2`` (and ``and`` of them)."""
-        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-            self.refine_from_test(test.left, env, assert_node)
-            self.refine_from_test(test.right, env, assert_node)
+    def refine_from_test(self, test: cst.BaseExpression, env: Env, assert_node: Optional[cst.Assert] = None,
+                         positive: bool = True) -> None:
+        """Learn from a test that held (positive) or failed: ``x.shape == (n, m)``,
+        ``x.shape[0] != n`` (in the else branch), ``x.ndim == 2``; through ``not``, ``and``, ``or``."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            self.refine_from_test(test.expression, env, assert_node, not positive)
+            return
+        if isinstance(test, cst.BooleanOperation):
+            conjunction = isinstance(test.operator, cst.And) == positive
+            if conjunction:
+                self.refine_from_test(test.left, env, assert_node, positive)
+                self.refine_from_test(test.right, env, assert_node, positive)
+            else:
+                for side in (test.left, test.right):
+                    self.widen_rank_tests(side, env)
             return
         if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
             return
         comp = test.comparisons[0]
-        if not isinstance(comp.operator, cst.Equal):
-            return
+        holds_equal = (isinstance(comp.operator, cst.Equal) and positive) or (
+            isinstance(comp.operator, cst.NotEqual) and not positive)
         left, right = test.left, comp.comparator
+        for a, b in ((left, right), (right, left)):
+            rank_of = _rank_access(a)
+            if rank_of is not None:
+                rank = self.eval(b, env)
+                if holds_equal and isinstance(rank, IntVal) and isinstance(rank.dim, int):
+                    self.set_rank(rank_of, rank.dim, env)
+                else:
+                    self.widen(rank_of, env)
+                return
+        if not holds_equal:
+            return
         for a, b in ((left, right), (right, left)):
             owner, dim_index = _shape_access(a)
             if owner is None:
@@ -667,6 +713,27 @@ class Inference:
                 want_dim = self.to_dim(other, b, env)
                 self.pin_dim(owner, owner_val, dim_index, want_dim, b, env, assert_node, test)
             return
+
+    def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
+        """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
+        for node in _walk_expr(test):
+            name = _rank_access(node)
+            if name is not None:
+                self.widen(name, env)
+
+    def set_rank(self, name: str, rank: int, env: Env) -> None:
+        v = env.get(name)
+        if isinstance(v, ArrayVal) and v.shape is not None and len(v.shape) == rank:
+            return
+        if rank < 0 or rank > 32:
+            return
+        dtype = v.dtype if isinstance(v, ArrayVal) else None
+        env.vars[name] = ArrayVal(tuple(fresh(f"{name}.shape[{i}]") for i in range(rank)), dtype=dtype)
+
+    def widen(self, name: str, env: Env) -> None:
+        v = env.get(name)
+        if isinstance(v, ArrayVal):
+            env.vars[name] = ArrayVal(None, dtype=v.dtype)
 
     def pin_shape(self, owner: str, owner_val: Optional[Val], want: Tuple[Dim, ...], env: Env,
                   assert_node: Optional[cst.Assert], test: cst.CSTNode) -> None:
@@ -851,6 +918,8 @@ class Inference:
                 result = ArrayVal(r.shape, dtype="bool") if isinstance(r, ArrayVal) else UNKNOWN
             elif isinstance(comp.operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot)):
                 result = NUM
+            elif not (isinstance(left, (IntVal, NumVal, StrVal, NoneVal)) and isinstance(right, (IntVal, NumVal, StrVal, NoneVal))):
+                result = UNKNOWN
             left, prev_node = right, comp.comparator
         return result
 
@@ -1080,6 +1149,8 @@ class Inference:
             if report:
                 self.mismatch(node, err, op="[]", operands=[arr], operand_nodes=[node.value])
             return ArrayVal(None)
+        if arr.dtype == "object" and shape == ():
+            return UNKNOWN
         origin = None
         if (int_on_2d_column and shape is not None and len(shape) == 1 and arr.shape is not None
                 and len(arr.shape) == 2):
@@ -1093,6 +1164,11 @@ class Inference:
 
     def expr_Call(self, node: cst.Call, env: Env) -> Val:
         func = self.eval(node.func, env)
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            owner = env.get(node.func.value.value)
+            if isinstance(owner, (TupleVal, DictVal)) and node.func.attr.value in _MUTATORS:
+                # lst.append(x): the list we knew is gone
+                env.vars[node.func.value.value] = UNKNOWN
         if isinstance(func, QualVal):
             return self.call_qualified(node, func.qualname, env)
         if isinstance(func, MethodVal):
@@ -1289,7 +1365,8 @@ class Inference:
                 if v is NONE:
                     converted[p.name] = None
                     continue
-                converted[p.name] = self.to_dim(v, vnode, env)
+                d = self.to_dim(v, vnode, env)
+                converted[p.name] = api.UNKNOWN if d is None else d
             elif kind == "bool":
                 converted[p.name] = _truth(v)
             else:
@@ -1313,6 +1390,9 @@ class Inference:
         event = fn.event
         origin = None
         dtype = fn.dtype
+        dtype_arg = raw.get("dtype")
+        if dtype_arg is not None and dtype_arg[1] is not None and _is_object_dtype(dtype_arg[1]):
+            dtype = "object"
         if event == "elementwise":
             operands = [arrays[n] for n in fn.operands if n in arrays]
             nodes = [raw[n][1] for n in fn.operands if n in arrays]
@@ -1589,6 +1669,14 @@ def _val_key(v: Val) -> Any:
     return ("o", id(v))
 
 
+def _callee_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return ""
+
+
 def _dotted(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -1623,6 +1711,16 @@ def _int_op(op: str, a: Dim, b: Dim) -> Dim:
     return None
 
 
+def _is_object_dtype(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value == "object"
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in ("object_", "object")
+    if isinstance(node, cst.SimpleString):
+        return node.value.strip("'\"") in ("O", "object")
+    return False
+
+
 def _truth(v: Val) -> Any:
     if isinstance(v, IntVal) and isinstance(v.dim, int):
         return bool(v.dim)
@@ -1648,6 +1746,33 @@ def _literal_shape(v: Val) -> Shape:
             return None
         return (len(v.items),) + tuple(first)
     return None
+
+
+def _rank_access(node: cst.BaseExpression) -> Optional[str]:
+    """``X.ndim``, ``np.ndim(X)``, ``len(X.shape)`` -> "X"."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "ndim" and isinstance(node.value, cst.Name):
+        return node.value.value
+    if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+        func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "ndim") or (
+                isinstance(func, cst.Name) and func.value == "ndim"):
+            return node.args[0].value.value
+        if isinstance(func, cst.Name) and func.value == "len":
+            return None
+    if (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len"
+            and len(node.args) == 1):
+        inner = node.args[0].value
+        if isinstance(inner, cst.Attribute) and inner.attr.value == "shape" and isinstance(inner.value, cst.Name):
+            return inner.value.value
+    return None
+
+
+def _walk_expr(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(c for c in n.children if isinstance(c, cst.CSTNode))
 
 
 def _shape_access(node: cst.BaseExpression) -> Tuple[Optional[str], Optional[int]]:
