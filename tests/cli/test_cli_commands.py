@@ -226,3 +226,58 @@ def test_console_entry_point_in_a_subprocess(tmp_path):
     assert p.returncode == 1 and "bad.py:1:6: SL000" in p.stdout
     p = subprocess.run(cmd + ["missing.py"], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert p.returncode == 2 and "missing.py" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_progress_bar_only_for_large_runs_on_a_terminal(monkeypatch):
+    import shapelint.cli as cli_mod
+
+    events = []
+
+    class FakeBar:
+        def __init__(self, length, **kw):
+            events.append(("start", length, kw["file"] is sys.stderr))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            events.append(("end",))
+
+        def update(self, n):
+            events.append(("update", n))
+
+    monkeypatch.setattr(cli_mod.click, "progressbar", FakeBar)
+    small = cli_mod._Progress(enabled=True)
+    small(cli_mod.PROGRESS_MIN_FILES - 1)
+    small(-1)
+    small.close()
+    off = cli_mod._Progress(enabled=False)
+    off(1000)
+    off(-1)
+    off.close()
+    assert events == []
+    bar = cli_mod._Progress(enabled=True)
+    bar(60)
+    bar(-1)
+    bar(-1)
+    bar.close()
+    assert events == [("start", 60, True), ("update", 1), ("update", 1), ("end",)]
+
+
+def test_quiet_hides_warnings_but_not_findings(project, monkeypatch):
+    import shapelint.analysis as analysis
+    from shapelint.diagnostics import FileResult
+
+    real = analysis.analyze_source
+
+    def skipping(source, path="<string>", codes=None, collect_shapes=False):
+        if path.endswith("deep.py"):
+            return FileResult(path=path, error="expression nesting too deep to analyze: skipped")
+        return real(source, path, codes, collect_shapes)
+
+    monkeypatch.setattr(analysis, "analyze_source", skipping)
+    (project / "deep.py").write_text("x = 1\n")
+    r = invoke(["check", ".", "--no-cache"])
+    assert r.exit_code == 1 and "deep.py: warning: expression nesting too deep" in r.stderr
+    r = invoke(["check", ".", "--no-cache", "-q"])
+    assert r.stderr == "" and "bad.py:1:6: SL000" in r.stdout
