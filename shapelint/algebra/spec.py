@@ -106,6 +106,8 @@ class ShapeSpec:
     text: str
     rank: Optional[int] = field(init=False, compare=False)
     variadic_index: Optional[int] = field(init=False, compare=False, repr=False)
+    # (kind, value or name) per dim when the spec is simple, for quick matching
+    _plan: Optional[Tuple[Tuple[str, object], ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         variadics = [i for i, d in enumerate(self.dims) if d.kind == VARIADIC]
@@ -115,6 +117,9 @@ class ShapeSpec:
             )
         object.__setattr__(self, "variadic_index", variadics[0] if variadics else None)
         object.__setattr__(self, "rank", None if variadics else len(self.dims))
+        simple = all(d.kind in (INT, NAME, ANY) and not d.broadcast for d in self.dims)
+        plan = tuple((d.kind, d.value if d.kind == INT else d.name) for d in self.dims)
+        object.__setattr__(self, "_plan", plan if simple else None)
 
     @property
     def names(self) -> Tuple[str, ...]:
@@ -128,7 +133,7 @@ class ShapeSpec:
     @property
     def is_simple(self) -> bool:
         """Only ints, plain names and ``_``: what the runtime compiles to straight-line code."""
-        return all(d.kind in (INT, NAME, ANY) and not d.broadcast for d in self.dims)
+        return self._plan is not None
 
     def __str__(self) -> str:
         return self.text
@@ -462,7 +467,35 @@ def match_shape(
     who bound it (``"argument 'X'"``); newly bound names get ``origin`` and
     reasons mention the earlier binder.
     """
-    shape = tuple(shape)
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    plan = spec._plan
+    if plan is not None and len(shape) == len(plan):
+        # the common case, without building any message
+        quick: Dict[str, Binding] = {}
+        i = 0
+        for kind, key in plan:
+            actual = shape[i]
+            i += 1
+            if kind is NAME:
+                if key in quick:
+                    if quick[key] != actual:
+                        break
+                else:
+                    prev = bindings.get(key, actual)
+                    if prev != actual:
+                        break
+                    quick[key] = actual
+            elif kind is INT and actual != key:
+                break
+        else:
+            quick = {k: v for k, v in quick.items() if k not in bindings}
+            if quick:
+                bindings.update(quick)
+                if origins is not None and origin is not None:
+                    for name in quick:
+                        origins.setdefault(name, origin)
+            return None
     new: Dict[str, Binding] = {}
 
     def lookup(name: str):

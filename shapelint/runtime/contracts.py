@@ -125,6 +125,10 @@ class ArgCheck:
     spec: ShapeSpec
     kind: str
     index: int  # position in *args (start of the var-positional tail); -1 keyword-only
+    label: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", f"argument {self.name!r}")  # built once, not per call
 
 
 @dataclass(frozen=True)
@@ -238,15 +242,15 @@ def _shape_of(value: Any) -> Optional[Tuple[int, ...]]:
 
 def _arg_values(check_: ArgCheck, contract: Contract, args: tuple, kwargs: dict):
     """(label, value) pairs the check applies to; nothing for an omitted argument."""
-    kind, name, i = check_.kind, check_.name, check_.index
+    kind, name, i, label = check_.kind, check_.name, check_.index, check_.label
     if kind == POSITIONAL_ONLY:
-        return [(f"argument {name!r}", args[i])] if i < len(args) else []
+        return [(label, args[i])] if i < len(args) else []
     if kind == POSITIONAL_OR_KEYWORD:
         if i < len(args):
-            return [(f"argument {name!r}", args[i])]
-        return [(f"argument {name!r}", kwargs[name])] if name in kwargs else []
+            return [(label, args[i])]
+        return [(label, kwargs[name])] if name in kwargs else []
     if kind == KEYWORD_ONLY:
-        return [(f"argument {name!r}", kwargs[name])] if name in kwargs else []
+        return [(label, kwargs[name])] if name in kwargs else []
     if kind == VAR_POSITIONAL:
         return [(f"argument {name}[{k}]", v) for k, v in enumerate(args[i:])]
     return [(f"argument {name}[{k!r}]", v) for k, v in kwargs.items()
@@ -423,77 +427,137 @@ def _is_fast(contract: Contract) -> bool:
             and all(r.spec.is_simple for r in contract.returns))
 
 
-def _fetch_expr(arg: ArgCheck) -> str:
-    if arg.kind == POSITIONAL_ONLY:
-        return f"args[{arg.index}] if nargs > {arg.index} else None"
-    if arg.kind == POSITIONAL_OR_KEYWORD:
-        return f"args[{arg.index}] if nargs > {arg.index} else kwargs.get({arg.name!r})"
-    return f"kwargs.get({arg.name!r})"
+_PREFIX = "_sl_"  # every name the generated code uses for itself
 
 
-def _fast_source(contract: Contract) -> str:
-    """Source of a factory building the straight-line wrapper for ``contract``."""
+def _own_signature(func: Callable) -> Optional[inspect.Signature]:
+    """The parameters ``func`` itself accepts, if a wrapper can copy them.
+
+    None when ``func`` is itself a wrapper whose accepted parameters differ
+    from the signature it advertises through ``__wrapped__``, or when a
+    parameter name could clash with the generated code's own names.
+    """
+    try:
+        own = inspect.signature(func, follow_wrapped=False)
+        advertised = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    if list(own.parameters) != list(advertised.parameters):
+        return None
+    if any(name.startswith(_PREFIX) or name == "__tracebackhide__" for name in own.parameters):
+        return None
+    return own
+
+
+def _fast_source(contract: Contract, sig: inspect.Signature) -> str:
+    """Source of a factory for a wrapper with ``sig``'s parameters that checks ``contract``.
+
+    The wrapper takes the same parameters as the function (defaults come from
+    the factory's ``_sl_defaults``), so each argument is a local variable:
+    no ``*args`` packing, no lookups by index or keyword.  Each dim name is a
+    local ``_sl_dN``; a rank mismatch fails the tuple unpacking.
+    """
+    params = list(sig.parameters.values())
+    P = inspect.Parameter
+    decl, call, positional, keywords = [], [], [], []
+    defaults_used = 0
+    star_done = False
+    for p in params:
+        text = p.name
+        if p.kind == P.VAR_POSITIONAL:
+            text, star_done = "*" + p.name, True
+            call.append("*" + p.name)
+            positional.append("*" + p.name)
+        elif p.kind == P.VAR_KEYWORD:
+            text = "**" + p.name
+            call.append("**" + p.name)
+            keywords.append("**" + p.name)
+        elif p.kind == P.KEYWORD_ONLY:
+            if not star_done:
+                decl.append("*")
+                star_done = True
+            call.append(f"{p.name}={p.name}")
+            keywords.append(f"{p.name!r}: {p.name}")
+        else:
+            call.append(p.name)
+            positional.append(p.name)
+        if p.default is not P.empty:
+            text += f"={_PREFIX}defaults[{defaults_used}]"
+            defaults_used += 1
+        decl.append(text)
+        if p.kind == P.POSITIONAL_ONLY and (
+                p is params[-1] or params[params.index(p) + 1].kind != P.POSITIONAL_ONLY):
+            decl.append("/")
+    call_text = ", ".join(call)
+    args_text = "(" + "".join(a + ", " for a in positional) + ")"
+    kwargs_text = "{" + ", ".join(keywords) + "}"
+
     var_of: Dict[str, str] = {}
     for spec in [a.spec for a in contract.args] + [r.spec for r in contract.returns]:
         for d in spec.dims:
             if d.kind == NAME and d.name not in var_of:
-                var_of[d.name] = f"d{len(var_of)}"
+                var_of[d.name] = f"{_PREFIX}d{len(var_of)}"
     maybe_bound: set = set()
 
-    def shape_checks(spec: ShapeSpec, on_fail: str, indent: str) -> List[str]:
-        out = [f"{indent}if s.__class__ is not tuple or len(s) != {spec.rank}:",
-               f"{indent}    {on_fail}"]
+    def shape_checks(value: str, spec: ShapeSpec, on_fail: str, indent: str) -> List[str]:
+        out = [f"{indent}{_PREFIX}s = getattr({value}, 'shape', None)",
+               f"{indent}if {_PREFIX}s is not None:"]
+        inner = indent + "    "
+        targets, checks = [], []
         bound_here: set = set()
         for i, d in enumerate(spec.dims):
+            temp = f"{_PREFIX}t{i}"
             if d.kind == ANY:
-                continue
-            if d.kind == INT:
-                out += [f"{indent}if s[{i}] != {d.value}:", f"{indent}    {on_fail}"]
-                continue
-            v = var_of[d.name]
-            if d.name in bound_here:
-                out += [f"{indent}if s[{i}] != {v}:", f"{indent}    {on_fail}"]
-            elif d.name in maybe_bound:
-                out += [f"{indent}if {v} is None:", f"{indent}    {v} = s[{i}]",
-                        f"{indent}elif s[{i}] != {v}:", f"{indent}    {on_fail}"]
+                targets.append(f"{_PREFIX}_")
+            elif d.kind == INT:
+                targets.append(temp)
+                checks += [f"{inner}if {temp} != {d.value}:", f"{inner}    {on_fail}"]
             else:
-                out.append(f"{indent}{v} = s[{i}]")
-            bound_here.add(d.name)
+                v = var_of[d.name]
+                if d.name in bound_here:
+                    targets.append(temp)
+                    checks += [f"{inner}if {temp} != {v}:", f"{inner}    {on_fail}"]
+                elif d.name in maybe_bound:
+                    targets.append(temp)
+                    checks += [f"{inner}if {v} is None:", f"{inner}    {v} = {temp}",
+                               f"{inner}elif {temp} != {v}:", f"{inner}    {on_fail}"]
+                else:
+                    targets.append(v)  # first sight of this name: bind it by unpacking
+                bound_here.add(d.name)
+        # unpacking checks the rank; TypeError: a .shape that is not a sequence
+        target = "(" + "".join(t + ", " for t in targets) + ")"
+        out += [f"{inner}try:", f"{inner}    {target} = {_PREFIX}s",
+                f"{inner}except (TypeError, ValueError):", f"{inner}    {on_fail}"]
+        out += checks
         maybe_bound.update(bound_here)
         return out
 
     body = [
-        "def factory(func, contract, state, slow_call, slow_return):",
-        "    def wrapper(*args, **kwargs):",
-        "        if not state.enabled:",
-        "            return func(*args, **kwargs)",
+        f"def factory({_PREFIX}func, {_PREFIX}contract, {_PREFIX}state, {_PREFIX}slow_call, "
+        f"{_PREFIX}slow_return, {_PREFIX}defaults):",
+        f"    def wrapper({', '.join(decl)}):",
+        f"        if not {_PREFIX}state.enabled:",
+        f"            return {_PREFIX}func({call_text})",
         "        __tracebackhide__ = True  # pytest: show the caller, not this frame",
     ]
     if var_of:
         body.append("        " + " = ".join(var_of.values()) + " = None")
-    if contract.args:
-        body.append("        nargs = len(args)")
-    fail = "return slow_call(contract, func, args, kwargs)"
+    fail = f"return {_PREFIX}slow_call({_PREFIX}contract, {_PREFIX}func, {args_text}, {kwargs_text})"
     for arg in contract.args:
-        body.append(f"        s = getattr({_fetch_expr(arg)}, 'shape', None)")
-        body.append("        if s is not None:")
-        body += shape_checks(arg.spec, fail, " " * 12)
-    body.append("        result = func(*args, **kwargs)")
-    fail = "return slow_return(contract, args, kwargs, result)"
+        body += shape_checks(arg.name, arg.spec, fail, " " * 8)
+    result = f"{_PREFIX}result"
+    body.append(f"        {result} = {_PREFIX}func({call_text})")
+    fail = f"return {_PREFIX}slow_return({_PREFIX}contract, {args_text}, {kwargs_text}, {result})"
     if contract.return_arity is None:
         for ret in contract.returns:
-            body.append("        s = getattr(result, 'shape', None)")
-            body.append("        if s is not None:")
-            body += shape_checks(ret.spec, fail, " " * 12)
+            body += shape_checks(result, ret.spec, fail, " " * 8)
     elif contract.returns:
-        body.append(f"        if result.__class__ is tuple and len(result) == {contract.return_arity}:")
+        body.append(f"        if {result}.__class__ is tuple and len({result}) == {contract.return_arity}:")
         for ret in contract.returns:
-            body.append(f"            s = getattr(result[{ret.index}], 'shape', None)")
-            body.append("            if s is not None:")
-            body += shape_checks(ret.spec, fail, " " * 16)
+            body += shape_checks(f"{result}[{ret.index}]", ret.spec, fail, " " * 12)
         if contract.strict_returns:
             body += ["        else:", f"            {fail}"]
-    body += ["        return result", "    return wrapper"]
+    body += [f"        return {result}", "    return wrapper"]
     return "\n".join(body) + "\n"
 
 
@@ -506,7 +570,7 @@ def _compile_factory(source: str):
     return namespace["factory"]
 
 
-def _generic_factory(func, contract, state, slow_call, slow_return):
+def _generic_factory(func, contract, state, slow_call, slow_return, defaults):
     def wrapper(*args, **kwargs):
         if not state.enabled:
             return func(*args, **kwargs)
@@ -517,8 +581,13 @@ def _generic_factory(func, contract, state, slow_call, slow_return):
 
 def make_wrapper(func: Callable, contract: Contract) -> Callable:
     """The checking replacement for ``func`` (metadata copied, ``__wrapped__`` set)."""
-    factory = _compile_factory(_fast_source(contract)) if _is_fast(contract) else _generic_factory
-    wrapper = factory(func, contract, STATE, _slow_call, _slow_return)
+    sig = _own_signature(func) if _is_fast(contract) else None
+    if sig is not None:
+        factory = _compile_factory(_fast_source(contract, sig))
+        defaults = tuple(p.default for p in sig.parameters.values() if p.default is not p.empty)
+    else:
+        factory, defaults = _generic_factory, ()
+    wrapper = factory(func, contract, STATE, _slow_call, _slow_return, defaults)
     functools.update_wrapper(wrapper, func)
     setattr(wrapper, CONTRACT_ATTR, contract)
     return wrapper
@@ -588,12 +657,14 @@ def check(x: Any, spec: SpecLike, bindings: Optional[Dict[str, Any]] = None,
     __tracebackhide__ = True
     if not STATE.enabled:
         return x
-    parsed = _as_spec(spec)
-    shape = _shape_of(x)
-    if shape is None:
-        import numpy
+    parsed = spec if type(spec) is ShapeSpec else parse_spec(spec)
+    shape = getattr(x, "shape", None)
+    if type(shape) is not tuple:
+        shape = _shape_of(x)
+        if shape is None:
+            import numpy
 
-        shape = numpy.shape(x)
+            shape = numpy.shape(x)
     bound = bindings if bindings is not None else {}
     reason = match_shape(parsed, shape, bound)
     if reason is not None:

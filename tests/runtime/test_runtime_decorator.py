@@ -119,11 +119,46 @@ def test_keyword_positional_only_keyword_only_and_defaults():
         return a
 
     f(z(3), b=z(3), c=z(3))
-    f(z(3))  # omitted arguments are not checked
+    f(z(3))  # the defaults (None) are not arrays: nothing to check
     with pytest.raises(ShapeError, match="argument 'c'"):
         f(z(3), c=z(4))
     with pytest.raises(ShapeError, match="argument 'b'"):
         f(z(3), z(4))
+
+
+def test_functions_that_are_wrappers_themselves_and_odd_parameter_names():
+    import functools
+
+    def logged(func):
+        @functools.wraps(func)
+        def inner(*args, **kwargs):
+            return func(*args, **kwargs)
+        return inner
+
+    @shapes(x="n 1")
+    @logged
+    def f(x):
+        return x
+
+    @shapes(_sl_s="n 1")
+    def g(_sl_s):
+        return _sl_s
+
+    for h in (f, g):
+        assert h.__code__.co_filename != "<shapelint contract wrapper>"  # the generic wrapper
+        h(z(3, 1))
+        with pytest.raises(ShapeError, match="dim 1 is 2, expected 1"):
+            h(z(3, 2))
+
+
+def test_array_default_is_checked_like_a_passed_argument():
+    @shapes(x="n", w="n")
+    def f(x, w=np.ones(3)):
+        return x * w
+
+    assert f(z(3)).shape == (3,)
+    with pytest.raises(ShapeError, match="argument 'w'"):
+        f(z(4))
 
 
 def test_positional_specs_apply_in_parameter_order():
