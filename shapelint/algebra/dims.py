@@ -18,6 +18,7 @@ never reported as an error: we do not know what the user meant.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Dict, Iterable, Optional, Tuple, Union
 
 Monomial = Tuple[str, ...]  # sorted names, repeated for powers
@@ -250,14 +251,17 @@ def maybe_one(d: Dim) -> bool:
     return d.invented
 
 
+_INVENTED_NAME = re.compile(r"\?([^#]*)#\d+")
+
+
 def fmt_dim(d: Dim) -> str:
+    """A size as the author would write it: invented sizes show their label (or ``?``)."""
     if d is None:
         return "?"
+    text = str(d)
     if isinstance(d, Sym) and d.invented:
-        if len(d.terms) == 1 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1:
-            return invented_label(d.terms[0][0][0]) or "?"
-        return "?"
-    return str(d)
+        return _INVENTED_NAME.sub(lambda m: m.group(1) or "?", text)
+    return text
 
 
 def fmt_shape(s: Shape) -> str:

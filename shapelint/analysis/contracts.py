@@ -134,7 +134,7 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     parsed = parse_docstring(doc)
     specs = [spec for name, spec in parsed.params.items() if name in param_names]
     specs += [spec for _, spec in parsed.returns]
-    once = _names_used_once([spec_to_shape(spec) for spec in specs])
+    once = _names_used_once([spec_to_shape(spec) for spec in specs], param_names)
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
             contract.params[name] = (_soften(spec_to_shape(spec), once), str(spec), "docstring")
@@ -145,7 +145,7 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
         contract.problems.append((problem.text, problem.reason))
 
 
-def _names_used_once(shapes: List[Shape]) -> Dict[str, Sym]:
+def _names_used_once(shapes: List[Shape], param_names: set) -> Dict[str, Sym]:
     """A docstring size named once states no relation to anything else.
 
     ``n_samples`` in both ``X`` and ``y`` says they agree; a name used once (a
@@ -158,7 +158,8 @@ def _names_used_once(shapes: List[Shape]) -> Dict[str, Sym]:
             if isinstance(d, Sym) and not d.invented:
                 for n in d.names:
                     counts[n] = counts.get(n, 0) + 1
-    return {n: fresh(n) for n, c in counts.items() if c == 1}
+    # a name that is also a parameter (`n_h` of `def f(n_h, m)`) refers to it
+    return {n: fresh(n) for n, c in counts.items() if c == 1 and n not in param_names}
 
 
 def _soften(shape: Shape, once: Dict[str, Sym]) -> Shape:

@@ -11,6 +11,7 @@ file is reported, so clean files never pay for them.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -23,6 +24,7 @@ from shapelint.algebra.dims import (
     add,
     dims_equal,
     floordiv,
+    fmt_dim,
     fmt_shape,
     fresh,
     is_invented,
@@ -432,6 +434,12 @@ class Inference:
             env.vars[target.value] = value
             if self.collect_shapes and self.recording:
                 self.record_shape(target, value)
+            if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
+                base = _gradient_of(target.value)
+                if base is not None:
+                    var = env.vars.get(base)  # same scope: a module-level `b` is not this `db`'s
+                    if isinstance(var, ArrayVal) and var.shape is not None:
+                        self.emit("gradient", target, grad_name=target.value, grad=value, var_name=base, var=var)
             return
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
@@ -461,6 +469,8 @@ class Inference:
             key = self.eval(target.slice[0].slice.value, env)
             if isinstance(key, StrVal):
                 container.entries[key.parts] = value
+                if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
+                    self.check_gradient_entry(target, key.parts, value, env)
                 return
         if isinstance(container, TupleVal) and isinstance(target.value, cst.Name):
             env.vars[target.value.value] = UNKNOWN  # lst[i] = v: the list we knew is gone
@@ -480,6 +490,21 @@ class Inference:
                                             f"{fmt_shape(value.shape)} into shape {fmt_shape(region.shape)}")
                 except ShapeMismatch as err:
                     self.mismatch(target, err, op="=", operands=[region, value], operand_nodes=[target, None])
+
+    def check_gradient_entry(self, target: cst.Subscript, key: Tuple[Any, ...], value: ArrayVal, env: Env) -> None:
+        if not key or not isinstance(key[0], str):
+            return
+        base = _gradient_of(key[0])
+        if base is None:
+            return
+        var_key = (base,) + tuple(key[1:])
+        for name, other in _scope_values(env):
+            if isinstance(other, DictVal):
+                for k, var in other.entries.items():
+                    if same_key(k, var_key) is True and isinstance(var, ArrayVal) and var.shape is not None:
+                        self.emit("gradient", target, grad_name=self.code_of(target), grad=value,
+                                  var_name=f"{name}[{_key_text(var_key)}]", var=var)
+                        return
 
     def unify_unpacked_sizes(self, elements: Any, items: List[Val], env: Env) -> List[Val]:
         """``n_x, m = X.shape`` after ``n_h, n_x = W.shape``: one n_x, not two."""
@@ -740,6 +765,11 @@ class Inference:
         if isinstance(owner_val, ArrayVal) and owner_val.shape is not None:
             have = owner_val.shape
             if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
+                if owner_val.declared is not None and owner_val.origin is None and assert_node is not None:
+                    self.emit("declared_conflict", assert_node, name=owner, declared=owner_val.declared,
+                              have=have, want=want)
+                    env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype)
+                    return
                 if assert_node is not None:
                     self.emit("assert_fails", assert_node, have=have, want=want, name=owner)
                 return
@@ -1090,9 +1120,11 @@ class Inference:
         for el in node.slice:
             if isinstance(el.slice, cst.Index):
                 self.eval(el.slice.value, env)
-        if isinstance(base, ParamVal) or base is UNKNOWN:
-            # `layer_dims[l]`: a size named by its expression, consistent within the scope
-            return UNKNOWN
+        if isinstance(base, ParamVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            idx = self.eval(node.slice[0].slice.value, env)
+            if isinstance(idx, IntVal) and idx.dim is not None:
+                # `layer_dims[l]`: used as a size it is the declared size n[l]
+                return ParamVal(f"{base.name}[{fmt_dim(idx.dim)}]")
         return UNKNOWN
 
     def slice_bound(self, expr: Optional[cst.BaseExpression], env: Env) -> Any:
@@ -1667,6 +1699,35 @@ def _val_key(v: Val) -> Any:
     if isinstance(v, IntVal):
         return ("i", v.dim)
     return ("o", id(v))
+
+
+_GRADIENT_BASES = re.compile(r"^(W|b|A|Z|AL|A_prev|W_\w+|b_\w+)(\d*)$")
+
+
+def _gradient_of(name: str) -> Optional[str]:
+    """``dW1`` -> ``W1``, ``dA_prev`` -> ``A_prev``: the course's naming of gradients."""
+    if len(name) < 2 or name[0] != "d":
+        return None
+    base = name[1:]
+    return base if _GRADIENT_BASES.match(base) else None
+
+
+def _scope_values(env: "Env"):
+    seen = set()
+    e: Optional[Env] = env
+    while e is not None:
+        for k, v in e.vars.items():
+            if k not in seen:
+                seen.add(k)
+                yield k, v
+        e = e.parent
+
+
+def _key_text(key: Tuple[Any, ...]) -> str:
+    parts = []
+    for p in key:
+        parts.append(repr(p) if isinstance(p, str) else f"str({fmt_dim(p)})")
+    return " + ".join(parts)
 
 
 def _callee_name(node: cst.BaseExpression) -> str:

@@ -25,6 +25,9 @@ _RULE_MODULES = [
     "sl205_transpose_rank1",
     "sl206_dot_of_vectors",
     "sl207_reduction_misaligned",
+    "sl301_declared_shape",
+    "sl302_gradient_shape",
+    "sl303_unreadable_declaration",
     "sl900_unused_suppression",
 ]
 

@@ -1,0 +1,51 @@
+from typing import Any
+
+from shapelint.algebra.dims import fmt_shape
+from shapelint.rules.base import Rule
+
+
+class UnreadableDeclaration(Rule):
+    code = "SL303"
+    name = "unreadable-shape-declaration"
+    severity = "warning"
+    summary = "A docstring shape that cannot be read, or that an assert contradicts"
+    doc = """\
+## What it does
+Warns when a docstring line looks like a shape declaration but cannot be
+parsed, and when an `assert` in the function contradicts the shape the
+docstring declares for the same parameter.
+
+## Why is this bad?
+shapelint (and its runtime contracts) check code against the shapes that
+docstrings declare.  A declaration that cannot be read is silently not
+checked, and one that contradicts the code's own assert is wrong in one of
+the two places.
+
+## Example
+```python
+def forward(X):
+    \"\"\"
+    X -- input data of shape (n_x, m
+    \"\"\"
+```
+
+## Fix
+```python
+    X -- input data of shape (n_x, m)
+```
+"""
+    VALID = ['def f(X):\n    """\n    Arguments:\n    X -- input data of shape (n_x, m)\n    """\n    return X\nimport numpy as np\n']
+    INVALID = [
+        'def f(X):\n    """\n    Arguments:\n    X -- input data of shape (n_x, m\n    """\n    return X\nimport numpy as np\n',
+        'import numpy as np\ndef f(X, n_x, m):\n    """\n    Arguments:\n    X -- input data of shape (n_x, m)\n    """\n    assert X.shape == (m, n_x)\n    return X\n',
+    ]
+
+    def on_contract_unreadable(self, ev: Any, ctx: Any) -> None:
+        ctx.report(ev.node, self.code,
+                   f"the docstring of `{ev.func}()` declares a shape that cannot be read: {ev.text!r} "
+                   f"({ev.reason}); it is not checked", self.severity)
+
+    def on_declared_conflict(self, ev: Any, ctx: Any) -> None:
+        ctx.report(ev.node, self.code,
+                   f"this assert says `{ev.name}` has shape {fmt_shape(ev.want)}, but its docstring declares "
+                   f"`{ev.declared}` = {fmt_shape(ev.have)}; one of the two is wrong", self.severity)
