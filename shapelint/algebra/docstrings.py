@@ -249,6 +249,8 @@ def _continue(item: _Item, i: int, text: str) -> None:
 _KEYWORD_BEFORE_RE = re.compile(
     r"(?:\b(?:shape[sd]?|size|sizes|dimensions?|dims)\s*(?:=|:|is|of)?|:)\s*$", re.IGNORECASE
 )
+_UNCLOSED_SHAPE_RE = re.compile(r"\bshape[sd]?\s*(?:=|:|is|of)?\s*(\([^()]*)$", re.IGNORECASE)
+_SHAPE_WORD_BEFORE_RE = re.compile(r"\bshape[sd]?\s*(?:=|:|is|of)?\s*$", re.IGNORECASE)
 # "(n,) or (n, k)", "float or ndarray of shape (n,)": alternatives, not a contract
 _OR_AFTER_RE = re.compile(r"\s*,?\s*or\b(?!\s+None\b)", re.IGNORECASE)
 _OR_BEFORE_RE = re.compile(r"\bor\s+(?:[\w\-\{\}]+\s+){0,4}$", re.IGNORECASE)
@@ -295,10 +297,23 @@ def _find_shape(fragments: List[Tuple[int, str]]) -> Optional[_Found]:
         (s, e) for s, e in _groups(text) if _KEYWORD_BEFORE_RE.search(text, 0, s)
     ]
     if not candidates:
+        unclosed = _UNCLOSED_SHAPE_RE.search(text)
+        if unclosed is not None and text.count("(") > text.count(")"):
+            line = max(ln for off, ln in starts if off <= unclosed.start(1))
+            return _Found(None, unclosed.group(1), line, "unclosed parenthesis")
         return None
     s, e = candidates[-1]
     group = text[s:e]
     line = max(ln for off, ln in starts if off <= s)
+    after_shape = [(a, b) for a, b in candidates if _SHAPE_WORD_BEFORE_RE.search(text, 0, a)]
+    if len(after_shape) == 1:
+        # "reshaped from size (64, 64, 3) to shape (12288, m)": the one called a shape
+        s, e = after_shape[0]
+        group = text[s:e]
+        line = max(ln for off, ln in starts if off <= s)
+    elif len({text[a:b].replace(" ", "") for a, b in (after_shape or candidates)}) > 1:
+        # "'full' : shape of (n, d, d)  'tied' : shape of (d, d)": one per case, not a contract
+        return _Found(None, group, line, "ambiguous")
     if _OR_AFTER_RE.match(text, e) or _OR_BEFORE_RE.search(text, 0, s):
         return _Found(None, group, line, "ambiguous")
     if group.startswith("[") and not re.search(r"shape[sd]?\s*[=:]?\s*$", text[:s], re.IGNORECASE):
@@ -310,11 +325,12 @@ def _find_shape(fragments: List[Tuple[int, str]]) -> Optional[_Found]:
 
 
 def _item_shape(item: _Item) -> Optional[_Found]:
-    for segment in item.segments:
-        found = _find_shape(segment)
-        if found is not None:
-            return found
-    return None
+    found_all = [f for f in (_find_shape(segment) for segment in item.segments) if f is not None]
+    if not found_all:
+        return None
+    if len({f.text.replace(" ", "") for f in found_all}) > 1:
+        return _Found(None, found_all[0].text, found_all[0].line, "ambiguous")
+    return found_all[0]
 
 
 @lru_cache(maxsize=2048)
