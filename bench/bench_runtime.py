@@ -5,10 +5,11 @@
    module as written versus the same module with its docstring contracts
    instrumented (what ``shapelint run`` / the import hook / the pytest plugin
    do).  Runs alternate between the two to share any drift; medians.
-2. Per call, on a trivial function (``return x``): plain, ``@shapes`` with
-   one and with three arguments plus the return value, a docstring contract,
-   a variadic spec (generic checker), ``check()``, and checking switched off
-   after and before decoration.  Overhead = median(checked) - median(plain).
+2. Per call, on a trivial function (``return x``): ``@shapes`` with one
+   and with three arguments plus the return value, a docstring contract, a
+   variadic spec (generic checker), ``check()``, and checking switched off
+   after and before decoration, each timed in rounds paired with the plain
+   function; overhead = median of the paired differences.
 
     python bench/bench_runtime.py            # the full measurement
     python bench/bench_runtime.py --quick    # a smaller net, for a smoke run
@@ -93,14 +94,22 @@ def bench_training(layers, m, runs, iterations):
     return wrapped, checked_calls, medians, times, statistics.median(ratios)
 
 
-def timed(call, number, repeat):
-    """(median, min) seconds per call over ``repeat`` timings of ``number`` calls."""
-    per = [t / number for t in timeit.Timer(call).repeat(repeat=repeat, number=number)]
-    return statistics.median(per), min(per)
+def paired(call, baseline, number, repeat):
+    """Seconds per call of ``call``, of ``baseline``, and the overhead between them.
 
-
-def per_call(fn, arg, number, repeat):
-    return timed(lambda: fn(arg), number, repeat)
+    Each of the ``repeat`` rounds times both back to back (order alternating)
+    and the overhead is the median of the per-round differences, so load from
+    other processes that hits one round hits both sides of it.
+    """
+    calls, bases, diffs = [], [], []
+    for r in range(repeat):
+        pair = {}
+        for which in ((call, baseline) if r % 2 == 0 else (baseline, call)):
+            pair[which] = timeit.Timer(which).timeit(number) / number
+        calls.append(pair[call])
+        bases.append(pair[baseline])
+        diffs.append(pair[call] - pair[baseline])
+    return statistics.median(calls), statistics.median(bases), statistics.median(diffs)
 
 
 def bench_calls(number, repeat):
@@ -111,6 +120,7 @@ def bench_calls(number, repeat):
     from shapelint.runtime.instrument import instrument_function
 
     x = np.zeros((3, 4))
+    W, b = np.zeros((5, 3)), np.zeros((5, 1))
 
     def plain(x):
         return x
@@ -135,28 +145,23 @@ def bench_calls(number, repeat):
     three = shapes(a="n_prev m", b="n n_prev", c="n 1", returns="n_prev m")(plain3)
     doc = instrument_function(doc3)
     variadic = shapes(x="batch *rest")(plain)
-    W, b = np.zeros((5, 3)), np.zeros((5, 1))
 
-    cases = {
-        "plain function": (plain, x),
-        "@shapes(x='n m')": (one_arg, x),
-        "@shapes(x='n m', returns='n m')": (with_return, x),
-        "variadic 'batch *rest' (generic checker)": (variadic, x),
-        "check(x, 'n m')": (lambda v: check(v, "n m"), x),
-    }
-    results = {name: per_call(fn, arg, number, repeat) for name, (fn, arg) in cases.items()}
-    three_cases = {
-        "plain function, 3 args": plain3,
-        "@shapes 3 args + return": three,
-        "docstring contract, 3 args + return": doc,
-    }
-    for name, fn in three_cases.items():
-        results[name] = timed(lambda fn=fn: fn(x, W, b), number, repeat)
-
+    base1 = lambda: plain(x)  # noqa: E731
+    base3 = lambda: plain3(x, W, b)  # noqa: E731
+    cases = [
+        ("@shapes(x='n m')", lambda: one_arg(x), base1),
+        ("@shapes(x='n m', returns='n m')", lambda: with_return(x), base1),
+        ("@shapes, 3 args + return", lambda: three(x, W, b), base3),
+        ("docstring contract, 3 args + return", lambda: doc(x, W, b), base3),
+        ("variadic 'batch *rest' (generic checker)", lambda: variadic(x), base1),
+        ("check(x, 'n m')", lambda: check(x, "n m"), base1),
+    ]
+    results = {name: paired(call, base, number, repeat) for name, call, base in cases}
     contracts.disable()
-    results["disabled after decoration (short-circuit)"] = per_call(one_arg, x, number, repeat)
+    results["disabled after decoration (short-circuit)"] = paired(lambda: one_arg(x), base1, number, repeat)
     decorated_while_off = shapes(x="n m")(plain)
-    results["decorated while disabled (original function)"] = per_call(decorated_while_off, x, number, repeat)
+    results["decorated while disabled (the function itself)"] = paired(
+        lambda: decorated_while_off(x), base1, number, repeat)
     contracts.enable()
     assert decorated_while_off is plain
     return results
@@ -200,13 +205,12 @@ def main(argv=None) -> int:
     print(f"  checked / plain, median of paired runs: {ratio:.4f} ({(ratio - 1) * 100:+.2f}%)")
 
     results = bench_calls(options.calls, options.repeat)
-    base1, base3 = results["plain function"][0], results["plain function, 3 args"][0]
-    print(f"\nper call, trivial function ({options.calls} calls x {options.repeat} timings; median, min)")
-    for name, (median, fastest) in results.items():
-        base = base3 if "3 args" in name else base1
-        extra = "" if name.startswith("plain") else f"   overhead {(median - base) * 1e6:+.3f} us"
-        print(f"  {name:46s} {median * 1e6:7.3f} us  (min {fastest * 1e6:6.3f}){extra}")
-    per_checked_call = results["docstring contract, 3 args + return"][0] - base3
+    print(f"\nper call of a trivial function ({options.calls} calls x {options.repeat} paired "
+          "rounds, medians; overhead = median of paired differences)")
+    for name, (call_t, base_t, overhead) in results.items():
+        print(f"  {name:48s} {call_t * 1e6:7.3f} us vs plain {base_t * 1e6:6.3f} us   "
+              f"overhead {overhead * 1e6:+.3f} us")
+    per_checked_call = results["docstring contract, 3 args + return"][2]
     print(f"\nestimate: {checked_calls} checked calls x {per_checked_call * 1e6:.3f} us = "
           f"{checked_calls * per_checked_call * 1e6:.1f} us per iteration = "
           f"{checked_calls * per_checked_call / plain_t * 100:.4f}% of {plain_t * 1e3:.1f} ms")

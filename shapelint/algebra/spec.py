@@ -472,24 +472,22 @@ def match_shape(
     plan = spec._plan
     if plan is not None and len(shape) == len(plan):
         # the common case, without building any message
-        quick: Dict[str, Binding] = {}
-        i = 0
-        for kind, key in plan:
-            actual = shape[i]
-            i += 1
+        quick: Optional[Dict[str, Binding]] = None  # names this shape binds
+        for (kind, key), actual in zip(plan, shape):
             if kind is NAME:
-                if key in quick:
-                    if quick[key] != actual:
-                        break
-                else:
-                    prev = bindings.get(key, actual)
-                    if prev != actual:
-                        break
-                    quick[key] = actual
+                prev = bindings.get(key, _UNBOUND)
+                if prev is _UNBOUND:
+                    if quick is None:
+                        quick = {key: actual}
+                    else:
+                        prev = quick.setdefault(key, actual)
+                        if prev != actual:
+                            break
+                elif prev != actual:
+                    break
             elif kind is INT and actual != key:
                 break
         else:
-            quick = {k: v for k, v in quick.items() if k not in bindings}
             if quick:
                 bindings.update(quick)
                 if origins is not None and origin is not None:

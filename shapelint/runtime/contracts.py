@@ -618,6 +618,9 @@ def shapes(*positional: SpecLike, returns=None, **named: SpecLike):
         # a wrapper made by the automatic mode: replace it, do not stack on it
         if getattr(func, "__shapelint_auto__", False):
             func = func.__wrapped__
+        if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+            raise TypeError(f"shapes(): {func.__qualname__} is async; only plain functions "
+                            "are supported (check inside it with shapelint.check)")
         if positional or named or returns is not None:
             params = list(inspect.signature(func).parameters)
             if len(positional) > len(params):

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 AUTO_ATTR = "__shapelint_auto__"
+_NOT_PLAIN_CALLS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 
 def _annotation_to_spec(annotation: Any) -> Optional[ShapeSpec]:
@@ -122,6 +123,10 @@ def instrument_function(func: Any) -> Any:
     Python function, or is already checked, is returned unchanged.
     """
     if not isinstance(func, types.FunctionType) or hasattr(func, CONTRACT_ATTR):
+        return func
+    if func.__code__.co_flags & _NOT_PLAIN_CALLS:
+        # a wrapper would hide that it is a generator / coroutine function
+        # (inspect.isgeneratorfunction, pytest's yield fixtures, asyncio)
         return func
     contract = contract_from_function(func)
     if contract is None:

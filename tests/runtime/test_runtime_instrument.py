@@ -172,6 +172,27 @@ def test_functions_without_contracts_are_returned_unchanged():
     assert instrument_function(checked) is checked  # never wrapped twice
 
 
+def test_generators_and_coroutines_are_left_alone():
+    def gen(x):
+        """
+        Arguments:
+        x -- input of shape (n, 1)
+        """
+        yield x
+
+    async def coro(x):
+        """
+        Arguments:
+        x -- input of shape (n, 1)
+        """
+        return x
+
+    assert instrument_function(gen) is gen
+    assert instrument_function(coro) is coro
+    with pytest.raises(TypeError, match="async"):
+        shapes(x="n")(coro)
+
+
 def test_explicit_decorator_replaces_the_automatic_wrapper():
     auto = instrument_function(linear_forward)
     explicit = shapes(A="p q")(auto)
