@@ -9,24 +9,14 @@ Checking is on by default for explicit decorators.  ``SHAPELINT_RUNTIME=0``
 turns it off (``@shapes`` then returns the function itself: zero cost), and
 ``SHAPELINT_RUNTIME=warn`` warns instead of raising.  ``disable()`` /
 ``enable()`` switch it at run time (wrappers then call straight through).
+
+The names below are loaded on first use, so importing this package (as the
+pytest plugin and ``import shapelint`` do) costs next to nothing.
 """
 
-from shapelint.runtime.contracts import (
-    ShapeContractWarning,
-    Violation,
-    check,
-    clear_violations,
-    disable,
-    enable,
-    get_mode,
-    is_enabled,
-    set_mode,
-    shapes,
-    violation_count,
-    violations,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
+_EXPORTS = (
     "shapes",
     "check",
     "enable",
@@ -39,4 +29,36 @@ __all__ = [
     "clear_violations",
     "Violation",
     "ShapeContractWarning",
-]
+)
+
+__all__ = list(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from shapelint.runtime.contracts import (  # noqa: F401
+        ShapeContractWarning,
+        Violation,
+        check,
+        clear_violations,
+        disable,
+        enable,
+        get_mode,
+        is_enabled,
+        set_mode,
+        shapes,
+        violation_count,
+        violations,
+    )
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        from shapelint.runtime import contracts
+
+        value = getattr(contracts, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'shapelint.runtime' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -207,3 +207,10 @@ def test_usage_errors(tmp_path, capsys):
     bad = write(tmp_path / "bad.py", "def f(:\n")
     assert run_command([bad]) == 1
     assert "SyntaxError" in capsys.readouterr().err
+
+
+def test_python_dash_m_shapelint_hands_other_commands_to_the_cli():
+    done = subprocess.run([sys.executable, "-m", "shapelint", "--version"],
+                          env=dict(os.environ, PYTHONPATH=REPO), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "0.1.0" in done.stdout
