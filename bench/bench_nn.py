@@ -115,7 +115,6 @@ def gemm_only_step(dims, dtype, X):
     """The iteration's GEMMs alone, with the operand layouts the engine sees."""
     from shapelint.nn import functional as F
 
-    m = X.shape[1]
     rng = np.random.default_rng(2)
     Ws = [rng.standard_normal((dims[l], dims[l - 1])).astype(dtype)
           for l in range(1, len(dims))]
@@ -133,7 +132,6 @@ def gemm_only_step(dims, dtype, X):
             if l > 1:
                 dZ = F._input_gradient_product(Ws[l - 1], dZ)
 
-    del m
     return step
 
 
@@ -266,7 +264,7 @@ def run_timing(rounds: int, check_targets: bool) -> bool:
             print(" ".join(cells) + (f"  (sklearn ran in {sklearn_dtype})"
                                      if sklearn_dtype not in (None, np.dtype(dtype)) else ""))
             sys.stdout.flush()
-    print(f"\nGEMM rate from a square 1024 GEMM in the same loop; floor = FLOPs / rate.")
+    print("\nGEMM rate from a square 1024 GEMM in the same loop; floor = FLOPs / rate.")
     if misses:
         print("targets missed: " + "; ".join(misses))
         ok = not check_targets
