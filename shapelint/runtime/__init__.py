@@ -16,7 +16,7 @@ pytest plugin and ``import shapelint`` do) costs next to nothing.
 
 from typing import TYPE_CHECKING
 
-_EXPORTS = (
+__all__ = [
     "shapes",
     "check",
     "enable",
@@ -29,9 +29,8 @@ _EXPORTS = (
     "clear_violations",
     "Violation",
     "ShapeContractWarning",
-)
-
-__all__ = list(_EXPORTS)
+]
+_EXPORTS = frozenset(__all__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from shapelint.runtime.contracts import (  # noqa: F401
