@@ -247,3 +247,24 @@ def test_random_mini_batches_partition_the_examples(rng):
         np.testing.assert_array_equal(bx[1], by[0] + 10)
     order = np.random.default_rng(0).permutation(10)
     np.testing.assert_array_equal(seen, order)
+
+
+def test_float32_column_major_inputs_take_the_transposed_products_and_agree():
+    """F-ordered float32 operands are multiplied as C.T = B.T A.T; same values, F-ordered out."""
+    rng = np.random.default_rng(4)
+    params = initialize_parameters([30, 8, 6, 3], "he", rng=rng, dtype=np.float32)
+    rows = rng.standard_normal((40, 30)).astype(np.float32)
+    Y = np.eye(3, dtype=np.float32)[:, rng.integers(0, 3, 40)]
+    X_f, X_c = rows.T, np.ascontiguousarray(rows.T)
+    assert X_f.flags.f_contiguous and not X_f.flags.c_contiguous
+    results = []
+    for X in (X_f, X_c):
+        AL, caches = F.model_forward(X, params, output="softmax")
+        results.append((AL, caches, F.model_backward(AL, Y, caches, output="softmax",
+                                                     cost="cce")))
+    (AL_f, caches_f, grads_f), (AL_c, _, grads_c) = results
+    assert caches_f[0].Z.flags.f_contiguous  # the transposed product was used
+    np.testing.assert_allclose(AL_f, AL_c, rtol=1e-5, atol=1e-6)
+    for key in grads_c:
+        assert grads_f[key].dtype == np.float32
+        np.testing.assert_allclose(grads_f[key], grads_c[key], rtol=1e-4, atol=1e-6)
