@@ -220,6 +220,10 @@ def normalize_axis(axis: int, ndim: int, func: str = "") -> int:
     return axis % ndim if ndim else 0
 
 
+# Reductions without the 0-d leniency (they go through mean/var machinery).
+_STRICT_0D = frozenset(("mean", "std", "var", "median", "average", "nanmedian", "nanstd", "nanvar"))
+
+
 def reduce(shape: Shape, axis: AxisArg = None, keepdims: bool = False, func: str = "sum") -> Shape:
     """sum/mean/max/...: drop (or keep as 1) the reduced axes."""
     if shape is None:
@@ -229,8 +233,8 @@ def reduce(shape: Shape, axis: AxisArg = None, keepdims: bool = False, func: str
     nd = len(shape)
     if axis is None:
         return (1,) * nd if keepdims else ()
-    if nd == 0 and axis in (0, -1):
-        return ()  # NumPy's legacy leniency: a 0-d array accepts an int axis of 0 or -1
+    if nd == 0 and axis in (0, -1) and func.rsplit(".", 1)[-1] not in _STRICT_0D:
+        return ()  # NumPy's legacy leniency: sum/max/... of a 0-d array accept axis 0 or -1
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     norm = {normalize_axis(ax, nd, func) for ax in axes}
     if len(norm) != len(axes):

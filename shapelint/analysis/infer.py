@@ -153,12 +153,15 @@ class Inference:
                 if attr.startswith("on_"):
                     self.handlers.setdefault(attr[3:], []).append(getattr(rule, attr))
         self._positions: Optional[Any] = None
+        self.current_stmt: Optional[cst.CSTNode] = None
+        self.stmt_of: Dict[int, Optional[cst.CSTNode]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
         self._seen: Set[Tuple[int, int, str]] = set()
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
         self.call_site_node: Optional[cst.Call] = None
+        self.call_site_stmt: Optional[cst.CSTNode] = None
         self.call_site_func = ""
         self._instance_cache: Dict[Any, Val] = {}
         self.lines = source.splitlines()
@@ -175,19 +178,27 @@ class Inference:
             for h in handlers:
                 h(ev, self)
 
-    def position(self, node: cst.CSTNode) -> Tuple[int, int, int, int]:
+    def position(self, node: cst.CSTNode, stmt: Optional[cst.CSTNode] = None) -> Tuple[int, int, int, int]:
+        """1-based (line, column, end line, end column) of a node.
+
+        Positions for the whole module cost more than the analysis itself, so
+        only the statement that holds the node is laid out (``positions``),
+        and CPython's own parser tells where that statement starts.
+        """
+        from shapelint.analysis.positions import StatementPositions
+
         if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
+            self._positions = StatementPositions(self.module, self.source)
+        return self._positions.of(node, stmt if stmt is not None else self.current_stmt)
 
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        rng = self._positions.get(node)
-        if rng is None:
-            return (1, 1, 1, 1)
-        return (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+    def line_of(self, node: cst.CSTNode, stmt: Optional[cst.CSTNode] = None) -> int:
+        if stmt is None:
+            stmt = self.stmt_of.get(id(node))
+        return self.position(node, stmt)[0]
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        return self.position(node)[0]
+    def remember_stmt(self, node: cst.CSTNode) -> None:
+        """Note which statement a node (a rank-1 origin, a dot) is in, to name its line later."""
+        self.stmt_of[id(node)] = self.current_stmt
 
     def code_of(self, node: cst.CSTNode, limit: int = 40) -> str:
         text = self.module.code_for_node(node).strip()
@@ -205,7 +216,7 @@ class Inference:
         if not self.recording and self.call_site_node is not None:
             # The callee is fine for other arguments: the finding belongs to this call.
             inner_line = line
-            line, col, end_line, end_col = self.position(self.call_site_node)
+            line, col, end_line, end_col = self.position(self.call_site_node, self.call_site_stmt)
             message = f"in `{self.call_site_func}()` (line {inner_line}) with the arguments given here: {message}"
             key = (line, col, code)
             if key in self._seen:
@@ -240,16 +251,21 @@ class Inference:
         return self.exec_block(suite.body, env)
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env) -> Flow:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                flow = self.exec_small(small, env)
-                if flow.terminated:
-                    return flow
-            return Flow(False)
-        method = getattr(self, "stmt_" + type(stmt).__name__, None)
-        if method is None:
-            return Flow(False)
-        return method(stmt, env)
+        outer = self.current_stmt
+        self.current_stmt = stmt
+        try:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    flow = self.exec_small(small, env)
+                    if flow.terminated:
+                        return flow
+                return Flow(False)
+            method = getattr(self, "stmt_" + type(stmt).__name__, None)
+            if method is None:
+                return Flow(False)
+            return method(stmt, env)
+        finally:
+            self.current_stmt = outer
 
     def exec_small(self, node: cst.CSTNode, env: Env) -> Flow:
         t = type(node)
@@ -334,6 +350,15 @@ class Inference:
 
     def stmt_If(self, node: cst.If, env: Env) -> Flow:
         self.eval(node.test, env)
+        decided = self.static_truth(node.test, env)
+        if decided is True:
+            return self.exec_suite(node.body, env)
+        if decided is False:
+            if node.orelse is None:
+                return Flow(False)
+            if isinstance(node.orelse, cst.If):
+                return self.stmt_If(node.orelse, env)
+            return self.exec_suite(node.orelse.body, env)
         then_env = env.copy()
         self.refine_from_test(node.test, then_env)
         then_flow = self.exec_suite(node.body, then_env)
@@ -347,6 +372,42 @@ class Inference:
             else_flow = self.exec_suite(node.orelse.body, else_env)
         self.merge_branches(env, [(then_env, then_flow), (else_env, else_flow)])
         return Flow(then_flow.terminated and else_flow.terminated)
+
+    def static_truth(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
+        """True/False when known sizes decide the test (``len(x) > 4``, ``x.ndim == 2``)."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.static_truth(test.expression, env)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            a = self.static_truth(test.left, env)
+            b = self.static_truth(test.right, env)
+            if isinstance(test.operator, cst.And):
+                if a is False or b is False:
+                    return False
+                return True if a is True and b is True else None
+            if a is True or b is True:
+                return True
+            return False if a is False and b is False else None
+        if not isinstance(test, cst.Comparison):
+            return None
+        left = self.quiet_eval(test.left, env)
+        result: Optional[bool] = True
+        for comp in test.comparisons:
+            right = self.quiet_eval(comp.comparator, env)
+            verdict = _compare_known(comp.operator, left, right)
+            if verdict is None:
+                return None
+            result = result and verdict
+            left = right
+        return result
+
+    def quiet_eval(self, node: cst.BaseExpression, env: Env) -> Val:
+        """Evaluate again for a value only: the findings were reported on the first pass."""
+        self.quiet += 1
+        try:
+            return self.eval(node, env)
+        finally:
+            self.quiet -= 1
 
     def merge_branches(self, env: Env, branches: List[Tuple[Env, Flow]]) -> None:
         live = [b for b, f in branches if not f.terminated]
@@ -526,6 +587,15 @@ class Inference:
                labels: List[str]) -> List[Val]:
         if isinstance(value, TupleVal) and len(value.items) == n:
             return list(value.items)
+        if (isinstance(value, TupleVal) and isinstance(value_node, cst.Attribute)
+                and value_node.attr.value == "shape"):
+            arr = self.eval(value_node.value, env)
+            have = len(value.items)
+            self.mismatch(value_node, ShapeMismatch(
+                "SL105", f"cannot unpack the shape {fmt_shape(getattr(arr, 'shape', None))} of a "
+                f"{have}-dimensional array into {n} names ({'not enough' if have < n else 'too many'} values)"),
+                operands=[], operand_nodes=[])
+            return [UNKNOWN] * n
         if isinstance(value, ShapeOfVal):
             dims = [fresh(label) for label in labels]
             if value.owner is not None:
@@ -676,6 +746,7 @@ class Inference:
         outermost = self.call_site_node is None
         if outermost:
             self.call_site_node, self.call_site_func = call, func.qualname
+            self.call_site_stmt = self.current_stmt
         try:
             result = self.analyze_function(func, args, call)
         finally:
@@ -852,7 +923,7 @@ class Inference:
         if v is not None:
             return v
         if node.value in ("True", "False"):
-            return NUM
+            return IntVal(1 if node.value == "True" else 0)
         if node.value == "None":
             return NONE
         return UNKNOWN
@@ -1045,6 +1116,7 @@ class Inference:
         self.emit("matmul", node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result)
         dot_scalar = node if (a.shape is not None and b.shape is not None and len(a.shape) == 1
                               and len(b.shape) == 1) else None
+        self.remember_stmt(node)
         return ArrayVal(result, matrix=a.matrix or b.matrix, dot_scalar=dot_scalar)
 
     def expr_Attribute(self, node: cst.Attribute, env: Env) -> Val:
@@ -1094,6 +1166,11 @@ class Inference:
                 if isinstance(idx, IntVal) and isinstance(idx.dim, int):
                     if -len(base.items) <= idx.dim < len(base.items):
                         return base.items[idx.dim]
+                    if _is_shape_attr(node.value):
+                        self.mismatch(node, ShapeMismatch(
+                            "SL105", f"tuple index out of range: the array has {len(base.items)} "
+                            f"dimension{'s' if len(base.items) != 1 else ''}, so `.shape[{idx.dim}]` does not exist"),
+                            operands=[], operand_nodes=[])
                     return UNKNOWN
                 if base.is_list and len(base.items) > 0:
                     return _join_all(list(base.items)) if isinstance(idx, IntVal) else UNKNOWN
@@ -1190,6 +1267,7 @@ class Inference:
             col = self.code_of(node.slice[1].slice.value, 10) if self.handlers else "j"
             fix = f"{base}[:, {col}:{col} + 1]" if not col.isdigit() else f"{base}[:, {col}:{int(col) + 1}]"
             origin = Rank1Origin(node, "index", fix)
+            self.remember_stmt(node)
         return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit)
 
     # -- calls -------------------------------------------------------------------------
@@ -1284,6 +1362,7 @@ class Inference:
         origin = None
         if shape is not None and len(shape) == 1 and isinstance(v, TupleVal):
             origin = Rank1Origin(node, "created", "a nested list, e.g. `np.array([[...]])`, or `.reshape(-1, 1)`")
+            self.remember_stmt(node)
         return ArrayVal(shape, origin, arr.dtype, explicit_axes=arr.explicit_axes)
 
     def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
@@ -1445,6 +1524,7 @@ class Inference:
                           operand_nodes=[raw["a"][1], raw["b"][1]], result=shape)
                 dot_scalar = node if (a.shape is not None and b.shape is not None and len(a.shape) == 1
                                       and len(b.shape) == 1) else None
+                self.remember_stmt(node)
                 return ArrayVal(shape, dot_scalar=dot_scalar)
             return ArrayVal(shape)
         if event == "transpose":
@@ -1455,6 +1535,7 @@ class Inference:
         if event == "create":
             if shape is not None and len(shape) == 1 and fn.qualname not in ("numpy.linspace", "numpy.logspace"):
                 origin = Rank1Origin(node, "created", self.rank1_fix(node, fn, shape))
+                self.remember_stmt(node)
             return ArrayVal(shape, origin, dtype)
         if event == "arange":
             # np.arange(n) is an index vector: its rank-1 is intended
@@ -1471,6 +1552,7 @@ class Inference:
                 except (ShapeMismatch, TypeError):
                     norm = ()
                 origin = Rank1Origin(node, "reduction", "keepdims=True", source=a, axes=norm)
+                self.remember_stmt(node)
             self.emit("reduce", node, func=display, value=a, axis=axis, keepdims=keepdims, result=shape)
             if a is not None and a.matrix:
                 return ArrayVal(None, matrix=True)
@@ -1599,6 +1681,10 @@ def _b_len(inf: Inference, node: cst.Call, env: Env) -> Val:
     if isinstance(v, ArrayVal):
         if v.shape is not None and len(v.shape) >= 1:
             return IntVal(v.shape[0])
+        if v.shape == () and v.dtype != "object":
+            inf.mismatch(node, ShapeMismatch("SL105", "len() of a 0-dimensional array (a scalar): it has no length"),
+                         operands=[], operand_nodes=[])
+            return IntVal(None)
         return IntVal(inf.text_dim(env, f"len({inf.module.code_for_node(node.args[0].value)})"))
     if isinstance(v, TupleVal):
         return IntVal(len(v.items))
@@ -1728,6 +1814,38 @@ def _key_text(key: Tuple[Any, ...]) -> str:
     for p in key:
         parts.append(repr(p) if isinstance(p, str) else f"str({fmt_dim(p)})")
     return " + ".join(parts)
+
+
+def _compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
+    if isinstance(a, IntVal) and isinstance(b, IntVal) and isinstance(a.dim, int) and isinstance(b.dim, int):
+        x, y = a.dim, b.dim
+    elif isinstance(a, TupleVal) and isinstance(b, TupleVal) and isinstance(op, (cst.Equal, cst.NotEqual)):
+        xs = [i.dim if isinstance(i, IntVal) else None for i in a.items]
+        ys = [i.dim if isinstance(i, IntVal) else None for i in b.items]
+        if len(xs) != len(ys):
+            return isinstance(op, cst.NotEqual)
+        if any(not isinstance(v, int) for v in xs + ys):
+            return None
+        return (xs == ys) == isinstance(op, cst.Equal)
+    else:
+        return None
+    if isinstance(op, cst.Equal):
+        return x == y
+    if isinstance(op, cst.NotEqual):
+        return x != y
+    if isinstance(op, cst.LessThan):
+        return x < y
+    if isinstance(op, cst.LessThanEqual):
+        return x <= y
+    if isinstance(op, cst.GreaterThan):
+        return x > y
+    if isinstance(op, cst.GreaterThanEqual):
+        return x >= y
+    return None
+
+
+def _is_shape_attr(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "shape"
 
 
 def _callee_name(node: cst.BaseExpression) -> str:

@@ -169,11 +169,6 @@ def test_analyzer_never_fails_internally(stats: Stats):
     assert not bad, bad[:3]
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "analyzer gaps (recall 0.79 on this sample, 0.80 over 3000): no SL105 for `n, m = x.shape` with the "
-    "wrong arity, `x.shape[k]` with k >= ndim, or `len()` of a 0-d value; any reduction called with "
-    "`keepdims=` gets an unknown shape and no axis check; `if` tests decidable from known shapes are not "
-    "used to drop the dead branch. Remove this mark once those are fixed."))
 def test_crash_recall(stats: Stats):
     assert stats.recall >= 0.95, f"{stats.summary()}\nmissed crashes:\n{_examples(stats, 'missed-crash')}"
 
