@@ -37,14 +37,20 @@ class Contract:
                    arg_nodes: Dict[str, cst.CSTNode]) -> None:
         """Arguments against declared shapes, with symbols bound across arguments."""
         binding: Dict[str, Dim] = {}
+        bound_by: Dict[str, str] = {}
         for name, (shape, text, _) in self.params.items():
             v = args.get(name)
             if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
                 continue
-            problem = _bind(shape, v.shape, binding)
+            before = set(binding)
+            problem = _bind(shape, v.shape, binding, bound_by)
+            for new in set(binding) - before:
+                bound_by[new] = name
             if problem:
+                # like the runtime check: the first argument that breaks the contract
                 inf.emit("contract_violation", arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
                          declared=shape, declared_text=text, actual=v.shape, reason=problem)
+                return
 
     def check_return(self, inf: "Inference", node: cst.Return, value: Val) -> None:
         if not inf.recording:
@@ -66,7 +72,8 @@ class Contract:
                          declared_text=text, actual=v.shape, reason=problem)
 
 
-def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[Dict[str, Dim]]) -> str:
+def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[Dict[str, Dim]],
+          bound_by: Optional[Dict[str, str]] = None) -> str:
     """Compare an actual shape to a declared one; '' when they can agree.
 
     A declared name is bound to the size that first arrives for it (the
@@ -86,6 +93,9 @@ def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[
                 binding[name] = a
                 continue
             d = binding[name]
+            if dims_equal(d, a) is False:
+                source = f" by argument `{bound_by[name]}`" if bound_by and name in bound_by else ""
+                return f"dim {i} ({name}) is {_fmt(a)} but {name} was bound to {_fmt(d)}{source}"
         if dims_equal(d, a) is False:
             return f"dim {i} is {_fmt(a)}, declared {_fmt(d)}"
     return ""
@@ -101,10 +111,12 @@ def _fmt(d: Dim) -> str:
     return fmt_shape((d,))[1:-2]
 
 
-def read_contract(inf: "Inference", node: cst.FunctionDef) -> Optional[Contract]:
-    """Declared shapes of a function: annotations first, then its docstring."""
+def read_contract(inf: "Inference", node: cst.FunctionDef, decorator: Any = None) -> Optional[Contract]:
+    """Declared shapes of a function: ``@shapelint.shapes(...)`` first, then annotations, then its docstring."""
     contract = Contract(node.name.value)
     params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+    if isinstance(decorator, cst.Call):
+        _read_decorator(contract, decorator, [p.name.value for p in params])
     for p in params:
         if p.annotation is not None:
             parsed = _annotation_spec(inf, p.annotation)
@@ -115,7 +127,7 @@ def read_contract(inf: "Inference", node: cst.FunctionDef) -> Optional[Contract]
         if parsed is not None:
             contract.returns.append((None, parsed[0], parsed[1]))
     doc = node.get_docstring(clean=True)
-    if doc and "(" in doc:
+    if doc and "(" in doc and decorator is None or (decorator == () and doc and "(" in doc):
         _read_docstring(contract, doc, {p.name.value for p in params})
     if not contract.params and not contract.returns and not contract.problems:
         return None
@@ -123,6 +135,42 @@ def read_contract(inf: "Inference", node: cst.FunctionDef) -> Optional[Contract]
         for text, reason in contract.problems:
             inf.emit("contract_unreadable", node.name, text=text, reason=reason, func=node.name.value)
     return contract
+
+
+def _read_decorator(contract: Contract, call: cst.Call, param_names: List[str]) -> None:
+    """``@shapelint.shapes("n m", b="n 1", returns="n m")``: the runtime's own contract, read statically."""
+    try:
+        from shapelint.algebra.spec import SpecError, parse_spec, spec_to_shape
+    except ImportError:
+        return
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return
+        texts: List[str] = []
+        if isinstance(arg.value, cst.SimpleString):
+            texts = [arg.value.evaluated_value]
+        elif isinstance(arg.value, cst.Tuple) and arg.keyword is not None and arg.keyword.value == "returns":
+            texts = [e.value.evaluated_value for e in arg.value.elements if isinstance(e.value, cst.SimpleString)]
+            if len(texts) != len(arg.value.elements):
+                continue
+        else:
+            positional += arg.keyword is None
+            continue
+        try:
+            specs = [parse_spec(t) for t in texts]
+        except SpecError as exc:
+            contract.problems.append((texts[0], str(exc)))
+            continue
+        if arg.keyword is None:
+            if positional < len(param_names):
+                contract.params[param_names[positional]] = (spec_to_shape(specs[0]), str(specs[0]), "decorator")
+            positional += 1
+        elif arg.keyword.value == "returns":
+            for spec in specs:
+                contract.returns.append((None, spec_to_shape(spec), str(spec)))
+        else:
+            contract.params[arg.keyword.value] = (spec_to_shape(specs[0]), str(specs[0]), "decorator")
 
 
 def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:

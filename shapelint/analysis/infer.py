@@ -334,7 +334,7 @@ class Inference:
             env.vars[local] = QualVal(f"{mod}.{_dotted(alias.name)}")
 
     def stmt_FunctionDef(self, node: cst.FunctionDef, env: Env) -> Flow:
-        contract = self.function_contract(node)
+        contract = self.function_contract(node, env)
         func = FuncVal(node, env, contract, node.name.value)
         env.vars[node.name.value] = func
         if self.recording and len(self.call_stack) == 0:
@@ -639,10 +639,18 @@ class Inference:
 
     # -- functions ---------------------------------------------------------------------
 
-    def function_contract(self, node: cst.FunctionDef) -> Any:
+    def function_contract(self, node: cst.FunctionDef, env: Env) -> Any:
         from shapelint.analysis.contracts import read_contract
 
-        return read_contract(self, node)
+        decorator_specs = None
+        for dec in node.decorators:
+            d = dec.decorator
+            target = d.func if isinstance(d, cst.Call) else d
+            value = self.quiet_eval(target, env)
+            if isinstance(value, QualVal) and value.qualname in ("shapelint.shapes", "shapelint.runtime.shapes",
+                                                                  "shapelint.runtime.contracts.shapes"):
+                decorator_specs = d if isinstance(d, cst.Call) else ()
+        return read_contract(self, node, decorator_specs)
 
     def analyze_function(self, func: FuncVal, args: Optional[Dict[str, Val]], call_node: Optional[cst.Call]) -> Val:
         node = func.node
