@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, fresh, is_invented
+from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, is_invented
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 
 if TYPE_CHECKING:
@@ -25,6 +25,19 @@ class Contract:
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
         self.returns: List[Tuple[Optional[str], Shape, str]] = []  # (name, shape, text)
         self.problems: List[Tuple[str, str]] = []  # (text, reason)
+
+    def size_names(self) -> set:
+        """The names of sizes the declarations use (``n_h``, ``number of examples``)."""
+        out = set()
+        for shape, _, _ in self.params.values():
+            for d in shape or ():
+                if isinstance(d, Sym):
+                    out.update(d.names)
+        for _, shape, _ in self.returns:
+            for d in shape or ():
+                if isinstance(d, Sym):
+                    out.update(d.names)
+        return out
 
     def param_value(self, name: str) -> Optional[Val]:
         entry = self.params.get(name)
@@ -180,40 +193,14 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     except ImportError:  # the contract modules are optional at this layer
         return
     parsed = parse_docstring(doc)
-    specs = [spec for name, spec in parsed.params.items() if name in param_names]
-    specs += [spec for _, spec in parsed.returns]
-    once = _names_used_once([spec_to_shape(spec) for spec in specs], param_names)
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
-            contract.params[name] = (_soften(spec_to_shape(spec), once), str(spec), "docstring")
+            contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
     if not contract.returns:
         for name, spec in parsed.returns:
-            contract.returns.append((name, _soften(spec_to_shape(spec), once), str(spec)))
+            contract.returns.append((name, spec_to_shape(spec), str(spec)))
     for problem in parsed.problems:
         contract.problems.append((problem.text, problem.reason))
-
-
-def _names_used_once(shapes: List[Shape], param_names: set) -> Dict[str, Sym]:
-    """A docstring size named once states no relation to anything else.
-
-    ``n_samples`` in both ``X`` and ``y`` says they agree; a name used once (a
-    ``mu : shape=[n, ]`` next to a parameter called ``dim``) is only a label,
-    so it becomes an invented size that can never contradict the code.
-    """
-    counts: Dict[str, int] = {}
-    for shape in shapes:
-        for d in shape or ():
-            if isinstance(d, Sym) and not d.invented:
-                for n in d.names:
-                    counts[n] = counts.get(n, 0) + 1
-    # a name that is also a parameter (`n_h` of `def f(n_h, m)`) refers to it
-    return {n: fresh(n) for n, c in counts.items() if c == 1 and n not in param_names}
-
-
-def _soften(shape: Shape, once: Dict[str, Sym]) -> Shape:
-    if shape is None or not once:
-        return shape
-    return tuple(once.get(_single_name(d) or "", d) if isinstance(d, Sym) else d for d in shape)
 
 
 def _annotation_spec(inf: "Inference", annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:

@@ -706,6 +706,8 @@ class Inference:
                 return ArrayVal(shape)
         if p.default is not None and isinstance(p.default, (cst.SimpleString, cst.Float)):
             return UNKNOWN
+        if contract is not None and contract.params and name not in contract.size_names():
+            return ParamVal(name, declared=False)
         return ParamVal(name)
 
     def annotation_shape(self, annotation: cst.Annotation) -> Shape:
@@ -1600,7 +1602,7 @@ class Inference:
         if isinstance(v, IntVal):
             return v.dim
         if isinstance(v, ParamVal):
-            return Sym.name(v.name)
+            return Sym.name(v.name) if v.declared else self.text_dim(env, v.name)
         if isinstance(v, ArrayVal) and v.shape == () and v.dtype == "int":
             return None
         if node is not None and (v is UNKNOWN or isinstance(v, ShapeOfVal)) and isinstance(node, (cst.Name, cst.Subscript, cst.Attribute)):
@@ -1627,7 +1629,7 @@ class Inference:
         if isinstance(v, IntVal):
             return (v.dim,)
         if isinstance(v, ParamVal) and single_ok and not any(s in v.name.lower() for s in _SHAPE_LIKE):
-            return (Sym.name(v.name),)
+            return (self.to_dim(v, node, env),)
         return None
 
     def to_axis(self, v: Val) -> Any:

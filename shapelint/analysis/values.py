@@ -35,10 +35,13 @@ class ParamVal(Val):
     size ``n``: that is how int-valued parameters become symbolic dims.
     """
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "declared")
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, declared: bool = True):
         self.name = name
+        # False when the function's docstring names its sizes and not this one:
+        # then `dim` is not claimed to differ from the docstring's `n`
+        self.declared = declared
 
 
 class Rank1Origin:
