@@ -157,6 +157,8 @@ class Inference:
         self.stmt_of: Dict[int, Optional[cst.CSTNode]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
         self._seen: Set[Tuple[int, int, str]] = set()
+        self._generic_findings: Set[Tuple[int, str]] = set()
+        self._instance_findings: List[Tuple[cst.CSTNode, str, str, str]] = []
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
@@ -209,13 +211,20 @@ class Inference:
         if code not in self.enabled or self.quiet:
             return
         line, col, end_line, end_col = self.position(node)
-        key = (line, col, code)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        if not self.recording and self.call_site_node is not None:
+        at_call_site = not self.recording and self.call_site_node is not None
+        if not at_call_site:
+            key = (line, col, code)
+            if key in self._seen:
+                return
+            self._seen.add(key)
+            if self.recording:
+                self._generic_findings.add((line, code))
+        else:
             # The callee is fine for other arguments: the finding belongs to this call.
+            self._instance_findings.append((node, code, message, severity))
             inner_line = line
+            if (inner_line, code) in self._generic_findings:
+                return  # the function is wrong for any arguments: reported there already
             line, col, end_line, end_col = self.position(self.call_site_node, self.call_site_stmt)
             message = f"in `{self.call_site_func}()` (line {inner_line}) with the arguments given here: {message}"
             key = (line, col, code)
@@ -745,24 +754,36 @@ class Inference:
                 pos_i += 1
         if func.contract is not None:
             func.contract.check_call(self, call, args, arg_nodes)
-        informative = any(isinstance(v, (ArrayVal, IntVal)) for v in args.values())
+        informative = any(_informative(v) for v in args.values())
         if not informative or self.instantiations >= MAX_INSTANTIATIONS:
             return func.generic_return
         key = (node, tuple(sorted((k, _val_key(v)) for k, v in args.items())))
+        outermost = self.call_site_node is None
         cached = self._instance_cache.get(key)
         if cached is not None:
-            return cached
+            result, findings = cached
+            if outermost:
+                # the same arguments again: the same findings, at this call
+                self.call_site_node, self.call_site_func, self.call_site_stmt = call, func.qualname, self.current_stmt
+                saved, self.recording = self.recording, False
+                try:
+                    for node_, code, message, severity in findings:
+                        self.report(node_, code, message, severity)
+                finally:
+                    self.recording = saved
+                    self.call_site_node, self.call_site_func = None, ""
+            return result
         self.instantiations += 1
-        outermost = self.call_site_node is None
         if outermost:
             self.call_site_node, self.call_site_func = call, func.qualname
             self.call_site_stmt = self.current_stmt
+            self._instance_findings = []
         try:
             result = self.analyze_function(func, args, call)
         finally:
             if outermost:
                 self.call_site_node, self.call_site_func = None, ""
-        self._instance_cache[key] = result
+        self._instance_cache[key] = (result, list(self._instance_findings) if outermost else [])
         return result
 
     # -- asserts and tests -------------------------------------------------------------
@@ -807,6 +828,8 @@ class Inference:
         for a, b in ((left, right), (right, left)):
             owner, dim_index = _shape_access(a)
             if owner is None:
+                if assert_node is not None:
+                    self.check_shape_assert_on_expression(a, b, env, assert_node)
                 continue
             owner_val = env.get(owner)
             other = self.eval(b, env)
@@ -819,6 +842,21 @@ class Inference:
                 want_dim = self.to_dim(other, b, env)
                 self.pin_dim(owner, owner_val, dim_index, want_dim, b, env, assert_node, test)
             return
+
+    def check_shape_assert_on_expression(self, a: cst.BaseExpression, b: cst.BaseExpression, env: Env,
+                                         assert_node: cst.Assert) -> None:
+        """``assert params["b" + str(l)].shape == (n, 1)``: nothing to pin, but it can still fail."""
+        if not (isinstance(a, cst.Attribute) and a.attr.value == "shape"):
+            return
+        owner = self.quiet_eval(a.value, env)
+        if not isinstance(owner, ArrayVal) or owner.shape is None:
+            return
+        want = self.to_shape_tuple(self.quiet_eval(b, env), env, b)
+        if want is None:
+            return
+        have = owner.shape
+        if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
+            self.emit("assert_fails", assert_node, have=have, want=want, name=self.code_of(a.value, 30))
 
     def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
         """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
@@ -1628,7 +1666,9 @@ class Inference:
             return tuple(dims)
         if isinstance(v, IntVal):
             return (v.dim,)
-        if isinstance(v, ParamVal) and single_ok and not any(s in v.name.lower() for s in _SHAPE_LIKE):
+        if isinstance(v, ParamVal) and single_ok and (v.name.endswith("]") or not any(
+                s in v.name.lower() for s in _SHAPE_LIKE)):
+            # `n_h`, or an element `layer_dims[l]` of a list of sizes
             return (self.to_dim(v, node, env),)
         return None
 
@@ -1701,16 +1741,25 @@ def _b_len(inf: Inference, node: cst.Call, env: Env) -> Val:
     return IntVal(inf.text_dim(env, inf.module.code_for_node(node)))
 
 
+def _check_scalar_conversion(inf: Inference, node: cst.Call, vals: List[Val]) -> None:
+    if len(vals) != 1 or not isinstance(vals[0], ArrayVal) or vals[0].dtype == "object":
+        return
+    size = shape_size(vals[0].shape)
+    if isinstance(size, int) and size != 1:
+        inf.emit("scalar_conversion", node, func=node.func.value, value=vals[0], size=size)
+
+
 def _b_int(inf: Inference, node: cst.Call, env: Env) -> Val:
     vals = [inf.eval(a.value, env) for a in node.args]
     if len(vals) == 1 and isinstance(vals[0], IntVal):
         return vals[0]
+    _check_scalar_conversion(inf, node, vals)
     return IntVal(None)
 
 
 def _b_float(inf: Inference, node: cst.Call, env: Env) -> Val:
-    for a in node.args:
-        inf.eval(a.value, env)
+    vals = [inf.eval(a.value, env) for a in node.args]
+    _check_scalar_conversion(inf, node, vals)
     return NUM
 
 
@@ -1852,6 +1901,17 @@ def _compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
     if isinstance(op, cst.GreaterThanEqual):
         return x >= y
     return None
+
+
+def _informative(v: Val) -> bool:
+    """Is an argument worth re-analyzing the callee for (an array, a size, or a dict/tuple of them)?"""
+    if isinstance(v, (ArrayVal, IntVal)):
+        return True
+    if isinstance(v, TupleVal):
+        return any(isinstance(x, (ArrayVal, IntVal)) for x in v.items)
+    if isinstance(v, DictVal):
+        return any(isinstance(x, ArrayVal) for x in v.entries.values())
+    return False
 
 
 def _is_shape_attr(node: cst.BaseExpression) -> bool:

@@ -18,6 +18,7 @@ _RULE_MODULES = [
     "sl104_concat_mismatch",
     "sl105_axis_out_of_range",
     "sl106_assert_fails",
+    "sl107_scalar_conversion",
     "sl201_rank1_array",
     "sl202_star_vs_dot",
     "sl203_np_matrix",

@@ -60,8 +60,7 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         if a is None or b is None or len(a) != 2 or len(b) != 2:
             return ""
         x, y = ctx.code_of(nodes[0], 20), ctx.code_of(nodes[1], 20)
-        at = f"{x}.T" if "(" not in x and " " not in x else f"({x}).T"
-        bt = f"{y}.T" if "(" not in y and " " not in y else f"({y}).T"
+        at, bt = _transposed(x), _transposed(y)
         infix = ev.func == "@"
         def show(p: str, q: str) -> str:
             return f"`{p} @ {q}`" if infix else f"`np.dot({p}, {q})`"
@@ -72,3 +71,12 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         if dims_equal(a[1], b[1]) is True:
             return f"did you mean {show(x, bt)}?"
         return ""
+
+
+def _transposed(text: str) -> str:
+    """`W` -> `W.T`, `W.T` -> `W` (undo a transpose rather than stack another)."""
+    if text.endswith(".T"):
+        return text[:-2]
+    if "(" not in text and " " not in text:
+        return f"{text}.T"
+    return f"({text}).T"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 import os
 import sys
 import warnings
@@ -139,6 +140,21 @@ class ReturnCheck:
 
 
 @dataclass(frozen=True)
+class SizeParam:
+    """A parameter whose name is also a dim name of the contract.
+
+    ``def init(n_h, n_x)`` returning ``(n_h, n_x)``: the dim ``n_h`` is the
+    integer passed as ``n_h`` (as the static analyzer reads it), so an int
+    argument binds the dim before any shape is checked.
+    """
+
+    name: str
+    kind: str
+    index: int  # position in *args; -1 keyword-only
+    default: Any = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
 class Contract:
     qualname: str
     filename: str
@@ -149,6 +165,7 @@ class Contract:
     return_arity: Optional[int] = None  # returned tuple length when returns are per element
     strict_returns: bool = False  # a non-tuple where a tuple is declared is a violation
     named_params: frozenset = field(default_factory=frozenset)
+    size_params: Tuple[SizeParam, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -214,6 +231,12 @@ def compile_contract(
             ret_checks.append(ReturnCheck(i, label, _as_spec(spec)))
     filename, lineno = _code_location(func)
     named = frozenset(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+    dim_names = {n for c in checks for d in c.spec.dims if not d.is_variadic for n in d.names}
+    dim_names |= {n for r in ret_checks for d in r.spec.dims if not d.is_variadic for n in d.names}
+    size_params = tuple(
+        SizeParam(p.name, _KIND_OF[p.kind], i if p.kind != p.KEYWORD_ONLY else -1, p.default)
+        for i, p in enumerate(params) if p.name in dim_names and p.name in named
+    )
     return Contract(
         qualname=getattr(func, "__qualname__", getattr(func, "__name__", repr(func))),
         filename=filename,
@@ -224,6 +247,7 @@ def compile_contract(
         return_arity=arity,
         strict_returns=strict_returns and arity is not None,
         named_params=named,
+        size_params=size_params,
     )
 
 
@@ -369,11 +393,29 @@ def _match(spec, shape, bindings, label, origins) -> Optional[str]:
     return match_shape(spec, shape, bindings, origin=label, origins=origins)
 
 
+def _size_value(param: SizeParam, args: tuple, kwargs: dict) -> Optional[int]:
+    """The int passed for (or defaulted in) a parameter named like a dim, else None."""
+    if param.kind != KEYWORD_ONLY and param.index < len(args):
+        value = args[param.index]
+    elif param.kind != POSITIONAL_ONLY and param.name in kwargs:
+        value = kwargs[param.name]
+    else:
+        value = param.default
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return None
+
+
 def check_arguments(contract: Contract, args: tuple, kwargs: dict, report: bool = True):
     """Bindings and their origins after checking every argument."""
     __tracebackhide__ = True
     bindings: Dict[str, Any] = {}
     origins: Dict[str, str] = {}
+    for param in contract.size_params:
+        value = _size_value(param, args, kwargs)
+        if value is not None:
+            bindings[param.name] = value
+            origins[param.name] = f"argument {param.name!r}"
     for arg in contract.args:
         for label, value in _arg_values(arg, contract, args, kwargs):
             shape = _shape_of(value)
@@ -423,7 +465,8 @@ def _slow_return(contract: Contract, args: tuple, kwargs: dict, result: Any):
 
 def _is_fast(contract: Contract) -> bool:
     plain = (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, KEYWORD_ONLY)
-    return (all(a.kind in plain and a.spec.is_simple for a in contract.args)
+    return (not contract.size_params  # dims bound by int arguments: the generic checker
+            and all(a.kind in plain and a.spec.is_simple for a in contract.args)
             and all(r.spec.is_simple for r in contract.returns))
 
 
@@ -524,10 +567,14 @@ def _fast_source(contract: Contract, sig: inspect.Signature) -> str:
                 else:
                     targets.append(v)  # first sight of this name: bind it by unpacking
                 bound_here.add(d.name)
-        # unpacking checks the rank; TypeError: a .shape that is not a sequence
+        # unpacking checks the rank; TypeError: a .shape that is not a sequence.
+        # The slow path runs after the except block, not in it: an exception
+        # it raises (the ShapeError, or the function's own) must not carry
+        # the unpacking error as its __context__.
         target = "(" + "".join(t + ", " for t in targets) + ")"
         out += [f"{inner}try:", f"{inner}    {target} = {_PREFIX}s",
-                f"{inner}except (TypeError, ValueError):", f"{inner}    {on_fail}"]
+                f"{inner}except (TypeError, ValueError):", f"{inner}    {_PREFIX}s = None",
+                f"{inner}if {_PREFIX}s is None:", f"{inner}    {on_fail}"]
         out += checks
         maybe_bound.update(bound_here)
         return out

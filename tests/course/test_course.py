@@ -254,18 +254,11 @@ def test_enough_mutants_of_each_kind(evaluated):
     assert rates["silent"][1] >= 3
 
 
-@pytest.mark.xfail(strict=False, reason="analyzer below target, 51/59 (0.86): float() of a non-scalar array is not "
-                                        "checked (4), np.zeros(layer_dims[l]) has no shape (2), a call whose only "
-                                        "array arguments sit in dicts is not analyzed at the call site (1), "
-                                        "imported functions are opaque (1)")
 def test_crash_mutants_caught(evaluated):
     caught, total, message = _rate_message(evaluated, "crash")
     assert caught / total >= CRASH_TARGET, message
 
 
-@pytest.mark.xfail(strict=False, reason="analyzer below target, 1/3 (0.33): a call whose only array arguments "
-                                        "sit in dicts is not analyzed at the call site (2); dict entries read with "
-                                        "a loop-variable key ('b' + str(l + 1)) are unknown (1, both causes)")
 def test_silent_mutants_caught(evaluated):
     caught, total, message = _rate_message(evaluated, "silent")
     assert caught / total >= SILENT_TARGET, message
