@@ -322,7 +322,8 @@ for _n, _sig in [("sum", _RED), ("mean", _RED), ("prod", _RED), ("nansum", _RED)
                  ("count_nonzero", "a:array, axis:axis=None, keepdims:bool=False")]:
     API[f"numpy.{_n}"] = Fn(_sig, _reduce(f"np.{_n}"), "reduce")
 for _n in ("argmax", "argmin", "nanargmax", "nanargmin"):
-    API[f"numpy.{_n}"] = Fn("a:array, axis:axis=None, out:any=None, keepdims:bool=False", _argreduce(f"np.{_n}"), "reduce")
+    API[f"numpy.{_n}"] = Fn("a:array, axis:axis=None, out:any=None, keepdims:bool=False", _argreduce(f"np.{_n}"),
+                           "reduce", dtype="int")
 for _n in ("cumsum", "cumprod", "nancumsum", "nancumprod"):
     API[f"numpy.{_n}"] = Fn("a:array, axis:axis=None", _cum(f"np.{_n}"))
 
@@ -370,7 +371,7 @@ API.update({
     "numpy.column_stack": Fn("tup:arrays", _joiner(ops.column_stack), "join"),
     "numpy.repeat": Fn("a:array, repeats:int, axis:axis=None", _repeat),
     "numpy.sort": Fn("a:array, axis:axis=-1", _sort),
-    "numpy.argsort": Fn("a:array, axis:axis=-1", _sort),
+    "numpy.argsort": Fn("a:array, axis:axis=-1", _sort, dtype="int"),
     # element-wise with several operands
     "numpy.where": Fn("condition:array, x:array=None, y:array=None", _where, "elementwise", ("condition", "x", "y")),
     "numpy.clip": Fn("a:array, a_min:array=(), a_max:array=()", _clip, "elementwise", ("a", "a_min", "a_max")),
@@ -392,7 +393,7 @@ API.update({
     "numpy.random.standard_normal": Fn("size:shape=None", _size, "create"),
     "numpy.random.normal": Fn("loc:array=(), scale:array=(), size:shape=None", _size_or_broadcast("loc", "scale"), "create"),
     "numpy.random.uniform": Fn("low:array=(), high:array=(), size:shape=None", _size_or_broadcast("low", "high"), "create"),
-    "numpy.random.randint": Fn("low:any, high:any=None, size:shape=None", _size, "create"),
+    "numpy.random.randint": Fn("low:any, high:any=None, size:shape=None", _size, "create", dtype="int"),
     "numpy.random.binomial": Fn("n:array, p:array, size:shape=None", _size_or_broadcast("n", "p"), "create"),
     "numpy.random.permutation": Fn("x:any", lambda x, **_: None),
 })
@@ -403,7 +404,7 @@ RNG_METHODS: Dict[str, Fn] = {
     "random": Fn("size:shape=None", _size, "create"),
     "normal": API["numpy.random.normal"],
     "uniform": API["numpy.random.uniform"],
-    "integers": Fn("low:any, high:any=None, size:shape=None", _rng_integers, "create"),
+    "integers": Fn("low:any, high:any=None, size:shape=None", _rng_integers, "create", dtype="int"),
     "binomial": API["numpy.random.binomial"],
 }
 
@@ -419,7 +420,7 @@ METHODS.update({
     "copy": Fn("a:array", _same),
     "astype": Fn("a:array, dtype:any", _same),
     "sort": Fn("a:array", lambda a, **_: None),  # in place, returns None
-    "argsort": Fn("a:array, axis:axis=-1", _sort),
+    "argsort": Fn("a:array, axis:axis=-1", _sort, dtype="int"),
     "conj": Fn("a:array", _same),
     "conjugate": Fn("a:array", _same),
 })

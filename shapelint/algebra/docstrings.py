@@ -249,6 +249,8 @@ def _continue(item: _Item, i: int, text: str) -> None:
 _KEYWORD_BEFORE_RE = re.compile(
     r"(?:\b(?:shape[sd]?|size|sizes|dimensions?|dims)\s*(?:=|:|is|of)?|:)\s*$", re.IGNORECASE
 )
+_CONTAINER_RE = re.compile(r"\b(?:list|tuple|sequence|iterable|dict|mapping|generator)s?\s+(?:of|containing|with)\b",
+                           re.IGNORECASE)
 _UNCLOSED_SHAPE_RE = re.compile(r"\bshape[sd]?\s*(?:=|:|is|of)?\s*(\([^()]*)$", re.IGNORECASE)
 _SHAPE_WORD_BEFORE_RE = re.compile(r"\bshape[sd]?\s*(?:=|:|is|of)?\s*$", re.IGNORECASE)
 # "(n,) or (n, k)", "float or ndarray of shape (n,)": alternatives, not a contract
@@ -305,6 +307,8 @@ def _find_shape(fragments: List[Tuple[int, str]]) -> Optional[_Found]:
     s, e = candidates[-1]
     group = text[s:e]
     line = max(ln for off, ln in starts if off <= s)
+    if _CONTAINER_RE.search(text, 0, candidates[0][0]):
+        return None  # "list of size n_outputs of arrays of size (n_classes,)": each element's shape
     after_shape = [(a, b) for a, b in candidates if _SHAPE_WORD_BEFORE_RE.search(text, 0, a)]
     if len(after_shape) == 1:
         # "reshaped from size (64, 64, 3) to shape (12288, m)": the one called a shape

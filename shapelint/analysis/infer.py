@@ -869,7 +869,10 @@ class Inference:
         v = env.get(name)
         if isinstance(v, ArrayVal) and v.shape is not None and len(v.shape) == rank:
             return
-        if rank < 0 or rank > 32:
+        if rank <= 0 or rank > 32:
+            # `if x.ndim == 0:` special-cases scalars, often with more conditions than
+            # we follow: forget the rank rather than assume the branch's
+            self.widen(name, env)
             return
         dtype = v.dtype if isinstance(v, ArrayVal) else None
         env.vars[name] = ArrayVal(tuple(fresh(f"{name}.shape[{i}]") for i in range(rank)), dtype=dtype)
@@ -1290,6 +1293,8 @@ class Inference:
             elif isinstance(v, QualVal) and v.qualname == "builtins.Ellipsis":
                 items.append(ops.ELLIPSIS)
             elif isinstance(v, ArrayVal):
+                if v.dtype not in ("bool", "int"):
+                    return ArrayVal(None)  # a mask or an index array: we do not know which
                 items.append(ops.ArrayIndex(v.shape, boolean=v.dtype == "bool"))
             elif isinstance(v, TupleVal) and v.is_list:
                 shape = _literal_shape(v)
