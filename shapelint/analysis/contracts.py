@@ -199,8 +199,13 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     if not contract.returns:
         for name, spec in parsed.returns:
             contract.returns.append((name, spec_to_shape(spec), str(spec)))
+    lines = doc.splitlines()
     for problem in parsed.problems:
-        contract.problems.append((problem.text, problem.reason))
+        # In the course style the `name -- ... shape (...)` line is the contract, so an
+        # unreadable one deserves a word; numpydoc prose like "(n_samples)" is left alone.
+        line = lines[problem.line] if 0 <= problem.line < len(lines) else ""
+        if " -- " in line or problem.reason == "unclosed parenthesis":
+            contract.problems.append((problem.text, problem.reason))
 
 
 def _annotation_spec(inf: "Inference", annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:

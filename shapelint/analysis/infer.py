@@ -1412,11 +1412,8 @@ class Inference:
             shape = None
         elif shape is not None and len(shape) < ndmin:
             shape = (1,) * (ndmin - len(shape)) + tuple(shape)
-        origin = None
-        if shape is not None and len(shape) == 1 and isinstance(v, TupleVal):
-            origin = Rank1Origin(node, "created", "a nested list, e.g. `np.array([[...]])`, or `.reshape(-1, 1)`")
-            self.remember_stmt(node)
-        return ArrayVal(shape, origin, arr.dtype, explicit_axes=arr.explicit_axes)
+        # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals
+        return ArrayVal(shape, None, arr.dtype, explicit_axes=arr.explicit_axes)
 
     def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
         if isinstance(v, ArrayVal):
@@ -1614,8 +1611,12 @@ class Inference:
             return NUM
         a = arrays.get("a")
         keep_origin = a is not None and shape is not None and len(shape) == 1 and a.shape is not None and len(a.shape) == 1
+        explicit = a is not None and a.explicit_axes
+        if event == "reshape" or fn.qualname in ("numpy.expand_dims", "numpy.atleast_2d"):
+            # x.reshape(-1, 1), np.expand_dims(x, 0): the author shapes it to broadcast
+            explicit = explicit or (shape is not None and any(d == 1 for d in shape))
         return ArrayVal(shape, a.origin if keep_origin else None, dtype or (a.dtype if a is not None and fn.event != "join" else None),
-                        a.matrix if a is not None else False)
+                        a.matrix if a is not None else False, explicit)
 
     def rank1_fix(self, node: cst.Call, fn: api.Fn, shape: Tuple[Dim, ...]) -> str:
         if not self.handlers:

@@ -1,6 +1,6 @@
 from typing import Any
 
-from shapelint.algebra.dims import fmt_shape
+from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.algebra.ops import broadcast_grows
 from shapelint.rules.base import Rule
 
@@ -12,10 +12,12 @@ class OuterBroadcast(Rule):
     summary = "A broadcast whose result is larger than both operands"
     doc = """\
 ## What it does
-Warns on an element-wise operation whose result has more elements than either
-operand, such as `(n,)` with `(n, 1)` or `(1, n)` with `(n, 1)`, both giving
-`(n, n)`, unless the code asked for it with `x[:, None]`, `np.newaxis`,
-`reshape` or `expand_dims`.
+Warns on an element-wise operation whose result is larger than both operands
+and lays the same size along two axes, one from each operand, such as `(n,)`
+with `(n, 1)` or `(1, n)` with `(n, 1)`, both giving `(n, n)`; unless the code
+asked for it with `x[:, None]`, `np.newaxis`, `reshape` or `expand_dims`, or
+wrote `v * v.T`.  A grid of two different sizes (`(n,)` with `(k, 1)`) is
+usually on purpose and is not reported.
 
 ## Why is this bad?
 It is legal NumPy, and almost always a bug: the classic is `Y - Yhat` where one
@@ -43,7 +45,7 @@ err = Y - Yhat
         "import numpy as np\nY = np.zeros((1, 20))\nYhat = np.zeros((20, 1))\nerr = Y - Yhat\n",
     ]
 
-    def on_elementwise(self, ev: Any, ctx: Any) -> None:
+    def on_elementwise(self, ev: Any, ctx: Any) -> None:  # noqa: C901
         if len(ev.operands) != 2 or ev.result is None:
             return
         a, b = ev.operands
@@ -51,6 +53,11 @@ err = Y - Yhat
             return
         if not broadcast_grows(a.shape, b.shape, ev.result):
             return
+        if not _squares_a_size(a.shape, b.shape, ev.result):
+            return  # (n,) with (k, 1): a grid of two different sizes is usually on purpose
+        x_text, y_text = (ctx.code_of(n, 40) if n is not None else "?" for n in ev.operand_nodes)
+        if x_text + ".T" == y_text or y_text + ".T" == x_text:
+            return  # v * v.T: an outer product written out
         for o, other in ((a, b), (b, a)):
             origin = o.origin
             if origin is not None and o.shape is not None and len(o.shape) == 1:
@@ -66,3 +73,13 @@ err = Y - Yhat
             f"shapes match (`.reshape`, `.T`, `keepdims=True`)",
             self.severity,
         )
+
+
+def _squares_a_size(a: Any, b: Any, result: Any) -> bool:
+    """Does the broadcast lay the same size along two axes, one from each operand ((n,) + (n, 1))?"""
+    n = len(result)
+    pa = (1,) * (n - len(a)) + tuple(a)
+    pb = (1,) * (n - len(b)) + tuple(b)
+    from_a = [pa[i] for i in range(n) if pa[i] != 1 and pb[i] == 1]
+    from_b = [pb[i] for i in range(n) if pb[i] != 1 and pa[i] == 1]
+    return any(dims_equal(x, y) is True for x in from_a for y in from_b)
