@@ -66,30 +66,12 @@ DISAGREE = re.compile(r"#\s*disagree:\s*([a-z][a-z0-9-]*)\s*$")
 # xfail: once the two sides agree on that line the test fails, and the marker
 # and the entry must go.
 KNOWN_DISAGREEMENTS: Dict[str, str] = {
-    "docstring-order": (
-        "static Contract.check_call (shapelint/analysis/contracts.py) binds names in the order the "
-        "docstring lists the parameters, not in parameter order, so it blames `b` where the runtime "
-        "blames `W`"
-    ),
-    "tuple-with-unshaped-element": (
-        "a docstring documenting (A, cache) with a shape for A only: the runtime checks A in the "
-        "returned tuple (by position among the documented names); the static contract keeps only the "
-        "shaped return and compares it to the whole tuple, so nothing is checked"
-    ),
-    "empty-shapes-call": (
-        "@shapelint.shapes() with no specs reads the docstring at run time; statically read_contract "
-        "only reads the docstring for a bare @shapelint.shapes (decorator == ()), not for the empty call"
-    ),
     "variadic-spec": (
         "a spec with *rest / ... has no fixed rank: spec_to_shape gives None and the static side checks "
         "nothing, not even the names bound around the variadic"
     ),
     "arithmetic-spec": (
         "an arithmetic dim (n+1) is skipped by the static _bind at call sites; the runtime evaluates it"
-    ),
-    "int-argument-at-call": (
-        "a dim named like an int parameter is that argument's value (static return checks already read "
-        "it so); static check_call starts from an empty binding and lets X bind n instead"
     ),
     "method-call": (
         "contracts of methods called through an instance are checked at run time only; the static "

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 
 class Contract:
-    def __init__(self, func_name: str):
+    def __init__(self, func_name: str, param_order: Optional[List[str]] = None):
         self.func_name = func_name
+        self.param_order = param_order or []  # checked in this order, like the runtime
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
         self.returns: List[Tuple[Optional[str], Shape, str]] = []  # (name, shape, text)
         self.problems: List[Tuple[str, str]] = []  # (text, reason)
@@ -51,7 +52,14 @@ class Contract:
         """Arguments against declared shapes, with symbols bound across arguments."""
         binding: Dict[str, Dim] = {}
         bound_by: Dict[str, str] = {}
-        for name, (shape, text, _) in self.params.items():
+        # an int argument named like a declared size is that size (`def f(X, n)`, X: (n, 1))
+        for name, v in args.items():
+            if isinstance(v, IntVal) and v.dim is not None and name not in self.params:
+                binding[name] = v.dim
+                bound_by[name] = name
+        ordered = [n for n in self.param_order if n in self.params] or list(self.params)
+        for name in ordered:
+            shape, text, _ = self.params[name]
             v = args.get(name)
             if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
                 continue
@@ -126,8 +134,8 @@ def _fmt(d: Dim) -> str:
 
 def read_contract(inf: "Inference", node: cst.FunctionDef, decorator: Any = None) -> Optional[Contract]:
     """Declared shapes of a function: ``@shapelint.shapes(...)`` first, then annotations, then its docstring."""
-    contract = Contract(node.name.value)
     params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+    contract = Contract(node.name.value, [p.name.value for p in params])
     if isinstance(decorator, cst.Call):
         _read_decorator(contract, decorator, [p.name.value for p in params])
     for p in params:
@@ -140,7 +148,9 @@ def read_contract(inf: "Inference", node: cst.FunctionDef, decorator: Any = None
         if parsed is not None:
             contract.returns.append((None, parsed[0], parsed[1]))
     doc = node.get_docstring(clean=True)
-    if doc and "(" in doc and decorator is None or (decorator == () and doc and "(" in doc):
+    reads_docstring = decorator is None or decorator == () or (
+        isinstance(decorator, cst.Call) and not decorator.args)
+    if doc and "(" in doc and reads_docstring:
         _read_docstring(contract, doc, {p.name.value for p in params})
     if not contract.params and not contract.returns and not contract.problems:
         return None
@@ -196,9 +206,18 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
             contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
-    if not contract.returns:
-        for name, spec in parsed.returns:
-            contract.returns.append((name, spec_to_shape(spec), str(spec)))
+    if not contract.returns and parsed.returns:
+        shaped = {name: spec for name, spec in parsed.returns if name is not None}
+        names = getattr(parsed, "return_names", [])
+        if len(names) > 1 and all(n is not None for n in names) and set(shaped) <= set(names):
+            # `A -- ... of shape (n, m)` and `cache -- a tuple`: check A by its position
+            for name in names:
+                spec = shaped.get(name)
+                contract.returns.append((name, spec_to_shape(spec) if spec is not None else None,
+                                         str(spec) if spec is not None else ""))
+        else:
+            for name, spec in parsed.returns:
+                contract.returns.append((name, spec_to_shape(spec), str(spec)))
     lines = doc.splitlines()
     for problem in parsed.problems:
         # In the course style the `name -- ... shape (...)` line is the contract, so an
