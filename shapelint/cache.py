@@ -10,6 +10,10 @@ Safe to share and to lose: each entry is written to a temporary file and
 moved into place with ``os.replace`` (two runs writing the same entry both
 write complete files); an unreadable, corrupt or foreign entry is a miss; a
 cache folder that cannot be created or written just turns caching off.
+
+Layout: ``v1/<build>/<ab>/<key>.json`` where ``<build>`` identifies the
+shapelint version and sources; the entries of other builds are deleted once
+unused for a week (``PRUNE_AFTER_DAYS``).  Delete the folder at any time.
 """
 
 from __future__ import annotations
@@ -17,12 +21,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
 FORMAT = 1
 DIRNAME = ".shapelint_cache"
+# Entries written by another shapelint build (version or sources) are deleted
+# once that build has not been used for this long.
+PRUNE_AFTER_DAYS = 7
 
 _package_hash: Optional[str] = None
 
@@ -62,8 +71,13 @@ class Cache:
         h.update(data)
         return h.hexdigest()
 
+    @property
+    def generation(self) -> Path:
+        """Entries of this shapelint build (version + sources) live together, so old builds' entries can go."""
+        return self.directory / f"v{FORMAT}" / package_hash()[:16]
+
     def _entry(self, key: str) -> Path:
-        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+        return self.generation / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Optional[Dict[str, Any]]:
         try:
@@ -76,7 +90,7 @@ class Cache:
         return entry["result"]
 
     def _prepare(self) -> None:
-        """Create the folder, marked as a cache (CACHEDIR.TAG) and ignored by git."""
+        """Create the folder, marked as a cache (CACHEDIR.TAG) and ignored by git; prune old builds."""
         self._prepared = True
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in ((".gitignore", "# Created by shapelint.\n*\n"),
@@ -84,6 +98,26 @@ class Cache:
                                             "# This file is a cache directory tag created by shapelint.\n")):
             if not (self.directory / name).exists():
                 atomic_write(self.directory / name, text.encode())
+        self.generation.mkdir(parents=True, exist_ok=True)
+        os.utime(self.generation)  # in use: keeps it from being pruned by another build
+        self.prune()
+
+    def prune(self, max_age_days: float = PRUNE_AFTER_DAYS) -> None:
+        """Delete the entries of other shapelint builds unused for ``max_age_days``.
+
+        Concurrent runs are safe: a run whose entries vanish just misses.
+        """
+        cutoff = time.time() - max_age_days * 86400
+        try:
+            generations = list((self.directory / f"v{FORMAT}").iterdir())
+        except OSError:
+            return
+        for gen in generations:
+            try:
+                if gen != self.generation and gen.is_dir() and gen.stat().st_mtime < cutoff:
+                    shutil.rmtree(gen, ignore_errors=True)
+            except OSError:
+                continue
 
     def put(self, key: str, result: Dict[str, Any]) -> None:
         if not self.writable:

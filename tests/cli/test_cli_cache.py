@@ -154,3 +154,17 @@ def test_cache_key_parts(tmp_path):
     assert k != c.key(b"x = 1\n", "a.py", {"SL000"}, {"SL000": "warning"}, False)
     assert k != c.key(b"x = 1\n", "a.py", {"SL000"}, {}, True)
     assert k == Cache(tmp_path / "elsewhere").key(b"x = 1\n", "a.py", ["SL000"], {}, False)
+
+
+def test_entries_of_old_builds_are_pruned(proj, monkeypatch):
+    run()
+    v1 = proj / ".shapelint_cache" / "v1"
+    (current,) = list(v1.iterdir())
+    old, recent = v1 / "0123456789abcdef", v1 / "fedcba9876543210"
+    for gen in (old, recent):
+        (gen / "ab").mkdir(parents=True)
+        (gen / "ab" / "x.json").write_text("{}")
+    os.utime(old, (0, 0))
+    monkeypatch.setattr(cache_mod, "_package_hash", "f" * 64)  # a new build writes: prune
+    assert cached_count(run()) == 0
+    assert sorted(p.name for p in v1.iterdir()) == sorted([current.name, recent.name, "f" * 16])
