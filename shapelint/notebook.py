@@ -26,6 +26,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
 
+from shapelint.suppress import split_lines
+
 _PY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit", "debug"}
 _ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[%!]")
 _HELP = re.compile(r"^\s*(\?{1,2}[\w.]*|[\w.\[\]()]+\?{1,2})\s*$")
@@ -170,7 +172,7 @@ def build_source(text: str) -> NotebookSource:
         src = _source_text(cell.get("source", ""))
         if not src.strip():
             continue
-        code_cells.append((pos, src.splitlines(), cell.get("execution_count")))
+        code_cells.append((pos, split_lines(src), cell.get("execution_count")))
 
     if code_cells and all(isinstance(ec, int) and not isinstance(ec, bool) for _, _, ec in code_cells):
         code_cells.sort(key=lambda c: c[2])  # stable: ties keep document order

@@ -129,3 +129,11 @@ def test_shapes_in_a_notebook_name_the_cell(tmp_path, monkeypatch):
     assert (rec["cell"], rec["line"], rec["column"], rec["name"]) == (2, 3, 1, "x")
     r = CliRunner().invoke(cli, ["shapes", "nb.ipynb", "--no-cache"], catch_exceptions=False)
     assert r.stdout.startswith("nb.ipynb:cell 2:3:1: x: ")
+
+
+def test_lines_split_as_python_splits_them():
+    # A form feed is whitespace to Python, not a line break; \r\n and \r are line breaks.
+    nb = build_source(notebook("a = 1\x0c\r\nb = 2\rc = (\n"))
+    assert nb.line_map == [(1, 1), (1, 2), (1, 3)]
+    (err,) = nb.cell_errors
+    assert (err.cell, err.line) == (1, 3)
