@@ -297,6 +297,8 @@ def _find_shape(fragments: List[Tuple[int, str]]) -> Optional[_Found]:
         text += frag.strip()
     candidates = [
         (s, e) for s, e in _groups(text) if _KEYWORD_BEFORE_RE.search(text, 0, s)
+        # `X.shape[0]`, `f(x)`: code in the prose, not a declaration
+        and not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "_.)]`"))
     ]
     if not candidates:
         unclosed = _UNCLOSED_SHAPE_RE.search(text)
