@@ -215,9 +215,11 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
                 spec = shaped.get(name)
                 contract.returns.append((name, spec_to_shape(spec) if spec is not None else None,
                                          str(spec) if spec is not None else ""))
-        else:
+        elif len(names) <= 1 or len(parsed.returns) == len(names):
             for name, spec in parsed.returns:
                 contract.returns.append((name, spec_to_shape(spec), str(spec)))
+        # else: several documented return values, some without a shape and some
+        # "only returned when ...": no position we can trust
     lines = doc.splitlines()
     for problem in parsed.problems:
         # In the course style the `name -- ... shape (...)` line is the contract, so an

@@ -50,7 +50,9 @@ M = np.outer(x, y)          # (5, 5)
         if len(ev.operands) != 2:
             return
         for o, other in ((ev.operands[0], ev.operands[1]), (ev.operands[1], ev.operands[0])):
-            if o.dot_scalar is not None and o.shape == () and other.shape is not None and len(other.shape) >= 2:
+            # `(x @ x) * u[:, None] * v[None, :]` scales an outer product on purpose
+            if (o.dot_scalar is not None and o.shape == () and other.shape is not None and len(other.shape) >= 2
+                    and not other.explicit_axes):
                 ev.value = o
                 self._report(ev, ctx, "it is combined element-wise with a matrix")
                 return
