@@ -176,3 +176,11 @@ def test_small_runs_use_no_pool(tmp_path, monkeypatch):
     (tmp_path / "a.py").write_text("x = 1\n")
     monkeypatch.setattr(runner, "_run_pool", lambda *a: pytest.fail("pool used for one small file"))
     assert check(".", "-j", "8").exit_code == 0
+
+
+def test_one_job_never_starts_a_pool(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for i in range(20):
+        (tmp_path / f"f{i}.py").write_text("x = 1\n" * 5000)
+    monkeypatch.setattr(runner, "_run_pool", lambda *a: pytest.fail("pool used with --jobs 1"))
+    assert check(".", "-j", "1").exit_code == 0
