@@ -217,7 +217,7 @@ def _use_color(choice: str, output_file: Optional[Path]) -> bool:
     return sys.stdout.isatty()
 
 
-@cli.command()
+@cli.command(short_help="Check files and folders for shape bugs (the default command).")
 @discovery_options
 @selection_options
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True,
@@ -280,7 +280,7 @@ def format_shape(shape: Optional[Sequence[Any]]) -> str:
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-@cli.command()
+@cli.command(short_help="Print the inferred shape of every assigned name.")
 @discovery_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def shapes(fmt, **kw) -> None:
@@ -311,7 +311,7 @@ def shapes(fmt, **kw) -> None:
     sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
 
 
-@cli.command("rules")
+@cli.command("rules", short_help="List every rule: code, name, severity, summary.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_cmd(fmt) -> None:
     """List every rule: code, name, severity, default selection, summary."""
@@ -331,7 +331,7 @@ def rules_cmd(fmt) -> None:
         click.echo(f"{code}  {r.name:<{name_w}}  {r.severity:<7}  {r.summary}{opt}")
 
 
-@cli.command()
+@cli.command(short_help="Print the documentation of one rule.")
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the documentation of one rule (e.g. `shapelint explain SL101`)."""
@@ -346,7 +346,8 @@ def explain(code: str) -> None:
     click.echo(rule.doc.rstrip())
 
 
-@cli.command(context_settings=dict(ignore_unknown_options=True, allow_interspersed_args=False,
+@cli.command(short_help="Run a script with runtime shape checks (`shapelint run script.py ARGS`).",
+             context_settings=dict(ignore_unknown_options=True, allow_interspersed_args=False,
                                    help_option_names=[]))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(args) -> None:
