@@ -296,6 +296,8 @@ def discover(paths: Sequence[str], root: Path, exclude: Sequence[str], include: 
                 full = os.path.join(dirpath, f)
                 if not flt.included(full, f) or flt.excluded_entry(full, f):
                     continue
+                if not os.path.isfile(full):  # FIFOs, sockets, broken links: nothing to read
+                    continue
                 if stack and _ignored(stack, full, False):
                     continue
                 p = Path(full)

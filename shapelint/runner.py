@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 import tokenize
 import traceback
@@ -237,6 +238,11 @@ class RunOptions:
 
 def read_file(path: str) -> Tuple[Optional[bytes], Optional[str]]:
     try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            return None, "cannot read: is a directory"
+        if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+            return None, "cannot read: not a regular file"
         with open(path, "rb") as fh:
             return fh.read(), None
     except IsADirectoryError:

@@ -184,3 +184,15 @@ def test_one_job_never_starts_a_pool(tmp_path, monkeypatch):
         (tmp_path / f"f{i}.py").write_text("x = 1\n" * 5000)
     monkeypatch.setattr(runner, "_run_pool", lambda *a: pytest.fail("pool used with --jobs 1"))
     assert check(".", "-j", "1").exit_code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_fifo_is_skipped_in_folders_and_reported_when_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    os.symlink(tmp_path / "missing.py", tmp_path / "dangling.py")
+    assert check(".").exit_code == 0  # neither blocks nor fails
+    r = check("pipe.py", "--format", "json")
+    (d,) = json.loads(r.stdout)
+    assert r.exit_code == 1 and d["code"] == "SL001" and d["message"] == "cannot read: not a regular file"
