@@ -83,6 +83,9 @@ def discovery_options(f: Callable) -> Callable:
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      envvar="SHAPELINT_CACHE_DIR",
                      help="Cache folder (default: .shapelint_cache in the project root; env SHAPELINT_CACHE_DIR)."),
+        click.option("--stdin-filename", default=None, metavar="PATH",
+                     help="With the path `-`: the name of the file whose source is read from stdin "
+                          "(for per-file-ignores, notebooks (.ipynb) and the output)."),
         click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors, and timings."),
         click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else."),
     ]
@@ -127,6 +130,19 @@ class _Run:
         except ConfigError as exc:
             fail(str(exc))
         paths = list(kw["paths"]) or ["."]
+        # `-`: the source comes on stdin (editors), named by --stdin-filename.
+        self.stdin_name: Optional[str] = None
+        if "-" in paths:
+            if len(paths) > 1:
+                fail("`-` (read stdin) cannot be combined with other paths")
+            self.stdin_name = kw["stdin_filename"] or "-"
+            if kw["force_exclude"] and kw["stdin_filename"]:
+                from shapelint.discovery import PathFilter
+
+                flt = PathFilter(self.settings.root, self.settings.exclude, self.settings.include)
+                if flt.excluded_explicit(self.cwd / kw["stdin_filename"]):
+                    self.stdin_name = None  # excluded: nothing to check
+            paths = []
         try:
             self.files = discover(paths, self.settings.root, self.settings.exclude, self.settings.include,
                                   respect_gitignore=self.settings.respect_gitignore,
@@ -147,11 +163,14 @@ class _Run:
         tasks = make_tasks(self.files, self.settings.root, codes_for or self.settings.codes_for)
         opts = RunOptions(severity=dict(self.settings.severity), collect_shapes=collect_shapes,
                           cache=self.cache, jobs=self.jobs)
-        bar = _Progress(enabled=not self.quiet and sys.stderr.isatty())
-        try:
-            outcomes = run_tasks(tasks, opts, bar)
-        finally:
-            bar.close()
+        if self.stdin_name is not None:
+            outcomes = [self._check_stdin(opts, codes_for or self.settings.codes_for)]
+        else:
+            bar = _Progress(enabled=not self.quiet and sys.stderr.isatty())
+            try:
+                outcomes = run_tasks(tasks, opts, bar)
+            finally:
+                bar.close()
         self.internal_errors: List[str] = []
         for o in outcomes:
             if o.message_kind == "internal":
@@ -169,9 +188,29 @@ class _Run:
             cached = sum(1 for o in outcomes if o.from_cache)
             click.echo(f"shapelint: checked {len(outcomes)} files ({cached} from the cache) "
                        f"in {time.perf_counter() - start:.2f}s with {self.jobs} job(s)", err=True)
-        if not self.files and not self.quiet:
+        if not self.files and self.stdin_name is None and not self.quiet:
             click.echo("shapelint: warning: no Python files or notebooks found under the given paths", err=True)
         return outcomes
+
+
+    def _check_stdin(self, opts, codes_for):
+        """The source read from stdin, checked as the file --stdin-filename names (no cache)."""
+        from shapelint.runner import FileOutcome, lint_bytes
+
+        name = self.stdin_name or "-"
+        path = Path(os.path.normpath(self.cwd / name))
+        try:
+            rel = path.relative_to(self.settings.root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        data = click.get_binary_stream("stdin").read()
+        try:
+            return lint_bytes(data, name, codes_for(rel), opts.severity, opts.collect_shapes)
+        except Exception as exc:  # a bug outside the analyzer: reported like any internal error
+            import traceback
+
+            return FileOutcome(path=name, message=f"internal error: {type(exc).__name__}: {exc}",
+                               message_kind="internal", trace=traceback.format_exc(limit=-8))
 
 
 class _Progress:

@@ -281,3 +281,19 @@ def test_quiet_hides_warnings_but_not_findings(project, monkeypatch):
     assert r.exit_code == 1 and "deep.py: warning: expression nesting too deep" in r.stderr
     r = invoke(["check", ".", "--no-cache", "-q"])
     assert r.stderr == "" and "bad.py:1:6: SL000" in r.stdout
+
+
+def test_source_from_stdin(project):
+    r = invoke(["check", "-", "--stdin-filename", "pkg/mod.py", "--format", "concise"], input=SYNTAX)
+    assert r.exit_code == 1 and r.stdout.startswith("pkg/mod.py:1:6: SL000")
+    r = invoke(["-"], input="x = 1\n")
+    assert r.exit_code == 0 and "All checks passed!" in r.stdout
+    nb = json.dumps({"cells": [{"cell_type": "markdown", "source": "t"}, {"cell_type": "code", "source": "y = (\n"}]})
+    r = invoke(["check", "-", "--stdin-filename", "a.ipynb", "--format", "json"], input=nb)
+    assert [(d["path"], d["cell"], d["line"]) for d in json.loads(r.stdout)] == [("a.ipynb", 2, 1)]
+    r = invoke(["check", "-", "--stdin-filename", "build/gen.py", "--force-exclude"], input=SYNTAX)
+    assert r.exit_code == 0
+    (project / "shapelint.toml").write_text('per-file-ignores = {"tests/*" = ["SL000"]}\n')
+    assert invoke(["check", "-", "--stdin-filename", "tests/t.py"], input=SYNTAX).exit_code == 0
+    r = invoke(["check", "-", "good.py"], input="")
+    assert r.exit_code == 2 and "cannot be combined" in r.stderr
