@@ -54,6 +54,9 @@ class Contract:
         bound_by: Dict[str, str] = {}
         # an int argument named like a declared size is that size (`def f(X, n)`, X: (n, 1))
         for name, v in args.items():
+            node = arg_nodes.get(name)
+            if isinstance(node, cst.Name) and node.value in ("True", "False"):
+                continue  # a bool is not a size (the runtime agrees)
             if isinstance(v, IntVal) and v.dim is not None and name not in self.params:
                 binding[name] = v.dim
                 bound_by[name] = name
@@ -225,7 +228,8 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
         # In the course style the `name -- ... shape (...)` line is the contract, so an
         # unreadable one deserves a word; numpydoc prose like "(n_samples)" is left alone.
         line = lines[problem.line] if 0 <= problem.line < len(lines) else ""
-        if " -- " in line or problem.reason == "unclosed parenthesis":
+        prose = "trailing comma" in problem.reason and " " in problem.text.strip("() ")
+        if (" -- " in line and not prose) or problem.reason == "unclosed parenthesis":
             contract.problems.append((problem.text, problem.reason))
 
 
