@@ -1168,7 +1168,8 @@ class Inference:
         dot_scalar = node if (a.shape is not None and b.shape is not None and len(a.shape) == 1
                               and len(b.shape) == 1) else None
         self.remember_stmt(node)
-        return ArrayVal(result, matrix=a.matrix or b.matrix, dot_scalar=dot_scalar)
+        return ArrayVal(result, _rank1_through_product(a, b, result), matrix=a.matrix or b.matrix,
+                        dot_scalar=dot_scalar)
 
     def expr_Attribute(self, node: cst.Attribute, env: Env) -> Val:
         base = self.eval(node.value, env)
@@ -1575,7 +1576,7 @@ class Inference:
                 dot_scalar = node if (a.shape is not None and b.shape is not None and len(a.shape) == 1
                                       and len(b.shape) == 1) else None
                 self.remember_stmt(node)
-                return ArrayVal(shape, dot_scalar=dot_scalar)
+                return ArrayVal(shape, _rank1_through_product(a, b, shape), dot_scalar=dot_scalar)
             return ArrayVal(shape)
         if event == "transpose":
             a = arrays.get("a")
@@ -1906,6 +1907,16 @@ def _compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
         return x > y
     if isinstance(op, cst.GreaterThanEqual):
         return x >= y
+    return None
+
+
+def _rank1_through_product(a: ArrayVal, b: ArrayVal, result: Shape) -> Optional[Rank1Origin]:
+    """``np.dot(W, x)`` with a rank-1 ``x`` from ``randn(n)`` is rank-1 for the same reason."""
+    if result is None or len(result) != 1:
+        return None
+    for o in (b, a):
+        if o.origin is not None and o.shape is not None and len(o.shape) == 1 and o.origin.kind == "created":
+            return o.origin
     return None
 
 

@@ -71,7 +71,7 @@ Z = np.dot(W, X) + b          # (n_h, m) + (n_h, 1)
                 fix = f"`{origin.fix}`"
             ctx.report(
                 ev.node, self.code,
-                f"{name} is rank-1 {fmt_shape(r.shape)} (from line {line}) and lines up with the last axis of "
+                f"{name} is rank-1 {fmt_shape(r.shape)} because of line {line}, and lines up with the last axis of "
                 f"{fmt_shape(M.shape)}, not the first: this {outcome}; did you mean {fix}?",
                 self.severity,
             )
