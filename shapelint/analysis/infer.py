@@ -1846,11 +1846,28 @@ def _join_all(vals: List[Val]) -> Val:
 
 
 def _val_key(v: Val) -> Any:
+    """A structural key for an argument: calls with equal keys analyze alike.
+
+    Never an ``id()``: a temporary's id is reused once it is freed, and a
+    stale cache hit would give a wrong shape.
+    """
     if isinstance(v, ArrayVal):
-        return ("a", v.shape, v.dtype, v.matrix)
+        return ("a", v.shape, v.dtype, v.matrix, v.explicit_axes, v.origin is not None)
     if isinstance(v, IntVal):
         return ("i", v.dim)
-    return ("o", id(v))
+    if isinstance(v, TupleVal):
+        return ("t", v.is_list, tuple(_val_key(x) for x in v.items))
+    if isinstance(v, DictVal):
+        return ("d", tuple(sorted(((repr(k), _val_key(x)) for k, x in v.entries.items()))))
+    if isinstance(v, StrVal):
+        return ("s", repr(v.parts))
+    if isinstance(v, (QualVal,)):
+        return ("q", v.qualname)
+    if isinstance(v, ParamVal):
+        return ("p", v.name, v.declared)
+    if isinstance(v, FuncVal):
+        return ("f", id(v.node))  # tree nodes live as long as the analysis
+    return ("o", type(v).__name__)
 
 
 _GRADIENT_BASES = re.compile(r"^(W|b|A|Z|AL|A_prev|W_\w+|b_\w+)(\d*)$")
