@@ -1169,7 +1169,7 @@ class Inference:
                               and len(b.shape) == 1) else None
         self.remember_stmt(node)
         return ArrayVal(result, _rank1_through_product(a, b, result), matrix=a.matrix or b.matrix,
-                        dot_scalar=dot_scalar)
+                        explicit_axes=a.explicit_axes or b.explicit_axes, dot_scalar=dot_scalar)
 
     def expr_Attribute(self, node: cst.Attribute, env: Env) -> Val:
         base = self.eval(node.value, env)
@@ -1413,8 +1413,10 @@ class Inference:
             shape = None
         elif shape is not None and len(shape) < ndmin:
             shape = (1,) * (ndmin - len(shape)) + tuple(shape)
-        # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals
-        return ArrayVal(shape, None, arr.dtype, explicit_axes=arr.explicit_axes)
+        # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals;
+        # np.array([[3], [11]]) is a column on purpose: it is meant to broadcast
+        explicit = arr.explicit_axes or (isinstance(v, TupleVal) and shape is not None and 1 in shape)
+        return ArrayVal(shape, None, arr.dtype, explicit_axes=explicit)
 
     def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
         if isinstance(v, ArrayVal):
