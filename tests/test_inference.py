@@ -82,3 +82,30 @@ def init(layer_dims):
     got = shapes(src)
     assert got["W"] == ["layer_dims[l]", "layer_dims[l - 1]"]
     assert got["b"] == ["layer_dims[l]", 1]
+
+
+def test_layer_dicts_flow_from_init_to_forward_with_known_sizes():
+    # short loops over known ranges are unrolled, so W1, W2, W3 keep their own shapes
+    src = '''import numpy as np
+def init(layer_dims):
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters
+
+def forward(X, parameters):
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A = np.maximum(0, np.dot(parameters["W" + str(l)], A) + parameters["b" + str(l)])
+    return np.dot(parameters["W" + str(L)], A) + parameters["b" + str(L)]
+
+params = init([5, 4, 3, 1])
+out = forward(np.ones((5, 7)), params)
+bad = forward(np.ones((4, 7)), params)
+'''
+    result = analyze_source(src, "example.py", collect_shapes=True)
+    got = {rec.name: rec.shape for rec in result.shapes}
+    assert got["out"] == [1, 7]
+    assert [(d.line, d.code) for d in result.diagnostics] == [(18, "SL102")]

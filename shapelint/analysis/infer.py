@@ -61,6 +61,7 @@ from shapelint.diagnostics import Diagnostic, FileResult, ShapeRecord
 
 MAX_CALL_DEPTH = 3
 MAX_INSTANTIATIONS = 300  # per file: call-site re-analysis of local functions
+MAX_UNROLL = 8  # a `for` over a known range this short is analyzed iteration by iteration
 
 
 class Event:
@@ -156,6 +157,7 @@ class Inference:
         self.current_stmt: Optional[cst.CSTNode] = None
         self.stmt_of: Dict[int, Optional[cst.CSTNode]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
+        self.unrolled = 0  # depth of loops being unrolled
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[int, str]] = set()
         self._instance_findings: List[Tuple[cst.CSTNode, str, str, str]] = []
@@ -436,6 +438,19 @@ class Inference:
 
     def stmt_For(self, node: cst.For, env: Env) -> Flow:
         iterable = self.eval(node.iter, env)
+        if self.can_unroll(node, iterable):
+            # `for l in range(1, 4)`: a few known iterations, each with its own l,
+            # so that parameters["W" + str(l)] are W1, W2, W3 with their own shapes
+            self.unrolled += 1
+            try:
+                for value in iterable.values:
+                    self.assign(node.target, IntVal(value), env, None)
+                    self.exec_suite(node.body, env)
+            finally:
+                self.unrolled -= 1
+            if node.orelse is not None:
+                self.exec_suite(node.orelse.body, env)
+            return Flow(False)
         body_env = env.copy()
         self.assign(node.target, self.element_of(iterable, node.target), body_env, None)
         self.exec_suite(node.body, body_env)
@@ -445,6 +460,17 @@ class Inference:
         if node.orelse is not None:
             self.exec_suite(node.orelse.body, env)
         return Flow(False)
+
+    def can_unroll(self, node: cst.For, iterable: Val) -> bool:
+        if not isinstance(iterable, _RangeVal) or iterable.values is None:
+            return False
+        if not 0 < len(iterable.values) <= MAX_UNROLL or self.unrolled >= 2:
+            return False
+        if not isinstance(node.target, cst.Name):
+            return False
+        # a body that can leave early runs an unknown number of times
+        return not any(isinstance(n, (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield))
+                       for n in _walk_expr(node.body))
 
     def stmt_While(self, node: cst.While, env: Env) -> Flow:
         self.eval(node.test, env)
@@ -542,6 +568,7 @@ class Inference:
                 if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
                     self.check_gradient_entry(target, key.parts, value, env)
                 return
+            container.complete = False
         if isinstance(container, TupleVal) and isinstance(target.value, cst.Name):
             env.vars[target.value.value] = UNKNOWN  # lst[i] = v: the list we knew is gone
             return
@@ -1029,8 +1056,11 @@ class Inference:
                 v = self.eval(el.value, env)
                 if isinstance(k, StrVal):
                     d.entries[k.parts] = v
+                else:
+                    d.complete = False
             else:
                 self.eval(el.value, env)
+                d.complete = False
         return d
 
     def expr_IfExp(self, node: cst.IfExp, env: Env) -> Val:
@@ -1715,7 +1745,12 @@ class Inference:
 # -- builtins --------------------------------------------------------------------------
 
 class _RangeVal(Val):
-    __slots__ = ()
+    """range(...): ``values`` when the bounds are known ints (for unrolling short loops)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Optional[range] = None):
+        self.values = values
 
 
 class _ZipVal(Val):
@@ -1747,6 +1782,9 @@ def _b_len(inf: Inference, node: cst.Call, env: Env) -> Val:
         return IntVal(inf.text_dim(env, f"len({inf.module.code_for_node(node.args[0].value)})"))
     if isinstance(v, TupleVal):
         return IntVal(len(v.items))
+    if isinstance(v, DictVal) and v.complete and all(
+            all(isinstance(p, (str, int)) for p in key) for key in v.entries):
+        return IntVal(len(v.entries))  # keys like "W1", "b1": distinct, so the count is exact
     return IntVal(inf.text_dim(env, inf.module.code_for_node(node)))
 
 
@@ -1783,8 +1821,13 @@ def _b_str(inf: Inference, node: cst.Call, env: Env) -> Val:
 
 
 def _b_range(inf: Inference, node: cst.Call, env: Env) -> Val:
-    for a in node.args:
-        inf.eval(a.value, env)
+    vals = [inf.eval(a.value, env) for a in node.args]
+    bounds = [v.dim for v in vals if isinstance(v, IntVal) and isinstance(v.dim, int)]
+    if len(bounds) == len(vals) and 1 <= len(vals) <= 3 and all(a.keyword is None and not a.star for a in node.args):
+        try:
+            return _RangeVal(range(*bounds))
+        except ValueError:  # a zero step
+            return _RangeVal()
     return _RangeVal()
 
 

@@ -169,10 +169,12 @@ class FuncVal(Val):
 class DictVal(Val):
     """A dict whose keys are strings we can follow (``parameters["W" + str(l)]``)."""
 
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "complete")
 
-    def __init__(self, entries: Optional[Dict[Tuple[Any, ...], Val]] = None):
+    def __init__(self, entries: Optional[Dict[Tuple[Any, ...], Val]] = None, complete: bool = True):
         self.entries = dict(entries or {})
+        # False once a key we cannot follow was stored: then len() is unknown
+        self.complete = complete
 
 
 def same_key(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> Optional[bool]:
@@ -214,7 +216,7 @@ def join(a: Val, b: Val) -> Val:
     if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(b.items):
         return TupleVal(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.is_list and b.is_list)
     if isinstance(a, DictVal) and isinstance(b, DictVal):
-        out = DictVal()
+        out = DictVal(complete=False)
         for k, v in a.entries.items():
             if k in b.entries:
                 out.entries[k] = join(v, b.entries[k])
