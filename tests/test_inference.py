@@ -109,3 +109,23 @@ bad = forward(np.ones((4, 7)), params)
     got = {rec.name: rec.shape for rec in result.shapes}
     assert got["out"] == [1, 7]
     assert [(d.line, d.code) for d in result.diagnostics] == [(18, "SL102")]
+
+
+def test_unrolled_loop_is_quiet_in_branches_it_cannot_decide():
+    # for i = 0 the `if x[i] > 0:` branch may be skipped: x1[n - i] would be out of
+    # bounds only then, so no error; the same index outside a branch is an error
+    src = '''import numpy as np
+x = np.random.randn(8)
+x1 = np.zeros(8)
+for i in range(5):
+    if x[i] > 0:
+        x1[8 - i] = 1.0
+for i in range(5):
+    if i:
+        x1[8 - i] = 2.0
+y = np.zeros(3)
+for i in range(4):
+    y[i] = 1.0
+'''
+    result = analyze_source(src, "example.py")
+    assert [(d.line, d.code) for d in result.diagnostics] == [(12, "SL105")]

@@ -370,17 +370,24 @@ class Inference:
             if isinstance(node.orelse, cst.If):
                 return self.stmt_If(node.orelse, env)
             return self.exec_suite(node.orelse.body, env)
-        then_env = env.copy()
-        self.refine_from_test(node.test, then_env)
-        then_flow = self.exec_suite(node.body, then_env)
-        else_env = env.copy()
-        self.refine_from_test(node.test, else_env, positive=False)
-        if node.orelse is None:
-            else_flow = Flow(False)
-        elif isinstance(node.orelse, cst.If):
-            else_flow = self.stmt_If(node.orelse, else_env)
-        else:
-            else_flow = self.exec_suite(node.orelse.body, else_env)
+        undecided_in_unrolled = self.unrolled > 0
+        if undecided_in_unrolled:
+            self.quiet += 1
+        try:
+            then_env = env.copy()
+            self.refine_from_test(node.test, then_env)
+            then_flow = self.exec_suite(node.body, then_env)
+            else_env = env.copy()
+            self.refine_from_test(node.test, else_env, positive=False)
+            if node.orelse is None:
+                else_flow = Flow(False)
+            elif isinstance(node.orelse, cst.If):
+                else_flow = self.stmt_If(node.orelse, else_env)
+            else:
+                else_flow = self.exec_suite(node.orelse.body, else_env)
+        finally:
+            if undecided_in_unrolled:
+                self.quiet -= 1
         self.merge_branches(env, [(then_env, then_flow), (else_env, else_flow)])
         return Flow(then_flow.terminated and else_flow.terminated)
 
@@ -400,6 +407,10 @@ class Inference:
                 return True
             return False if a is False and b is False else None
         if not isinstance(test, cst.Comparison):
+            if isinstance(test, (cst.Name, cst.BinaryOperation)):
+                v = self.quiet_eval(test, env)
+                if isinstance(v, IntVal) and isinstance(v.dim, int):
+                    return bool(v.dim)  # `if i:` with a known i
             return None
         left = self.quiet_eval(test.left, env)
         result: Optional[bool] = True
@@ -440,7 +451,16 @@ class Inference:
         iterable = self.eval(node.iter, env)
         if self.can_unroll(node, iterable):
             # `for l in range(1, 4)`: a few known iterations, each with its own l,
-            # so that parameters["W" + str(l)] are W1, W2, W3 with their own shapes
+            # so that parameters["W" + str(l)] are W1, W2, W3 with their own shapes.
+            # First the body once for any l (what it reports holds for every l) ...
+            probe = env.copy()
+            for name, v in list(probe.vars.items()):
+                if isinstance(v, DictVal):  # the probe must not write into the real dicts
+                    probe.vars[name] = DictVal(v.entries, v.complete)
+            self.assign(node.target, self.element_of(_RangeVal(), node.target), probe, None)
+            self.exec_suite(node.body, probe)
+            # ... then each iteration for its values; inside a branch we cannot
+            # decide, a finding could belong to an iteration that skips it: quiet.
             self.unrolled += 1
             try:
                 for value in iterable.values:
