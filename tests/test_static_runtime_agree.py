@@ -73,10 +73,6 @@ KNOWN_DISAGREEMENTS: Dict[str, str] = {
     "arithmetic-spec": (
         "an arithmetic dim (n+1) is skipped by the static _bind at call sites; the runtime evaluates it"
     ),
-    "method-call": (
-        "contracts of methods called through an instance are checked at run time only; the static "
-        "analyzer does not check the call against the method's contract"
-    ),
 }
 
 _STATIC_WHAT = re.compile(r"^(?:argument `(?P<arg>\w+)`|return value(?: `\w+`)?) of `(?P<func>[\w.]+)\(\)`")

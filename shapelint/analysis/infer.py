@@ -40,7 +40,10 @@ from shapelint.analysis.values import (
     RNG,
     UNKNOWN,
     ArrayVal,
+    BoundMethodVal,
+    ClassVal,
     DictVal,
+    InstanceVal,
     NoneVal,
     FuncVal,
     IntVal,
@@ -356,7 +359,10 @@ class Inference:
         class_env = Env(env)
         class_env.text_dims = env.text_dims
         self.exec_suite(node.body, class_env)
-        env.vars[node.name.value] = UNKNOWN
+        # plain methods only: `obj.forward(x)` is checked like `forward(obj, x)`
+        methods = {name: v for name, v in class_env.vars.items()
+                   if isinstance(v, FuncVal) and not _has_special_decorator(v.node)}
+        env.vars[node.name.value] = ClassVal(node.name.value, methods)
         return Flow(False)
 
     def stmt_If(self, node: cst.If, env: Env) -> Flow:
@@ -780,13 +786,18 @@ class Inference:
         if func.contract is not None and node.value is not None:
             func.contract.check_return(self, node, value)
 
-    def call_function(self, func: FuncVal, call: cst.Call, env: Env) -> Val:
+    def call_function(self, func: FuncVal, call: cst.Call, env: Env, bound_self: Optional[Val] = None) -> Val:
         node = func.node
         params = node.params
         positional = list(params.posonly_params) + list(params.params)
         args: Dict[str, Val] = {}
         arg_nodes: Dict[str, cst.CSTNode] = {}
         pos_i = 0
+        if bound_self is not None:
+            if not positional:
+                return UNKNOWN
+            args[positional[0].name.value] = bound_self
+            pos_i = 1
         for arg in call.args:
             if arg.star:
                 self.eval(arg.value, env)
@@ -1230,6 +1241,9 @@ class Inference:
             return self.array_attribute(node, base, attr, env)
         if isinstance(base, RNGVal):
             return MethodVal(base, attr, node.value)
+        if isinstance(base, InstanceVal):
+            method = base.cls.methods.get(attr)
+            return BoundMethodVal(method, base) if method is not None else UNKNOWN
         if isinstance(base, (ParamVal,)) or base is UNKNOWN:
             if attr == "shape" and isinstance(node.value, cst.Name):
                 return ShapeOfVal(node.value.value)
@@ -1389,6 +1403,12 @@ class Inference:
             return self.call_method(node, func, env)
         if isinstance(func, FuncVal):
             return self.call_function(func, node, env)
+        if isinstance(func, BoundMethodVal):
+            return self.call_function(func.func, node, env, bound_self=func.instance)
+        if isinstance(func, ClassVal):
+            for arg in node.args:
+                self.eval(arg.value, env)
+            return InstanceVal(func)
         if isinstance(node.func, cst.Name):
             builtin = node.func.value
             if env.get(builtin) is None:
@@ -2000,6 +2020,17 @@ def _rank1_through_product(a: ArrayVal, b: ArrayVal, result: Shape) -> Optional[
         if o.origin is not None and o.shape is not None and len(o.shape) == 1 and o.origin.kind == "created":
             return o.origin
     return None
+
+
+def _has_special_decorator(node: cst.FunctionDef) -> bool:
+    """staticmethod, classmethod, property...: not a plain method taking the instance first."""
+    for dec in node.decorators:
+        d = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        name = d.attr.value if isinstance(d, cst.Attribute) else d.value if isinstance(d, cst.Name) else ""
+        if name in ("staticmethod", "classmethod", "property", "setter", "getter", "deleter",
+                    "cached_property", "abstractmethod", "overload"):
+            return True
+    return False
 
 
 def _informative(v: Val) -> bool:

@@ -228,3 +228,28 @@ def join(a: Val, b: Val) -> Val:
     if isinstance(a, StrVal) and isinstance(b, StrVal) and a.parts == b.parts:
         return a
     return UNKNOWN
+
+
+class ClassVal(Val):
+    """A class defined in the module: its plain methods, by name."""
+
+    __slots__ = ("name", "methods")
+
+    def __init__(self, name: str, methods: Dict[str, "FuncVal"]):
+        self.name, self.methods = name, methods
+
+
+class InstanceVal(Val):
+    """An object of a class of the module (nothing is known of its attributes)."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: ClassVal):
+        self.cls = cls
+
+
+class BoundMethodVal(Val):
+    __slots__ = ("func", "instance")
+
+    def __init__(self, func: "FuncVal", instance: Val):
+        self.func, self.instance = func, instance
