@@ -66,13 +66,6 @@ DISAGREE = re.compile(r"#\s*disagree:\s*([a-z][a-z0-9-]*)\s*$")
 # xfail: once the two sides agree on that line the test fails, and the marker
 # and the entry must go.
 KNOWN_DISAGREEMENTS: Dict[str, str] = {
-    "variadic-spec": (
-        "a spec with *rest / ... has no fixed rank: spec_to_shape gives None and the static side checks "
-        "nothing, not even the names bound around the variadic"
-    ),
-    "arithmetic-spec": (
-        "an arithmetic dim (n+1) is skipped by the static _bind at call sites; the runtime evaluates it"
-    ),
 }
 
 _STATIC_WHAT = re.compile(r"^(?:argument `(?P<arg>\w+)`|return value(?: `\w+`)?) of `(?P<func>[\w.]+)\(\)`")

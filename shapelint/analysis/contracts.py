@@ -23,6 +23,7 @@ class Contract:
     def __init__(self, func_name: str, param_order: Optional[List[str]] = None):
         self.func_name = func_name
         self.param_order = param_order or []  # checked in this order, like the runtime
+        self.specs: Dict[str, Any] = {}  # name -> ShapeSpec, where one was written
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
         self.returns: List[Tuple[Optional[str], Shape, str]] = []  # (name, shape, text)
         self.problems: List[Tuple[str, str]] = []  # (text, reason)
@@ -64,10 +65,17 @@ class Contract:
         for name in ordered:
             shape, text, _ = self.params[name]
             v = args.get(name)
-            if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
+            spec = self.specs.get(name)
+            if not isinstance(v, ArrayVal) or v.shape is None:
                 continue
             before = set(binding)
-            problem = _bind(shape, v.shape, binding, bound_by)
+            if spec is not None and (shape is None or _has_expr(spec)):
+                # `"b *rest"`, `"n+1"`: matched on the spec itself
+                problem = _bind_spec(spec, v.shape, binding, bound_by)
+            elif shape is None:
+                continue
+            else:
+                problem = _bind(shape, v.shape, binding, bound_by)
             for new in set(binding) - before:
                 bound_by[new] = name
             if problem:
@@ -123,6 +131,66 @@ def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[
         if dims_equal(d, a) is False:
             return f"dim {i} is {_fmt(a)}, declared {_fmt(d)}"
     return ""
+
+
+def _has_expr(spec: Any) -> bool:
+    return any(d.kind == "expr" for d in spec.dims)
+
+
+def _bind_spec(spec: Any, actual: Tuple[Dim, ...], binding: Dict[str, Any], bound_by: Dict[str, str]) -> str:
+    """Match a spec with a variadic (``b *rest``) or arithmetic (``n+1``) dim, as the runtime does."""
+    dims = list(spec.dims)
+    var = [i for i, d in enumerate(dims) if d.kind == "variadic"]
+    if var:
+        v = var[0]
+        head, tail = dims[:v], dims[v + 1:]
+        if len(actual) < len(head) + len(tail):
+            return f"rank {len(actual)} where the declaration needs at least {len(head) + len(tail)}"
+        pairs = list(zip(head, actual[:len(head)])) + list(zip(tail, actual[len(actual) - len(tail):]))
+        middle = tuple(actual[len(head):len(actual) - len(tail)])
+        name = dims[v].name
+        if name:
+            if name in binding:
+                prev = binding[name]
+                if not isinstance(prev, tuple) or len(prev) != len(middle) or any(
+                        dims_equal(a, b) is False for a, b in zip(prev, middle)):
+                    return f"the dims of *{name} are {fmt_shape(middle)} but were bound to {fmt_shape(prev)}"
+            else:
+                binding[name] = middle
+    else:
+        if len(dims) != len(actual):
+            return f"rank {len(actual)} where the declaration has rank {len(dims)}"
+        pairs = list(zip(dims, actual))
+    for i, (d, a) in enumerate(pairs):
+        if d.kind == "int":
+            if dims_equal(d.value, a) is False:
+                return f"dim {i} is {_fmt(a)}, declared {d.value}"
+        elif d.kind == "name":
+            if d.name not in binding:
+                binding[d.name] = a
+            elif dims_equal(binding[d.name], a) is False:
+                source = f" by argument `{bound_by[d.name]}`" if d.name in bound_by else ""
+                return f"dim {i} ({d.name}) is {_fmt(a)} but {d.name} was bound to {_fmt(binding[d.name])}{source}"
+        elif d.kind == "expr":
+            want = _eval_poly(d.poly, binding)
+            if want is not None and dims_equal(want, a) is False:
+                return f"dim {i} ({d.text}) is {_fmt(a)} but {d.text} = {_fmt(want)}"
+    return ""
+
+
+def _eval_poly(poly: Any, binding: Dict[str, Any]) -> Optional[Dim]:
+    from shapelint.algebra.dims import add, mul
+
+    total: Dim = 0
+    for mono, coef in poly:
+        term: Dim = coef
+        for n in mono:
+            value = binding.get(n)
+            if value is None or isinstance(value, tuple):
+                return None
+            term = mul(term, value)
+        total = add(total, term)
+    return total
 
 
 def _single_name(d: Sym) -> Optional[str]:
@@ -191,12 +259,14 @@ def _read_decorator(contract: Contract, call: cst.Call, param_names: List[str]) 
         if arg.keyword is None:
             if positional < len(param_names):
                 contract.params[param_names[positional]] = (spec_to_shape(specs[0]), str(specs[0]), "decorator")
+                contract.specs[param_names[positional]] = specs[0]
             positional += 1
         elif arg.keyword.value == "returns":
             for spec in specs:
                 contract.returns.append((None, spec_to_shape(spec), str(spec)))
         else:
             contract.params[arg.keyword.value] = (spec_to_shape(specs[0]), str(specs[0]), "decorator")
+            contract.specs[arg.keyword.value] = specs[0]
 
 
 def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
@@ -209,6 +279,7 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
             contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
+            contract.specs[name] = spec
     if not contract.returns and parsed.returns:
         shaped = {name: spec for name, spec in parsed.returns if name is not None}
         names = getattr(parsed, "return_names", [])
