@@ -203,7 +203,8 @@ class _Run:
             rel = path.relative_to(self.settings.root).as_posix()
         except ValueError:
             rel = path.as_posix()
-        data = click.get_binary_stream("stdin").read()
+        stdin = sys.stdin
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8", "surrogateescape")
         try:
             return lint_bytes(data, name, codes_for(rel), opts.severity, opts.collect_shapes)
         except Exception as exc:  # a bug outside the analyzer: reported like any internal error
