@@ -633,3 +633,80 @@ def mult_scalar_dims(shape: Shape, k: int) -> Shape:
     if shape is None:
         return None
     return tuple(mul(d, k) for d in shape)
+
+
+# -- einsum and friends ------------------------------------------------------------
+
+def einsum(subscripts: str, shapes: Sequence[Shape]) -> Shape:
+    """np.einsum with explicit or implicit output; sizes of one label must agree (or be 1)."""
+    text = subscripts.replace(" ", "")
+    if "." in text:
+        return None  # ellipsis broadcasting: not followed
+    lhs, arrow, rhs = text.partition("->")
+    specs = lhs.split(",")
+    if len(specs) != len(shapes) or not all(spec.isalpha() or spec == "" for spec in specs):
+        return None
+    sizes: dict = {}
+    seen: dict = {}
+    for k, (spec, shape) in enumerate(zip(specs, shapes)):
+        if shape is None:
+            for label in spec:
+                seen[label] = seen.get(label, 0) + 1
+                sizes.setdefault(label, None)
+            continue
+        if len(spec) != len(shape):
+            raise ShapeMismatch(
+                "SL105", f"np.einsum: operand {k} has {len(shape)} dimensions but subscripts '{spec}' name {len(spec)}")
+        for label, d in zip(spec, shape):
+            seen[label] = seen.get(label, 0) + 1
+            if label not in sizes or sizes[label] is None or sizes[label] == 1:
+                if label in sizes and sizes[label] == 1 and d is None:
+                    continue
+                sizes[label] = d if label not in sizes or sizes[label] in (None, 1) else sizes[label]
+                continue
+            if d == 1:
+                continue
+            if dims_equal(sizes[label], d) is False:
+                raise ShapeMismatch(
+                    "SL102", f"np.einsum('{subscripts}'): label '{label}' is {_d(sizes[label])} in one operand "
+                             f"and {_d(d)} in operand {k} ({fmt_shape(shape)})")
+    out = rhs if arrow else "".join(sorted(label for label, n in seen.items() if n == 1))
+    if any(label not in sizes for label in out):
+        return None
+    return tuple(sizes[label] for label in out)
+
+
+def diff(shape: Shape, n: Dim = 1, axis: int = -1) -> Shape:
+    if shape is None:
+        return None
+    if n == 0:
+        return tuple(shape)  # NumPy returns the input as it is
+    if not shape:
+        raise ShapeMismatch("SL105", "np.diff: diff requires input that is at least one dimensional")
+    ax = normalize_axis(axis, len(shape), "np.diff")
+    from shapelint.algebra.dims import sub
+
+    out = list(shape)
+    d = sub(shape[ax], n)
+    out[ax] = max(d, 0) if isinstance(d, int) else d
+    return tuple(out)
+
+
+def tile(shape: Shape, reps: Sequence[Dim]) -> Shape:
+    if shape is None:
+        return None
+    reps = tuple(reps)
+    nd = max(len(shape), len(reps))
+    a = (1,) * (nd - len(shape)) + tuple(shape)
+    r = (1,) * (nd - len(reps)) + reps
+    return tuple(mul(x, y) for x, y in zip(a, r))
+
+
+def broadcast_to(shape: Shape, target: Sequence[Dim]) -> Shape:
+    target = tuple(target)
+    if shape is None:
+        return target
+    out = broadcast(shape, target)
+    if out is not None and (len(out) != len(target) or any(dims_equal(a, b) is False for a, b in zip(out, target))):
+        raise ShapeMismatch("SL101", f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} to {fmt_shape(target)}")
+    return target

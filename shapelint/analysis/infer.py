@@ -1445,6 +1445,20 @@ class Inference:
             return RNG
         if qualname in ("numpy.array", "numpy.asarray", "numpy.asanyarray") and node.args and node.args[0].keyword is None:
             return self.call_array_ctor(node, env)
+        if qualname == "numpy.einsum" and node.args and not any(a.star or a.keyword for a in node.args):
+            vals = [self.eval(a.value, env) for a in node.args]
+            first = vals[0]
+            if not (isinstance(first, StrVal) and len(first.parts) >= 1
+                    and isinstance(node.args[0].value, cst.SimpleString)):
+                return ArrayVal(None)
+            subscripts = node.args[0].value.evaluated_value
+            arrays = [self.array_arg(v, a.value, env) for v, a in zip(vals[1:], node.args[1:])]
+            try:
+                shape = ops.einsum(subscripts, [a.shape for a in arrays])
+            except ShapeMismatch as err:
+                self.mismatch(node, err, op="np.einsum", operands=arrays, operand_nodes=[a.value for a in node.args[1:]])
+                return ArrayVal(None)
+            return ArrayVal(shape)
         if qualname == "numpy.shape" and node.args:
             v = self.eval(node.args[0].value, env)
             arr = self.array_arg(v, node.args[0].value, env)

@@ -148,3 +148,32 @@ def test_symbolic_broadcast_and_dot():
     assert ops.reshape((n, m), (k, Sym.name("j"))) == (k, Sym.name("j"))
     # an invented size is never reported
     assert ops.broadcast((fresh(), 3), (5, 3)) == (5, 3)
+
+
+EINSUM_CASES = [
+    ("ij,jk->ik", (2, 3), (3, 4)), ("ij,jk", (2, 3), (3, 4)), ("ij,kj->ik", (2, 3), (4, 3)),
+    ("ij,ij->i", (2, 3), (2, 3)), ("i,i", (5,), (5,)), ("ij,jk->ki", (2, 3), (3, 4)),
+    ("ij,jk->ik", (2, 1), (3, 4)), ("ij,jk->ik", (2, 3), (4, 5)), ("ij,jk", (2, 3), (3,)),
+    ("bij,bjk->bik", (7, 2, 3), (7, 3, 4)), ("bij,bjk->bik", (7, 2, 3), (6, 3, 4)), ("i,j->ij", (3,), (4,)),
+]
+
+
+@pytest.mark.parametrize("subscripts,a,b", EINSUM_CASES)
+def test_einsum(subscripts, a, b):
+    want = numpy_outcome(lambda: np.einsum(subscripts, np.ones(a), np.ones(b)))
+    assert algebra_outcome(lambda: ops.einsum(subscripts, [a, b])) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes, st.integers(0, 3), st.integers(-3, 2))
+def test_diff(a, n, axis):
+    want = numpy_outcome(lambda: np.diff(np.zeros(a), n=n, axis=axis))
+    assert algebra_outcome(lambda: ops.diff(a, n, axis)) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes, st.lists(st.integers(1, 3), min_size=1, max_size=3))
+def test_tile_and_broadcast_to(a, reps):
+    assert algebra_outcome(lambda: ops.tile(a, reps)) == numpy_outcome(lambda: np.tile(np.zeros(a), reps))
+    assert (algebra_outcome(lambda: ops.broadcast_to(a, tuple(reps)))
+            == numpy_outcome(lambda: np.broadcast_to(np.zeros(a), tuple(reps))))
