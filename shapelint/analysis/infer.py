@@ -1456,7 +1456,8 @@ class Inference:
             try:
                 shape = ops.einsum(subscripts, [a.shape for a in arrays])
             except ShapeMismatch as err:
-                self.mismatch(node, err, op="np.einsum", operands=arrays, operand_nodes=[a.value for a in node.args[1:]])
+                self.mismatch(node, err, op="np.einsum", func="np.einsum", operands=arrays,
+                              operand_nodes=[a.value for a in node.args[1:]])
                 return ArrayVal(None)
             return ArrayVal(shape)
         if qualname == "numpy.shape" and node.args:

@@ -46,7 +46,7 @@ Z = np.dot(W, X)   # or W @ X: (4, 3) . (3, 10) -> (4, 10)
         operands = getattr(ev, "operands", [])
         nodes = getattr(ev, "operand_nodes", [None] * len(operands))
         hints = []
-        if len(operands) == 2 and ev.op in ("*", "np.multiply") and matmul_fits(operands[0].shape, operands[1].shape):
+        if len(operands) == 2 and getattr(ev, "op", "") in ("*", "np.multiply") and matmul_fits(operands[0].shape, operands[1].shape):
             a, b = (ctx.code_of(n, 20) if n is not None else x for n, x in zip(nodes, "ab"))
             hints.append(f"did you mean `np.dot({a}, {b})` (or `{a} @ {b}`)? `*` is element-wise on arrays")
         hint = origin_hint(ctx, operands)

@@ -38,6 +38,7 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
     INVALID = [
         "import numpy as np\nW = np.ones((4, 3))\nA = np.ones((3, 10))\nZ = np.dot(A, W)\n",
         "import numpy as np\nZ = np.ones((2, 3)) @ np.ones((2, 3))\n",
+        "import numpy as np\nZ = np.einsum('ij,jk->ik', np.ones((2, 3)), np.ones((4, 5)))\n",
     ]
 
     def on_mismatch(self, ev: Any, ctx: Any) -> None:
@@ -61,7 +62,7 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
             return ""
         x, y = ctx.code_of(nodes[0], 20), ctx.code_of(nodes[1], 20)
         at, bt = _transposed(x), _transposed(y)
-        infix = ev.func == "@"
+        infix = getattr(ev, "func", "") == "@"
         def show(p: str, q: str) -> str:
             return f"`{p} @ {q}`" if infix else f"`np.dot({p}, {q})`"
         if dims_equal(b[1], a[0]) is True:
