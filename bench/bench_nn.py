@@ -130,7 +130,7 @@ def gemm_only_step(dims, dtype, X):
         for l in range(layers, 0, -1):
             F._weight_gradient_product(dZ, activations[l - 1])
             if l > 1:
-                dZ = F._input_gradient_product(Ws[l - 1], dZ)
+                dZ = F._input_gradient_product(Ws[l - 1], dZ, activations[l - 1])
 
     return step
 
