@@ -34,6 +34,7 @@ from shapelint.nn.functional import (
 from shapelint.nn.gradcheck import GradCheckResult, gradient_check
 from shapelint.nn.init import initialize_parameters
 from shapelint.nn.optim import Optimizer, get_decay, get_optimizer
+from shapelint.nn.workspace import Workspace, workspace_applies
 
 __all__ = ["Model"]
 
@@ -89,6 +90,8 @@ class Model:
         self.rng = rng
         self.costs: List[float] = []
         self.optimizer: Optimizer = get_optimizer("gd")
+        # Training buffers per batch shape (see shapelint.nn.workspace).
+        self._workspaces: Dict[tuple, Workspace] = {}
 
     @property
     def L(self) -> int:
@@ -143,16 +146,48 @@ class Model:
         NonFiniteCostError (and leaves the parameters alone) if it is NaN/inf.
         The data is not scanned for NaN here; fit does that once.
         """
+        index = len(self.costs) if iteration is None else iteration
         with shape_checks(self.check_shapes):
+            workspace = self._workspace(X, Y, keep_prob)
+            if workspace is not None:
+                return workspace.step(
+                    self.parameters, X, Y, learning_rate, lambd, self.optimizer,
+                    get_activation(self.output), lambda AL: self._cost(AL, Y, lambd),
+                    lambda cost: checks.check_cost(cost, index))
             AL, caches = model_forward(X, self.parameters, self.hidden, self.output,
                                        keep_prob, self.rng, self.layer_dims)
-            # log(0) warnings would only precede the clearer NonFiniteCostError.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cost = compute_cost(AL, Y, self.cost, self.parameters, lambd)
-            checks.check_cost(cost, len(self.costs) if iteration is None else iteration)
+            cost = self._cost(AL, Y, lambd)
+            checks.check_cost(cost, index)
             grads = model_backward(AL, Y, caches, self.hidden, self.output, self.cost, lambd)
             self.optimizer.step(self.parameters, grads, learning_rate)
         return cost
+
+    def _cost(self, AL: np.ndarray, Y: np.ndarray, lambd: float) -> float:
+        # log(0) warnings would only precede the clearer NonFiniteCostError.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return compute_cost(AL, Y, self.cost, self.parameters, lambd)
+
+    def _workspace(self, X: np.ndarray, Y: np.ndarray,
+                   keep_prob: float) -> Optional[Workspace]:
+        """The buffers for a batch like X, or None to take the functional path.
+
+        The functional path handles what the workspace does not (dropout, other
+        activations, custom optimizers) and every malformed input, so that its
+        ShapeError or InputError is the one raised.
+        """
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == self.dtype
+                and workspace_applies(self.hidden, self.output, self.cost, keep_prob,
+                                      self.optimizer)):
+            return None
+        key = Workspace.key(X)
+        workspace = self._workspaces.get(key)
+        if workspace is None:
+            if X.shape[0] != self.layer_dims[0]:
+                return None
+            if len(self._workspaces) >= 4:  # e.g. a last, smaller mini-batch
+                self._workspaces.pop(next(iter(self._workspaces)))
+            workspace = self._workspaces[key] = Workspace(self.layer_dims, X)
+        return workspace if workspace.fits(self.parameters, X, Y) else None
 
     def fit(self, X: np.ndarray, Y: np.ndarray, learning_rate: float = 0.0075,
             iterations: int = 2500, *, epochs: Optional[int] = None,
