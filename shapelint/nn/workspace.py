@@ -11,17 +11,19 @@ results are written and how the passes over memory are grouped.
 
 Buffers, per batch shape (n[0], m), kept between iterations:
 
-    Z[l]     (n[l], m)        pre-activation; for relu layers overwritten by A[l]
-    mask[l]  (n[l], m) bool   Z[l] > 0, for the backward step
-    dA[l]    (n[l], m)        W[l+1].T dZ[l+1], turned into dZ[l] in place
+    Z[l]     (n[l], m)        Z[l]; for relu layers overwritten by A[l], and in the
+                              backward pass by dA[l] and then dZ[l]
+    mask[l]  (n[l], m) bool   Z[l] > 0, for relu'
     dW[l]    (n[l], n[l-1])   and db[l] (n[l], 1)
 
-What this saves, per iteration of [784, 256, 128, 10] with m = 2048 (see
-bench/bench_nn.py): allocating and first-touching every tensor; np.maximum(Z, 0)
-with a scalar, which NumPy 2 runs several times slower than np.maximum against
-an array of zeros; the passes of bias, relu, relu's mask, relu' and db over
-whole (n[l], m) matrices, which run here on blocks that fit in L2 while the
-block is still there; the temporaries of ``W -= learning_rate * dW``.  Buffers
+What this saves, per iteration of [784, 256, 128, 10] with m = 2048 (measured
+with bench/bench_nn.py): allocating and first-touching every tensor;
+np.maximum(Z, 0) with a scalar, which NumPy 2 runs about 3x slower than
+np.maximum against an array of zeros; separate passes of bias, relu, mask,
+relu' and db over whole (n[l], m) matrices, which run here block by block
+(about 256 KB, a quarter of L2) while the block is in cache; the temporaries of
+``W -= learning_rate * dW``; about a third of the memory touched per iteration,
+since dA[l] reuses the buffer of A[l] (dW[l+1] is its last reader).  Buffers
 are page-aligned, which OpenBLAS's kernels write slightly faster.
 """
 
@@ -79,7 +81,7 @@ def _blocks(shape: Tuple[int, int], itemsize: int, f_order: bool) -> List[Tuple[
 class _Layer:
     """The buffers of one layer for one batch shape."""
 
-    __slots__ = ("Z", "f_order", "blocks", "zeros", "mask", "dA", "dW", "db", "w_blocks")
+    __slots__ = ("Z", "f_order", "blocks", "zeros", "mask", "dW", "db", "w_blocks")
 
     def __init__(self, n: int, n_prev: int, m: int, dtype: np.dtype, f_order: bool,
                  hidden: bool):
@@ -90,12 +92,11 @@ class _Layer:
         self.dW = _aligned_empty((n, n_prev), dtype, "C")
         self.db = np.empty((n, 1), dtype)
         self.w_blocks = _blocks((n, n_prev), dtype.itemsize, False)
-        self.zeros = self.mask = self.dA = None
+        self.zeros = self.mask = None
         if hidden:
             rows, cols = self.blocks[0]
             self.zeros = np.zeros(self.Z[rows, cols].shape, dtype, order=order)
             self.mask = np.empty((n, m), bool, order=order)
-            self.dA = _aligned_empty((n, m), dtype, order)
 
 
 class Workspace:
@@ -209,7 +210,9 @@ class Workspace:
             np.multiply(db, inv_m, out=db)
             if l > 1:
                 below = self.layers[l - 2]
-                dA = below.dA  # laid out like A[l-1], as is the product
+                # dA[l-1] overwrites A[l-1]: dW[l] was its last reader (the relu
+                # mask is kept apart), and the product lays it out the same way.
+                dA = below.Z
                 if _prefer_transposed(A_prev):
                     np.matmul(dZ.T, W, out=dA.T)
                 else:
@@ -242,7 +245,8 @@ class Workspace:
             for rows, cols in blocks:
                 block = dA[rows, cols]
                 np.multiply(block, mask[rows, cols], out=block)
-            # Summing column blocks would change the order of the additions.
+            # Summing column blocks would change the order of the additions
+            # (NumPy adds the columns of an F-ordered matrix one after another).
             return np.sum(dA, axis=1, keepdims=True, out=db)
         for rows, cols in blocks:
             block = dA[rows, cols]
