@@ -79,24 +79,39 @@ def _blocks(shape: Tuple[int, int], itemsize: int, f_order: bool) -> List[Tuple[
 
 
 class _Layer:
-    """The buffers of one layer for one batch shape."""
+    """The buffers of one layer for one batch shape, and their blocks as views.
 
-    __slots__ = ("Z", "f_order", "blocks", "zeros", "mask", "dW", "db", "w_blocks")
+    blocks -- for hidden layers: (rows, Z block, zeros, mask block, db rows) per
+              block of Z; rows index b; db rows is None for F-ordered Z
+    w_blocks -- (rows, dW block) per block of dW
+    """
+
+    __slots__ = ("Z", "f_order", "blocks", "mask", "dW", "db", "w_blocks")
 
     def __init__(self, n: int, n_prev: int, m: int, dtype: np.dtype, f_order: bool,
                  hidden: bool):
         order = "F" if f_order else "C"
         self.f_order = f_order
         self.Z = _aligned_empty((n, m), dtype, order)
-        self.blocks = _blocks((n, m), dtype.itemsize, f_order)
-        self.dW = _aligned_empty((n, n_prev), dtype, "C")  # may move to Z[l+1]'s buffer
+        self.dW = _aligned_empty((n, n_prev), dtype, "C")
         self.db = np.empty((n, 1), dtype)
-        self.w_blocks = _blocks((n, n_prev), dtype.itemsize, False)
-        self.zeros = self.mask = None
+        self.blocks: list = []
+        self.w_blocks: list = []
+        self.mask = None
         if hidden:
-            rows, cols = self.blocks[0]
-            self.zeros = np.zeros(self.Z[rows, cols].shape, dtype, order=order)
             self.mask = np.empty((n, m), bool, order=order)
+            cuts = _blocks((n, m), dtype.itemsize, f_order)
+            zeros = np.zeros(self.Z[cuts[0]].shape, dtype, order=order)
+            for rows, cols in cuts:
+                block = self.Z[rows, cols]
+                zero = zeros[:block.shape[0], :block.shape[1]]
+                self.blocks.append((rows, block, zero, self.mask[rows, cols],
+                                    None if f_order else self.db[rows]))
+        self.use_dW(self.dW)
+
+    def use_dW(self, dW: np.ndarray) -> None:
+        self.dW = dW
+        self.w_blocks = [(rows, dW[rows]) for rows, _ in _blocks(dW.shape, dW.itemsize, False)]
 
 
 class Workspace:
@@ -128,7 +143,8 @@ class Workspace:
         for l in range(1, L - 1):
             host, layer = self.layers[l], self.layers[l - 1]
             if host.Z.size >= layer.dW.size:
-                layer.dW = host.Z.reshape(-1, order="A")[:layer.dW.size].reshape(layer.dW.shape)
+                flat = host.Z.reshape(-1, order="A")
+                layer.use_dW(flat[:layer.dW.size].reshape(layer.dW.shape))
 
     @staticmethod
     def key(X: np.ndarray) -> Tuple[int, np.dtype, bool]:
@@ -170,16 +186,12 @@ class Workspace:
                 np.matmul(W, A_prev, out=Z)
             if index == last:
                 np.add(Z, b, out=Z)
-                return self._out(output, Z)
+                return output.forward(Z)
             # Z += b; A = np.maximum(Z, 0); mask = Z > 0, one block at a time.
-            zeros, mask = layer.zeros, layer.mask
-            for rows, cols in layer.blocks:
-                block = Z[rows, cols]
+            for rows, block, zero, mask, _ in layer.blocks:
                 np.add(block, b[rows], out=block)
-                zero = zeros if block.shape == zeros.shape else zeros[:block.shape[0],
-                                                                      :block.shape[1]]
                 np.maximum(block, zero, out=block)
-                np.greater(block, 0, out=mask[rows, cols])
+                np.greater(block, 0, out=mask)
             A_prev = Z
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -226,8 +238,7 @@ class Workspace:
                 db_below = self._relu_backward(below, dA)
             if fused_update:
                 # W -= lr * dW without the temporary: the same two roundings.
-                for rows, cols in layer.w_blocks:
-                    grad = dW[rows]
+                for rows, grad in layer.w_blocks:
                     if scale_in_update:
                         np.multiply(grad, inv_m, out=grad)
                     np.multiply(grad, lr, out=grad)
@@ -245,20 +256,16 @@ class Workspace:
 
     @staticmethod
     def _relu_backward(layer: _Layer, dA: np.ndarray) -> np.ndarray:
-        """dZ = dA * (Z > 0) in dA's memory; returns db = sum(dZ, axis=1) (unscaled)."""
-        mask, db, blocks = layer.mask, layer.db, layer.blocks
+        """dZ = dA * (Z > 0) in dA's memory (Z's buffer); returns db = sum(dZ, axis=1)."""
+        for _, block, _, mask, db_rows in layer.blocks:
+            np.multiply(block, mask, out=block)
+            if db_rows is not None:
+                np.sum(block, axis=1, keepdims=True, out=db_rows)
         if layer.f_order:
-            for rows, cols in blocks:
-                block = dA[rows, cols]
-                np.multiply(block, mask[rows, cols], out=block)
             # Summing column blocks would change the order of the additions
             # (NumPy adds the columns of an F-ordered matrix one after another).
-            return np.sum(dA, axis=1, keepdims=True, out=db)
-        for rows, cols in blocks:
-            block = dA[rows, cols]
-            np.multiply(block, mask[rows, cols], out=block)
-            np.sum(block, axis=1, keepdims=True, out=db[rows])
-        return db
+            np.sum(dA, axis=1, keepdims=True, out=layer.db)
+        return layer.db
 
     def step(self, parameters: Dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
              learning_rate: float, lambd: float, optimizer: Optimizer, output, cost_function,
@@ -269,7 +276,3 @@ class Workspace:
         check_cost(cost)
         self.backward(parameters, X, AL, Y, learning_rate, lambd, optimizer)
         return cost
-
-    @staticmethod
-    def _out(output, Z):
-        return output.forward(Z)
