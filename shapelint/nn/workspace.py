@@ -129,6 +129,7 @@ class Workspace:
         self.m = X.shape[1]
         self.x_transposed = _prefer_transposed(X)
         L = len(self.dims) - 1
+        self.names = [None] + [(f"W{l}", f"b{l}") for l in range(1, L + 1)]
         self.layers: List[_Layer] = []
         transposed = self.x_transposed
         for l in range(1, L + 1):
@@ -163,8 +164,9 @@ class Workspace:
                 or len(parameters) != 2 * L):
             return False
         for l in range(1, L + 1):
-            W = parameters.get(f"W{l}")
-            b = parameters.get(f"b{l}")
+            W_name, b_name = self.names[l]
+            W = parameters.get(W_name)
+            b = parameters.get(b_name)
             if (W is None or b is None or W.shape != (dims[l], dims[l - 1])
                     or b.shape != (dims[l], 1) or W.dtype != dtype or b.dtype != dtype):
                 return False
@@ -178,7 +180,8 @@ class Workspace:
         last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
             l = index + 1
-            W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+            W_name, b_name = self.names[l]
+            W, b = parameters[W_name], parameters[b_name]
             Z = layer.Z
             if _prefer_transposed(A_prev):
                 np.matmul(A_prev.T, W.T, out=Z.T)
@@ -215,7 +218,8 @@ class Workspace:
         db = np.sum(dZ, axis=1, keepdims=True, out=layer.db)
         for l in range(L, 0, -1):
             layer = self.layers[l - 1]
-            W, b = parameters[f"W{l}"], parameters[f"b{l}"]
+            W_name, b_name = self.names[l]
+            W, b = parameters[W_name], parameters[b_name]
             A_prev = X if l == 1 else self.layers[l - 2].Z
             dW = np.matmul(dZ, A_prev.T, out=layer.dW)
             # dW *= 1/m: here, or block by block in the update below while
@@ -247,8 +251,8 @@ class Workspace:
                 np.multiply(db, lr, out=db)
                 np.subtract(b, db, out=b)
             else:
-                grads[f"dW{l}"] = dW
-                grads[f"db{l}"] = db
+                grads["d" + W_name] = dW
+                grads["d" + b_name] = db
             if l > 1:
                 dZ, db = dA, db_below
         if not fused_update:
