@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from shapelint.algebra import ops
-from shapelint.algebra.dims import Dim, Shape, add, floordiv, sub
+from shapelint.algebra.dims import Dim, Shape, sub
 
 
 class _Unknown:

@@ -105,14 +105,6 @@ def fresh(label: str = "") -> Sym:
     return Sym.name(f"{INVENTED_PREFIX}{label}#{next(_counter)}")
 
 
-def invented_label(name: str) -> str:
-    return name[len(INVENTED_PREFIX):].rsplit("#", 1)[0]
-
-
-def sym(name: str) -> Sym:
-    return Sym.name(name)
-
-
 def _as_poly(d: Union[int, Sym]) -> Dict[Monomial, int]:
     return {(): d} if isinstance(d, int) else d.poly()
 
@@ -238,10 +230,6 @@ def _single_name(d: "Sym") -> Optional[str]:
     return None
 
 
-def definitely_one(d: Dim) -> bool:
-    return d == 1
-
-
 def maybe_one(d: Dim) -> bool:
     """Could this size be 1 at run time?  Declared symbols are assumed not."""
     if d is None:
@@ -290,36 +278,3 @@ def shape_size(s: Shape) -> Dim:
     if s is None:
         return None
     return product(s)
-
-
-def is_known(s: Shape) -> bool:
-    return s is not None and all(isinstance(d, int) for d in s)
-
-
-def concrete(s: Shape, binding: Dict[str, int]) -> Optional[Tuple[int, ...]]:
-    """Evaluate a symbolic shape under a binding of names to ints."""
-    if s is None:
-        return None
-    out = []
-    for d in s:
-        v = eval_dim(d, binding)
-        if v is None:
-            return None
-        out.append(v)
-    return tuple(out)
-
-
-def eval_dim(d: Dim, binding: Dict[str, int]) -> Optional[int]:
-    if d is None:
-        return None
-    if isinstance(d, int):
-        return d
-    total = 0
-    for mono, coef in d.terms:
-        term = coef
-        for n in mono:
-            if n not in binding:
-                return None
-            term *= binding[n]
-        total += term
-    return total

@@ -202,10 +202,6 @@ def vdot(a: Shape, b: Shape) -> Shape:
     return ()
 
 
-def tensordot_axes1(a: Shape, b: Shape) -> Shape:
-    return dot(a, b, "np.tensordot")
-
-
 # -- axes ------------------------------------------------------------------------
 
 AxisArg = Union[None, int, Tuple[int, ...]]
@@ -519,10 +515,6 @@ class Slice:
         return None
 
 
-class Index:
-    """Kinds of index item: int, Slice, NEWAXIS, ELLIPSIS, or an array index."""
-
-
 NEWAXIS = "newaxis"
 ELLIPSIS = "ellipsis"
 
@@ -627,12 +619,6 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
 
 def where(cond: Shape, x: Shape, y: Shape) -> Shape:
     return broadcast(cond, x, y)
-
-
-def mult_scalar_dims(shape: Shape, k: int) -> Shape:
-    if shape is None:
-        return None
-    return tuple(mul(d, k) for d in shape)
 
 
 # -- einsum and friends ------------------------------------------------------------

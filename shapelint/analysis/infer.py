@@ -175,9 +175,6 @@ class Inference:
 
     # -- reporting ---------------------------------------------------------------------
 
-    def wants(self, kind: str) -> bool:
-        return kind in self.handlers
-
     def emit(self, kind: str, node: cst.CSTNode, **data: Any) -> None:
         handlers = self.handlers.get(kind)
         if handlers:
@@ -2119,10 +2116,6 @@ def _truth(v: Val) -> Any:
     if isinstance(v, IntVal) and isinstance(v.dim, int):
         return bool(v.dim)
     return api.UNKNOWN
-
-
-def _int_like(node: Optional[cst.CSTNode]) -> bool:
-    return isinstance(node, (cst.Integer, cst.BinaryOperation))
 
 
 def _literal_shape(v: Val) -> Shape:
