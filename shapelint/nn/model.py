@@ -145,6 +145,11 @@ class Model:
         Returns the cost of the batch, computed before the update.  Raises
         NonFiniteCostError (and leaves the parameters alone) if it is NaN/inf.
         The data is not scanned for NaN here; fit does that once.
+
+        Relu networks whose output/cost pair gives dZ[L] = AL - Y, without
+        dropout and with a built-in optimizer, run in buffers the model keeps
+        per batch shape (shapelint.nn.workspace): the same numbers bit for bit
+        as the step-by-step functions, with less memory traffic.
         """
         index = len(self.costs) if iteration is None else iteration
         with shape_checks(self.check_shapes):

@@ -29,7 +29,7 @@ are page-aligned, which OpenBLAS's kernels write slightly faster.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
