@@ -10,7 +10,8 @@ Timing: one training iteration (forward, cost, backward, update) of
 [12288, 20, 7, 5, 1] with m = 209 and [784, 256, 128, 10] with m = 2048, in
 float64 and float32, on one BLAS thread, with the shape checks on (and off, to
 show what they cost).  X is handed over as the transpose of a row-major (m, n)
-array, which is what x.reshape(m, -1).T gives.  Every contender is timed in
+array, which is what x.reshape(m, -1).T gives.  Model.train_step runs these
+relu networks through the buffers of shapelint.nn.workspace.  Every contender is timed in
 the same round-robin loop (one run of each per round, median over rounds), so
 a machine busy with other work slows all of them alike; CPU time of this
 process is reported (wall-clock too), which a second busy core does not inflate.
