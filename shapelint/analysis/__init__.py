@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import traceback
+import warnings
 from typing import Iterable, Optional
 
 from shapelint.diagnostics import Diagnostic, FileResult
@@ -77,7 +78,11 @@ def analyze_source(
 
 def _python_syntax_error(source: str, path: str) -> Optional[Diagnostic]:
     try:
-        ast.parse(source, filename=path)
+        with warnings.catch_warnings():
+            # CPython's own warnings about the user's code ("'int' object is not
+            # callable") are not ours to print
+            warnings.simplefilter("ignore")
+            ast.parse(source, filename=path)
     except SyntaxError as exc:
         line = exc.lineno or 1
         col = exc.offset or 1

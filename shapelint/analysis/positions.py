@@ -10,6 +10,7 @@ where the node is inside it.
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -58,7 +59,9 @@ class StatementPositions:
         if self._starts is None:
             self._starts = {}
             try:
-                tree = ast.parse(self.source)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
+                    tree = ast.parse(self.source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return self._starts
             _pair(self.module.body, tree.body, self._starts)
