@@ -954,8 +954,7 @@ class Inference:
                         for h, w in zip(have, want))
             self.substitute(env, have, new)
             self.bind_names_from(test, env, have)
-            env.vars[owner] = ArrayVal(new, owner_val.origin, owner_val.dtype, owner_val.matrix,
-                                       owner_val.explicit_axes, declared=owner_val.declared)
+            env.vars[owner] = owner_val.with_shape(new)
         elif owner_val is None or owner_val is UNKNOWN or isinstance(owner_val, (ParamVal, ArrayVal)):
             env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype if isinstance(owner_val, ArrayVal) else None)
 
@@ -975,8 +974,7 @@ class Inference:
             new = list(shape)
             new[index] = want
             self.substitute(env, shape, tuple(new))
-            env.vars[owner] = ArrayVal(tuple(new), owner_val.origin, owner_val.dtype, owner_val.matrix,
-                                       owner_val.explicit_axes, declared=owner_val.declared)
+            env.vars[owner] = owner_val.with_shape(tuple(new))
         elif isinstance(want_node, cst.Name) and not isinstance(env.get(want_node.value), IntVal):
             env.vars[want_node.value] = IntVal(have)
 
@@ -999,8 +997,7 @@ class Inference:
             return
         for name, v in list(env.vars.items()):
             if isinstance(v, ArrayVal) and v.shape is not None and any(d in mapping for d in v.shape):
-                env.vars[name] = ArrayVal(tuple(mapping.get(d, d) for d in v.shape), v.origin, v.dtype,
-                                          v.matrix, v.explicit_axes, declared=v.declared)
+                env.vars[name] = v.with_shape(tuple(mapping.get(d, d) for d in v.shape))
             elif isinstance(v, IntVal) and v.dim in mapping:
                 env.vars[name] = IntVal(mapping[v.dim])
 
@@ -1190,23 +1187,16 @@ class Inference:
         if self.handlers.get("elementwise"):
             self.emit("elementwise", node, op=op, func=func, operands=operands, operand_nodes=operand_nodes,
                       result=result)
-        # a rank-1 result keeps the origin of its rank-1 operand (b * 2 is still b)
-        origin = None
-        matrix = any(o.matrix for o in operands)
-        explicit = any(o.explicit_axes for o in operands)
-        if result is not None and len(result) == 1:
-            for o in operands:
-                if o.origin is not None and o.shape is not None and len(o.shape) == 1:
-                    origin = o.origin
-                    break
+        if dtype is None and op in ("==", "<", ">"):
+            dtype = "bool"
         scalar = None
         if result == ():
             for o in operands:
                 if o.dot_scalar is not None:
                     scalar = o.dot_scalar
-        if dtype is None and op in ("==", "<", ">") :
-            dtype = "bool"
-        return ArrayVal(result, origin, dtype, matrix, explicit, dot_scalar=scalar)
+        out = _elementwise_result(result, operands, dtype)
+        out.dot_scalar = scalar
+        return out
 
     def matmul_op(self, node: cst.CSTNode, func: str, a: ArrayVal, b: ArrayVal,
                   a_node: Optional[cst.CSTNode], b_node: Optional[cst.CSTNode]) -> Val:
@@ -1223,11 +1213,16 @@ class Inference:
             self.mismatch(node, err, op=func, func=func, operands=[a, b], operand_nodes=[a_node, b_node])
             return ArrayVal(None)
         self.emit("matmul", node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result)
-        dot_scalar = node if (a.shape is not None and b.shape is not None and len(a.shape) == 1
-                              and len(b.shape) == 1) else None
-        self.remember_stmt(node)
+        dot_scalar = self.vector_dot(node, a, b)
         return ArrayVal(result, _rank1_through_product(a, b, result), matrix=a.matrix or b.matrix,
                         explicit_axes=a.explicit_axes or b.explicit_axes, dot_scalar=dot_scalar)
+
+    def vector_dot(self, node: cst.CSTNode, a: ArrayVal, b: ArrayVal) -> Optional[cst.CSTNode]:
+        """The product node when both operands are rank-1 (the result is a scalar, for SL206)."""
+        if a.shape is not None and b.shape is not None and len(a.shape) == 1 and len(b.shape) == 1:
+            self.remember_stmt(node)
+            return node
+        return None
 
     def expr_Attribute(self, node: cst.Attribute, env: Env) -> Val:
         base = self.eval(node.value, env)
@@ -1645,21 +1640,13 @@ class Inference:
             if len(operands) >= 2:
                 self.emit("elementwise", node, op=display, func=display, operands=operands,
                           operand_nodes=nodes, result=shape)
-            for o in operands:
-                if o.origin is not None and shape is not None and len(shape) == 1:
-                    origin = o.origin
-            if dtype is None and operands and all(o.dtype == "bool" for o in operands):
-                dtype = None
-            return ArrayVal(shape, origin, dtype, any(o.matrix for o in operands),
-                            any(o.explicit_axes for o in operands))
+            return _elementwise_result(shape, operands, dtype)
         if event == "matmul":
             a, b = arrays.get("a"), arrays.get("b")
             if a is not None and b is not None:
                 self.emit("matmul", node, func=display, operands=[a, b],
                           operand_nodes=[raw["a"][1], raw["b"][1]], result=shape)
-                dot_scalar = node if (a.shape is not None and b.shape is not None and len(a.shape) == 1
-                                      and len(b.shape) == 1) else None
-                self.remember_stmt(node)
+                dot_scalar = self.vector_dot(node, a, b)
                 return ArrayVal(shape, _rank1_through_product(a, b, shape), dot_scalar=dot_scalar)
             return ArrayVal(shape)
         if event == "transpose":
@@ -2022,6 +2009,15 @@ def _compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
     if isinstance(op, cst.GreaterThanEqual):
         return x >= y
     return None
+
+
+def _elementwise_result(shape: Shape, operands: List[ArrayVal], dtype: Optional[str]) -> ArrayVal:
+    """An element-wise result: a rank-1 one keeps the origin of its rank-1 operand (b * 2 is still b)."""
+    origin = None
+    if shape is not None and len(shape) == 1:
+        origin = next((o.origin for o in operands
+                       if o.origin is not None and o.shape is not None and len(o.shape) == 1), None)
+    return ArrayVal(shape, origin, dtype, any(o.matrix for o in operands), any(o.explicit_axes for o in operands))
 
 
 def _rank1_through_product(a: ArrayVal, b: ArrayVal, result: Shape) -> Optional[Rank1Origin]:

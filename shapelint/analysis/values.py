@@ -72,6 +72,11 @@ class ArrayVal(Val):
         self.dot_scalar = dot_scalar  # the np.dot node of two rank-1 arrays that made this scalar
         self.declared = declared  # the declared shape text (docstring/annotation/assert), if any
 
+    def with_shape(self, shape: Shape) -> "ArrayVal":
+        """The same array with sizes an assert pinned (everything else carried over)."""
+        return ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
+                        self.declared)
+
     def __repr__(self) -> str:
         return f"Array{self.shape}"
 
