@@ -8,15 +8,12 @@ checks returned values.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, is_invented
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
-
-if TYPE_CHECKING:
-    from shapelint.analysis.infer import Env, Inference
 
 
 class Contract:
@@ -48,7 +45,7 @@ class Contract:
         shape, text, _ = entry
         return ArrayVal(shape, declared=text)
 
-    def check_call(self, inf: "Inference", call: cst.Call, args: Dict[str, Val],
+    def check_call(self, inf: Any, call: cst.Call, args: Dict[str, Val],
                    arg_nodes: Dict[str, cst.CSTNode]) -> None:
         """Arguments against declared shapes, with symbols bound across arguments."""
         binding: Dict[str, Dim] = {}
@@ -84,7 +81,7 @@ class Contract:
                          declared=shape, declared_text=text, actual=v.shape, reason=problem)
                 return
 
-    def check_return(self, inf: "Inference", node: cst.Return, value: Val) -> None:
+    def check_return(self, inf: Any, node: cst.Return, value: Val) -> None:
         if not inf.recording:
             return  # at a call site the values are in the caller's sizes
         if len(self.returns) == 1:
@@ -203,7 +200,7 @@ def _fmt(d: Dim) -> str:
     return fmt_shape((d,))[1:-2]
 
 
-def read_contract(inf: "Inference", node: cst.FunctionDef, decorator: Any = None) -> Optional[Contract]:
+def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Optional[Contract]:
     """Declared shapes of a function: ``@shapelint.shapes(...)`` first, then annotations, then its docstring."""
     params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
     contract = Contract(node.name.value, [p.name.value for p in params])
@@ -304,7 +301,7 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
             contract.problems.append((problem.text, problem.reason))
 
 
-def _annotation_spec(inf: "Inference", annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:
+def _annotation_spec(inf: Any, annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:
     text = inf.module.code_for_node(annotation.annotation)
     if "[" not in text:
         return None
@@ -319,12 +316,12 @@ def _annotation_spec(inf: "Inference", annotation: cst.Annotation) -> Optional[T
     return spec_to_shape(spec), str(spec)
 
 
-def annotation_shape(inf: "Inference", annotation: cst.Annotation) -> Shape:
+def annotation_shape(inf: Any, annotation: cst.Annotation) -> Shape:
     parsed = _annotation_spec(inf, annotation)
     return parsed[0] if parsed is not None else None
 
 
-def runtime_check_call(inf: "Inference", node: cst.Call, qualname: str, env: "Env") -> Val:
+def runtime_check_call(inf: Any, node: cst.Call, qualname: str, env: Any) -> Val:
     """``shapelint.check(x, "n 1")`` works as an assert for the static side too."""
     if qualname not in ("shapelint.check", "shapelint.runtime.check") or len(node.args) < 2:
         return UNKNOWN

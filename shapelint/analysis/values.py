@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from shapelint.algebra.dims import Dim, Shape, dims_equal
 
@@ -233,6 +233,13 @@ def join(a: Val, b: Val) -> Val:
     if isinstance(a, StrVal) and isinstance(b, StrVal) and a.parts == b.parts:
         return a
     return UNKNOWN
+
+
+def join_all(vals: List[Val]) -> Val:
+    out = vals[0]
+    for v in vals[1:]:
+        out = join(out, v)
+    return out
 
 
 class ClassVal(Val):

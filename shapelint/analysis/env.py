@@ -1,0 +1,45 @@
+"""Scopes (name -> abstract value) and how a block of statements ended."""
+
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+from shapelint.algebra.dims import Sym
+from shapelint.analysis.values import Val
+
+
+class Env:
+    """Names of one scope.  Reads fall through to the enclosing scope."""
+
+    __slots__ = ("vars", "parent", "text_dims")
+
+    def __init__(self, parent: Optional["Env"] = None):
+        self.vars: Dict[str, Val] = {}
+        self.parent = parent
+        # Sizes made up for expressions we cannot evaluate, keyed by their
+        # source text, so that `np.zeros((n_h, 1))` twice agrees with itself.
+        self.text_dims: Dict[str, Sym] = {}
+
+    def get(self, name: str) -> Optional[Val]:
+        env: Optional[Env] = self
+        while env is not None:
+            v = env.vars.get(name)
+            if v is not None:
+                return v
+            env = env.parent
+        return None
+
+    def copy(self) -> "Env":
+        e = Env(self.parent)
+        e.vars = dict(self.vars)
+        e.text_dims = self.text_dims
+        return e
+
+
+class Flow:
+    """How a block ended: did every path leave it (return/raise/break/continue)?"""
+
+    __slots__ = ("terminated",)
+
+    def __init__(self, terminated: bool = False):
+        self.terminated = terminated

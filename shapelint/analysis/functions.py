@@ -1,0 +1,263 @@
+"""Functions and classes of the analyzed code: definitions, contracts, calls analyzed at their call sites."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import libcst as cst
+
+from shapelint.algebra.dims import (
+    Shape,
+    Sym,
+)
+from shapelint.analysis.builtins import BUILTINS
+from shapelint.analysis.contracts import annotation_shape, read_contract
+from shapelint.analysis.env import Env, Flow
+from shapelint.analysis.syntax import MUTATORS, has_special_decorator
+from shapelint.analysis.values import (
+    NONE,
+    NUM,
+    UNKNOWN,
+    ArrayVal,
+    BoundMethodVal,
+    ClassVal,
+    DictVal,
+    FuncVal,
+    InstanceVal,
+    IntVal,
+    MethodVal,
+    ParamVal,
+    QualVal,
+    StrVal,
+    TupleVal,
+    Val,
+    join_all,
+)
+
+
+def val_key(v: Val) -> Any:
+    """A structural key for an argument: calls with equal keys analyze alike.
+
+    Never an ``id()``: a temporary's id is reused once it is freed, and a
+    stale cache hit would give a wrong shape.
+    """
+    if isinstance(v, ArrayVal):
+        return ("a", v.shape, v.dtype, v.matrix, v.explicit_axes, v.origin is not None)
+    if isinstance(v, IntVal):
+        return ("i", v.dim)
+    if isinstance(v, TupleVal):
+        return ("t", v.is_list, tuple(val_key(x) for x in v.items))
+    if isinstance(v, DictVal):
+        return ("d", tuple(sorted(((repr(k), val_key(x)) for k, x in v.entries.items()))))
+    if isinstance(v, StrVal):
+        return ("s", repr(v.parts))
+    if isinstance(v, (QualVal,)):
+        return ("q", v.qualname)
+    if isinstance(v, ParamVal):
+        return ("p", v.name, v.declared)
+    if isinstance(v, FuncVal):
+        return ("f", id(v.node))  # tree nodes live as long as the analysis
+    return ("o", type(v).__name__)
+
+
+def is_informative(v: Val) -> bool:
+    """Is an argument worth re-analyzing the callee for (an array, a size, or a dict/tuple of them)?"""
+    if isinstance(v, (ArrayVal, IntVal)):
+        return True
+    if isinstance(v, TupleVal):
+        return any(isinstance(x, (ArrayVal, IntVal)) for x in v.items)
+    if isinstance(v, DictVal):
+        return any(isinstance(x, ArrayVal) for x in v.entries.values())
+    return False
+
+MAX_CALL_DEPTH = 3
+MAX_INSTANTIATIONS = 300  # per file: call-site re-analysis of local functions
+
+
+class FunctionsMixin:
+    def stmt_FunctionDef(self, node: cst.FunctionDef, env: Env) -> Flow:
+        contract = self.function_contract(node, env)
+        func = FuncVal(node, env, contract, node.name.value)
+        env.vars[node.name.value] = func
+        if self.recording and len(self.call_stack) == 0:
+            func.generic_return = self.analyze_function(func, None, None)
+        return Flow(False)
+
+    def stmt_ClassDef(self, node: cst.ClassDef, env: Env) -> Flow:
+        class_env = Env(env)
+        class_env.text_dims = env.text_dims
+        self.exec_suite(node.body, class_env)
+        # plain methods only: `obj.forward(x)` is checked like `forward(obj, x)`
+        methods = {name: v for name, v in class_env.vars.items()
+                   if isinstance(v, FuncVal) and not has_special_decorator(v.node)}
+        env.vars[node.name.value] = ClassVal(node.name.value, methods)
+        return Flow(False)
+
+    def function_contract(self, node: cst.FunctionDef, env: Env) -> Any:
+        decorator_specs = None
+        for dec in node.decorators:
+            d = dec.decorator
+            target = d.func if isinstance(d, cst.Call) else d
+            value = self.quiet_eval(target, env)
+            if isinstance(value, QualVal) and value.qualname in ("shapelint.shapes", "shapelint.runtime.shapes",
+                                                                  "shapelint.runtime.contracts.shapes"):
+                decorator_specs = d if isinstance(d, cst.Call) else ()
+        return read_contract(self, node, decorator_specs)
+
+    def analyze_function(self, func: FuncVal, args: Optional[Dict[str, Val]], call_node: Optional[cst.Call]) -> Val:
+        node = func.node
+        if node in self.call_stack or len(self.call_stack) >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        env = Env(func.env)
+        env.text_dims = dict(func.env.text_dims)
+        params = node.params
+        all_params = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+        for p in all_params:
+            name = p.name.value
+            if args is not None and name in args:
+                env.vars[name] = args[name]
+            else:
+                env.vars[name] = self.param_value(func, p)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env.vars[star.name.value] = UNKNOWN
+        returns: List[Val] = []
+        saved = (self.recording, self.call_site_node, self.call_site_func)
+        self.call_stack.append(node)
+        if args is not None:
+            self.recording = False
+        self._returns_stack = getattr(self, "_returns_stack", [])
+        self._returns_stack.append((func, returns))
+        try:
+            flow = self.exec_suite(node.body, env)
+        finally:
+            self._returns_stack.pop()
+            self.call_stack.pop()
+            self.recording, self.call_site_node, self.call_site_func = saved
+        if not flow.terminated:
+            returns.append(NONE)
+        if not returns:
+            return UNKNOWN
+        return join_all(returns)
+
+    def param_value(self, func: FuncVal, p: cst.Param) -> Val:
+        name = p.name.value
+        contract = func.contract
+        if contract is not None:
+            declared = contract.param_value(name)
+            if declared is not None:
+                return declared
+        if p.annotation is not None:
+            ann = p.annotation.annotation
+            if isinstance(ann, cst.Name) and ann.value == "int":
+                return IntVal(Sym.name(name))
+            if isinstance(ann, cst.Name) and ann.value in ("float", "bool", "str"):
+                return NUM if ann.value != "str" else UNKNOWN
+            shape = self.annotation_shape(p.annotation)
+            if shape is not None:
+                return ArrayVal(shape)
+        if p.default is not None and isinstance(p.default, (cst.SimpleString, cst.Float)):
+            return UNKNOWN
+        if contract is not None and contract.params and name not in contract.size_names():
+            return ParamVal(name, declared=False)
+        return ParamVal(name)
+
+    def annotation_shape(self, annotation: cst.Annotation) -> Shape:
+        return annotation_shape(self, annotation)
+
+    def on_return(self, node: cst.Return, value: Val, env: Env) -> None:
+        stack = getattr(self, "_returns_stack", None)
+        if not stack:
+            return
+        func, returns = stack[-1]
+        returns.append(value)
+        if func.contract is not None and node.value is not None:
+            func.contract.check_return(self, node, value)
+
+    def call_function(self, func: FuncVal, call: cst.Call, env: Env, bound_self: Optional[Val] = None) -> Val:
+        node = func.node
+        params = node.params
+        positional = list(params.posonly_params) + list(params.params)
+        args: Dict[str, Val] = {}
+        arg_nodes: Dict[str, cst.CSTNode] = {}
+        pos_i = 0
+        if bound_self is not None:
+            if not positional:
+                return UNKNOWN
+            args[positional[0].name.value] = bound_self
+            pos_i = 1
+        for arg in call.args:
+            if arg.star:
+                self.eval(arg.value, env)
+                return func.generic_return
+            v = self.eval(arg.value, env)
+            if arg.keyword is not None:
+                args[arg.keyword.value] = v
+                arg_nodes[arg.keyword.value] = arg.value
+            elif pos_i < len(positional):
+                args[positional[pos_i].name.value] = v
+                arg_nodes[positional[pos_i].name.value] = arg.value
+                pos_i += 1
+        if func.contract is not None:
+            func.contract.check_call(self, call, args, arg_nodes)
+        informative = any(is_informative(v) for v in args.values())
+        if not informative or self.instantiations >= MAX_INSTANTIATIONS:
+            return func.generic_return
+        key = (node, tuple(sorted((k, val_key(v)) for k, v in args.items())))
+        outermost = self.call_site_node is None
+        cached = self._instance_cache.get(key)
+        if cached is not None:
+            result, findings = cached
+            if outermost:
+                # the same arguments again: the same findings, at this call
+                self.call_site_node, self.call_site_func, self.call_site_stmt = call, func.qualname, self.current_stmt
+                saved, self.recording = self.recording, False
+                try:
+                    for node_, code, message, severity in findings:
+                        self.report(node_, code, message, severity)
+                finally:
+                    self.recording = saved
+                    self.call_site_node, self.call_site_func = None, ""
+            return result
+        self.instantiations += 1
+        if outermost:
+            self.call_site_node, self.call_site_func = call, func.qualname
+            self.call_site_stmt = self.current_stmt
+            self._instance_findings = []
+        try:
+            result = self.analyze_function(func, args, call)
+        finally:
+            if outermost:
+                self.call_site_node, self.call_site_func = None, ""
+        self._instance_cache[key] = (result, list(self._instance_findings) if outermost else [])
+        return result
+
+    def expr_Call(self, node: cst.Call, env: Env) -> Val:
+        func = self.eval(node.func, env)
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            owner = env.get(node.func.value.value)
+            if isinstance(owner, (TupleVal, DictVal)) and node.func.attr.value in MUTATORS:
+                # lst.append(x): the list we knew is gone
+                env.vars[node.func.value.value] = UNKNOWN
+        if isinstance(func, QualVal):
+            return self.call_qualified(node, func.qualname, env)
+        if isinstance(func, MethodVal):
+            return self.call_method(node, func, env)
+        if isinstance(func, FuncVal):
+            return self.call_function(func, node, env)
+        if isinstance(func, BoundMethodVal):
+            return self.call_function(func.func, node, env, bound_self=func.instance)
+        if isinstance(func, ClassVal):
+            for arg in node.args:
+                self.eval(arg.value, env)
+            return InstanceVal(func)
+        if isinstance(node.func, cst.Name):
+            builtin = node.func.value
+            if env.get(builtin) is None:
+                handler = BUILTINS.get(builtin)
+                if handler is not None:
+                    return handler(self, node, env)
+        for arg in node.args:
+            self.eval(arg.value, env)
+        return UNKNOWN
+

@@ -1,0 +1,395 @@
+"""Calls into NumPy: the API table applied to abstract arguments, and the conversions it needs."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from shapelint.algebra import api, ops
+from shapelint.algebra.dims import (
+    Dim,
+    Shape,
+    Sym,
+    fresh,
+    shape_size,
+)
+from shapelint.algebra.ops import ShapeMismatch
+from shapelint.analysis.contracts import runtime_check_call
+from shapelint.analysis.env import Env
+from shapelint.analysis.expressions import (
+    elementwise_result,
+    literal_shape,
+    rank1_through_product,
+    truth,
+)
+from shapelint.analysis.syntax import SHAPE_LIKE, is_object_dtype
+from shapelint.analysis.values import (
+    NONE,
+    NUM,
+    RNG,
+    UNKNOWN,
+    ArrayVal,
+    IntVal,
+    MethodVal,
+    NumVal,
+    ParamVal,
+    Rank1Origin,
+    RNGVal,
+    ShapeOfVal,
+    StrVal,
+    TupleVal,
+    Val,
+)
+
+
+class NumpyCallsMixin:
+    def call_qualified(self, node: cst.Call, qualname: str, env: Env) -> Val:
+        if not qualname.startswith("numpy"):
+            if qualname.startswith("shapelint."):
+                for arg in node.args:
+                    self.eval(arg.value, env)
+                return runtime_check_call(self, node, qualname, env)
+            for arg in node.args:
+                self.eval(arg.value, env)
+            return UNKNOWN
+        if qualname in ("numpy.matrix", "numpy.asmatrix", "numpy.mat", "numpy.matlib.matrix"):
+            vals = [self.eval(a.value, env) for a in node.args]
+            self.emit("np_matrix", node, qualname=qualname)
+            shape = None
+            if vals:
+                arr = self.array_arg(vals[0], node.args[0].value, env)
+                if arr is not None and arr.shape is not None:
+                    shape = ops.atleast_2d(arr.shape)
+            return ArrayVal(shape, matrix=True)
+        if qualname in ("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"):
+            for arg in node.args:
+                self.eval(arg.value, env)
+            return RNG
+        if qualname in ("numpy.array", "numpy.asarray", "numpy.asanyarray") and node.args and node.args[0].keyword is None:
+            return self.call_array_ctor(node, env)
+        if qualname == "numpy.einsum" and node.args and not any(a.star or a.keyword for a in node.args):
+            vals = [self.eval(a.value, env) for a in node.args]
+            first = vals[0]
+            if not (isinstance(first, StrVal) and len(first.parts) >= 1
+                    and isinstance(node.args[0].value, cst.SimpleString)):
+                return ArrayVal(None)
+            subscripts = node.args[0].value.evaluated_value
+            arrays = [self.array_arg(v, a.value, env) for v, a in zip(vals[1:], node.args[1:])]
+            try:
+                shape = ops.einsum(subscripts, [a.shape for a in arrays])
+            except ShapeMismatch as err:
+                self.mismatch(node, err, op="np.einsum", func="np.einsum", operands=arrays,
+                              operand_nodes=[a.value for a in node.args[1:]])
+                return ArrayVal(None)
+            return ArrayVal(shape)
+        if qualname == "numpy.shape" and node.args:
+            v = self.eval(node.args[0].value, env)
+            arr = self.array_arg(v, node.args[0].value, env)
+            if arr is not None and arr.shape is not None:
+                return TupleVal(tuple(IntVal(d) for d in arr.shape))
+            return UNKNOWN
+        if qualname in ("numpy.size", "numpy.ndim") and len(node.args) == 1:
+            v = self.eval(node.args[0].value, env)
+            arr = self.array_arg(v, node.args[0].value, env)
+            if arr is None or arr.shape is None:
+                return IntVal(None)
+            return IntVal(shape_size(arr.shape) if qualname == "numpy.size" else len(arr.shape))
+        fn = api.API.get(qualname)
+        if fn is None:
+            for arg in node.args:
+                self.eval(arg.value, env)
+            if qualname.startswith("numpy.random.") or qualname.startswith("numpy.linalg."):
+                return ArrayVal(None)
+            return UNKNOWN
+        return self.apply_fn(node, fn, None, env, api.display_name(qualname))
+
+    def call_array_ctor(self, node: cst.Call, env: Env) -> Val:
+        v = self.eval(node.args[0].value, env)
+        for a in node.args[1:]:
+            self.eval(a.value, env)
+        ndmin = 0
+        for a in node.args[1:]:
+            if a.keyword is not None and a.keyword.value == "ndmin":
+                nv = self.eval(a.value, env)
+                ndmin = nv.dim if isinstance(nv, IntVal) and isinstance(nv.dim, int) else -1
+        arr = self.array_arg(v, node.args[0].value, env)
+        if arr is None:
+            return ArrayVal(None)
+        shape = arr.shape
+        if ndmin == -1:
+            shape = None
+        elif shape is not None and len(shape) < ndmin:
+            shape = (1,) * (ndmin - len(shape)) + tuple(shape)
+        # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals;
+        # np.array([[3], [11]]) is a column on purpose: it is meant to broadcast
+        explicit = arr.explicit_axes or (isinstance(v, TupleVal) and shape is not None and 1 in shape)
+        return ArrayVal(shape, None, arr.dtype, explicit_axes=explicit)
+
+    def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
+        if isinstance(v, ArrayVal):
+            return v
+        if isinstance(v, (IntVal, NumVal)):
+            return ArrayVal(())
+        if isinstance(v, TupleVal):
+            shape = literal_shape(v)
+            return ArrayVal(shape)
+        return ArrayVal(None)
+
+    def call_method(self, node: cst.Call, method: MethodVal, env: Env) -> Val:
+        owner = method.owner
+        if isinstance(owner, RNGVal):
+            fn = api.RNG_METHODS.get(method.name)
+            if fn is None:
+                for arg in node.args:
+                    self.eval(arg.value, env)
+                return ArrayVal(None) if method.name in ("choice", "permutation", "exponential", "poisson", "gamma", "beta") else UNKNOWN
+            return self.apply_fn(node, fn, None, env, f"rng.{method.name}")
+        if isinstance(owner, ArrayVal):
+            if method.name in ("fill", "sort", "resize", "setflags", "put", "itemset"):
+                for arg in node.args:
+                    self.eval(arg.value, env)
+                return NONE
+            if method.name in ("item", "tolist", "tobytes"):
+                for arg in node.args:
+                    self.eval(arg.value, env)
+                return NUM if method.name == "item" else UNKNOWN
+            fn = api.METHODS.get(method.name)
+            if fn is None:
+                for arg in node.args:
+                    self.eval(arg.value, env)
+                return UNKNOWN
+            if method.name == "dot":
+                if len(node.args) == 1 and node.args[0].keyword is None:
+                    other = self.array_arg(self.eval(node.args[0].value, env), node.args[0].value, env)
+                    return self.matmul_op(node, "np.dot", owner, other, method.owner_node, node.args[0].value)
+                return UNKNOWN
+            if owner.matrix and method.name in ("sum", "mean", "max", "min"):
+                for arg in node.args:
+                    self.eval(arg.value, env)
+                return ArrayVal(None, matrix=True)  # matrix reductions keep 2-D
+            return self.apply_fn(node, fn, (owner, method.owner_node), env, f".{method.name}")
+        for arg in node.args:
+            self.eval(arg.value, env)
+        return UNKNOWN
+
+    def apply_fn(self, node: cst.Call, fn: api.Fn, self_arg: Optional[Tuple[ArrayVal, cst.CSTNode]],
+                 env: Env, display: str) -> Val:
+        params = fn.params
+        raw: Dict[str, Tuple[Val, Optional[cst.CSTNode]]] = {}
+        i = 0
+        if self_arg is not None:
+            raw[params[0].name] = self_arg
+            i = 1
+        varargs: List[Tuple[Val, cst.CSTNode]] = []
+        for arg in node.args:
+            v = self.eval(arg.value, env)
+            if arg.star:
+                return ArrayVal(None) if fn.returns == "array" else UNKNOWN
+            if arg.keyword is not None:
+                raw[arg.keyword.value] = (v, arg.value)
+                continue
+            if i < len(params) and params[i].kind == "dims*":
+                varargs.append((v, arg.value))
+                continue
+            if i < len(params):
+                raw[params[i].name] = (v, arg.value)
+                i += 1
+        if varargs:
+            name = params[i].name
+            if len(varargs) == 1 and not isinstance(varargs[0][0], IntVal) and not isinstance(varargs[0][0], ParamVal):
+                raw[name] = varargs[0]
+                kinds = {name: "shape"}
+            else:
+                raw[name] = (TupleVal(tuple(v for v, _ in varargs)), None)
+                kinds = {name: "shape"}
+        else:
+            kinds = {}
+        converted: Dict[str, Any] = {}
+        arrays: Dict[str, ArrayVal] = {}
+        for p in params:
+            if p.name not in raw:
+                if p.kind == "dims*":
+                    converted[p.name] = ()
+                continue
+            v, vnode = raw[p.name]
+            kind = kinds.get(p.name, p.kind)
+            if kind == "dims*":
+                kind = "shape"
+            if kind == "array":
+                arr = self.array_arg(v, vnode, env)
+                if v is NONE:
+                    converted[p.name] = None
+                    continue
+                arrays[p.name] = arr
+                converted[p.name] = arr.shape if arr is not None else None
+            elif kind == "arrays":
+                converted[p.name] = self.arrays_arg(v)
+            elif kind == "shape":
+                if v is NONE:
+                    converted[p.name] = None
+                    continue
+                st = self.to_shape_tuple(v, env, vnode)
+                converted[p.name] = st if st is not None else api.UNKNOWN
+            elif kind == "axis":
+                converted[p.name] = self.to_axis(v)
+            elif kind == "int":
+                if v is NONE:
+                    converted[p.name] = None
+                    continue
+                d = self.to_dim(v, vnode, env)
+                converted[p.name] = api.UNKNOWN if d is None else d
+            elif kind == "bool":
+                converted[p.name] = truth(v)
+            else:
+                converted[p.name] = v
+        try:
+            shape = fn.apply(converted)
+        except ShapeMismatch as err:
+            operands = [arrays[n] for n in fn.operands if n in arrays] or list(arrays.values())
+            self.mismatch(node, err, op=display, func=display, operands=operands,
+                          operand_nodes=[raw[n][1] for n in fn.operands if n in raw] or [raw[n][1] for n in arrays],
+                          call=node, fn=fn)
+            return ArrayVal(None)
+        except (TypeError, ValueError, IndexError, ZeroDivisionError):
+            # an argument of a kind the rule cannot use (a float where an int
+            # belongs): NumPy will complain in its own way; not our business
+            return ArrayVal(None)
+        return self.after_call(node, fn, display, shape, converted, arrays, raw)
+
+    def after_call(self, node: cst.Call, fn: api.Fn, display: str, shape: Shape, converted: Dict[str, Any],
+                   arrays: Dict[str, ArrayVal], raw: Dict[str, Tuple[Val, Optional[cst.CSTNode]]]) -> Val:
+        event = fn.event
+        origin = None
+        dtype = fn.dtype
+        dtype_arg = raw.get("dtype")
+        if dtype_arg is not None and dtype_arg[1] is not None and is_object_dtype(dtype_arg[1]):
+            dtype = "object"
+        if event == "elementwise":
+            operands = [arrays[n] for n in fn.operands if n in arrays]
+            nodes = [raw[n][1] for n in fn.operands if n in arrays]
+            if len(operands) >= 2:
+                self.emit("elementwise", node, op=display, func=display, operands=operands,
+                          operand_nodes=nodes, result=shape)
+            return elementwise_result(shape, operands, dtype)
+        if event == "matmul":
+            a, b = arrays.get("a"), arrays.get("b")
+            if a is not None and b is not None:
+                self.emit("matmul", node, func=display, operands=[a, b],
+                          operand_nodes=[raw["a"][1], raw["b"][1]], result=shape)
+                dot_scalar = self.vector_dot(node, a, b)
+                return ArrayVal(shape, rank1_through_product(a, b, shape), dot_scalar=dot_scalar)
+            return ArrayVal(shape)
+        if event == "transpose":
+            a = arrays.get("a")
+            if a is not None and converted.get("axes") in (None, ()):
+                self.emit("transpose", node, value=a, operand_node=raw["a"][1])
+            return ArrayVal(shape, a.origin if a is not None and shape is not None and len(shape) == 1 else None)
+        if event == "create":
+            if shape is not None and len(shape) == 1 and fn.qualname not in ("numpy.linspace", "numpy.logspace"):
+                origin = Rank1Origin(node, "created", self.rank1_fix(node, fn, shape))
+                self.remember_stmt(node)
+            return ArrayVal(shape, origin, dtype)
+        if event == "arange":
+            # np.arange(n) is an index vector: its rank-1 is intended
+            return ArrayVal(shape, None, "int")
+        if event in ("reduce", "reduce_norm"):
+            a = arrays.get("a") if "a" in arrays else arrays.get("x")
+            axis = converted.get("axis")
+            keepdims = converted.get("keepdims")
+            if (a is not None and a.shape is not None and shape is not None and len(shape) == 1
+                    and len(a.shape) == 2 and not keepdims and axis is not None):
+                try:
+                    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+                    norm = tuple(sorted(ops.normalize_axis(x, len(a.shape)) for x in axes))
+                except (ShapeMismatch, TypeError):
+                    norm = ()
+                origin = Rank1Origin(node, "reduction", "keepdims=True", source=a, axes=norm)
+                self.remember_stmt(node)
+            self.emit("reduce", node, func=display, value=a, axis=axis, keepdims=keepdims, result=shape)
+            if a is not None and a.matrix:
+                return ArrayVal(None, matrix=True)
+            return ArrayVal(shape, origin, dtype)
+        if fn.returns == "scalar":
+            return NUM
+        a = arrays.get("a")
+        keep_origin = a is not None and shape is not None and len(shape) == 1 and a.shape is not None and len(a.shape) == 1
+        explicit = a is not None and a.explicit_axes
+        if event == "reshape" or fn.qualname in ("numpy.expand_dims", "numpy.atleast_2d"):
+            # x.reshape(-1, 1), np.expand_dims(x, 0): the author shapes it to broadcast
+            explicit = explicit or (shape is not None and any(d == 1 for d in shape))
+        return ArrayVal(shape, a.origin if keep_origin else None, dtype or (a.dtype if a is not None and fn.event != "join" else None),
+                        a.matrix if a is not None else False, explicit)
+
+    def rank1_fix(self, node: cst.Call, fn: api.Fn, shape: Tuple[Dim, ...]) -> str:
+        if not self.handlers:
+            return ""
+        func_text = self.code_of(node.func, 40)
+        args = [self.code_of(a.value, 30) for a in node.args if a.keyword is None]
+        if fn.params and fn.params[0].kind == "dims*" and args:
+            return f"{func_text}({args[0]}, 1)"
+        if args:
+            inner = args[0].strip("()").rstrip(",")
+            rest = "".join(", " + a for a in args[1:])
+            return f"{func_text}(({inner}, 1){rest})"
+        return f"{func_text}(..., size=(n, 1))"
+
+    def arrays_arg(self, v: Val) -> Optional[List[Shape]]:
+        if isinstance(v, TupleVal):
+            out = []
+            for item in v.items:
+                arr = self.as_array(item) if not isinstance(item, TupleVal) else ArrayVal(literal_shape(item))
+                out.append(arr.shape if arr is not None else None)
+            return out
+        return None
+
+    def to_dim(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Dim:
+        if isinstance(v, IntVal):
+            return v.dim
+        if isinstance(v, ParamVal):
+            return Sym.name(v.name) if v.declared else self.text_dim(env, v.name)
+        if isinstance(v, ArrayVal) and v.shape == () and v.dtype == "int":
+            return None
+        if node is not None and (v is UNKNOWN or isinstance(v, ShapeOfVal)) and isinstance(node, (cst.Name, cst.Subscript, cst.Attribute)):
+            return self.text_dim(env, self.module.code_for_node(node))
+        return None
+
+    def text_dim(self, env: Env, text: str) -> Sym:
+        text = " ".join(text.split())
+        d = env.text_dims.get(text)
+        if d is None:
+            d = fresh(text)
+            env.text_dims[text] = d
+        return d
+
+    def to_shape_tuple(self, v: Val, env: Env, node: Optional[cst.CSTNode], single_ok: bool = True) -> Optional[Tuple[Dim, ...]]:
+        if isinstance(v, TupleVal):
+            elements = node.elements if isinstance(node, (cst.Tuple, cst.List)) else [None] * len(v.items)
+            dims = []
+            for item, el in zip(v.items, elements):
+                if isinstance(item, TupleVal):
+                    return None
+                dims.append(self.to_dim(item, el.value if el is not None else None, env))
+            return tuple(dims)
+        if isinstance(v, IntVal):
+            return (v.dim,)
+        if isinstance(v, ParamVal) and single_ok and (v.name.endswith("]") or not any(
+                s in v.name.lower() for s in SHAPE_LIKE)):
+            # `n_h`, or an element `layer_dims[l]` of a list of sizes
+            return (self.to_dim(v, node, env),)
+        return None
+
+    def to_axis(self, v: Val) -> Any:
+        if v is NONE:
+            return None
+        if isinstance(v, IntVal):
+            return v.dim if isinstance(v.dim, int) else api.UNKNOWN
+        if isinstance(v, TupleVal):
+            axes = []
+            for item in v.items:
+                if not (isinstance(item, IntVal) and isinstance(item.dim, int)):
+                    return api.UNKNOWN
+                axes.append(item.dim)
+            return tuple(axes)
+        return api.UNKNOWN
+

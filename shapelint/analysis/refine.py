@@ -1,0 +1,245 @@
+"""What tests teach: asserts and branch conditions pin shapes, ranks and sizes."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from shapelint.algebra.dims import (
+    Dim,
+    dims_equal,
+    fresh,
+    is_invented,
+)
+from shapelint.analysis.env import Env
+from shapelint.analysis.syntax import rank_access, shape_access, walk
+from shapelint.analysis.values import (
+    UNKNOWN,
+    ArrayVal,
+    IntVal,
+    ParamVal,
+    TupleVal,
+    Val,
+)
+
+
+def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
+    if isinstance(a, IntVal) and isinstance(b, IntVal) and isinstance(a.dim, int) and isinstance(b.dim, int):
+        x, y = a.dim, b.dim
+    elif isinstance(a, TupleVal) and isinstance(b, TupleVal) and isinstance(op, (cst.Equal, cst.NotEqual)):
+        xs = [i.dim if isinstance(i, IntVal) else None for i in a.items]
+        ys = [i.dim if isinstance(i, IntVal) else None for i in b.items]
+        if len(xs) != len(ys):
+            return isinstance(op, cst.NotEqual)
+        if any(not isinstance(v, int) for v in xs + ys):
+            return None
+        return (xs == ys) == isinstance(op, cst.Equal)
+    else:
+        return None
+    if isinstance(op, cst.Equal):
+        return x == y
+    if isinstance(op, cst.NotEqual):
+        return x != y
+    if isinstance(op, cst.LessThan):
+        return x < y
+    if isinstance(op, cst.LessThanEqual):
+        return x <= y
+    if isinstance(op, cst.GreaterThan):
+        return x > y
+    if isinstance(op, cst.GreaterThanEqual):
+        return x >= y
+    return None
+
+
+class RefineMixin:
+    def static_truth(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
+        """True/False when known sizes decide the test (``len(x) > 4``, ``x.ndim == 2``)."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.static_truth(test.expression, env)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            a = self.static_truth(test.left, env)
+            b = self.static_truth(test.right, env)
+            if isinstance(test.operator, cst.And):
+                if a is False or b is False:
+                    return False
+                return True if a is True and b is True else None
+            if a is True or b is True:
+                return True
+            return False if a is False and b is False else None
+        if not isinstance(test, cst.Comparison):
+            if isinstance(test, (cst.Name, cst.BinaryOperation)):
+                v = self.quiet_eval(test, env)
+                if isinstance(v, IntVal) and isinstance(v.dim, int):
+                    return bool(v.dim)  # `if i:` with a known i
+            return None
+        left = self.quiet_eval(test.left, env)
+        result: Optional[bool] = True
+        for comp in test.comparisons:
+            right = self.quiet_eval(comp.comparator, env)
+            verdict = compare_known(comp.operator, left, right)
+            if verdict is None:
+                return None
+            result = result and verdict
+            left = right
+        return result
+
+    def exec_assert(self, node: cst.Assert, env: Env) -> None:
+        self.eval(node.test, env)
+        self.refine_from_test(node.test, env, assert_node=node)
+
+    def refine_from_test(self, test: cst.BaseExpression, env: Env, assert_node: Optional[cst.Assert] = None,
+                         positive: bool = True) -> None:
+        """Learn from a test that held (positive) or failed: ``x.shape == (n, m)``,
+        ``x.shape[0] != n`` (in the else branch), ``x.ndim == 2``; through ``not``, ``and``, ``or``."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            self.refine_from_test(test.expression, env, assert_node, not positive)
+            return
+        if isinstance(test, cst.BooleanOperation):
+            conjunction = isinstance(test.operator, cst.And) == positive
+            if conjunction:
+                self.refine_from_test(test.left, env, assert_node, positive)
+                self.refine_from_test(test.right, env, assert_node, positive)
+            else:
+                for side in (test.left, test.right):
+                    self.widen_rank_tests(side, env)
+            return
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return
+        comp = test.comparisons[0]
+        holds_equal = (isinstance(comp.operator, cst.Equal) and positive) or (
+            isinstance(comp.operator, cst.NotEqual) and not positive)
+        left, right = test.left, comp.comparator
+        for a, b in ((left, right), (right, left)):
+            rank_of = rank_access(a)
+            if rank_of is not None:
+                rank = self.eval(b, env)
+                if holds_equal and isinstance(rank, IntVal) and isinstance(rank.dim, int):
+                    self.set_rank(rank_of, rank.dim, env)
+                else:
+                    self.widen(rank_of, env)
+                return
+        if not holds_equal:
+            return
+        for a, b in ((left, right), (right, left)):
+            owner, dim_index = shape_access(a)
+            if owner is None:
+                if assert_node is not None:
+                    self.check_shape_assert_on_expression(a, b, env, assert_node)
+                continue
+            owner_val = env.get(owner)
+            other = self.eval(b, env)
+            if dim_index is None:
+                want = self.to_shape_tuple(other, env, b)
+                if want is None:
+                    return
+                self.pin_shape(owner, owner_val, want, env, assert_node, test)
+            else:
+                want_dim = self.to_dim(other, b, env)
+                self.pin_dim(owner, owner_val, dim_index, want_dim, b, env, assert_node, test)
+            return
+
+    def check_shape_assert_on_expression(self, a: cst.BaseExpression, b: cst.BaseExpression, env: Env,
+                                         assert_node: cst.Assert) -> None:
+        """``assert params["b" + str(l)].shape == (n, 1)``: nothing to pin, but it can still fail."""
+        if not (isinstance(a, cst.Attribute) and a.attr.value == "shape"):
+            return
+        owner = self.quiet_eval(a.value, env)
+        if not isinstance(owner, ArrayVal) or owner.shape is None:
+            return
+        want = self.to_shape_tuple(self.quiet_eval(b, env), env, b)
+        if want is None:
+            return
+        have = owner.shape
+        if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
+            self.emit("assert_fails", assert_node, have=have, want=want, name=self.code_of(a.value, 30))
+
+    def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
+        """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
+        for node in walk(test):
+            name = rank_access(node)
+            if name is not None:
+                self.widen(name, env)
+
+    def set_rank(self, name: str, rank: int, env: Env) -> None:
+        v = env.get(name)
+        if isinstance(v, ArrayVal) and v.shape is not None and len(v.shape) == rank:
+            return
+        if rank <= 0 or rank > 32:
+            # `if x.ndim == 0:` special-cases scalars, often with more conditions than
+            # we follow: forget the rank rather than assume the branch's
+            self.widen(name, env)
+            return
+        dtype = v.dtype if isinstance(v, ArrayVal) else None
+        env.vars[name] = ArrayVal(tuple(fresh(f"{name}.shape[{i}]") for i in range(rank)), dtype=dtype)
+
+    def widen(self, name: str, env: Env) -> None:
+        v = env.get(name)
+        if isinstance(v, ArrayVal):
+            env.vars[name] = ArrayVal(None, dtype=v.dtype)
+
+    def pin_shape(self, owner: str, owner_val: Optional[Val], want: Tuple[Dim, ...], env: Env,
+                  assert_node: Optional[cst.Assert], test: cst.CSTNode) -> None:
+        if isinstance(owner_val, ArrayVal) and owner_val.shape is not None:
+            have = owner_val.shape
+            if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
+                if owner_val.declared is not None and owner_val.origin is None and assert_node is not None:
+                    self.emit("declared_conflict", assert_node, name=owner, declared=owner_val.declared,
+                              have=have, want=want)
+                    env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype)
+                    return
+                if assert_node is not None:
+                    self.emit("assert_fails", assert_node, have=have, want=want, name=owner)
+                return
+            new = tuple(w if (h is None or is_invented(h)) and w is not None and not is_invented(w) else h
+                        for h, w in zip(have, want))
+            self.substitute(env, have, new)
+            self.bind_names_from(test, env, have)
+            env.vars[owner] = owner_val.with_shape(new)
+        elif owner_val is None or owner_val is UNKNOWN or isinstance(owner_val, (ParamVal, ArrayVal)):
+            env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype if isinstance(owner_val, ArrayVal) else None)
+
+    def pin_dim(self, owner: str, owner_val: Optional[Val], index: int, want: Dim, want_node: cst.CSTNode,
+                env: Env, assert_node: Optional[cst.Assert], test: cst.CSTNode) -> None:
+        if not isinstance(owner_val, ArrayVal) or owner_val.shape is None:
+            return
+        shape = owner_val.shape
+        if not -len(shape) <= index < len(shape):
+            return
+        have = shape[index]
+        if dims_equal(have, want) is False:
+            if assert_node is not None:
+                self.emit("assert_fails", assert_node, have=shape, want=None, name=owner, index=index, want_dim=want)
+            return
+        if (have is None or is_invented(have)) and want is not None and not is_invented(want):
+            new = list(shape)
+            new[index] = want
+            self.substitute(env, shape, tuple(new))
+            env.vars[owner] = owner_val.with_shape(tuple(new))
+        elif isinstance(want_node, cst.Name) and not isinstance(env.get(want_node.value), IntVal):
+            env.vars[want_node.value] = IntVal(have)
+
+    def bind_names_from(self, test: cst.CSTNode, env: Env, have: Tuple[Dim, ...]) -> None:
+        """``assert X.shape == (n, m)`` with ``n`` unknown binds ``n`` to X's size."""
+        comp = test.comparisons[0].comparator if isinstance(test, cst.Comparison) else None
+        for side in (comp, test.left if isinstance(test, cst.Comparison) else None):
+            if isinstance(side, cst.Tuple) and len(side.elements) == len(have):
+                for el, dim in zip(side.elements, have):
+                    if isinstance(el.value, cst.Name):
+                        cur = env.get(el.value.value)
+                        if cur is None or cur is UNKNOWN or (isinstance(cur, IntVal) and (cur.dim is None or is_invented(cur.dim))):
+                            if dim is not None:
+                                env.vars[el.value.value] = IntVal(dim)
+
+    def substitute(self, env: Env, old: Tuple[Dim, ...], new: Tuple[Dim, ...]) -> None:
+        """Replace invented sizes that an assert pinned, everywhere in this scope."""
+        mapping = {o: n for o, n in zip(old, new) if o is not None and is_invented(o) and o != n}
+        if not mapping:
+            return
+        for name, v in list(env.vars.items()):
+            if isinstance(v, ArrayVal) and v.shape is not None and any(d in mapping for d in v.shape):
+                env.vars[name] = v.with_shape(tuple(mapping.get(d, d) for d in v.shape))
+            elif isinstance(v, IntVal) and v.dim in mapping:
+                env.vars[name] = IntVal(mapping[v.dim])
+

@@ -1,0 +1,152 @@
+"""Subscripts: indexing arrays, tuples, lists, dicts and shapes."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+import libcst as cst
+
+from shapelint.algebra import ops
+from shapelint.algebra.dims import (
+    fmt_dim,
+)
+from shapelint.algebra.ops import ShapeMismatch
+from shapelint.analysis.env import Env
+from shapelint.analysis.expressions import literal_shape
+from shapelint.analysis.syntax import is_shape_attr
+from shapelint.analysis.values import (
+    NONE,
+    UNKNOWN,
+    ArrayVal,
+    DictVal,
+    IntVal,
+    ParamVal,
+    QualVal,
+    Rank1Origin,
+    ShapeOfVal,
+    StrVal,
+    TupleVal,
+    Val,
+    join_all,
+    same_key,
+)
+
+
+class SubscriptsMixin:
+    def expr_Subscript(self, node: cst.Subscript, env: Env) -> Val:
+        base = self.eval(node.value, env)
+        if isinstance(base, ArrayVal):
+            return self.subscript_array(node, base, env, report=True)
+        if isinstance(base, TupleVal) and len(node.slice) == 1:
+            el = node.slice[0].slice
+            if isinstance(el, cst.Index):
+                idx = self.eval(el.value, env)
+                if isinstance(idx, IntVal) and isinstance(idx.dim, int):
+                    if -len(base.items) <= idx.dim < len(base.items):
+                        return base.items[idx.dim]
+                    if is_shape_attr(node.value):
+                        self.mismatch(node, ShapeMismatch(
+                            "SL105", f"tuple index out of range: the array has {len(base.items)} "
+                            f"dimension{'s' if len(base.items) != 1 else ''}, so `.shape[{idx.dim}]` does not exist"),
+                            operands=[], operand_nodes=[])
+                    return UNKNOWN
+                if base.is_list and len(base.items) > 0:
+                    return join_all(list(base.items)) if isinstance(idx, IntVal) else UNKNOWN
+                return UNKNOWN
+            lo = self.slice_bound(el.lower, env)
+            hi = self.slice_bound(el.upper, env)
+            st = self.slice_bound(el.step, env)
+            if all(b is None or isinstance(b, int) for b in (lo, hi, st)) and (el.lower is None or lo is not None) \
+                    and (el.upper is None or hi is not None) and (el.step is None or st is not None):
+                return TupleVal(base.items[slice(lo, hi, st)], base.is_list)
+            return UNKNOWN
+        if isinstance(base, ShapeOfVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            idx = self.eval(node.slice[0].slice.value, env)
+            if isinstance(idx, IntVal) and isinstance(idx.dim, int) and base.owner is not None:
+                return IntVal(self.text_dim(env, f"{base.owner}.shape[{idx.dim}]"))
+            return IntVal(None)
+        if isinstance(base, DictVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = self.eval(node.slice[0].slice.value, env)
+            if isinstance(key, StrVal):
+                for k, v in base.entries.items():
+                    if same_key(k, key.parts) is True:
+                        return v
+            return UNKNOWN
+        for el in node.slice:
+            if isinstance(el.slice, cst.Index):
+                self.eval(el.slice.value, env)
+        if isinstance(base, ParamVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            idx = self.eval(node.slice[0].slice.value, env)
+            if isinstance(idx, IntVal) and idx.dim is not None:
+                # `layer_dims[l]`: used as a size it is the declared size n[l]
+                return ParamVal(f"{base.name}[{fmt_dim(idx.dim)}]")
+        return UNKNOWN
+
+    def slice_bound(self, expr: Optional[cst.BaseExpression], env: Env) -> Any:
+        if expr is None:
+            return None
+        v = self.eval(expr, env)
+        if isinstance(v, IntVal):
+            return v.dim
+        return None
+
+    def subscript_array(self, node: cst.Subscript, arr: ArrayVal, env: Env, report: bool) -> Val:
+        items: List[Any] = []
+        explicit = False
+        int_on_2d_column = False
+        for i, el in enumerate(node.slice):
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                bounds = []
+                known = True
+                for part in (s.lower, s.upper, s.step):
+                    if part is None:
+                        bounds.append(None)
+                        continue
+                    b = self.slice_bound(part, env)
+                    if b is None:
+                        known = False
+                    bounds.append(b)
+                items.append(ops.Slice(bounds[0], bounds[1], bounds[2], known))
+                continue
+            v = self.eval(s.value, env)
+            if isinstance(v, IntVal):
+                items.append(v.dim if v.dim is not None else 0)
+                if i == 1 and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice):
+                    int_on_2d_column = True
+            elif v is NONE or (isinstance(v, QualVal) and v.qualname == "numpy.newaxis"):
+                items.append(ops.NEWAXIS)
+                explicit = True
+            elif isinstance(v, QualVal) and v.qualname == "builtins.Ellipsis":
+                items.append(ops.ELLIPSIS)
+            elif isinstance(v, ArrayVal):
+                if v.dtype not in ("bool", "int"):
+                    return ArrayVal(None)  # a mask or an index array: we do not know which
+                items.append(ops.ArrayIndex(v.shape, boolean=v.dtype == "bool"))
+            elif isinstance(v, TupleVal) and v.is_list:
+                shape = literal_shape(v)
+                if shape is None:
+                    return ArrayVal(None)
+                items.append(ops.ArrayIndex(shape))
+            else:
+                return ArrayVal(None)
+        if arr.dot_scalar is not None and arr.shape == ():
+            self.emit("scalar_dot_used", node, value=arr, how="it is indexed")
+        try:
+            shape = ops.index(arr.shape, items)
+        except ShapeMismatch as err:
+            if report:
+                self.mismatch(node, err, op="[]", operands=[arr], operand_nodes=[node.value])
+            return ArrayVal(None)
+        if arr.dtype == "object" and shape == ():
+            return UNKNOWN
+        origin = None
+        if (int_on_2d_column and shape is not None and len(shape) == 1 and arr.shape is not None
+                and len(arr.shape) == 2):
+            base = self.code_of(node.value, 20) if self.handlers else "X"
+            col = self.code_of(node.slice[1].slice.value, 10) if self.handlers else "j"
+            fix = f"{base}[:, {col}:{col} + 1]" if not col.isdigit() else f"{base}[:, {col}:{int(col) + 1}]"
+            origin = Rank1Origin(node, "index", fix)
+            self.remember_stmt(node)
+        return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit)
+

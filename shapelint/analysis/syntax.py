@@ -1,0 +1,131 @@
+"""Small helpers over libcst nodes, shared by the inference modules."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import libcst as cst
+
+BINOPS = {
+    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
+    cst.Modulo: "%", cst.Power: "**", cst.MatrixMultiply: "@", cst.BitAnd: "&", cst.BitOr: "|",
+    cst.BitXor: "^", cst.LeftShift: "<<", cst.RightShift: ">>",
+}
+
+
+AUGOPS = {
+    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+    cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo,
+    cst.PowerAssign: cst.Power, cst.MatrixMultiplyAssign: cst.MatrixMultiply, cst.BitAndAssign: cst.BitAnd,
+    cst.BitOrAssign: cst.BitOr, cst.BitXorAssign: cst.BitXor, cst.LeftShiftAssign: cst.LeftShift,
+    cst.RightShiftAssign: cst.RightShift,
+}
+
+
+BOOL_COMPARE = (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual, cst.Equal, cst.NotEqual)
+
+
+EXPECTS_ERROR = frozenset(("raises", "assertRaises", "assertRaisesRegex", "assert_raises",
+                            "assert_raises_regex", "raises_regex", "assertRaisesRegexp"))
+
+
+MUTATORS = frozenset(("append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+                       "popitem", "sort", "reverse"))
+
+
+# Parameter names that usually hold a whole shape, not one size.
+SHAPE_LIKE = ("shape", "size", "dims", "tuple")
+
+
+def is_shape_attr(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "shape"
+
+
+def callee_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return ""
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def name_of(node: cst.BaseExpression) -> str:
+    return node.value if isinstance(node, cst.Name) else dotted(node)
+
+
+def walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(c for c in n.children if isinstance(c, cst.CSTNode))
+
+
+def shape_access(node: cst.BaseExpression) -> Tuple[Optional[str], Optional[int]]:
+    """``X.shape`` -> ("X", None); ``X.shape[0]`` -> ("X", 0); else (None, None)."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "shape" and isinstance(node.value, cst.Name):
+        return node.value.value, None
+    if (isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+            and isinstance(node.value, cst.Attribute) and node.value.attr.value == "shape"
+            and isinstance(node.value.value, cst.Name)):
+        idx = node.slice[0].slice.value
+        neg = False
+        if isinstance(idx, cst.UnaryOperation) and isinstance(idx.operator, cst.Minus):
+            idx, neg = idx.expression, True
+        if isinstance(idx, cst.Integer):
+            try:
+                i = int(idx.value)
+            except ValueError:
+                return None, None
+            return node.value.value.value, -i if neg else i
+    return None, None
+
+
+def rank_access(node: cst.BaseExpression) -> Optional[str]:
+    """``X.ndim``, ``np.ndim(X)``, ``len(X.shape)`` -> "X"."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "ndim" and isinstance(node.value, cst.Name):
+        return node.value.value
+    if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+        func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value == "ndim") or (
+                isinstance(func, cst.Name) and func.value == "ndim"):
+            return node.args[0].value.value
+        if isinstance(func, cst.Name) and func.value == "len":
+            return None
+    if (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len"
+            and len(node.args) == 1):
+        inner = node.args[0].value
+        if isinstance(inner, cst.Attribute) and inner.attr.value == "shape" and isinstance(inner.value, cst.Name):
+            return inner.value.value
+    return None
+
+
+def has_special_decorator(node: cst.FunctionDef) -> bool:
+    """staticmethod, classmethod, property...: not a plain method taking the instance first."""
+    for dec in node.decorators:
+        d = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        name = d.attr.value if isinstance(d, cst.Attribute) else d.value if isinstance(d, cst.Name) else ""
+        if name in ("staticmethod", "classmethod", "property", "setter", "getter", "deleter",
+                    "cached_property", "abstractmethod", "overload"):
+            return True
+    return False
+
+
+def is_object_dtype(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value == "object"
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in ("object_", "object")
+    if isinstance(node, cst.SimpleString):
+        return node.value.strip("'\"") in ("O", "object")
+    return False
+
+
