@@ -59,3 +59,6 @@ class FileResult:
     # (unreadable, not UTF-8, internal error).  Syntax errors are diagnostics.
     error: Optional[str] = None
     internal_error: bool = False
+    # Project modules the analysis read (absolute path -> sha256 of their bytes):
+    # a cached result is stale once any of them changes.
+    dependencies: Dict[str, str] = field(default_factory=dict)

@@ -30,6 +30,7 @@ from shapelint.analysis.values import (
     DictVal,
     InstanceVal,
     IntVal,
+    ModuleVal,
     MethodVal,
     NoneVal,
     NumVal,
@@ -361,6 +362,8 @@ class ExpressionsMixin:
         attr = node.attr.value
         if isinstance(base, QualVal):
             return QualVal(f"{base.qualname}.{attr}")
+        if isinstance(base, ModuleVal):
+            return self.module_attribute(base, attr)
         if isinstance(base, ArrayVal):
             return self.array_attribute(node, base, attr, env)
         if isinstance(base, RNGVal):

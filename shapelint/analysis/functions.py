@@ -74,10 +74,20 @@ MAX_CALL_DEPTH = 3
 MAX_INSTANTIATIONS = 300  # per file: call-site re-analysis of local functions
 
 
+class CallSite:
+    """The outermost call being analyzed: findings inside the callee that depend on
+    its arguments are reported here, at the call."""
+
+    __slots__ = ("node", "stmt", "mod", "func_name")
+
+    def __init__(self, node: cst.Call, stmt: Optional[cst.CSTNode], mod: Any, func_name: str):
+        self.node, self.stmt, self.mod, self.func_name = node, stmt, mod, func_name
+
+
 class FunctionsMixin:
     def stmt_FunctionDef(self, node: cst.FunctionDef, env: Env) -> Flow:
         contract = self.function_contract(node, env)
-        func = FuncVal(node, env, contract, node.name.value)
+        func = FuncVal(node, env, contract, node.name.value, self.mod)
         env.vars[node.name.value] = func
         if self.recording and len(self.call_stack) == 0:
             func.generic_return = self.analyze_function(func, None, None)
@@ -122,18 +132,18 @@ class FunctionsMixin:
             if isinstance(star, cst.Param):
                 env.vars[star.name.value] = UNKNOWN
         returns: List[Val] = []
-        saved = (self.recording, self.call_site_node, self.call_site_func)
+        saved = (self.recording, self.call_site, self.mod, self.current_stmt)
         self.call_stack.append(node)
         if args is not None:
             self.recording = False
-        self._returns_stack = getattr(self, "_returns_stack", [])
+        self.mod = func.mod or self.mod
         self._returns_stack.append((func, returns))
         try:
             flow = self.exec_suite(node.body, env)
         finally:
             self._returns_stack.pop()
             self.call_stack.pop()
-            self.recording, self.call_site_node, self.call_site_func = saved
+            self.recording, self.call_site, self.mod, self.current_stmt = saved
         if not flow.terminated:
             returns.append(NONE)
         if not returns:
@@ -166,10 +176,9 @@ class FunctionsMixin:
         return annotation_shape(self, annotation)
 
     def on_return(self, node: cst.Return, value: Val, env: Env) -> None:
-        stack = getattr(self, "_returns_stack", None)
-        if not stack:
+        if not self._returns_stack:
             return
-        func, returns = stack[-1]
+        func, returns = self._returns_stack[-1]
         returns.append(value)
         if func.contract is not None and node.value is not None:
             func.contract.check_return(self, node, value)
@@ -200,35 +209,39 @@ class FunctionsMixin:
                 pos_i += 1
         if func.contract is not None:
             func.contract.check_call(self, call, args, arg_nodes)
-        informative = any(is_informative(v) for v in args.values())
-        if not informative or self.instantiations >= MAX_INSTANTIATIONS:
+        # A function of the checked file was analyzed once on its own; it is analyzed
+        # again here when the arguments say more.  Imported functions have no analysis
+        # of their own, and a function without parameters is the same at every call.
+        worth_it = (any(is_informative(v) for v in args.values()) or not positional
+                    or (func.mod is not None and not func.mod.is_main))
+        if not worth_it or self.instantiations >= MAX_INSTANTIATIONS:
             return func.generic_return
         key = (node, tuple(sorted((k, val_key(v)) for k, v in args.items())))
-        outermost = self.call_site_node is None
+        outermost = self.call_site is None
         cached = self._instance_cache.get(key)
         if cached is not None:
             result, findings = cached
-            if outermost:
+            if outermost and findings:
                 # the same arguments again: the same findings, at this call
-                self.call_site_node, self.call_site_func, self.call_site_stmt = call, func.qualname, self.current_stmt
-                saved, self.recording = self.recording, False
+                saved = (self.call_site, self.recording, self.mod)
+                self.call_site = CallSite(call, self.current_stmt, self.mod, func.qualname)
+                self.recording = False
                 try:
-                    for node_, code, message, severity in findings:
+                    for mod, node_, code, message, severity in findings:
+                        self.mod = mod
                         self.report(node_, code, message, severity)
                 finally:
-                    self.recording = saved
-                    self.call_site_node, self.call_site_func = None, ""
+                    self.call_site, self.recording, self.mod = saved
             return result
         self.instantiations += 1
         if outermost:
-            self.call_site_node, self.call_site_func = call, func.qualname
-            self.call_site_stmt = self.current_stmt
+            self.call_site = CallSite(call, self.current_stmt, self.mod, func.qualname)
             self._instance_findings = []
         try:
             result = self.analyze_function(func, args, call)
         finally:
             if outermost:
-                self.call_site_node, self.call_site_func = None, ""
+                self.call_site = None
         self._instance_cache[key] = (result, list(self._instance_findings) if outermost else [])
         return result
 

@@ -24,25 +24,28 @@ import libcst as cst
 from shapelint.analysis.assignments import AssignmentsMixin
 from shapelint.analysis.env import Env
 from shapelint.analysis.expressions import ExpressionsMixin
-from shapelint.analysis.functions import FunctionsMixin
+from shapelint.analysis.functions import CallSite, FunctionsMixin
 from shapelint.analysis.imports import ImportsMixin
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
 from shapelint.analysis.reporting import Event, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.subscripts import SubscriptsMixin
-from shapelint.analysis.values import Val
+from shapelint.analysis.modules import ModuleCtx
+from shapelint.analysis.values import StrVal, Val
 from shapelint.diagnostics import FileResult
 
 
 class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin, SubscriptsMixin,
                 FunctionsMixin, NumpyCallsMixin, ImportsMixin, ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
-                 result: FileResult, collect_shapes: bool):
+                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None):
         from shapelint.rules import all_rules
 
-        self.module = module
-        self.source = source
+        self.main = ModuleCtx(path, path, source, module, is_main=True)
+        self.mod = self.main  # the module whose code is being executed
+        self.project_root = project_root
+        self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
         self.path = path
         self.result = result
         self.collect_shapes = collect_shapes
@@ -55,29 +58,33 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
             for attr in dir(rule_cls):
                 if attr.startswith("on_"):
                     self.handlers.setdefault(attr[3:], []).append(getattr(rule, attr))
-        self._positions: Optional[Any] = None
         self.current_stmt: Optional[cst.CSTNode] = None
-        self.stmt_of: Dict[int, Optional[cst.CSTNode]] = {}
+        self.stmt_of: Dict[int, Tuple[ModuleCtx, Optional[cst.CSTNode]]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
         self.unrolled = 0  # depth of loops being unrolled
         self._seen: Set[Tuple[int, int, str]] = set()
-        self._generic_findings: Set[Tuple[int, str]] = set()
-        self._instance_findings: List[Tuple[cst.CSTNode, str, str, str]] = []
+        self._generic_findings: Set[Tuple[str, int, str]] = set()
+        self._instance_findings: List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]] = []
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
-        self.call_site_node: Optional[cst.Call] = None
-        self.call_site_stmt: Optional[cst.CSTNode] = None
-        self.call_site_func = ""
+        self.call_site: Optional[CallSite] = None  # the outermost call being re-analyzed
         self._instance_cache: Dict[Any, Val] = {}
-        self.lines = source.splitlines()
+        self._returns_stack: List[Tuple[Any, List[Val]]] = []
+
+    @property
+    def module(self) -> cst.Module:
+        return self.mod.tree
 
     def run(self) -> None:
         env = Env()
-        self.exec_block(self.module.body, env)
+        env.vars["__name__"] = StrVal(("__main__",))
+        self.main.env = env
+        self.exec_block(self.main.tree.body, env)
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+        self.result.dependencies = {ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest}
 
 
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
-                  collect_shapes: bool) -> None:
-    Inference(module, source, path, enabled, result, collect_shapes).run()
+                  collect_shapes: bool, project_root: Optional[str] = None) -> None:
+    Inference(module, source, path, enabled, result, collect_shapes, project_root).run()

@@ -19,12 +19,18 @@ from shapelint.analysis.values import (
     ArrayVal,
     IntVal,
     ParamVal,
+    StrVal,
     TupleVal,
     Val,
 )
 
 
 def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
+    if isinstance(a, StrVal) and isinstance(b, StrVal) and isinstance(op, (cst.Equal, cst.NotEqual)):
+        x, y = a.text(), b.text()  # `if __name__ == "__main__":`
+        if x is None or y is None:
+            return None
+        return (x == y) == isinstance(op, cst.Equal)
     if isinstance(a, IntVal) and isinstance(b, IntVal) and isinstance(a.dim, int) and isinstance(b.dim, int):
         x, y = a.dim, b.dim
     elif isinstance(a, TupleVal) and isinstance(b, TupleVal) and isinstance(op, (cst.Equal, cst.NotEqual)):

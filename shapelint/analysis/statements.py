@@ -16,7 +16,6 @@ from shapelint.analysis.values import (
     ArrayVal,
     DictVal,
     IntVal,
-    QualVal,
     TupleVal,
     Val,
     join_all,
@@ -24,7 +23,7 @@ from shapelint.analysis.values import (
 
 MAX_UNROLL = 8  # a `for` over a known range this short is analyzed iteration by iteration
 from shapelint.analysis.builtins import EnumerateVal, RangeVal, ZipVal
-from shapelint.analysis.syntax import EXPECTS_ERROR, callee_name, dotted, name_of, walk
+from shapelint.analysis.syntax import EXPECTS_ERROR, callee_name, walk
 
 
 class StatementsMixin:
@@ -86,13 +85,7 @@ class StatementsMixin:
         elif t is cst.Assert:
             self.exec_assert(node, env)
         elif t is cst.Import:
-            for alias in node.names:
-                full = dotted(alias.name)
-                if alias.asname is not None:
-                    env.vars[name_of(alias.asname.name)] = QualVal(full)
-                else:
-                    top = full.split(".")[0]
-                    env.vars[top] = QualVal(top)
+            self.stmt_import(node, env)
         elif t is cst.ImportFrom:
             self.import_from(node, env)
         elif t is cst.Del:

@@ -113,6 +113,12 @@ class StrVal(Val):
     def key(self) -> Optional[Tuple[Any, ...]]:
         return self.parts
 
+    def text(self) -> Optional[str]:
+        """The string itself, when every part is known."""
+        if all(isinstance(p, (str, int)) for p in self.parts):
+            return "".join(str(p) for p in self.parts)
+        return None
+
 
 class TupleVal(Val):
     __slots__ = ("items", "is_list")
@@ -161,14 +167,17 @@ class MethodVal(Val):
 
 
 class FuncVal(Val):
-    __slots__ = ("node", "env", "generic_return", "contract", "qualname")
+    """A function of the analyzed project, with the scope and module it was defined in."""
 
-    def __init__(self, node: Any, env: Any, contract: Any = None, qualname: str = ""):
+    __slots__ = ("node", "env", "generic_return", "contract", "qualname", "mod")
+
+    def __init__(self, node: Any, env: Any, contract: Any = None, qualname: str = "", mod: Any = None):
         self.node = node
         self.env = env
         self.generic_return: Val = UNKNOWN
         self.contract = contract
         self.qualname = qualname
+        self.mod = mod
 
 
 class DictVal(Val):
@@ -240,6 +249,15 @@ def join_all(vals: List[Val]) -> Val:
     for v in vals[1:]:
         out = join(out, v)
     return out
+
+
+class ModuleVal(Val):
+    """A module of the project (``import dnn_utils as du``): its top-level names."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
 
 
 class ClassVal(Val):

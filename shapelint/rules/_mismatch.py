@@ -22,12 +22,12 @@ def origin_hint(ctx: Any, operands: List[Any]) -> str:
         origin = getattr(o, "origin", None)
         if origin is None or o.shape is None or len(o.shape) != 1:
             continue
-        line = ctx.line_of(origin.node)
+        where = ctx.where(origin.node)
         if origin.kind == "reduction":
-            return f"the rank-1 operand comes from the reduction on line {line}: did you mean `keepdims=True`?"
+            return f"the rank-1 operand comes from the reduction on {where}: did you mean `keepdims=True`?"
         if origin.kind == "index":
-            return f"the rank-1 operand comes from the column index on line {line}: did you mean `{origin.fix}`?"
-        return f"the rank-1 operand {fmt_shape(o.shape)} was created on line {line}: did you mean `{origin.fix}`?"
+            return f"the rank-1 operand comes from the column index on {where}: did you mean `{origin.fix}`?"
+        return f"the rank-1 operand {fmt_shape(o.shape)} was created on {where}: did you mean `{origin.fix}`?"
     return ""
 
 

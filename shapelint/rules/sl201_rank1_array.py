@@ -61,7 +61,7 @@ Z = np.dot(W, X) + b          # (n_h, m) + (n_h, 1)
             p, q = M.shape
             if dims_equal(k, p) is not True or dims_equal(k, q) is True:
                 continue
-            line = ctx.line_of(origin.node)
+            where = ctx.where(origin.node)
             name = f"`{ctx.code_of(r_node, 25)}`" if r_node is not None else "an operand"
             outcome = (f"gives {fmt_shape((p, p))}" if q == 1
                        else "only works when the sizes happen to be equal")
@@ -71,7 +71,7 @@ Z = np.dot(W, X) + b          # (n_h, m) + (n_h, 1)
                 fix = f"`{origin.fix}`"
             ctx.report(
                 ev.node, self.code,
-                f"{name} is rank-1 {fmt_shape(r.shape)} because of line {line}, and lines up with the last axis of "
+                f"{name} is rank-1 {fmt_shape(r.shape)} because of {where}, and lines up with the last axis of "
                 f"{fmt_shape(M.shape)}, not the first: this {outcome}; did you mean {fix}?",
                 self.severity,
             )

@@ -38,9 +38,9 @@ M = np.outer(x, y)          # (5, 5)
                "import numpy as np\nx = np.ones(5)\ny = np.ones(5)\nM = np.dot(x, y) * np.ones((5, 5))\n"]
 
     def _report(self, ev: Any, ctx: Any, how: str) -> None:
-        line = ctx.line_of(ev.value.dot_scalar)
+        where = ctx.where(ev.value.dot_scalar)
         ctx.report(ev.node, self.code,
-                   f"the value from line {line} is the dot product of two rank-1 arrays, a scalar, but {how}; "
+                   f"the value from {where} is the dot product of two rank-1 arrays, a scalar, but {how}; "
                    f"did you mean `np.outer(x, y)`, or column vectors `(n, 1)`?", self.severity)
 
     def on_scalar_dot_used(self, ev: Any, ctx: Any) -> None:

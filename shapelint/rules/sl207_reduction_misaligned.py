@@ -55,7 +55,7 @@ X_centered = X - X.mean(axis=1, keepdims=True)
                 return  # it raises: SL101 reports that, with the same hint
             ctx.report(
                 ev.node, self.code,
-                f"the reduction on line {ctx.line_of(origin.node)} has shape {fmt_shape(r.shape)} and lines up "
+                f"the reduction on {ctx.where(origin.node)} has shape {fmt_shape(r.shape)} and lines up "
                 f"with the last axis of its source {fmt_shape(M.shape)}, not the first: "
                 f"did you mean `keepdims=True`?",
                 self.severity,

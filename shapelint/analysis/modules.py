@@ -1,0 +1,189 @@
+"""The module graph: which file an import names, read and parsed once per process.
+
+An import is resolved the way Python would resolve it when the importing file
+runs as a script: from the importing file's own directory first (a script or
+a notebook sees its siblings), then from the project root (where
+``pyproject.toml`` or ``.git`` is, or the root the caller names).  Relative
+imports climb from the importing file's package.  Only files found that way
+are *project modules*; anything else (NumPy, site-packages, the standard
+library) is not analyzed and stays a qualified name.
+
+Parsed modules are kept for the life of the process, keyed by path and
+validated by size and modification time, so that the helpers a whole folder
+of notebooks imports are parsed once per worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tokenize
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+# Never taken from the project even if a file of that name lies beside the
+# code: the analysis knows these by their qualified names.
+_NEVER_LOCAL = frozenset(("numpy", "shapelint", "__future__"))
+_ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg", "shapelint.toml")
+_MAX_MODULE_BYTES = 2_000_000  # a generated or data file, not a helper worth analyzing
+
+
+class ParsedModule:
+    """A project module's text and tree; shared between analyses in one process."""
+
+    __slots__ = ("path", "source", "tree", "digest")
+
+    def __init__(self, path: str, source: str, tree: cst.Module, digest: str):
+        self.path = path
+        self.source = source
+        self.tree = tree
+        self.digest = digest  # sha256 of the bytes: what a cached result depends on
+
+
+_parsed: Dict[str, Tuple[Tuple[int, int], Optional[ParsedModule]]] = {}
+_roots: Dict[str, Optional[str]] = {}
+
+
+def find_root(directory: str) -> Optional[str]:
+    """The nearest enclosing directory with a project marker, or None."""
+    directory = os.path.abspath(directory)
+    hit = _roots.get(directory)
+    if hit is not None or directory in _roots:
+        return hit
+    probe, found = directory, None
+    while True:
+        if any(os.path.exists(os.path.join(probe, m)) for m in _ROOT_MARKERS):
+            found = probe
+            break
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    _roots[directory] = found
+    return found
+
+
+def resolve(importer: Optional[str], name: str, level: int, root: Optional[str]) -> Optional[str]:
+    """The file a ``from <level dots><name> import`` or ``import <name>`` runs, if it is in the project."""
+    parts = [p for p in name.split(".") if p] if name else []
+    if level > 0:
+        if importer is None:
+            return None
+        base = os.path.dirname(os.path.abspath(importer))
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        return _lookup(base, parts) if parts else _package_init(base)
+    if not parts or parts[0] in _NEVER_LOCAL:
+        return None
+    bases: List[str] = []
+    if importer is not None:
+        bases.append(os.path.dirname(os.path.abspath(importer)))
+    if root is not None:
+        bases.append(os.path.abspath(root))
+    for base in bases:
+        hit = _lookup(base, parts)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _package_init(directory: str) -> Optional[str]:
+    init = os.path.join(directory, "__init__.py")
+    return init if os.path.isfile(init) else None
+
+
+def _lookup(base: str, parts: List[str]) -> Optional[str]:
+    path = os.path.join(base, *parts)
+    if os.path.isfile(path + ".py"):
+        return path + ".py"
+    return _package_init(path)
+
+
+def module_name(path: str) -> str:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem == "__init__":
+        return os.path.basename(os.path.dirname(path))
+    return stem
+
+
+def load(path: str) -> Optional[ParsedModule]:
+    """The parsed module at ``path``, or None when it cannot be read, decoded or parsed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    stamp = (st.st_size, st.st_mtime_ns)
+    cached = _parsed.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    parsed = _read_and_parse(path, st.st_size)
+    _parsed[path] = (stamp, parsed)
+    return parsed
+
+
+def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:
+    if size > _MAX_MODULE_BYTES:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    source = _decode(data)
+    if source is None:
+        return None
+    from shapelint.analysis.parsing import parse_or_none
+
+    tree = parse_or_none(source)
+    if tree is None:
+        return None
+    return ParsedModule(path, source, tree, hashlib.sha256(data).hexdigest())
+
+
+def _decode(data: bytes) -> Optional[str]:
+    if b"\0" in data:
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+def digest_of(path: str) -> Optional[str]:
+    """The content hash of a project module as the analysis saw it (for cache validation)."""
+    parsed = load(path)
+    if parsed is not None:
+        return parsed.digest
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+class ModuleCtx:
+    """A module while it is analyzed: its tree and text, positions on demand, its top-level scope."""
+
+    __slots__ = ("path", "display", "source", "tree", "lines", "env", "is_main", "digest", "_positions")
+
+    def __init__(self, path: str, display: str, source: str, tree: cst.Module, is_main: bool,
+                 digest: Optional[str] = None):
+        self.path = path  # absolute for project modules; as given for the checked file
+        self.display = display  # how messages name it
+        self.source = source
+        self.tree = tree
+        self.lines = source.splitlines()
+        self.env = None  # the module's top-level Env, once executed
+        self.is_main = is_main
+        self.digest = digest
+        self._positions = None
+
+    def positions(self):
+        if self._positions is None:
+            from shapelint.analysis.positions import StatementPositions
+
+            self._positions = StatementPositions(self.tree, self.source)
+        return self._positions

@@ -1,0 +1,15 @@
+"""Parsing source text into a libcst tree, for the checked file and the modules it imports."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+
+def parse_or_none(source: str) -> Optional[cst.Module]:
+    """The tree, or None when the text cannot be parsed (a syntax error, nesting too deep)."""
+    try:
+        return cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+        return None
