@@ -9,6 +9,8 @@ is an ``SL000`` diagnostic, and an internal failure is recorded in
 from __future__ import annotations
 
 import ast
+import os
+import re
 import traceback
 import warnings
 from typing import Iterable, Optional
@@ -25,23 +27,46 @@ def mentions_numpy(source: str) -> bool:
     return any(m in source for m in _NUMPY_MARKERS)
 
 
+_IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
+
+
+def imports_project_module(source: str, path: str, project_root: Optional[str]) -> bool:
+    """Does the text import a module of the project (whose functions may handle arrays)?"""
+    from shapelint.analysis import modules
+
+    if path.startswith("<"):
+        return False
+    for m in _IMPORT_RE.finditer(source):
+        dots, name, plain = m.group(1) or "", m.group(2) or "", m.group(3) or ""
+        if modules.resolve(path, plain or name, 0 if plain else len(dots), project_root) is not None:
+            return True
+    return False
+
+
 def analyze_source(
     source: str,
     path: str = "<string>",
     codes: Optional[Iterable[str]] = None,
     collect_shapes: bool = False,
+    project_root: Optional[str] = None,
 ) -> FileResult:
     """Analyze one Python source text.
 
     codes: the rule codes to run (default: the default selection).  The
     caller applies suppression comments and severity overrides.
     collect_shapes: also record the inferred shape of every assigned name.
+    project_root: where imports of project modules are also looked up (default:
+    the nearest folder above ``path`` with a ``pyproject.toml``, ``.git``, ...).
     """
     from shapelint.rules import default_codes
 
     enabled = set(codes) if codes is not None else default_codes()
     result = FileResult(path=path)
-    if not mentions_numpy(source) and not collect_shapes:
+    if project_root is None and not path.startswith("<"):
+        from shapelint.analysis.modules import find_root
+
+        project_root = find_root(os.path.dirname(os.path.abspath(path)))
+    if not mentions_numpy(source) and not collect_shapes and not imports_project_module(source, path, project_root):
         syntax = _python_syntax_error(source, path)
         if syntax is not None and "SL000" in enabled:
             result.diagnostics.append(syntax)
@@ -67,7 +92,7 @@ def analyze_source(
     from shapelint.analysis.infer import run_inference
 
     try:
-        run_inference(module, source, path, enabled, result, collect_shapes)
+        run_inference(module, source, path, enabled, result, collect_shapes, project_root)
     except RecursionError:
         result.error = "expression nesting too deep to analyze: skipped"
     except Exception as exc:  # an analyzer bug must not hide the other files

@@ -64,8 +64,8 @@ class AssignmentsMixin:
     def assign(self, target: cst.BaseExpression, value: Val, env: Env, value_node: Optional[cst.CSTNode]) -> None:
         if isinstance(target, cst.Name):
             env.vars[target.value] = value
-            if self.collect_shapes and self.recording:
-                self.record_shape(target, value)
+            if self.collect_shapes:
+                self.record_shape(target, target.value, value)
             if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
                 base = gradient_of(target.value)
                 if base is not None:
@@ -90,7 +90,9 @@ class AssignmentsMixin:
             self.assign_subscript(target, value, env)
             return
         if isinstance(target, cst.Attribute):
-            self.eval(target.value, env)
+            self.set_attribute(target, value, env)
+            if self.collect_shapes:
+                self.record_shape(target, self.code_of(target, 60), value)
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, env, None)

@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List
 
 import libcst as cst
 
-from shapelint.algebra.dims import (
-    shape_size,
-)
+from shapelint.algebra.dims import shape_size, sub
 from shapelint.algebra.ops import ShapeMismatch
+from shapelint.analysis.containers import items_of, sequence_length
 from shapelint.analysis.env import Env
 from shapelint.analysis.values import (
     NUM,
     UNKNOWN,
     ArrayVal,
     DictVal,
+    EnumerateVal,
     IntVal,
+    RangeVal,
+    ReversedVal,
+    SeqVal,
     StrVal,
     TupleVal,
     Val,
+    ZipVal,
 )
-
-
-class RangeVal(Val):
-    """range(...): ``values`` when the bounds are known ints (for unrolling short loops)."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: Optional[range] = None):
-        self.values = values
-
-
-class ZipVal(Val):
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: Tuple[Val, ...]):
-        self.parts = parts
-
-
-class EnumerateVal(Val):
-    __slots__ = ("inner",)
-
-    def __init__(self, inner: Val):
-        self.inner = inner
 
 
 def _b_len(inf: Any, node: cst.Call, env: Env) -> Val:
@@ -61,6 +42,10 @@ def _b_len(inf: Any, node: cst.Call, env: Env) -> Val:
         return IntVal(inf.text_dim(env, f"len({inf.module.code_for_node(node.args[0].value)})"))
     if isinstance(v, TupleVal):
         return IntVal(len(v.items))
+    if isinstance(v, SeqVal) and v.length is not None:
+        return IntVal(v.length)
+    if isinstance(v, RangeVal) and v.length is not None:
+        return IntVal(v.length)
     if isinstance(v, DictVal) and v.complete and all(
             all(isinstance(p, (str, int)) for p in key) for key in v.entries):
         return IntVal(len(v.entries))  # keys like "W1", "b1": distinct, so the count is exact
@@ -101,12 +86,19 @@ def _b_str(inf: Any, node: cst.Call, env: Env) -> Val:
 
 def _b_range(inf: Any, node: cst.Call, env: Env) -> Val:
     vals = [inf.eval(a.value, env) for a in node.args]
+    if not all(a.keyword is None and not a.star for a in node.args):
+        return RangeVal()
     bounds = [v.dim for v in vals if isinstance(v, IntVal) and isinstance(v.dim, int)]
-    if len(bounds) == len(vals) and 1 <= len(vals) <= 3 and all(a.keyword is None and not a.star for a in node.args):
+    if len(bounds) == len(vals) and 1 <= len(vals) <= 3:
         try:
             return RangeVal(range(*bounds))
         except ValueError:  # a zero step
             return RangeVal()
+    dims = [v.dim if isinstance(v, IntVal) else None for v in vals]
+    if len(dims) == 1:
+        return RangeVal(length=dims[0])  # range(L): L items (when L >= 0)
+    if len(dims) == 2 and None not in dims:
+        return RangeVal(length=sub(dims[1], dims[0]))
     return RangeVal()
 
 
@@ -116,7 +108,14 @@ def _b_zip(inf: Any, node: cst.Call, env: Env) -> Val:
 
 def _b_enumerate(inf: Any, node: cst.Call, env: Env) -> Val:
     vals = [inf.eval(a.value, env) for a in node.args]
-    return EnumerateVal(vals[0] if vals else UNKNOWN)
+    start = vals[1] if len(vals) > 1 else IntVal(0)
+    return EnumerateVal(vals[0] if vals else UNKNOWN,
+                        start.dim if isinstance(start, IntVal) and isinstance(start.dim, int) else 0)
+
+
+def _b_reversed(inf: Any, node: cst.Call, env: Env) -> Val:
+    vals = [inf.eval(a.value, env) for a in node.args]
+    return ReversedVal(vals[0]) if len(vals) == 1 else UNKNOWN
 
 
 def _b_minmax(inf: Any, node: cst.Call, env: Env) -> Val:
@@ -140,10 +139,17 @@ def _b_abs(inf: Any, node: cst.Call, env: Env) -> Val:
 
 def _b_list(inf: Any, node: cst.Call, env: Env) -> Val:
     vals = [inf.eval(a.value, env) for a in node.args]
-    if len(vals) == 1 and isinstance(vals[0], TupleVal):
-        return TupleVal(vals[0].items, is_list=node.func.value == "list")
+    is_list = node.func.value == "list"
     if not vals:
-        return TupleVal((), is_list=node.func.value == "list")
+        return TupleVal((), is_list=is_list)
+    if len(vals) != 1:
+        return UNKNOWN
+    items = items_of(vals[0])
+    if items is not None:
+        return TupleVal(tuple(items), is_list=is_list)
+    if isinstance(vals[0], (SeqVal, RangeVal, ZipVal, EnumerateVal, ReversedVal)):
+        length = vals[0].length if isinstance(vals[0], RangeVal) else sequence_length(vals[0])
+        return SeqVal(inf.element_of(vals[0], node), length, is_list)
     return UNKNOWN
 
 
@@ -157,6 +163,7 @@ BUILTINS: Dict[str, Callable[[Any, cst.Call, Env], Val]] = {
     "len": _b_len, "int": _b_int, "float": _b_float, "str": _b_str, "range": _b_range,
     "zip": _b_zip, "enumerate": _b_enumerate, "max": _b_minmax, "min": _b_minmax, "abs": _b_abs,
     "list": _b_list, "tuple": _b_list, "dict": _b_dict, "bool": _b_float, "round": _b_float,
+    "reversed": _b_reversed,
 }
 
 

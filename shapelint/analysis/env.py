@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from shapelint.algebra.dims import Sym
-from shapelint.analysis.values import Val
+from shapelint.analysis.values import Val, fork
 
 
 class Env:
@@ -28,6 +28,14 @@ class Env:
                 return v
             env = env.parent
         return None
+
+    def fork(self) -> "Env":
+        """A copy whose dicts and objects are copies too: writes into it leave no trace here."""
+        e = Env(self.parent)
+        memo: dict = {}
+        e.vars = {k: fork(v, memo) for k, v in self.vars.items()}
+        e.text_dims = self.text_dims
+        return e
 
     def copy(self) -> "Env":
         e = Env(self.parent)

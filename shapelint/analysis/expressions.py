@@ -19,6 +19,7 @@ from shapelint.algebra.dims import (
     sub,
 )
 from shapelint.algebra.ops import ShapeMismatch
+from shapelint.analysis.classes import SuperVal
 from shapelint.analysis.env import Env
 from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE
 from shapelint.analysis.values import (
@@ -26,12 +27,12 @@ from shapelint.analysis.values import (
     NUM,
     UNKNOWN,
     ArrayVal,
-    BoundMethodVal,
+    ClassVal,
     DictVal,
     InstanceVal,
     IntVal,
-    ModuleVal,
     MethodVal,
+    ModuleVal,
     NoneVal,
     NumVal,
     ParamVal,
@@ -369,8 +370,14 @@ class ExpressionsMixin:
         if isinstance(base, RNGVal):
             return MethodVal(base, attr, node.value)
         if isinstance(base, InstanceVal):
-            method = base.cls.methods.get(attr)
-            return BoundMethodVal(method, base) if method is not None else UNKNOWN
+            return self.instance_attribute(base, attr)
+        if isinstance(base, ClassVal):
+            return self.class_attribute(base, attr)
+        if isinstance(base, SuperVal):
+            return self.super_attribute(base, attr)
+        method = self.container_method(base, attr, node.value)
+        if method is not None:
+            return method
         if isinstance(base, (ParamVal,)) or base is UNKNOWN:
             if attr == "shape" and isinstance(node.value, cst.Name):
                 return ShapeOfVal(node.value.value)

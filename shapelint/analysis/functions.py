@@ -11,9 +11,9 @@ from shapelint.algebra.dims import (
     Sym,
 )
 from shapelint.analysis.builtins import BUILTINS
+from shapelint.analysis.containers import items_of
 from shapelint.analysis.contracts import annotation_shape, read_contract
 from shapelint.analysis.env import Env, Flow
-from shapelint.analysis.syntax import MUTATORS, has_special_decorator
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -21,6 +21,7 @@ from shapelint.analysis.values import (
     ArrayVal,
     BoundMethodVal,
     ClassVal,
+    ContainerMethodVal,
     DictVal,
     FuncVal,
     InstanceVal,
@@ -28,6 +29,7 @@ from shapelint.analysis.values import (
     MethodVal,
     ParamVal,
     QualVal,
+    SeqVal,
     StrVal,
     TupleVal,
     Val,
@@ -35,20 +37,22 @@ from shapelint.analysis.values import (
 )
 
 
-def val_key(v: Val) -> Any:
+def val_key(v: Val, depth: int = 0) -> Any:
     """A structural key for an argument: calls with equal keys analyze alike.
 
     Never an ``id()``: a temporary's id is reused once it is freed, and a
     stale cache hit would give a wrong shape.
     """
+    if depth > 6:
+        return ("deep",)
     if isinstance(v, ArrayVal):
         return ("a", v.shape, v.dtype, v.matrix, v.explicit_axes, v.origin is not None)
     if isinstance(v, IntVal):
         return ("i", v.dim)
     if isinstance(v, TupleVal):
-        return ("t", v.is_list, tuple(val_key(x) for x in v.items))
+        return ("t", v.is_list, tuple(val_key(x, depth + 1) for x in v.items))
     if isinstance(v, DictVal):
-        return ("d", tuple(sorted(((repr(k), val_key(x)) for k, x in v.entries.items()))))
+        return ("d", tuple(sorted(((repr(k), val_key(x, depth + 1)) for k, x in v.entries.items()))))
     if isinstance(v, StrVal):
         return ("s", repr(v.parts))
     if isinstance(v, (QualVal,)):
@@ -57,17 +61,26 @@ def val_key(v: Val) -> Any:
         return ("p", v.name, v.declared)
     if isinstance(v, FuncVal):
         return ("f", id(v.node))  # tree nodes live as long as the analysis
+    if isinstance(v, SeqVal):
+        return ("l", v.is_list, v.length, val_key(v.elem, depth + 1))
+    if isinstance(v, InstanceVal):
+        # the object itself (its methods change it) in its current state
+        return ("obj", id(v), tuple(sorted((k, val_key(x, depth + 1)) for k, x in v.attrs.items())))
     return ("o", type(v).__name__)
 
 
-def is_informative(v: Val) -> bool:
+def is_informative(v: Val, depth: int = 0) -> bool:
     """Is an argument worth re-analyzing the callee for (an array, a size, or a dict/tuple of them)?"""
-    if isinstance(v, (ArrayVal, IntVal)):
+    if isinstance(v, (ArrayVal, IntVal, InstanceVal, FuncVal)):
         return True
+    if depth > 4:
+        return False
     if isinstance(v, TupleVal):
-        return any(isinstance(x, (ArrayVal, IntVal)) for x in v.items)
+        return any(is_informative(x, depth + 1) for x in v.items)
+    if isinstance(v, SeqVal):
+        return is_informative(v.elem, depth + 1)
     if isinstance(v, DictVal):
-        return any(isinstance(x, ArrayVal) for x in v.entries.values())
+        return any(is_informative(x, depth + 1) for x in v.entries.values())
     return False
 
 MAX_CALL_DEPTH = 3
@@ -89,18 +102,8 @@ class FunctionsMixin:
         contract = self.function_contract(node, env)
         func = FuncVal(node, env, contract, node.name.value, self.mod)
         env.vars[node.name.value] = func
-        if self.recording and len(self.call_stack) == 0:
+        if self.recording and not self.call_stack and self.class_depth == 0:
             func.generic_return = self.analyze_function(func, None, None)
-        return Flow(False)
-
-    def stmt_ClassDef(self, node: cst.ClassDef, env: Env) -> Flow:
-        class_env = Env(env)
-        class_env.text_dims = env.text_dims
-        self.exec_suite(node.body, class_env)
-        # plain methods only: `obj.forward(x)` is checked like `forward(obj, x)`
-        methods = {name: v for name, v in class_env.vars.items()
-                   if isinstance(v, FuncVal) and not has_special_decorator(v.node)}
-        env.vars[node.name.value] = ClassVal(node.name.value, methods)
         return Flow(False)
 
     def function_contract(self, node: cst.FunctionDef, env: Env) -> Any:
@@ -114,23 +117,13 @@ class FunctionsMixin:
                 decorator_specs = d if isinstance(d, cst.Call) else ()
         return read_contract(self, node, decorator_specs)
 
-    def analyze_function(self, func: FuncVal, args: Optional[Dict[str, Val]], call_node: Optional[cst.Call]) -> Val:
+    def analyze_function(self, func: FuncVal, args: Optional[Dict[str, Val]], call_node: Optional[cst.Call],
+                         bound_self: Optional[Val] = None) -> Val:
         node = func.node
         if node in self.call_stack or len(self.call_stack) >= MAX_CALL_DEPTH:
             return UNKNOWN
         env = Env(func.env)
         env.text_dims = dict(func.env.text_dims)
-        params = node.params
-        all_params = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        for p in all_params:
-            name = p.name.value
-            if args is not None and name in args:
-                env.vars[name] = args[name]
-            else:
-                env.vars[name] = self.param_value(func, p)
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                env.vars[star.name.value] = UNKNOWN
         returns: List[Val] = []
         saved = (self.recording, self.call_site, self.mod, self.current_stmt)
         self.call_stack.append(node)
@@ -139,6 +132,7 @@ class FunctionsMixin:
         self.mod = func.mod or self.mod
         self._returns_stack.append((func, returns))
         try:
+            self.bind_params(func, args, env, bound_self)
             flow = self.exec_suite(node.body, env)
         finally:
             self._returns_stack.pop()
@@ -149,6 +143,23 @@ class FunctionsMixin:
         if not returns:
             return UNKNOWN
         return join_all(returns)
+
+    def bind_params(self, func: FuncVal, args: Optional[Dict[str, Val]], env: Env,
+                    bound_self: Optional[Val] = None) -> None:
+        params = func.node.params
+        for i, p in enumerate(list(params.posonly_params) + list(params.params) + list(params.kwonly_params)):
+            name = p.name.value
+            if i == 0 and bound_self is not None and args is None:
+                env.vars[name] = bound_self  # a method analyzed on its own, on its class's object
+            elif args is not None and name in args:
+                env.vars[name] = args[name]
+            elif args is not None and p.default is not None:
+                env.vars[name] = self.quiet_eval(p.default, func.env)  # not passed: the default
+            else:
+                env.vars[name] = self.param_value(func, p)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env.vars[star.name.value] = UNKNOWN
 
     def param_value(self, func: FuncVal, p: cst.Param) -> Val:
         name = p.name.value
@@ -196,10 +207,24 @@ class FunctionsMixin:
             args[positional[0].name.value] = bound_self
             pos_i = 1
         for arg in call.args:
-            if arg.star:
-                self.eval(arg.value, env)
-                return func.generic_return
             v = self.eval(arg.value, env)
+            if arg.star == "*":
+                # `target(*test_case["input"])`: the items, when we know them one by one
+                items = items_of(v)
+                if items is None:
+                    return func.generic_return
+                for item in items:
+                    if pos_i < len(positional):
+                        args[positional[pos_i].name.value] = item
+                        pos_i += 1
+                continue
+            if arg.star:
+                if not isinstance(v, DictVal):
+                    return func.generic_return
+                for key, item in v.entries.items():
+                    if len(key) == 1 and isinstance(key[0], str):
+                        args[key[0]] = item
+                continue
             if arg.keyword is not None:
                 args[arg.keyword.value] = v
                 arg_nodes[arg.keyword.value] = arg.value
@@ -247,11 +272,8 @@ class FunctionsMixin:
 
     def expr_Call(self, node: cst.Call, env: Env) -> Val:
         func = self.eval(node.func, env)
-        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-            owner = env.get(node.func.value.value)
-            if isinstance(owner, (TupleVal, DictVal)) and node.func.attr.value in MUTATORS:
-                # lst.append(x): the list we knew is gone
-                env.vars[node.func.value.value] = UNKNOWN
+        if isinstance(func, ContainerMethodVal):
+            return self.call_container_method(node, func.owner_node, func.owner, func.name, env)
         if isinstance(func, QualVal):
             return self.call_qualified(node, func.qualname, env)
         if isinstance(func, MethodVal):
@@ -261,16 +283,19 @@ class FunctionsMixin:
         if isinstance(func, BoundMethodVal):
             return self.call_function(func.func, node, env, bound_self=func.instance)
         if isinstance(func, ClassVal):
-            for arg in node.args:
-                self.eval(arg.value, env)
-            return InstanceVal(func)
+            return self.instantiate(func, node, env)
+        if isinstance(func, InstanceVal):
+            call = func.cls.lookup_method("__call__")
+            if call is not None:
+                return self.call_function(call, node, env, bound_self=func)
         if isinstance(node.func, cst.Name):
             builtin = node.func.value
             if env.get(builtin) is None:
+                if builtin == "super" and not node.args:
+                    return self.call_super(env)
                 handler = BUILTINS.get(builtin)
                 if handler is not None:
                     return handler(self, node, env)
         for arg in node.args:
             self.eval(arg.value, env)
         return UNKNOWN
-

@@ -22,22 +22,24 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from shapelint.analysis.assignments import AssignmentsMixin
+from shapelint.analysis.classes import ClassesMixin
+from shapelint.analysis.containers import ContainersMixin
 from shapelint.analysis.env import Env
 from shapelint.analysis.expressions import ExpressionsMixin
 from shapelint.analysis.functions import CallSite, FunctionsMixin
 from shapelint.analysis.imports import ImportsMixin
+from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
 from shapelint.analysis.reporting import Event, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.subscripts import SubscriptsMixin
-from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import StrVal, Val
 from shapelint.diagnostics import FileResult
 
 
 class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin, SubscriptsMixin,
-                FunctionsMixin, NumpyCallsMixin, ImportsMixin, ReportingMixin):
+                ContainersMixin, FunctionsMixin, ClassesMixin, NumpyCallsMixin, ImportsMixin, ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
                  result: FileResult, collect_shapes: bool, project_root: Optional[str] = None):
         from shapelint.rules import all_rules
@@ -61,7 +63,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.current_stmt: Optional[cst.CSTNode] = None
         self.stmt_of: Dict[int, Tuple[ModuleCtx, Optional[cst.CSTNode]]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
+        self.quiet_errors = 0  # > 0 in code that may not run at all (a loop that may run 0 times)
         self.unrolled = 0  # depth of loops being unrolled
+        self.class_depth = 0  # > 0 while a class body runs: its methods are analyzed with the class
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         self._instance_findings: List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]] = []
@@ -71,6 +75,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.call_site: Optional[CallSite] = None  # the outermost call being re-analyzed
         self._instance_cache: Dict[Any, Val] = {}
         self._returns_stack: List[Tuple[Any, List[Val]]] = []
+        self._shape_records: Dict[Any, list] = {}  # for `shapelint shapes`: see record_shape
 
     @property
     def module(self) -> cst.Module:
@@ -82,6 +87,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.main.env = env
         self.exec_block(self.main.tree.body, env)
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+        if self.collect_shapes:
+            self.result.shapes = self.shape_records()
         self.result.dependencies = {ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import libcst as cst
 
@@ -10,13 +10,14 @@ from shapelint.algebra.dims import (
     shape_to_json,
 )
 from shapelint.algebra.ops import ShapeMismatch
+from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import (
     ArrayVal,
     IntVal,
     NumVal,
     Val,
+    join_shapes,
 )
-from shapelint.analysis.modules import ModuleCtx
 from shapelint.diagnostics import Diagnostic, ShapeRecord
 
 
@@ -71,7 +72,7 @@ class ReportingMixin:
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def report(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
-        if code not in self.enabled or self.quiet:
+        if code not in self.enabled or self.quiet or (self.quiet_errors and severity == "error"):
             return
         site = self.call_site if not self.recording else None
         if not (site.mod.is_main if site is not None else self.mod.is_main):
@@ -106,15 +107,39 @@ class ReportingMixin:
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
         self.emit("mismatch", node, error=err, **data)
 
-    def record_shape(self, target: cst.Name, value: Val) -> None:
+    def record_shape(self, target: cst.CSTNode, name: str, value: Val) -> None:
+        """Remember the value assigned to a name of the checked file, for ``shapelint shapes``.
+
+        The function's own analysis says what holds for any arguments; where it
+        does not know a shape, the analysis at its call sites may (with the
+        arguments of that call), and ``shapes`` shows that instead.
+        """
         if not self.mod.is_main:
             return
-        line, col, _, _ = self.position(target)
         if isinstance(value, ArrayVal):
-            shape = shape_to_json(value.shape)
+            shape = value.shape
         elif isinstance(value, (IntVal, NumVal)):
-            shape = []
+            shape = ()
         else:
             shape = None
-        self.result.shapes.append(ShapeRecord(self.path, line, col, target.value, shape))
+        key = (id(target), name)
+        entry = self._shape_records.get(key)
+        if entry is None:
+            line, col, _, _ = self.position(target)
+            entry = self._shape_records[key] = [line, col, name, None, []]
+        if self.recording:
+            entry[3] = shape if entry[3] is None else entry[3]
+        elif shape is not None:
+            entry[4].append(shape)
 
+    def shape_records(self) -> List[ShapeRecord]:
+        out = []
+        for line, col, name, generic, seen in self._shape_records.values():
+            shape = generic
+            if shape is None and seen:
+                shape = seen[0]
+                for other in seen[1:]:
+                    shape = join_shapes(shape, other)
+            out.append(ShapeRecord(self.path, line, col, name, shape_to_json(shape) if shape is not None else None))
+        out.sort(key=lambda r: (r.line, r.column))
+        return out

@@ -6,23 +6,16 @@ from typing import Any, Iterable, List, Tuple
 
 import libcst as cst
 
-from shapelint.algebra.dims import (
-    fresh,
-)
+from shapelint.analysis.containers import items_of, runs_at_least_once
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.values import (
     NONE,
     UNKNOWN,
     ArrayVal,
-    DictVal,
-    IntVal,
-    TupleVal,
-    Val,
     join_all,
 )
 
 MAX_UNROLL = 8  # a `for` over a known range this short is analyzed iteration by iteration
-from shapelint.analysis.builtins import EnumerateVal, RangeVal, ZipVal
 from shapelint.analysis.syntax import EXPECTS_ERROR, callee_name, walk
 
 
@@ -144,22 +137,21 @@ class StatementsMixin:
 
     def stmt_For(self, node: cst.For, env: Env) -> Flow:
         iterable = self.eval(node.iter, env)
-        if self.can_unroll(node, iterable):
-            # `for l in range(1, 4)`: a few known iterations, each with its own l,
-            # so that parameters["W" + str(l)] are W1, W2, W3 with their own shapes.
-            # First the body once for any l (what it reports holds for every l) ...
-            probe = env.copy()
-            for name, v in list(probe.vars.items()):
-                if isinstance(v, DictVal):  # the probe must not write into the real dicts
-                    probe.vars[name] = DictVal(v.entries, v.complete)
-            self.assign(node.target, self.element_of(RangeVal(), node.target), probe, None)
+        items = items_of(iterable)
+        if items is not None and self.can_unroll(node, items):
+            # `for l in range(1, 4)`, `for b, w in zip(biases, weights)`: a few known
+            # iterations, each with its own values, so that parameters["W" + str(l)]
+            # are W1, W2, W3 with their own shapes.
+            # First the body once for any item (what it reports holds for every one) ...
+            probe = env.fork()
+            self.assign(node.target, self.element_of(iterable, node.target), probe, None)
             self.exec_suite(node.body, probe)
             # ... then each iteration for its values; inside a branch we cannot
             # decide, a finding could belong to an iteration that skips it: quiet.
             self.unrolled += 1
             try:
-                for value in iterable.values:
-                    self.assign(node.target, IntVal(value), env, None)
+                for item in items:
+                    self.assign(node.target, item, env, None)
                     self.exec_suite(node.body, env)
             finally:
                 self.unrolled -= 1
@@ -168,7 +160,13 @@ class StatementsMixin:
             return Flow(False)
         body_env = env.copy()
         self.assign(node.target, self.element_of(iterable, node.target), body_env, None)
-        self.exec_suite(node.body, body_env)
+        # A loop that may run zero times proves nothing by failing on its first run.
+        may_skip = items == [] or (items is None and not runs_at_least_once(iterable))
+        self.quiet_errors += may_skip
+        try:
+            self.exec_suite(node.body, body_env)
+        finally:
+            self.quiet_errors -= may_skip
         # The body ran with the values of its first iteration; after the
         # loop, a name keeps only what holds both before and after it.
         self.merge_branches(env, [(env.copy(), Flow(False)), (body_env, Flow(False))])
@@ -176,12 +174,8 @@ class StatementsMixin:
             self.exec_suite(node.orelse.body, env)
         return Flow(False)
 
-    def can_unroll(self, node: cst.For, iterable: Val) -> bool:
-        if not isinstance(iterable, RangeVal) or iterable.values is None:
-            return False
-        if not 0 < len(iterable.values) <= MAX_UNROLL or self.unrolled >= 2:
-            return False
-        if not isinstance(node.target, cst.Name):
+    def can_unroll(self, node: cst.For, items: list) -> bool:
+        if not 0 < len(items) <= MAX_UNROLL or self.unrolled >= 2:
             return False
         # a body that can leave early runs an unknown number of times
         return not any(isinstance(n, (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield))
@@ -190,7 +184,12 @@ class StatementsMixin:
     def stmt_While(self, node: cst.While, env: Env) -> Flow:
         self.eval(node.test, env)
         body_env = env.copy()
-        self.exec_suite(node.body, body_env)
+        runs = self.static_truth(node.test, env) is True
+        self.quiet_errors += not runs
+        try:
+            self.exec_suite(node.body, body_env)
+        finally:
+            self.quiet_errors -= not runs
         self.merge_branches(env, [(env.copy(), Flow(False)), (body_env, Flow(False))])
         if node.orelse is not None:
             self.exec_suite(node.orelse.body, env)
@@ -238,19 +237,4 @@ class StatementsMixin:
             self.quiet -= 1
         return Flow(False)
 
-    def element_of(self, iterable: Val, target: cst.CSTNode) -> Val:
-        if isinstance(iterable, RangeVal):
-            label = target.value if isinstance(target, cst.Name) else "i"
-            return IntVal(fresh(label))
-        if isinstance(iterable, ArrayVal):
-            if iterable.shape is not None and len(iterable.shape) >= 1:
-                return ArrayVal(tuple(iterable.shape[1:]), dtype=iterable.dtype)
-            return ArrayVal(None) if iterable.shape is None else UNKNOWN
-        if isinstance(iterable, TupleVal) and iterable.items:
-            return join_all(list(iterable.items))
-        if isinstance(iterable, ZipVal):
-            return TupleVal(tuple(self.element_of(x, target) for x in iterable.parts))
-        if isinstance(iterable, EnumerateVal):
-            return TupleVal((IntVal(fresh("i")), self.element_of(iterable.inner, target)))
-        return UNKNOWN
 

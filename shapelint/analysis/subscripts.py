@@ -23,12 +23,11 @@ from shapelint.analysis.values import (
     ParamVal,
     QualVal,
     Rank1Origin,
+    SeqVal,
     ShapeOfVal,
     StrVal,
     TupleVal,
     Val,
-    join_all,
-    same_key,
 )
 
 
@@ -37,29 +36,25 @@ class SubscriptsMixin:
         base = self.eval(node.value, env)
         if isinstance(base, ArrayVal):
             return self.subscript_array(node, base, env, report=True)
-        if isinstance(base, TupleVal) and len(node.slice) == 1:
+        if isinstance(base, (TupleVal, SeqVal)) and len(node.slice) == 1:
             el = node.slice[0].slice
             if isinstance(el, cst.Index):
                 idx = self.eval(el.value, env)
-                if isinstance(idx, IntVal) and isinstance(idx.dim, int):
-                    if -len(base.items) <= idx.dim < len(base.items):
-                        return base.items[idx.dim]
-                    if is_shape_attr(node.value):
-                        self.mismatch(node, ShapeMismatch(
-                            "SL105", f"tuple index out of range: the array has {len(base.items)} "
-                            f"dimension{'s' if len(base.items) != 1 else ''}, so `.shape[{idx.dim}]` does not exist"),
-                            operands=[], operand_nodes=[])
+                if (isinstance(base, TupleVal) and isinstance(idx, IntVal) and isinstance(idx.dim, int)
+                        and not -len(base.items) <= idx.dim < len(base.items) and is_shape_attr(node.value)):
+                    self.mismatch(node, ShapeMismatch(
+                        "SL105", f"tuple index out of range: the array has {len(base.items)} "
+                        f"dimension{'s' if len(base.items) != 1 else ''}, so `.shape[{idx.dim}]` does not exist"),
+                        operands=[], operand_nodes=[])
                     return UNKNOWN
-                if base.is_list and len(base.items) > 0:
-                    return join_all(list(base.items)) if isinstance(idx, IntVal) else UNKNOWN
-                return UNKNOWN
+                return self.subscript_sequence(base, idx)
             lo = self.slice_bound(el.lower, env)
             hi = self.slice_bound(el.upper, env)
             st = self.slice_bound(el.step, env)
             if all(b is None or isinstance(b, int) for b in (lo, hi, st)) and (el.lower is None or lo is not None) \
                     and (el.upper is None or hi is not None) and (el.step is None or st is not None):
-                return TupleVal(base.items[slice(lo, hi, st)], base.is_list)
-            return UNKNOWN
+                return self.slice_sequence(base, lo, hi, st)
+            return SeqVal(self.element_of(base, node), None, base.is_list) if base.is_list else UNKNOWN
         if isinstance(base, ShapeOfVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             idx = self.eval(node.slice[0].slice.value, env)
             if isinstance(idx, IntVal) and isinstance(idx.dim, int) and base.owner is not None:
@@ -68,9 +63,9 @@ class SubscriptsMixin:
         if isinstance(base, DictVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = self.eval(node.slice[0].slice.value, env)
             if isinstance(key, StrVal):
-                for k, v in base.entries.items():
-                    if same_key(k, key.parts) is True:
-                        return v
+                found = self.dict_lookup(base, key)
+                if found is not None:
+                    return found
             return UNKNOWN
         for el in node.slice:
             if isinstance(el.slice, cst.Index):

@@ -128,6 +128,55 @@ class TupleVal(Val):
         self.is_list = is_list
 
 
+class SeqVal(Val):
+    """A list (or tuple) of unknown length whose items are all like ``elem``.
+
+    What a list built by ``append`` in a loop, or a comprehension over an
+    iterable of unknown length, becomes: ``caches[l]`` and ``for c in caches``
+    give ``elem``, ``len(caches)`` gives ``length`` (None when unknown).
+    """
+
+    __slots__ = ("elem", "length", "is_list")
+
+    def __init__(self, elem: Val, length: Any = None, is_list: bool = True):
+        self.elem = elem
+        self.length = length
+        self.is_list = is_list
+
+
+class RangeVal(Val):
+    """range(...): ``values`` when the bounds are known ints (for unrolling short loops),
+    else maybe its ``length`` as a size (``range(L)`` has L items)."""
+
+    __slots__ = ("values", "length")
+
+    def __init__(self, values: Optional[range] = None, length: Dim = None):
+        self.values = values
+        self.length = len(values) if values is not None else length
+
+
+class ZipVal(Val):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Tuple[Val, ...]):
+        self.parts = parts
+
+
+class EnumerateVal(Val):
+    __slots__ = ("inner", "start")
+
+    def __init__(self, inner: Val, start: int = 0):
+        self.inner = inner
+        self.start = start
+
+
+class ReversedVal(Val):
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Val):
+        self.inner = inner
+
+
 class ShapeOfVal(Val):
     """``x.shape`` where even the rank of ``x`` is unknown.
 
@@ -166,10 +215,19 @@ class MethodVal(Val):
         self.owner, self.name, self.owner_node = owner, name, owner_node
 
 
+class ContainerMethodVal(Val):
+    """A method of a list or dict (``caches.append``), with where the container lives."""
+
+    __slots__ = ("owner", "name", "owner_node")
+
+    def __init__(self, owner: Val, name: str, owner_node: Any):
+        self.owner, self.name, self.owner_node = owner, name, owner_node
+
+
 class FuncVal(Val):
     """A function of the analyzed project, with the scope and module it was defined in."""
 
-    __slots__ = ("node", "env", "generic_return", "contract", "qualname", "mod")
+    __slots__ = ("node", "env", "generic_return", "contract", "qualname", "mod", "owner")
 
     def __init__(self, node: Any, env: Any, contract: Any = None, qualname: str = "", mod: Any = None):
         self.node = node
@@ -178,6 +236,7 @@ class FuncVal(Val):
         self.contract = contract
         self.qualname = qualname
         self.mod = mod
+        self.owner: Any = None  # the ClassVal of a method
 
 
 class DictVal(Val):
@@ -229,6 +288,12 @@ def join(a: Val, b: Val) -> Val:
         return a if dims_equal(a.dim, b.dim) is True else IntVal(None)
     if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(b.items):
         return TupleVal(tuple(join(x, y) for x, y in zip(a.items, b.items)), a.is_list and b.is_list)
+    if isinstance(a, (TupleVal, SeqVal)) and isinstance(b, (TupleVal, SeqVal)) and a.is_list == b.is_list:
+        # a list before and after `append` in a loop: some length, items alike
+        items = [x for v in (a, b) for x in (v.items if isinstance(v, TupleVal) else (v.elem,))]
+        la = len(a.items) if isinstance(a, TupleVal) else a.length
+        lb = len(b.items) if isinstance(b, TupleVal) else b.length
+        return SeqVal(join_all(items) if items else UNKNOWN, la if dims_equal(la, lb) is True else None, a.is_list)
     if isinstance(a, DictVal) and isinstance(b, DictVal):
         out = DictVal(complete=False)
         for k, v in a.entries.items():
@@ -261,21 +326,50 @@ class ModuleVal(Val):
 
 
 class ClassVal(Val):
-    """A class defined in the module: its plain methods, by name."""
+    """A class defined in the project: its plain methods and class attributes, and its bases."""
 
-    __slots__ = ("name", "methods")
+    __slots__ = ("name", "methods", "attrs", "bases")
 
-    def __init__(self, name: str, methods: Dict[str, "FuncVal"]):
+    def __init__(self, name: str, methods: Dict[str, "FuncVal"], attrs: Optional[Dict[str, Val]] = None,
+                 bases: Tuple["ClassVal", ...] = ()):
         self.name, self.methods = name, methods
+        self.attrs: Dict[str, Val] = dict(attrs or {})
+        self.bases = bases
+
+    def lookup_method(self, name: str) -> Optional["FuncVal"]:
+        """The method ``name`` by Python's resolution order (depth-first is enough here)."""
+        found = self.methods.get(name)
+        if found is not None:
+            return found
+        for base in self.bases:
+            found = base.lookup_method(name)
+            if found is not None:
+                return found
+        return None
+
+    def lookup_attr(self, name: str) -> Optional[Val]:
+        found = self.attrs.get(name)
+        if found is not None:
+            return found
+        for base in self.bases:
+            found = base.lookup_attr(name)
+            if found is not None:
+                return found
+        return None
 
 
 class InstanceVal(Val):
-    """An object of a class of the module (nothing is known of its attributes)."""
+    """An object of a class of the project, with the attributes its methods assigned so far.
 
-    __slots__ = ("cls",)
+    Mutable and shared, like the object it stands for: ``self.W = ...`` in one
+    method is seen by the others and by every name bound to the object.
+    """
 
-    def __init__(self, cls: ClassVal):
+    __slots__ = ("cls", "attrs")
+
+    def __init__(self, cls: ClassVal, attrs: Optional[Dict[str, Val]] = None):
         self.cls = cls
+        self.attrs: Dict[str, Val] = dict(attrs or {})
 
 
 class BoundMethodVal(Val):
@@ -283,3 +377,27 @@ class BoundMethodVal(Val):
 
     def __init__(self, func: "FuncVal", instance: Val):
         self.func, self.instance = func, instance
+
+
+def fork(v: Val, memo: Optional[Dict[int, Val]] = None) -> Val:
+    """A copy of a value whose mutable parts (dicts, objects) are new, so that an
+    analysis that must not leave traces (a loop probe) can write into it."""
+    if memo is None:
+        memo = {}
+    if isinstance(v, DictVal):
+        hit = memo.get(id(v))
+        if hit is None:
+            hit = memo[id(v)] = DictVal(None, v.complete)
+            hit.entries = {k: fork(x, memo) for k, x in v.entries.items()}
+        return hit
+    if isinstance(v, InstanceVal):
+        hit = memo.get(id(v))
+        if hit is None:
+            hit = memo[id(v)] = InstanceVal(v.cls)
+            hit.attrs = {k: fork(x, memo) for k, x in v.attrs.items()}
+        return hit
+    if isinstance(v, TupleVal):
+        return TupleVal(tuple(fork(x, memo) for x in v.items), v.is_list)
+    if isinstance(v, SeqVal):
+        return SeqVal(fork(v.elem, memo), v.length, v.is_list)
+    return v
