@@ -11,19 +11,23 @@ to ``self`` is what the next one sees.
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.syntax import has_special_decorator
 from shapelint.analysis.values import (
+    NONE,
     UNKNOWN,
+    ArrayVal,
     BoundMethodVal,
     ClassVal,
     FuncVal,
     InstanceVal,
+    TupleVal,
     Val,
+    join_all,
 )
 
 
@@ -65,10 +69,30 @@ class ClassesMixin:
         return Flow(False)
 
     def analyze_class(self, cls: ClassVal) -> None:
-        """Each method once, on one object: ``__init__`` first, then in the order written."""
-        obj = InstanceVal(cls)
-        order = sorted(cls.methods.values(), key=lambda f: (f.qualname != "__init__",))
-        for method in order:
+        """Each method once, on an object of the class.
+
+        A method may run after any other, so on entry an attribute holds what
+        any method may have stored in it: a first, silent pass runs
+        ``__init__`` and then every method in the order written on one object
+        and collects what each attribute is assigned; the second pass, which
+        reports, starts ``__init__`` from an empty object and every other
+        method from those attributes joined.
+        """
+        methods = sorted(cls.methods.values(), key=lambda f: f.qualname != "__init__")
+        probe = InstanceVal(cls)
+        log: Dict[str, List[Val]] = {}
+        self._attr_logs[probe.uid] = log
+        saved = self.recording
+        self.recording, self.quiet = False, self.quiet + 1
+        try:
+            for method in methods:
+                self.analyze_function(method, None, None, bound_self=probe)
+        finally:
+            self.recording, self.quiet = saved, self.quiet - 1
+            del self._attr_logs[probe.uid]
+        summary = {name: _attribute_summary(values) for name, values in log.items()}
+        for method in methods:
+            obj = InstanceVal(cls) if method.qualname == "__init__" else InstanceVal(cls, summary)
             method.generic_return = self.analyze_function(method, None, None, bound_self=obj)
 
     def instantiate(self, cls: ClassVal, call: cst.Call, env: Env) -> Val:
@@ -121,5 +145,25 @@ class ClassesMixin:
         owner = self.eval(target.value, env)
         if isinstance(owner, InstanceVal):
             owner.attrs[target.attr.value] = value
+            log = self._attr_logs.get(owner.uid)
+            if log is not None:
+                log.setdefault(target.attr.value, []).append(value)
         elif isinstance(owner, ClassVal):
             owner.attrs[target.attr.value] = value
+
+
+def _attribute_summary(values: List[Val]) -> Val:
+    """What an attribute may hold when a method starts.  ``self.x = []`` or ``np.array([])``
+    in ``__init__`` is a placeholder that some other code fills: it says nothing."""
+    real = [v for v in values if not _placeholder(v)]
+    return join_all(real) if real else UNKNOWN
+
+
+def _placeholder(v: Val) -> bool:
+    if v is NONE:
+        return True
+    if isinstance(v, TupleVal):
+        return not v.items
+    if isinstance(v, ArrayVal):
+        return v.shape is not None and 0 in v.shape
+    return False

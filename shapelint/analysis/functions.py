@@ -13,6 +13,7 @@ from shapelint.algebra.dims import (
 from shapelint.analysis.builtins import BUILTINS
 from shapelint.analysis.containers import items_of
 from shapelint.analysis.contracts import annotation_shape, read_contract
+from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.values import (
     NONE,
@@ -65,8 +66,22 @@ def val_key(v: Val, depth: int = 0) -> Any:
         return ("l", v.is_list, v.length, val_key(v.elem, depth + 1))
     if isinstance(v, InstanceVal):
         # the object itself (its methods change it) in its current state
-        return ("obj", id(v), tuple(sorted((k, val_key(x, depth + 1)) for k, x in v.attrs.items())))
+        return ("obj", v.uid, tuple(sorted((k, val_key(x, depth + 1)) for k, x in v.attrs.items())))
     return ("o", type(v).__name__)
+
+
+def snapshot_state(v: Val) -> Any:
+    """What a call left in an object or dict it was given (to replay on a cached call)."""
+    if isinstance(v, InstanceVal):
+        return dict(v.attrs)
+    return (dict(v.entries), v.complete)
+
+
+def restore_state(v: Val, state: Any) -> None:
+    if isinstance(v, InstanceVal):
+        v.attrs = dict(state)
+    elif isinstance(v, DictVal):
+        v.entries, v.complete = dict(state[0]), state[1]
 
 
 def is_informative(v: Val, depth: int = 0) -> bool:
@@ -83,7 +98,7 @@ def is_informative(v: Val, depth: int = 0) -> bool:
         return any(is_informative(x, depth + 1) for x in v.entries.values())
     return False
 
-MAX_CALL_DEPTH = 3
+MAX_CALL_DEPTH = 8
 MAX_INSTANTIATIONS = 300  # per file: call-site re-analysis of local functions
 
 
@@ -121,6 +136,8 @@ class FunctionsMixin:
                          bound_self: Optional[Val] = None) -> Val:
         node = func.node
         if node in self.call_stack or len(self.call_stack) >= MAX_CALL_DEPTH:
+            if args is not None:
+                havoc_arguments(func, args, self._writes_cache)
             return UNKNOWN
         env = Env(func.env)
         env.text_dims = dict(func.env.text_dims)
@@ -212,7 +229,7 @@ class FunctionsMixin:
                 # `target(*test_case["input"])`: the items, when we know them one by one
                 items = items_of(v)
                 if items is None:
-                    return func.generic_return
+                    return self.skip_call(func, args)
                 for item in items:
                     if pos_i < len(positional):
                         args[positional[pos_i].name.value] = item
@@ -220,7 +237,7 @@ class FunctionsMixin:
                 continue
             if arg.star:
                 if not isinstance(v, DictVal):
-                    return func.generic_return
+                    return self.skip_call(func, args)
                 for key, item in v.entries.items():
                     if len(key) == 1 and isinstance(key[0], str):
                         args[key[0]] = item
@@ -240,35 +257,48 @@ class FunctionsMixin:
         worth_it = (any(is_informative(v) for v in args.values()) or not positional
                     or (func.mod is not None and not func.mod.is_main))
         if not worth_it or self.instantiations >= MAX_INSTANTIATIONS:
-            return func.generic_return
+            return self.skip_call(func, args)
         key = (node, tuple(sorted((k, val_key(v)) for k, v in args.items())))
         outermost = self.call_site is None
-        cached = self._instance_cache.get(key)
-        if cached is not None:
-            result, findings = cached
-            if outermost and findings:
-                # the same arguments again: the same findings, at this call
-                saved = (self.call_site, self.recording, self.mod)
-                self.call_site = CallSite(call, self.current_stmt, self.mod, func.qualname)
-                self.recording = False
-                try:
-                    for mod, node_, code, message, severity in findings:
-                        self.mod = mod
-                        self.report(node_, code, message, severity)
-                finally:
-                    self.call_site, self.recording, self.mod = saved
-            return result
-        self.instantiations += 1
+        saved_site = self.call_site
         if outermost:
             self.call_site = CallSite(call, self.current_stmt, self.mod, func.qualname)
-            self._instance_findings = []
         try:
-            result = self.analyze_function(func, args, call)
+            cached = self._instance_cache.get(key)
+            if cached is not None:
+                # the same arguments again: the same result, the same changes to the
+                # objects and dicts passed in, and the same findings, reported here
+                result, effects, findings = cached
+                for name, state in effects:
+                    restore_state(args[name], state)
+                self.replay(findings)
+                return result
+            self.instantiations += 1
+            self._finding_frames.append([])
+            try:
+                result = self.analyze_function(func, args, call)
+            finally:
+                findings = self._finding_frames.pop()
+            effects = [(name, snapshot_state(v)) for name, v in args.items() if isinstance(v, (InstanceVal, DictVal))]
+            self._instance_cache[key] = (result, effects, findings)
+            return result
         finally:
-            if outermost:
-                self.call_site = None
-        self._instance_cache[key] = (result, list(self._instance_findings) if outermost else [])
-        return result
+            self.call_site = saved_site
+
+    def skip_call(self, func: FuncVal, args: Dict[str, Val]) -> Val:
+        """A call not analyzed here: what it may change in its arguments is forgotten."""
+        havoc_arguments(func, args, self._writes_cache)
+        return func.generic_return
+
+    def replay(self, findings: list) -> None:
+        saved = (self.recording, self.mod)
+        self.recording = False
+        try:
+            for mod, node_, code, message, severity in findings:
+                self.mod = mod
+                self.report(node_, code, message, severity)
+        finally:
+            self.recording, self.mod = saved
 
     def expr_Call(self, node: cst.Call, env: Env) -> Val:
         func = self.eval(node.func, env)

@@ -66,9 +66,12 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.quiet_errors = 0  # > 0 in code that may not run at all (a loop that may run 0 times)
         self.unrolled = 0  # depth of loops being unrolled
         self.class_depth = 0  # > 0 while a class body runs: its methods are analyzed with the class
+        self._attr_logs: Dict[int, Dict[str, List[Val]]] = {}  # see ClassesMixin.analyze_class
+        self._writes_cache: Dict[Any, Any] = {}  # see effects.writes_of
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
-        self._instance_findings: List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]] = []
+        # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
+        self._finding_frames: List[List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]]] = []
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site

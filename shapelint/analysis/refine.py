@@ -19,13 +19,30 @@ from shapelint.analysis.values import (
     ArrayVal,
     IntVal,
     ParamVal,
+    ShapeOfVal,
     StrVal,
     TupleVal,
     Val,
 )
 
 
+def _kind(v: Val) -> Optional[str]:
+    """The Python type a value certainly has, for comparisons that type alone decides."""
+    if isinstance(v, IntVal):
+        return "number"
+    if isinstance(v, StrVal):
+        return "str"
+    if isinstance(v, TupleVal):
+        return "list" if v.is_list else "tuple"
+    if isinstance(v, ShapeOfVal):
+        return "tuple"
+    return None
+
+
 def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
+    if isinstance(op, (cst.Equal, cst.NotEqual)) and _kind(a) is not None and _kind(b) is not None \
+            and _kind(a) != _kind(b):
+        return isinstance(op, cst.NotEqual)  # `if x.shape == 2:` a tuple is never equal to an int
     if isinstance(a, StrVal) and isinstance(b, StrVal) and isinstance(op, (cst.Equal, cst.NotEqual)):
         x, y = a.text(), b.text()  # `if __name__ == "__main__":`
         if x is None or y is None:

@@ -87,7 +87,8 @@ class ReportingMixin:
                 self._generic_findings.add((self.mod.path, line, code))
         else:
             # The callee is fine for other arguments: the finding belongs to this call.
-            self._instance_findings.append((self.mod, node, code, message, severity))
+            for frame in self._finding_frames:
+                frame.append((self.mod, node, code, message, severity))
             if (self.mod.path, line, code) in self._generic_findings:
                 return  # the function is wrong for any arguments: reported there already
             inner = f"line {line}" if self.mod.is_main else f"`{self.mod.display}` line {line}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
 from shapelint.algebra.dims import Dim, Shape, dims_equal
@@ -316,6 +317,9 @@ def join_all(vals: List[Val]) -> Val:
     return out
 
 
+_object_ids = itertools.count(1)
+
+
 class ModuleVal(Val):
     """A module of the project (``import dnn_utils as du``): its top-level names."""
 
@@ -365,11 +369,12 @@ class InstanceVal(Val):
     method is seen by the others and by every name bound to the object.
     """
 
-    __slots__ = ("cls", "attrs")
+    __slots__ = ("cls", "attrs", "uid")
 
     def __init__(self, cls: ClassVal, attrs: Optional[Dict[str, Val]] = None):
         self.cls = cls
         self.attrs: Dict[str, Val] = dict(attrs or {})
+        self.uid = next(_object_ids)  # never reused, unlike id(): a key for cached calls
 
 
 class BoundMethodVal(Val):
