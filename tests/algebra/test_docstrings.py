@@ -42,7 +42,7 @@ def test_course_style_arguments_and_returns():
 def test_course_style_parenthetical_is_not_a_shape():
     c = parse_docstring(COURSE_LINEAR_FORWARD)
     # "(or input data)" precedes the real shape and is ignored
-    assert [d.name for d in c.params["A"].dims] == ["size of previous layer", "number of examples"]
+    assert [d.name for d in c.params["A"].dims] == ["n[l-1]", "m"]
     # "size of the current layer" and "size of current layer" are one dim
     assert c.params["b"].dims[0].name == c.params["W"].dims[0].name
 

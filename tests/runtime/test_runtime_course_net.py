@@ -58,7 +58,7 @@ def test_transposed_labels_are_caught_at_the_cost(nets):
         checked.train_step(X, np.ascontiguousarray(Y[:, :3].T), parameters)  # labels (3, 3)
     assert str(info.value).startswith(
         "compute_cost(): argument 'Y' has shape (3, 3), but the contract says (output size, "
-        "number of examples): dim 1 (number of examples) is 3 but number of examples was bound "
+        "number of examples): dim 1 (number of examples, i.e. m) is 3 but m was bound "
         "to 8 by argument 'AL'")
 
 
@@ -66,6 +66,6 @@ def test_wrong_input_size_is_caught_at_the_first_layer(nets):
     _, checked = nets
     parameters = checked.initialize_parameters_deep([6, 5, 4, 3])
     with pytest.raises(ShapeError, match=r"^linear_activation_forward\(\): argument 'W' has shape "
-                                         r"\(5, 6\).*size of previous layer was bound to 7 by "
+                                         r"\(5, 6\).*n\[l-1\] was bound to 7 by "
                                          r"argument 'A_prev'"):
         checked.L_model_forward(np.ones((7, 8)), parameters)
