@@ -459,14 +459,16 @@ def _looks_like_code(name: str) -> bool:
     return "_" in name or any(c.isdigit() or c.isupper() for c in name) or len(name) <= 2
 
 
-def _find_relation(item: _Item, known: frozenset) -> Optional[SameShapeAs]:
+def _find_relation(item: _Item, known: frozenset, params: frozenset) -> Optional[SameShapeAs]:
+    """The relation an item states; ``params`` are names a returned value may
+    share and still mean something else (``W -- updated W, same shape as W``)."""
     fragments = [frag for segment in item.segments for frag in segment]
     for line_no, frag in fragments:
         text = frag.strip()
         for pattern in _RELATION_RES:
             for m in pattern.finditer(text):
                 article, name = m.group(1), m.group(2)
-                if name in item.names:
+                if name in item.names and name not in params:
                     continue
                 if name in known or (not article and _looks_like_code(name)):
                     return SameShapeAs(name, m.group(0).strip(), line_no)
@@ -489,7 +491,7 @@ def _parse_docstring_cached(doc: str, params: Optional[frozenset] = None) -> Doc
             continue
         found = _item_shape(item)
         if found is None:
-            relation = _find_relation(item, known)
+            relation = _find_relation(item, known, (params or frozenset()) if kind == "returns" else frozenset())
             if relation is not None:
                 for name in item.names:
                     if kind == "params":

@@ -9,7 +9,7 @@ import pytest
 from shapelint.errors import ShapeError
 from shapelint.runtime import contracts
 from shapelint.runtime.contracts import CONTRACT_ATTR
-from shapelint.runtime.instrument import instrument_module
+from shapelint.runtime.instrument import instrument_function, instrument_module
 
 NET = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                    "fixtures", "runtime", "course_net.py")
@@ -36,8 +36,37 @@ def test_docstring_contracts_found_in_the_course_functions(nets):
     _, checked = nets
     with_contracts = sorted(name for name, value in vars(checked).items()
                             if hasattr(value, CONTRACT_ATTR))
+    # relu and sigmoid: "A -- ..., same shape as Z"; linear_backward's "same shape as A_prev"
+    # names no parameter (A_prev comes out of the cache), so it is no contract at run time
     assert with_contracts == ["L_model_backward", "L_model_forward", "compute_cost",
-                              "linear_activation_forward", "linear_forward"]
+                              "linear_activation_forward", "linear_forward", "relu", "sigmoid"]
+    assert [(r.label, r.other) for r in checked.relu.__shapelint_contract__.relations] == [
+        ("return value 'A'", "Z")]
+
+
+def test_an_activation_of_the_wrong_shape_is_caught(nets):
+    _, checked = nets
+    Z = np.ones((3, 4))
+    A, cache = checked.relu(Z)
+    assert A.shape == (3, 4)
+    broken = instrument_function(_relu_that_transposes)
+    with pytest.raises(ShapeError) as info:
+        broken(Z)
+    assert str(info.value).startswith(
+        "_relu_that_transposes(): return value 'A' has shape (4, 3), but the contract says "
+        "same shape as Z: argument 'Z' has shape (3, 4)")
+
+
+def _relu_that_transposes(Z):
+    """
+    Arguments:
+    Z -- Output of the linear layer, of any shape
+
+    Returns:
+    A -- Post-activation parameter, of the same shape as Z
+    cache -- Z, stored for computing the backward pass efficiently
+    """
+    return np.maximum(0, Z).T, Z
 
 
 def test_training_is_unchanged_by_checking(nets):
