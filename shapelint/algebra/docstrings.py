@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from shapelint.algebra.spec import ShapeSpec, SpecError, parse_spec
+from shapelint.algebra.spec import NAME, UNPLACED_PREFIX, DimSpec, ShapeSpec, SpecError, parse_spec
 
 __all__ = ["DocProblem", "DocContract", "SameShapeAs", "parse_docstring", "annotation_spec"]
 
@@ -513,7 +513,41 @@ def _parse_docstring_cached(doc: str, params: Optional[frozenset] = None) -> Doc
                 contract.returns.append((name, found.spec))
     for name in set(contract.relations) & set(contract.params):
         del contract.relations[name]  # documented twice: the stated shape wins
+    _separate_sizes_with_different_values(contract)
     return contract
+
+
+_WITH_VALUE_RE = re.compile(r"(.*?\S)\s*=\s*([0-9]+)")
+
+
+def _separate_sizes_with_different_values(contract: DocContract) -> None:
+    """``X_train (input size = 12288, number of training examples = 1080)`` and
+    ``X_test (input size = 12288, number of training examples = 120)``: one name
+    written with two values is two sizes the author mislabelled; each becomes
+    an unplaced size of its own (with its value), so neither binds the other."""
+    values: Dict[str, set] = {}
+    specs = list(contract.params.values()) + [spec for _, spec in contract.returns]
+    for spec in specs:
+        for d in spec.dims:
+            m = _WITH_VALUE_RE.fullmatch(d.text.strip()) if d.kind == NAME else None
+            if m:
+                values.setdefault(d.name, set()).add(int(m.group(2)))
+    clashing = {name for name, vals in values.items() if len(vals) > 1}
+    if not clashing:
+        return
+
+    def separate(spec: ShapeSpec) -> ShapeSpec:
+        if not any(d.kind == NAME and d.name in clashing and _WITH_VALUE_RE.fullmatch(d.text.strip())
+                   for d in spec.dims):
+            return spec
+        dims = tuple(
+            DimSpec(NAME, d.text, name=UNPLACED_PREFIX + " ".join(d.text.lower().split()))
+            if d.kind == NAME and d.name in clashing and _WITH_VALUE_RE.fullmatch(d.text.strip()) else d
+            for d in spec.dims)
+        return ShapeSpec(dims, spec.text)
+
+    contract.params = {name: separate(spec) for name, spec in contract.params.items()}
+    contract.returns = [(name, separate(spec)) for name, spec in contract.returns]
 
 
 def parse_docstring(doc: Optional[str], params: Optional[Iterable[str]] = None) -> DocContract:

@@ -309,6 +309,21 @@ def test_shape_phrases(line, expected):
     assert texts(parse_docstring(f"Arguments:\nX -- {line}\n")) == {"X": expected}
 
 
+def test_one_size_written_with_two_values_is_two_sizes():
+    # the course's TensorFlow model(): X_test's "number of training examples = 120" is mislabelled
+    c = parse_docstring("""Arguments:
+    X_train -- training set, of shape (input size = 12288, number of training examples = 1080)
+    Y_train -- test set, of shape (output size = 6, number of training examples = 1080)
+    X_test -- training set, of shape (input size = 12288, number of training examples = 120)
+    Y_test -- test set, of shape (output size = 6, number of test examples = 120)
+    """)
+    names = {p: [d.name for d in spec.dims] for p, spec in c.params.items()}
+    assert names["X_train"][0] == names["X_test"][0] == "n_x"  # one value: the notation's n_x
+    assert names["X_train"][1] == names["Y_train"][1] != names["X_test"][1]
+    assert not c.params["X_test"].dims[1].placed
+    assert names["Y_test"] == ["n_y", "m_test"]
+
+
 def test_a_group_not_introduced_as_a_shape_stays_prose():
     c = parse_docstring("Arguments:\nX -- 特征矩阵 (特征数, 样本数)\ncache -- tuple of values (A_prev, W, b)\n")
     assert not c
