@@ -12,7 +12,7 @@ Two spellings of the same thing:
 A dim is one of
 
 * an int (``1``, ``784``);
-* a name: an identifier (``n_x``, ``layer_dims[l-1]``, ``len(chars)``) or,
+* a name: an identifier (``n_x``, ``layer_dims[l-1]``) or,
   in tuple style, a phrase of words (``size of previous layer``).
   Identifiers are compared as written.  A phrase is *placed* when it names a
   size of the course's notation (``number of examples`` is ``m``, ``size of
@@ -21,8 +21,9 @@ A dim is one of
   language) is *unplaced*: its name is the phrase, lowercased, without
   articles, in the reserved namespace ``?`` (``?number of boxes``).  It binds
   like any name within one contract, but statically it is an invented size
-  (``spec_to_shape``), which never disagrees with anything.  ``name = 12288``
-  (a size with the value of one data set) is the name;
+  (``spec_to_shape``), which never disagrees with anything; so is
+  ``len(chars)``.  ``name = 12288`` (a size with the value of one data set)
+  is the name;
 * ``_`` (any one dim; jaxtyping's ``_name`` is the same, with a label);
 * ``*name`` (a named variadic: any number of dims, bound as a tuple) or
   ``...`` / ``*_`` (anonymous variadic).  At most one variadic per spec;
@@ -461,7 +462,9 @@ def _parse_dim(raw: str, allow_phrase: bool) -> DimSpec:
     if allow_phrase:
         m = _LEN_CALL_RE.fullmatch(body)
         if m:
-            return DimSpec(NAME, text, name=f"len({m.group(1)})", broadcast=broadcast)
+            # the length of something the function may not even see (`chars`): like an
+            # unplaced phrase, it binds within one call but is compared with nothing else
+            return DimSpec(NAME, text, name=f"{UNPLACED_PREFIX}len({m.group(1)})", broadcast=broadcast)
         m = _NAME_WITH_VALUE_RE.fullmatch(body)
         if m and not broadcast:
             # the value is the example data set's, not part of the contract

@@ -190,7 +190,7 @@ def test_unplaced_phrases_bind_within_one_contract_at_run_time():
         # a size and the value it has in one data set: the size
         ("(input size = 12288, number of training examples = 1080)", [(NAME, "n_x"), (NAME, "m")]),
         ("(None, n_y = 6)", [(NAME, "None"), (NAME, "n_y")]),
-        ("(m, Tx, len(chars))", [(NAME, "m"), (NAME, "Tx"), (NAME, "len(chars)")]),
+        ("(m, Tx, len(chars))", [(NAME, "m"), (NAME, "Tx"), (NAME, "?len(chars)")]),
         ("(隐藏节点数, 1)", [(NAME, "?隐藏节点数"), (INT, 1)]),
         ("(num neurons in previous layer + num neurons in this layer, 1)", [(EXPR, None), (INT, 1)]),
         ("(高+2*pad, 1)", [(EXPR, None), (INT, 1)]),
