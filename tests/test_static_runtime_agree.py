@@ -69,6 +69,8 @@ KNOWN_DISAGREEMENTS: Dict[str, str] = {
     "relation-argument": "relations (`dW -- same shape as W`) are checked at run time only: the static "
                          "contract reader does not use DocContract.relations yet",
     "relation-return": "relations of return values (`A -- same shape as Z`) are checked at run time only",
+    "full-width-parentheses": "a docstring whose only parentheses are full-width `（n_h，n_x）` is read at run "
+                              "time; the static reader skips docstrings without an ASCII `(`",
     "unplaced-phrase-binds": "an unplaced phrase (`示例数`) binds within one call at run time; statically it "
                              "is an invented size, which the contract check skips",
 }
