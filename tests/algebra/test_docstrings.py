@@ -281,7 +281,7 @@ def test_chinese_course_docstring():
     c = parse_docstring(doc)
     assert set(c.params) == {"A", "W", "b", "X"}  # "大小不等的数组 (...)" does not introduce a shape
     assert [d.name for d in c.params["A"].dims] == ["?上一层的节点数量", "?示例数"]
-    assert [d.name for d in c.params["b"].dims] == ["n_h", 1] or [d.kind for d in c.params["b"].dims] == ["name", "int"]
+    assert [(d.kind, d.name or d.value) for d in c.params["b"].dims] == [("name", "n_h"), ("int", 1)]
     assert c.params["X"].dims[1].name == c.params["A"].dims[1].name  # one phrase, one size
     assert [(n, str(s)) for n, s in c.returns] == [("Z", "(n_h, m)")]
     assert [(n, r.name) for n, r in c.return_relations] == [("dW", "W")]
