@@ -437,7 +437,7 @@ def _item_shape(item: _Item) -> Optional[_Found]:
 _RELATED = r"[`'\"]?([A-Za-z_][A-Za-z0-9_]*)\b(?![(\[]|\.\w)[`'\"]?"
 _RELATION_RES = (
     # "same shape as W", "of the same shape as Z", "has the same dimensions as A_prev"
-    re.compile(rf"\b(?:same|identical)\s+(?:shape|dimensions?)\s+(?:as|to)\s+(?:(?:that\s+of\s+)?(the)\s+)?{_RELATED}",
+    re.compile(rf"\b(?:same|identical)\s+(?:shape|dimensions?)\s+(?:as|to)\s+(?:that\s+of\s+)?(?:(the)\s+)?{_RELATED}",
                re.IGNORECASE),
     # "shape as X" (the brief form: "(thus) shape as dW")
     re.compile(rf"\bshape\s+as\s+(?:(the)\s+)?{_RELATED}", re.IGNORECASE),

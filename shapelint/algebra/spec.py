@@ -255,7 +255,7 @@ _NOTATION: Dict[str, Tuple[str, ...]] = {
 
 # words that carry no meaning in a size's name
 _FILLER = frozenset(("a", "an", "the", "of", "in", "for", "per", "each", "every", "to", "at",
-                     "on", "its", "our", "your", "this's"))
+                     "on", "its", "our", "your"))
 _WORD_FOR = {
     "num": "number", "no": "number", "nb": "number", "nr": "number", "#": "number",
     "count": "number", "this": "current", "prev": "previous", "cur": "current",

@@ -364,6 +364,7 @@ def test_relations_of_return_values():
         ("gradient of the loss with respect to w, thus same shape as w", "w"),
         ('"true" labels vector, same shape as a3', "a3"),
         ("has the same dimensions as `A_prev`", "A_prev"),
+        ("has the same shape as that of dZ_prev", "dZ_prev"),
         ("相对于W的成本梯度，与W的维度相同", "W"),
         ("与A_prev维度相同", "A_prev"),
         ("array of the same shape as window", "window"),  # a documented name
