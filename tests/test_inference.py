@@ -41,7 +41,7 @@ def forward(A, W, b):
     got = shapes(src)
     assert got["W1"] == ["n_h", "n_x"]
     assert got["b1"] == ["n_h", 1]
-    assert got["Z"] == ["size of current layer", "number of examples"]
+    assert got["Z"] == ["n[l]", "m"]  # the course's notation for the two phrases
 
 
 def test_shape_unpacking_asserts_and_branches():

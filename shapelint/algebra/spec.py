@@ -12,10 +12,18 @@ Two spellings of the same thing:
 A dim is one of
 
 * an int (``1``, ``784``);
-* a name: an identifier (``n_x``, ``layer_dims[l-1]``) or, in tuple style, a
-  phrase of words (``size of previous layer``).  Phrases are compared
-  lowercased, whitespace collapsed and the articles a/an/the dropped;
-  identifiers are compared as written;
+* a name: an identifier (``n_x``, ``layer_dims[l-1]``) or,
+  in tuple style, a phrase of words (``size of previous layer``).
+  Identifiers are compared as written.  A phrase is *placed* when it names a
+  size of the course's notation (``number of examples`` is ``m``, ``size of
+  the current layer`` is ``n[l]``: see ``place_phrase``) and is then that
+  identifier.  Any other phrase (``number of boxes``, prose in another
+  language) is *unplaced*: its name is the phrase, lowercased, without
+  articles, in the reserved namespace ``?`` (``?number of boxes``).  It binds
+  like any name within one contract, but statically it is an invented size
+  (``spec_to_shape``), which never disagrees with anything; so is
+  ``len(chars)``.  ``name = 12288`` (a size with the value of one data set)
+  is the name;
 * ``_`` (any one dim; jaxtyping's ``_name`` is the same, with a label);
 * ``*name`` (a named variadic: any number of dims, bound as a tuple) or
   ``...`` / ``*_`` (anonymous variadic).  At most one variadic per spec;
@@ -44,6 +52,10 @@ __all__ = [
     "parse_spec",
     "match_shape",
     "spec_to_shape",
+    "place_phrase",
+    "is_placed",
+    "display_name",
+    "UNPLACED_PREFIX",
     "INT",
     "NAME",
     "ANY",
@@ -73,7 +85,9 @@ class DimSpec:
     ``text`` is the dim as the user wrote it (for messages); ``name`` is the
     canonical name that binds (names, named variadics); ``value`` the int of an
     ``INT`` dim; ``poly`` the canonical polynomial of an ``EXPR`` dim;
-    ``broadcast`` is jaxtyping's ``#``: the dim may also be 1.
+    ``broadcast`` is jaxtyping's ``#``: the dim may also be 1.  A phrase's
+    name is its place in the course's notation (``m``), or ``?phrase`` when it
+    cannot be placed (``placed`` is then False).
     """
 
     kind: str
@@ -93,6 +107,23 @@ class DimSpec:
         if self.kind == EXPR:
             return tuple(sorted({n for mono, _ in self.poly for n in mono}))
         return (self.name,) if self.name is not None else ()
+
+    @property
+    def placed(self) -> bool:
+        """False when the dim mentions a phrase that could not be placed:
+        compared with any other name it gives no verdict (statically)."""
+        return all(is_placed(n) for n in self.names)
+
+    @property
+    def label(self) -> str:
+        """How messages name this dim: as written, and the notation it was placed in."""
+        text = " ".join(self.text.split())
+        if self.kind != NAME or self.name is None or not is_placed(self.name):
+            return text
+        bare = text.lstrip("#").strip()
+        if _normalize_ident(bare) == self.name or _normalize_phrase(bare) == self.name:
+            return text
+        return f"{text}, i.e. {self.name}"
 
     def __str__(self) -> str:
         return self.text
@@ -146,11 +177,19 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\[\]]*\])*"
 _INT_RE = re.compile(r"[0-9]+")
 # A word of a phrase: letters, digits, underscores, hyphens and apostrophes
 # ("hidden-layer", "layer's"), optionally indexed ("size of layer[l]").
-_WORD = r"[A-Za-z0-9_'\-]+(?:\[[^\[\]]*\])*"
-_PHRASE_RE = re.compile(rf"[A-Za-z]{_WORD}?(?:\s+{_WORD})*")
+_WORD = r"[\w'\-]+(?:\[[^\[\]]*\])*"
+_PHRASE_RE = re.compile(rf"[^\W\d_](?:{_WORD})?(?:\s+{_WORD})*")
+# A phrase inside arithmetic ("num neurons in previous layer + num neurons in
+# this layer", "高+2*pad"): words without hyphens (a hyphen is a minus there).
+_EXPR_PHRASE = r"[^\W\d_][\w']*(?:\[[^\[\]]*\])*(?:[ \t]+[^\W\d_][\w']*(?:\[[^\[\]]*\])*)*"
+# "input size = 12288", "n_y = 6": a size and its value in one data set
+_NAME_WITH_VALUE_RE = re.compile(r"(.*?\S)\s*=\s*[0-9]+")
+# "len(chars)": code naming a size
+_LEN_CALL_RE = re.compile(r"len\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)")
 # "pre-activation" is a word, not a subtraction: a hyphen between two letters.
 _HYPHENATED_WORD_RE = re.compile(r"[A-Za-z]\w*-[A-Za-z]")
-_EXPR_TOKEN_RE = re.compile(rf"\s*(?:({_IDENT})|([0-9]+)|([-+*()]))")
+_EXPR_TOKEN_RE = re.compile(rf"\s*(?:({_IDENT}(?![^\W\d_]))|([0-9]+)|([-+*()]))")
+_EXPR_PHRASE_TOKEN_RE = re.compile(rf"\s*({_EXPR_PHRASE})")
 
 
 def _normalize_ident(text: str) -> str:
@@ -168,6 +207,141 @@ def _normalize_phrase(text: str) -> str:
     return " ".join(words or text.lower().split())
 
 
+# -- phrases: the course's notation ------------------------------------------------
+#
+# Each size of the deep-learning course's notation, with the phrases its
+# docstrings (and their forks) use for it.  A phrase is reduced to a set of
+# content words (see _phrase_key), so word order, case, articles, plurals,
+# hyphens and "num"/"no."/"#" do not matter.  Phrases the notation keeps apart
+# stay apart: "number of examples" (m) is never "size of current layer" (n[l]).
+
+UNPLACED_PREFIX = _dims.INVENTED_PREFIX  # "?": an unplaced phrase's name
+
+_NOTATION: Dict[str, Tuple[str, ...]] = {
+    "m": ("number of examples", "number of samples", "number of training examples",
+          "number of train examples", "number of training samples", "batch size",
+          "size of the batch", "number of data points", "number of observations",
+          "number of inputs examples", "examples"),
+    "m_test": ("number of test examples", "number of testing examples", "number of test samples"),
+    "n[l]": ("size of the current layer", "current layer size", "size of layer",
+             "layer size", "number of units in the current layer"),
+    "n[l-1]": ("size of the previous layer", "previous layer size",
+               "number of units in the previous layer", "size of the layer l-1"),
+    "n_x": ("input size", "size of the input", "size of the input layer", "input layer size",
+            "number of input units", "number of input features", "number of features",
+            "input dimension", "number of inputs", "number of input nodes"),
+    "n_h": ("hidden size", "hidden layer size", "size of the hidden layer", "number of hidden units",
+            "number of hidden neurons", "number of hidden nodes"),
+    "n_y": ("output size", "size of the output", "size of the output layer", "output layer size",
+            "number of outputs", "number of output units", "number of output nodes",
+            "output dimension", "number of classes"),
+    "n_H": ("height", "image height", "height of the image", "height of the output",
+            "output height"),
+    "n_W": ("width", "image width", "width of the image", "width of the output", "output width"),
+    "n_C": ("number of channels", "number of filters", "number of output channels"),
+    "n_H_prev": ("height of the previous layer", "previous layer height", "previous height"),
+    "n_W_prev": ("width of the previous layer", "previous layer width", "previous width"),
+    "n_C_prev": ("number of channels of the previous layer", "number of channels in the previous layer",
+                 "number of filters of the previous layer", "number of filters in the previous layer",
+                 "previous number of channels", "number of input channels"),
+    "f": ("filter size", "size of the filter", "kernel size"),
+    "T_x": ("number of time steps", "number of timesteps", "sequence length", "length of the sequence",
+            "length of the input sequence", "input sequence length", "number of input time steps"),
+    "T_y": ("number of output time steps", "length of the output sequence", "output sequence length"),
+    "n_a": ("hidden state size", "size of the hidden state", "number of units of the hidden state"),
+    "vocab_size": ("vocabulary size", "size of the vocabulary", "vocab size",
+                   "number of unique characters", "number of words in the vocabulary"),
+}
+
+# words that carry no meaning in a size's name
+_FILLER = frozenset(("a", "an", "the", "of", "in", "for", "per", "each", "every", "to", "at",
+                     "on", "its", "our", "your"))
+_WORD_FOR = {
+    "num": "number", "no": "number", "nb": "number", "nr": "number", "#": "number",
+    "count": "number", "this": "current", "prev": "previous", "cur": "current",
+    "curr": "current", "dimension": "size", "dim": "size", "nodes": "unit", "node": "unit",
+    "neuron": "unit", "timestep": "time step", "timesteps": "time step",
+    "minibatch": "mini batch",
+}
+# "number of units in layer X" is the size of layer X
+_UNIT_WORDS = frozenset(("unit",))
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.isascii():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "as")):
+        return word[:-1]
+    return word
+
+
+def _phrase_key(text: str) -> Optional[frozenset]:
+    """The content words of an English phrase as a set, or None for other prose."""
+    text = text.lower().replace("\u2019", "'").replace("'s", "")
+    # "layer l-1" is the previous layer, "layer l" the current one
+    text = re.sub(r"\[\s*l\s*-\s*1\s*\]|\bl\s*-\s*1\b", " previous ", text)
+    text = re.sub(r"\[\s*l\s*\]|\bl\b", " ", text)
+    text = text.replace("#", " # ")
+    text = re.sub(r"[-_/]", " ", text)
+    words: List[str] = []
+    for raw in text.split():
+        word = raw.strip(".,;:()")
+        if not word:
+            continue
+        if not re.fullmatch(r"[a-z#]+", word):
+            return None  # digits, other scripts: not a phrase we can place
+        word = _WORD_FOR.get(word, word)
+        for part in word.split():
+            part = _WORD_FOR.get(_singular(part), _singular(part))
+            if part not in _FILLER:
+                words.append(part)
+    if not words:
+        return None
+    key = set(words)
+    if "number" in key and key & _UNIT_WORDS and "layer" in key:
+        key = (key - {"number"} - _UNIT_WORDS) | {"size"}
+    return frozenset(key)
+
+
+def _build_notation() -> Dict[frozenset, str]:
+    table: Dict[frozenset, str] = {}
+    for name, phrases in _NOTATION.items():
+        for phrase in phrases:
+            key = _phrase_key(phrase)
+            assert key is not None and table.get(key, name) == name, (phrase, name, table.get(key))
+            table[key] = name
+    return table
+
+
+_PLACED = _build_notation()
+
+
+@lru_cache(maxsize=4096)
+def place_phrase(text: str) -> str:
+    """The name a phrase stands for: an identifier of the course's notation
+    (``number of training examples`` -> ``m``) when it can be placed, else
+    ``?`` followed by the phrase lowercased, whitespace collapsed and without
+    articles (``?number of boxes``)."""
+    key = _phrase_key(text)
+    if key is not None and key in _PLACED:
+        return _PLACED[key]
+    return UNPLACED_PREFIX + _normalize_phrase(text)
+
+
+def is_placed(name: str) -> bool:
+    """False for the name of an unplaced phrase."""
+    return not name.startswith(UNPLACED_PREFIX)
+
+
+def display_name(name: str) -> str:
+    """A canonical name as messages show it (an unplaced phrase without its ``?``)."""
+    return name[len(UNPLACED_PREFIX):] if name.startswith(UNPLACED_PREFIX) else name
+
+
 def _canonical_poly(poly: Mapping[Monomial, int]) -> Poly:
     return tuple(sorted((m, c) for m, c in poly.items() if c != 0))
 
@@ -175,13 +349,22 @@ def _canonical_poly(poly: Mapping[Monomial, int]) -> Poly:
 class _ExprParser:
     """Recursive descent over ``+ - *`` and parentheses, into a polynomial."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, allow_phrase: bool = False):
         self.text = text
         self.tokens: List[Tuple[str, str]] = []
+        self.has_phrase = False  # a name of several words
         pos = 0
         stripped = text.rstrip()
         while pos < len(stripped):
             m = _EXPR_TOKEN_RE.match(stripped, pos)
+            if allow_phrase:
+                p = _EXPR_PHRASE_TOKEN_RE.match(stripped, pos)
+                if p is not None and (m is None or m.group(1) is None or p.end() > m.end()):
+                    words = p.group(1)
+                    self.has_phrase |= len(words.split()) > 1
+                    self.tokens.append(("name", _parse_name(words, True) or words))
+                    pos = p.end()
+                    continue
             if m is None or m.end() == pos:
                 raise SpecError(f"cannot read {text!r} as a dim")
             ident, number, op = m.groups()
@@ -280,14 +463,28 @@ def _parse_dim(raw: str, allow_phrase: bool) -> DimSpec:
     name = _parse_name(body, allow_phrase=False)
     if name is not None:
         return DimSpec(NAME, text, name=name, broadcast=broadcast)
+    if allow_phrase:
+        m = _LEN_CALL_RE.fullmatch(body)
+        if m:
+            # the length of something the function may not even see (`chars`): like an
+            # unplaced phrase, it binds within one call but is compared with nothing else
+            return DimSpec(NAME, text, name=f"{UNPLACED_PREFIX}len({m.group(1)})", broadcast=broadcast)
+        m = _NAME_WITH_VALUE_RE.fullmatch(body)
+        if m and not broadcast:
+            # the value is the example data set's, not part of the contract
+            named = _parse_dim(m.group(1), allow_phrase)
+            if named.kind == NAME:
+                return DimSpec(NAME, text, name=named.name)
     expr_error: Optional[SpecError] = None
+    poly = None
     if re.search(r"[-+*]", body) and not _HYPHENATED_WORD_RE.search(body):
         try:
-            poly = _canonical_poly(_ExprParser(body).parse())
+            parser = _ExprParser(body, allow_phrase)
+            poly = _canonical_poly(parser.parse())
+            if parser.has_phrase and re.search(r"\w-\w", body):
+                poly = None  # "size of layer l-1": a hyphen inside a phrase, not a minus
         except SpecError as exc:
-            poly, expr_error = None, exc  # "layer l-1 size" may still be a phrase
-    else:
-        poly = None
+            expr_error = exc  # "layer l-1 size" may still be a phrase
     if poly is not None:
         if not poly:
             return DimSpec(INT, text, value=0, broadcast=broadcast)
@@ -305,6 +502,10 @@ def _parse_dim(raw: str, allow_phrase: bool) -> DimSpec:
     if body.startswith("(") and body.endswith(")"):
         # "(n)" inside a spec: a parenthesized dim, e.g. "(n+1) m"
         return _parse_dim(("#" if broadcast else "") + body[1:-1], allow_phrase)
+    if allow_phrase and not body.isascii() and re.search(r"[^\W\d_]", body):
+        # prose in another language that is not one phrase ("【列表类型】cache"):
+        # a size we cannot place, but the tuple's rank is still explicit
+        return DimSpec(NAME, text, name=UNPLACED_PREFIX + _normalize_phrase(body), broadcast=broadcast)
     if expr_error is not None:
         raise expr_error
     raise SpecError(f"cannot read {text!r} as a dim")
@@ -313,8 +514,11 @@ def _parse_dim(raw: str, allow_phrase: bool) -> DimSpec:
 def _parse_name(text: str, allow_phrase: bool) -> Optional[str]:
     if re.fullmatch(_IDENT, text):
         return _normalize_ident(text)
-    if allow_phrase and _PHRASE_RE.fullmatch(text) and not _INT_RE.fullmatch(text.split()[0]):
-        return _normalize_phrase(text)
+    if allow_phrase:
+        # "No. of examples": the abbreviation's dot is not punctuation
+        words = re.sub(r"(?i)\b(no|num|nb|nr)\.(?=\s)", r"\1", text)
+        if _PHRASE_RE.fullmatch(words) and not _INT_RE.fullmatch(words.split()[0]):
+            return place_phrase(words)
     return None
 
 
@@ -554,8 +758,7 @@ def match_shape(
                 new[d.name] = actual
             elif prev != actual:
                 alt = " (or 1)" if d.broadcast else ""
-                label = d.name if d.text == d.name else f"{d.text}"
-                return (f"dim {i} ({label}) is {actual} but {d.name} was bound to "
+                return (f"dim {i} ({d.label}) is {actual} but {display_name(d.name)} was bound to "
                         f"{_fmt_binding(prev)}{bound_by(d.name)}{alt}")
         else:  # EXPR: after every plain name of this spec is bound
             exprs.append((i, d, actual))
@@ -568,12 +771,12 @@ def match_shape(
                 continue  # too many unknowns: cannot be checked
             name, value = solved
             if value is None:
-                return f"dim {i} ({d.text}) is {actual}, which no size {name} satisfies"
+                return f"dim {i} ({d.text}) is {actual}, which no size {display_name(name)} satisfies"
             new[name] = value
             continue
         if expected != actual:
             known = ", ".join(
-                f"{nm}={_fmt_binding(lookup(nm))}" for nm in d.names
+                f"{display_name(nm)}={_fmt_binding(lookup(nm))}" for nm in d.names
             )
             return f"dim {i} ({d.text}) is {actual}, expected {expected} ({known})"
 
@@ -596,13 +799,22 @@ def spec_to_shape(spec: ShapeSpec, symbols: Optional[Mapping[str, Dim]] = None) 
     dims it already knows), ``_`` becomes a fresh invented size and an
     expression becomes the matching polynomial.  Any variadic makes the rank
     unknown: None.
+
+    An unplaced phrase (``?number of boxes``) becomes an *invented* size
+    (``dims``: it never causes a mismatch) that displays as the phrase.  It is
+    the same size wherever the same phrase is written, so two uses in one
+    docstring agree, and it differs from every other name.
     """
     if spec.variadic_index is not None:
         return None
     symbols = symbols or {}
 
     def name_dim(name: str) -> Dim:
-        return symbols[name] if name in symbols else Sym.name(name)
+        if name in symbols:
+            return symbols[name]
+        if not is_placed(name):
+            return Sym.name(f"{name}#0")  # dims.fresh()'s spelling, with a fixed number
+        return Sym.name(name)
 
     out: List[Dim] = []
     for d in spec.dims:

@@ -12,6 +12,10 @@ original:
 * anything else (variadics, arithmetic, ``*args`` specs) goes through the
   generic checker built on ``spec.match_shape``.
 
+A contract may also relate shapes (``dW -- same shape as W``): an argument
+or a returned value must have the shape of another argument, compared as
+concrete tuples.
+
 On any mismatch the fast wrapper hands over to the generic checker, which is
 the single source of truth for what matches and for the message.  Values
 without a ``.shape`` (lists, None, Python scalars) are not checked.
@@ -28,13 +32,14 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from shapelint.algebra.spec import ANY, INT, NAME, ShapeSpec, match_shape, parse_spec
+from shapelint.algebra.spec import ANY, INT, NAME, ShapeSpec, display_name, match_shape, parse_spec
 from shapelint.errors import ShapeError
 
 __all__ = [
     "Contract",
     "ArgCheck",
     "ReturnCheck",
+    "RelationCheck",
     "Violation",
     "ShapeContractWarning",
     "compile_contract",
@@ -155,6 +160,21 @@ class SizeParam:
 
 
 @dataclass(frozen=True)
+class RelationCheck:
+    """A value that must have the same shape as the argument ``other``.
+
+    The value is the argument ``subject`` or, when ``subject`` is None, the
+    returned value (``index`` None) or element ``index`` of a returned tuple.
+    """
+
+    subject: Optional[str]
+    index: Optional[int]
+    label: str  # "argument 'dW'", "return value 'dW'"
+    other: str
+    text: str  # as written: "same shape as W"
+
+
+@dataclass(frozen=True)
 class Contract:
     qualname: str
     filename: str
@@ -166,10 +186,12 @@ class Contract:
     strict_returns: bool = False  # a non-tuple where a tuple is declared is a violation
     named_params: frozenset = field(default_factory=frozenset)
     size_params: Tuple[SizeParam, ...] = ()
+    relations: Tuple[RelationCheck, ...] = ()  # arguments' first, then returned values'
+    param_refs: Tuple[Tuple[str, str, int], ...] = ()  # (name, kind, index) of plain parameters
 
     @property
     def is_empty(self) -> bool:
-        return not self.args and not self.returns
+        return not self.args and not self.returns and not self.relations
 
 
 SpecLike = Union[str, ShapeSpec]
@@ -186,6 +208,15 @@ def _code_location(func: Callable) -> Tuple[str, int]:
     return code.co_filename, code.co_firstlineno
 
 
+RelationLike = Any  # a parameter name, or an object with .name and .text (docstrings.SameShapeAs)
+
+
+def _relation(other: RelationLike) -> Tuple[str, str]:
+    if isinstance(other, str):
+        return other, f"same shape as {other}"
+    return other.name, other.text
+
+
 def compile_contract(
     func: Callable,
     arg_specs: Mapping[str, SpecLike],
@@ -194,12 +225,19 @@ def compile_contract(
     source: str = "decorator",
     return_names: Optional[Sequence[Optional[str]]] = None,
     strict_returns: bool = True,
+    relations: Optional[Mapping[str, RelationLike]] = None,
+    return_relations: Union[None, RelationLike, Sequence[Optional[RelationLike]]] = None,
 ) -> Contract:
     """Parse every spec and resolve every argument's position, once.
 
     ``returns`` is one spec (the returned value) or a sequence with one entry
-    per element of a returned tuple (None where unchecked).  Raises
-    ``TypeError`` for a spec naming no parameter, ``SpecError`` for a bad spec.
+    per element of a returned tuple (None where unchecked).  ``relations``
+    maps a parameter to the parameter whose shape it must have;
+    ``return_relations`` names that parameter for the returned value, or is a
+    sequence with one entry per element of a returned tuple (None where
+    unrelated; its length must then be the tuple's, like ``returns``).
+    Raises ``TypeError`` for a spec or relation naming no parameter (or a
+    ``*args`` / ``**kwargs`` one in a relation), ``SpecError`` for a bad spec.
     """
     sig = inspect.signature(func)
     params = list(sig.parameters.values())
@@ -229,8 +267,42 @@ def compile_contract(
             name = return_names[i] if return_names and i < len(return_names) else None
             label = f"return value {name!r}" if name else f"return value [{i}]"
             ret_checks.append(ReturnCheck(i, label, _as_spec(spec)))
-    filename, lineno = _code_location(func)
     named = frozenset(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+    def plain(name: str) -> str:
+        if name not in named:
+            raise TypeError(f"shape contract of {func.__qualname__}: {name!r} is not a named parameter")
+        return name
+
+    rel_checks: List[RelationCheck] = []
+    for name, other in (relations or {}).items():
+        other_name, text = _relation(other)
+        rel_checks.append(RelationCheck(plain(name), None, f"argument {name!r}", plain(other_name), text))
+    rel_checks.sort(key=lambda r: index_of[r.subject])
+    if isinstance(return_relations, (list, tuple)):
+        if arity is None:
+            arity = len(return_relations)
+        elif arity != len(return_relations):
+            raise TypeError(f"shape contract of {func.__qualname__}: {len(return_relations)} related "
+                            f"return values for a tuple of {arity}")
+        for i, other in enumerate(return_relations):
+            if other is None:
+                continue
+            other_name, text = _relation(other)
+            name = return_names[i] if return_names and i < len(return_names) else None
+            label = f"return value {name!r}" if name else f"return value [{i}]"
+            rel_checks.append(RelationCheck(None, i, label, plain(other_name), text))
+    elif return_relations is not None:
+        if arity is not None:
+            raise TypeError(f"shape contract of {func.__qualname__}: a related return value for a "
+                            f"tuple of {arity}")
+        other_name, text = _relation(return_relations)
+        label = f"return value {return_names[0]!r}" if return_names and return_names[0] else "return value"
+        rel_checks.append(RelationCheck(None, None, label, plain(other_name), text))
+    refs = tuple((p.name, _KIND_OF[p.kind], i if p.kind != p.KEYWORD_ONLY else -1)
+                 for i, p in enumerate(params) if p.name in named)
+
+    filename, lineno = _code_location(func)
     dim_names = {n for c in checks for d in c.spec.dims if not d.is_variadic for n in d.names}
     dim_names |= {n for r in ret_checks for d in r.spec.dims if not d.is_variadic for n in d.names}
     size_params = tuple(
@@ -248,6 +320,8 @@ def compile_contract(
         strict_returns=strict_returns and arity is not None,
         named_params=named,
         size_params=size_params,
+        relations=tuple(rel_checks),
+        param_refs=refs if rel_checks else (),
     )
 
 
@@ -372,11 +446,46 @@ def _report(contract: Contract, label: str, spec: ShapeSpec, shape: Tuple[int, .
     lines = [f"{contract.qualname}(): {label} has shape {_fmt_shape(shape)}, "
              f"but the contract says {_fmt_spec(spec)}: {reason}"]
     if bindings:
-        lines.append("  bound dims: " + ", ".join(f"{k}={_fmt_value(v)}" for k, v in bindings.items()))
+        lines.append("  bound dims: " + ", ".join(f"{display_name(k)}={_fmt_value(v)}"
+                                                for k, v in bindings.items()))
     lines.append(_where(contract, filename, lineno))
     message = "\n".join(lines)
     _emit(Violation(contract.qualname, label, spec.text, tuple(shape), reason, dict(bindings),
                     filename, lineno, contract.source, message), frame_globals)
+
+
+def _report_relation(contract: Contract, relation: RelationCheck, shape: Tuple[int, ...],
+                     other_shape: Tuple[int, ...]) -> None:
+    __tracebackhide__ = True
+    filename, lineno, frame_globals = _call_site()
+    reason = f"argument {relation.other!r} has shape {_fmt_shape(other_shape)}"
+    message = (f"{contract.qualname}(): {relation.label} has shape {_fmt_shape(shape)}, but the "
+               f"contract says {relation.text}: {reason}\n" + _where(contract, filename, lineno))
+    _emit(Violation(contract.qualname, relation.label, relation.text, tuple(shape), reason, {},
+                    filename, lineno, contract.source, message), frame_globals)
+
+
+def _param_value(contract: Contract, name: str, args: tuple, kwargs: dict) -> Any:
+    """The value passed for a named parameter (its default is never an array: None)."""
+    for ref_name, kind, i in contract.param_refs:
+        if ref_name == name:
+            if kind != KEYWORD_ONLY and 0 <= i < len(args):
+                return args[i]
+            if kind != POSITIONAL_ONLY:
+                return kwargs.get(name)
+            return None
+    return None
+
+
+def _check_relation(contract: Contract, relation: RelationCheck, value: Any, args: tuple,
+                    kwargs: dict) -> None:
+    __tracebackhide__ = True
+    shape = _shape_of(value)
+    if shape is None:
+        return
+    other = _shape_of(_param_value(contract, relation.other, args, kwargs))
+    if other is not None and other != shape:
+        _report_relation(contract, relation, shape, other)
 
 
 def _report_arity(contract: Contract, result: Any) -> None:
@@ -424,11 +533,16 @@ def check_arguments(contract: Contract, args: tuple, kwargs: dict, report: bool 
             reason = _match(arg.spec, shape, bindings, label, origins)
             if reason is not None and report:
                 _report(contract, label, arg.spec, shape, reason, bindings)
+    if report:
+        for relation in contract.relations:
+            if relation.subject is not None:
+                value = _param_value(contract, relation.subject, args, kwargs)
+                _check_relation(contract, relation, value, args, kwargs)
     return bindings, origins
 
 
 def check_result(contract: Contract, result: Any, bindings: Dict[str, Any],
-                 origins: Dict[str, str]) -> None:
+                 origins: Dict[str, str], args: tuple = (), kwargs: Optional[dict] = None) -> None:
     __tracebackhide__ = True
     if contract.return_arity is not None:
         if type(result) is not tuple or len(result) != contract.return_arity:
@@ -443,20 +557,24 @@ def check_result(contract: Contract, result: Any, bindings: Dict[str, Any],
         reason = _match(ret.spec, shape, bindings, ret.label, origins)
         if reason is not None:
             _report(contract, ret.label, ret.spec, shape, reason, bindings)
+    for relation in contract.relations:
+        if relation.subject is None:
+            value = result if relation.index is None else result[relation.index]
+            _check_relation(contract, relation, value, args, kwargs or {})
 
 
 def _slow_call(contract: Contract, func: Callable, args: tuple, kwargs: dict):
     __tracebackhide__ = True
     bindings, origins = check_arguments(contract, args, kwargs)
     result = func(*args, **kwargs)
-    check_result(contract, result, bindings, origins)
+    check_result(contract, result, bindings, origins, args, kwargs)
     return result
 
 
 def _slow_return(contract: Contract, args: tuple, kwargs: dict, result: Any):
     __tracebackhide__ = True
     bindings, origins = check_arguments(contract, args, kwargs, report=False)
-    check_result(contract, result, bindings, origins)
+    check_result(contract, result, bindings, origins, args, kwargs)
     return result
 
 
@@ -589,19 +707,33 @@ def _fast_source(contract: Contract, sig: inspect.Signature) -> str:
     ]
     if var_of:
         body.append("        " + " = ".join(var_of.values()) + " = None")
+    def relation_checks(value: str, other: str, on_fail: str, indent: str) -> List[str]:
+        # an `other` without a shape compares equal (getattr's default): nothing to check
+        return [f"{indent}{_PREFIX}r = getattr({value}, 'shape', None)",
+                f"{indent}if {_PREFIX}r is not None and {_PREFIX}r != getattr({other}, 'shape', {_PREFIX}r):",
+                f"{indent}    {on_fail}"]
+
     fail = f"return {_PREFIX}slow_call({_PREFIX}contract, {_PREFIX}func, {args_text}, {kwargs_text})"
     for arg in contract.args:
         body += shape_checks(arg.name, arg.spec, fail, " " * 8)
+    for rel in contract.relations:
+        if rel.subject is not None:
+            body += relation_checks(rel.subject, rel.other, fail, " " * 8)
     result = f"{_PREFIX}result"
     body.append(f"        {result} = {_PREFIX}func({call_text})")
     fail = f"return {_PREFIX}slow_return({_PREFIX}contract, {args_text}, {kwargs_text}, {result})"
+    returned = [rel for rel in contract.relations if rel.subject is None]
     if contract.return_arity is None:
         for ret in contract.returns:
             body += shape_checks(result, ret.spec, fail, " " * 8)
-    elif contract.returns:
+        for rel in returned:
+            body += relation_checks(result, rel.other, fail, " " * 8)
+    elif contract.returns or returned:
         body.append(f"        if {result}.__class__ is tuple and len({result}) == {contract.return_arity}:")
         for ret in contract.returns:
             body += shape_checks(f"{result}[{ret.index}]", ret.spec, fail, " " * 12)
+        for rel in returned:
+            body += relation_checks(f"{result}[{rel.index}]", rel.other, fail, " " * 12)
         if contract.strict_returns:
             body += ["        else:", f"            {fail}"]
     body += [f"        return {result}", "    return wrapper"]

@@ -61,7 +61,11 @@ def contract_from_function(func: Callable) -> Optional[Contract]:
     Annotations win over the docstring for the same parameter.  Docstring
     entries naming no parameter are ignored.  Several documented return values
     check the elements of a returned tuple of that length; one documented
-    return value checks the value itself.
+    return value checks the value itself.  A relation (``dW -- same shape as
+    W``) is checked when both names are named parameters, or the value is a
+    return value whose position is known and the other a named parameter;
+    otherwise (``same shape as A_prev`` where ``A_prev`` comes out of a cache)
+    it is not a contract at run time.
     """
     if not callable(func):
         return None
@@ -70,9 +74,11 @@ def contract_from_function(func: Callable) -> Optional[Contract]:
     except (TypeError, ValueError):
         return None
     doc = func.__doc__ if isinstance(getattr(func, "__doc__", None), str) else None
-    contract = parse_docstring(doc)
+    contract = parse_docstring(doc, params)
     specs: Dict[str, ShapeSpec] = {n: s for n, s in contract.params.items() if n in params}
     sources = {"docstring"} if specs else set()
+    plain = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    relations = {n: r for n, r in contract.relations.items() if n in plain and r.name in plain}
 
     annotations = getattr(func, "__annotations__", None) or {}
     return_spec: Optional[ShapeSpec] = None
@@ -90,19 +96,30 @@ def contract_from_function(func: Callable) -> Optional[Contract]:
 
     returns: Any = None
     return_names = None
+    return_relations: Any = None
+    names = contract.return_names
+    related = {n: r for n, r in contract.return_relations if r.name in plain}
     if return_spec is not None:
         returns = return_spec
-    elif contract.returns:
+    elif contract.returns or related:
         sources.add("docstring")
-        names = contract.return_names
         by_name = dict(contract.returns)
         if len(names) == 1:
-            returns, return_names = contract.returns[0][1], names
-        elif len(set(names)) == len(names) and None not in names:
-            returns = [by_name.get(n) for n in names]
             return_names = names
+            if contract.returns:
+                returns = contract.returns[0][1]
+            else:
+                return_relations = related.get(names[0])
+        elif len(set(names)) == len(names) and None not in names:
+            return_names = names
+            if contract.returns:
+                returns = [by_name.get(n) for n in names]
+            if related:
+                return_relations = [related.get(n) for n in names]
         # unnamed or repeated names among several: which element is which is unclear
-    if not specs and returns is None:
+    if relations:
+        sources.add("docstring")
+    if not specs and returns is None and return_relations is None and not relations:
         return None
     try:
         return compile_contract(
@@ -111,6 +128,8 @@ def contract_from_function(func: Callable) -> Optional[Contract]:
             return_names=return_names,
             # a docstring listing (A, cache) does not promise a tuple every time
             strict_returns=False,
+            relations=relations,
+            return_relations=return_relations,
         )
     except (TypeError, SpecError):
         return None

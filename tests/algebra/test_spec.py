@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from shapelint.algebra.dims import Sym, fmt_shape, is_invented
+from shapelint.algebra.dims import Sym, dims_equal, fmt_shape, is_invented
 from shapelint.algebra.spec import (
     ANY,
     EXPR,
@@ -90,23 +90,139 @@ def test_tuple_forms(text, expected):
     assert kinds(text) == expected
 
 
-def test_phrases_are_normalized_and_keep_their_text():
+def test_phrases_are_placed_in_the_notation_and_keep_their_text():
     spec = parse_spec("(size of previous layer, number of examples)")
-    assert [d.name for d in spec.dims] == ["size of previous layer", "number of examples"]
+    assert [d.name for d in spec.dims] == ["n[l-1]", "m"]
     assert [d.text for d in spec.dims] == ["size of previous layer", "number of examples"]
+    assert all(d.placed for d in spec.dims)
     other = parse_spec("(Size  of the previous\tlayer, 1)")
-    assert other.dims[0].name == "size of previous layer"
+    assert other.dims[0].name == "n[l-1]"
     assert other.dims[0].text == "Size  of the previous\tlayer"
+    assert other.dims[0].label == "Size of the previous layer, i.e. n[l-1]"
+
+
+@pytest.mark.parametrize(
+    "phrase, name",
+    [
+        # one size, many spellings: case, articles, plurals, hyphens, abbreviations, word order
+        ("number of examples", "m"),
+        ("Number of Examples", "m"),
+        ("number of samples", "m"),
+        ("number of the training examples", "m"),
+        ("num examples", "m"),
+        ("No. of training examples", "m"),
+        ("batch size", "m"),
+        ("size of the current layer", "n[l]"),
+        ("current layer size", "n[l]"),
+        ("number of units in the current layer", "n[l]"),
+        ("number of neurons in this layer", "n[l]"),
+        ("size of layer l", "n[l]"),
+        ("size of previous layer", "n[l-1]"),
+        ("size of layer l-1", "n[l-1]"),
+        ("number of units in the previous layer", "n[l-1]"),
+        ("previous-layer size", "n[l-1]"),
+        ("input size", "n_x"),
+        ("size of the input layer", "n_x"),
+        ("hidden layer size", "n_h"),
+        ("number of hidden units", "n_h"),
+        ("output size", "n_y"),
+        ("number of classes", "n_y"),
+        ("number of channels of the previous layer", "n_C_prev"),
+        ("number of filters", "n_C"),
+        ("filter size", "f"),
+        ("number of time-steps", "T_x"),
+        ("vocabulary size", "vocab_size"),
+        ("number of test examples", "m_test"),
+    ],
+)
+def test_phrases_of_the_course_notation_are_placed(phrase, name):
+    (dim,) = parse_spec(f"({phrase},)").dims
+    assert (dim.kind, dim.name, dim.placed) == (NAME, name, True)
+
+
+def test_phrases_the_notation_keeps_apart_stay_apart():
+    names = {d.name for d in parse_spec(
+        "(number of examples, size of current layer, size of previous layer, input size, "
+        "hidden size, output size, number of test examples)").dims}
+    assert len(names) == 7
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("number of boxes", "number of boxes"),
+        ("pre-activation size", "pre-activation size"),
+        ("样本数", "样本数"),
+        ("上一层的节点数量", "上一层的节点数量"),
+        ("【列表类型】cache", "【列表类型】cache"),  # prose in another language that is not one phrase
+    ],
+)
+def test_unplaced_phrases_are_in_the_reserved_namespace(text, label):
+    (dim,) = parse_spec(f"({text},)").dims
+    assert dim.kind == NAME and dim.name.startswith("?") and not dim.placed
+    assert dim.label == label
+    shape = spec_to_shape(parse_spec(f"({text},)"))
+    assert is_invented(shape[0]) and fmt_shape(shape) == f"({label},)"
+
+
+def test_unplaced_phrases_never_disagree_statically_but_one_phrase_is_one_size():
+    a, b = spec_to_shape(parse_spec("(number of boxes, number of anchors)"))
+    assert dims_equal(a, b) is None
+    assert dims_equal(a, Sym.name("m")) is None and dims_equal(a, 3) is None
+    again = spec_to_shape(parse_spec("(Number of the boxes, 1)"))[0]
+    assert dims_equal(a, again) is True
+    # placed phrases are names like any other: different sizes stay different
+    m, n_l = spec_to_shape(parse_spec("(number of examples, size of current layer)"))
+    assert dims_equal(m, n_l) is False
+    assert m == Sym.name("m")
+
+
+def test_unplaced_phrases_bind_within_one_contract_at_run_time():
+    b = {}
+    assert match_shape(parse_spec("(样本数, 1)"), (5, 1), b) is None
+    reason = match_shape(parse_spec("(1, 样本数)"), (1, 4), b)
+    assert reason == "dim 1 (样本数) is 4 but 样本数 was bound to 5"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a size and the value it has in one data set: the size
+        ("(input size = 12288, number of training examples = 1080)", [(NAME, "n_x"), (NAME, "m")]),
+        ("(None, n_y = 6)", [(NAME, "None"), (NAME, "n_y")]),
+        ("(m, Tx, len(chars))", [(NAME, "m"), (NAME, "Tx"), (NAME, "?len(chars)")]),
+        ("(隐藏节点数, 1)", [(NAME, "?隐藏节点数"), (INT, 1)]),
+        ("(num neurons in previous layer + num neurons in this layer, 1)", [(EXPR, None), (INT, 1)]),
+        ("(高+2*pad, 1)", [(EXPR, None), (INT, 1)]),
+    ],
+)
+def test_course_prose_forms(text, expected):
+    assert kinds(text) == expected
+
+
+def test_phrases_in_arithmetic_are_placed_too():
+    (dim, _) = parse_spec("(num neurons in previous layer + num neurons in this layer, 1)").dims
+    assert dim.names == ("n[l-1]", "n[l]") and dim.placed
+    (dim, _) = parse_spec("(高+2*pad, 1)").dims
+    assert dim.names == ("?高", "pad") and not dim.placed
+    # a hyphen inside a phrase is not a minus
+    assert kinds("(size of layer l-1, 1)") == [(NAME, "n[l-1]"), (INT, 1)]
 
 
 def test_hyphenated_words_are_a_phrase_not_a_subtraction():
-    assert kinds("(pre-activation size, m)") == [(NAME, "pre-activation size"), (NAME, "m")]
+    assert kinds("(pre-activation size, m)") == [(NAME, "?pre-activation size"), (NAME, "m")]
     assert kinds("(n-1, m)")[0][0] == EXPR
 
 
 def test_identifiers_keep_their_case_and_phrases_do_not():
     assert kinds("N n") == [(NAME, "N"), (NAME, "n")]
-    assert kinds("(Number of Examples,)") == [(NAME, "number of examples")]
+    assert kinds("(Number of Examples,)") == [(NAME, "m")]
+    assert kinds("(Number of Boxes,)") == [(NAME, "?number of boxes")]
+
+
+def test_phrases_are_not_read_in_jaxtyping_style():
+    with pytest.raises(SpecError):
+        parse_spec("样本数 m")
 
 
 @pytest.mark.parametrize(
@@ -238,7 +354,11 @@ def test_phrase_names_match_by_canonical_name():
     b = {}
     assert match_shape(parse_spec("(size of previous layer, number of examples)"), (3, 10), b) is None
     reason = match_shape(parse_spec("(size of the current layer, size of previous layer)"), (4, 2), b)
-    assert reason == "dim 1 (size of previous layer) is 2 but size of previous layer was bound to 3"
+    assert reason == "dim 1 (size of previous layer, i.e. n[l-1]) is 2 but n[l-1] was bound to 3"
+    # the notation's identifier and its phrases are one size
+    assert match_shape(parse_spec("(1, m)"), (1, 10), b) is None
+    reason = match_shape(parse_spec("(1, number of samples)"), (1, 9), b)
+    assert reason == "dim 1 (number of samples, i.e. m) is 9 but m was bound to 10"
 
 
 # A reference matcher written the obvious way, for fixed-rank specs of ints,
@@ -292,7 +412,7 @@ def test_spec_to_shape_names_become_symbols():
 
 def test_spec_to_shape_phrases_and_indexed_names():
     shape = spec_to_shape(parse_spec("(size of the previous layer, n[l - 1])"))
-    assert shape == (Sym.name("size of previous layer"), Sym.name("n[l-1]"))
+    assert shape == (Sym.name("n[l-1]"), Sym.name("n[l-1]"))
 
 
 def test_spec_to_shape_any_dims_are_fresh_and_variadics_lose_the_rank():

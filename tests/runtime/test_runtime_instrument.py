@@ -67,8 +67,8 @@ def test_course_docstring_contract_catches_a_bias_of_the_wrong_size():
         checked(z(3, 5), z(4, 3), z(3, 1))
     message = str(info.value)
     assert ("linear_forward(): argument 'b' has shape (3, 1), but the contract says "
-            "(size of the current layer, 1): dim 0 (size of the current layer) is 3 but "
-            "size of current layer was bound to 4 by argument 'W'") in message
+            "(size of the current layer, 1): dim 0 (size of the current layer, i.e. n[l]) is 3 but "
+            "n[l] was bound to 4 by argument 'W'") in message
     assert "contract from the docstring of linear_forward" in message
 
 

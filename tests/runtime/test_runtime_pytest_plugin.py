@@ -102,3 +102,43 @@ def test_warn_mode_reports_without_failing(suite):
 def test_plugin_options_are_listed_in_help(suite):
     done = run_pytest(suite, "--help")
     assert "--shapelint-runtime" in done.stdout and "--shapelint-package" in done.stdout
+
+
+RELATION_LIBRARY = '''
+import numpy as np
+
+
+def linear_backward(dZ, A_prev, W):
+    """
+    Arguments:
+    dZ -- gradient of the cost with respect to the linear output
+    A_prev -- activations of the previous layer
+    W -- weights of the current layer
+
+    Returns:
+    dA_prev -- gradient with respect to the activation, same shape as A_prev
+    dW -- gradient with respect to W, same shape as W
+    """
+    m = A_prev.shape[1]
+    return W.T @ dZ, A_prev @ dZ.T / m  # dW transposed
+'''
+
+RELATION_TESTS = '''
+import numpy as np
+from gradlib import linear_backward
+
+
+def test_gradients():
+    dA_prev, dW = linear_backward(np.ones((4, 10)), np.ones((3, 10)), np.ones((4, 3)))
+    assert np.isfinite(dW).all()
+'''
+
+
+def test_a_relation_fails_the_test_naming_both_values(tmp_path):
+    (tmp_path / "gradlib.py").write_text(textwrap.dedent(RELATION_LIBRARY))
+    (tmp_path / "test_grads.py").write_text(textwrap.dedent(RELATION_TESTS))
+    assert run_pytest(tmp_path).returncode == 0
+    done = run_pytest(tmp_path, "--shapelint-runtime")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert ("ShapeError: linear_backward(): return value 'dW' has shape (3, 4), but the contract says "
+            "same shape as W: argument 'W' has shape (4, 3)") in done.stdout
