@@ -592,7 +592,6 @@ def test_loop_over_empty_range_runs_no_iteration():
     assert shapes(src)["probs"] == [5]
 
 
-@xfail(f"{C12}; {C13}")
 def test_markov_switching_style_marginals():
     src = "import numpy as np\n\ndef hamilton(conditional):" + _TUPLE_ARITHMETIC_DOC + (
         "    k_regimes = conditional.shape[0]\n"
@@ -668,7 +667,6 @@ def test_isinstance_of_ndarray_keeps_the_array():
 C15 = "C15 stmt_For: a list the loop body appends to is read in the body with its pre-loop value `[]`"
 
 
-@xfail(C15)
 def test_list_grown_by_the_loop_is_not_the_empty_literal():
     src = """
     import numpy as np
