@@ -66,16 +66,13 @@ DISAGREE = re.compile(r"#\s*disagree:\s*([a-z][a-z0-9-]*)\s*$")
 # xfail: once the two sides agree on that line the test fails, and the marker
 # and the entry must go.
 KNOWN_DISAGREEMENTS: Dict[str, str] = {
-    "relation-argument": "relations (`dW -- same shape as W`) are checked at run time only: the static "
-                         "contract reader does not use DocContract.relations yet",
-    "relation-return": "relations of return values (`A -- same shape as Z`) are checked at run time only",
-    "full-width-parentheses": "a docstring whose only parentheses are full-width `（n_h，n_x）` is read at run "
-                              "time; the static reader skips docstrings without an ASCII `(`",
     "unplaced-phrase-binds": "an unplaced phrase (`示例数`) binds within one call at run time; statically it "
                              "is an invented size, which the contract check skips",
 }
 
-_STATIC_WHAT = re.compile(r"^(?:argument `(?P<arg>\w+)`|return value(?: `\w+`)?) of `(?P<func>[\w.]+)\(\)`")
+# a finding inside a callee that only the call's arguments make fail is reported at the call, prefixed
+_STATIC_WHAT = re.compile(r"^(?:in `[\w.]+\(\)` \((?:`[^`]*` )?line (?P<inner>\d+)\) with the arguments given here: )?"
+                          r"(?:argument `(?P<arg>\w+)`|return value(?: `\w+`)?) of `(?P<func>[\w.]+)\(\)`")
 _RUNTIME_ARG = re.compile(r"^argument '(\w+)'")
 
 
@@ -137,7 +134,9 @@ def static_verdicts(path: Path) -> FrozenSet[Verdict]:
             continue
         m = _STATIC_WHAT.match(d.message)
         assert m, f"{path.name}:{d.line}: an SL301 this test cannot read: {d.message}"
-        out.add((d.line, m.group("func"), m.group("arg") or "return"))
+        # a return value is placed at its return statement, as the runtime places it
+        line = int(m.group("inner")) if m.group("inner") and not m.group("arg") else d.line
+        out.add((line, m.group("func"), m.group("arg") or "return"))
     return frozenset(out)
 
 

@@ -24,6 +24,9 @@ class Contract:
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
         self.returns: List[Tuple[Optional[str], Shape, str]] = []  # (name, shape, text)
         self.problems: List[Tuple[str, str]] = []  # (text, reason)
+        # "dW -- same shape as W": parameter -> (other name, text); returned values, by position
+        self.relations: Dict[str, Tuple[str, str]] = {}
+        self.return_relations: List[Tuple[Optional[str], Optional[Tuple[str, str]]]] = []
 
     def size_names(self) -> set:
         """The names of sizes the declarations use (``n_h``, ``number of examples``)."""
@@ -58,6 +61,15 @@ class Contract:
             if isinstance(v, IntVal) and v.dim is not None and name not in self.params:
                 binding[name] = v.dim
                 bound_by[name] = name
+        for name, (other, text) in self.relations.items():
+            a, b = args.get(name), args.get(other)
+            if isinstance(a, ArrayVal) and isinstance(b, ArrayVal) and a.shape is not None and b.shape is not None:
+                problem = _same_shape(a.shape, b.shape, other)
+                if problem:
+                    inf.emit("contract_violation", arg_nodes.get(name, call),
+                             what=f"argument `{name}` of `{self.func_name}()`", declared=b.shape,
+                             declared_text=text, actual=a.shape, reason=problem)
+                    return
         ordered = [n for n in self.param_order if n in self.params] or list(self.params)
         for name in ordered:
             shape, text, _ = self.params[name]
@@ -81,7 +93,9 @@ class Contract:
                          declared=shape, declared_text=text, actual=v.shape, reason=problem)
                 return
 
-    def check_return(self, inf: Any, node: cst.Return, value: Val) -> None:
+    def check_return(self, inf: Any, node: cst.Return, value: Val, env: Any = None) -> None:
+        if self.return_relations and env is not None:
+            self.check_return_relations(inf, node, value, env)
         if not inf.recording:
             return  # at a call site the values are in the caller's sizes
         if len(self.returns) == 1:
@@ -99,6 +113,37 @@ class Contract:
                 label = f"return value `{name}`" if name else "return value"
                 inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=shape,
                          declared_text=text, actual=v.shape, reason=problem)
+
+    def check_return_relations(self, inf: Any, node: cst.Return, value: Val, env: Any) -> None:
+        """``dA_prev -- same shape as A_prev``: compared with ``A_prev`` as the function holds it
+        when it returns (a parameter, or a name it unpacked from one)."""
+        if len(self.return_relations) == 1:
+            pairs = [(self.return_relations[0], value)]
+        elif isinstance(value, TupleVal) and len(value.items) == len(self.return_relations):
+            pairs = list(zip(self.return_relations, value.items))
+        else:
+            return
+        for (name, relation), v in pairs:
+            if relation is None or not isinstance(v, ArrayVal) or v.shape is None:
+                continue
+            other_name, text = relation
+            other = env.get(other_name)
+            if not isinstance(other, ArrayVal) or other.shape is None:
+                continue
+            problem = _same_shape(v.shape, other.shape, other_name)
+            if problem:
+                label = f"return value `{name}`" if name else "return value"
+                inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=other.shape,
+                         declared_text=text, actual=v.shape, reason=problem)
+
+
+def _same_shape(actual: Tuple[Dim, ...], other: Tuple[Dim, ...], other_name: str) -> str:
+    if len(actual) != len(other):
+        return f"rank {len(actual)}, but `{other_name}` has rank {len(other)}"
+    for i, (a, b) in enumerate(zip(actual, other)):
+        if dims_equal(a, b) is False:
+            return f"dim {i} is {_fmt(a)}, but `{other_name}` has {_fmt(b)} there"
+    return ""
 
 
 def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[Dict[str, Dim]],
@@ -218,9 +263,10 @@ def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Opt
     doc = node.get_docstring(clean=True)
     reads_docstring = decorator is None or decorator == () or (
         isinstance(decorator, cst.Call) and not decorator.args)
-    if doc and "(" in doc and reads_docstring:
+    if doc and reads_docstring and ("(" in doc or "\uff08" in doc or "shape" in doc or "\u7ef4" in doc):
         _read_docstring(contract, doc, {p.name.value for p in params})
-    if not contract.params and not contract.returns and not contract.problems:
+    if not (contract.params or contract.returns or contract.problems or contract.relations
+            or contract.return_relations):
         return None
     if contract.problems:
         for text, reason in contract.problems:
@@ -272,11 +318,20 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
         from shapelint.algebra.spec import spec_to_shape
     except ImportError:  # the contract modules are optional at this layer
         return
-    parsed = parse_docstring(doc)
+    parsed = parse_docstring(doc, param_names)
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
             contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
             contract.specs[name] = spec
+    for name, rel in parsed.relations.items():
+        if name in param_names and rel.name in param_names and name not in contract.params:
+            contract.relations[name] = (rel.name, rel.text)
+    names = getattr(parsed, "return_names", [])
+    if parsed.return_relations and (len(names) <= 1 or all(n is not None for n in names)):
+        by_name = dict(parsed.return_relations)
+        order = names if len(names) > 1 else [parsed.return_relations[0][0]]
+        contract.return_relations = [(n, (by_name[n].name, by_name[n].text) if n in by_name else None)
+                                     for n in order]
     if not contract.returns and parsed.returns:
         shaped = {name: spec for name, spec in parsed.returns if name is not None}
         names = getattr(parsed, "return_names", [])

@@ -177,6 +177,13 @@ class FunctionsMixin:
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 env.vars[star.name.value] = UNKNOWN
+        if args is None and func.contract is not None:
+            # "dW -- same shape as W": on its own, dW is what W is
+            for name, (other, text) in func.contract.relations.items():
+                mine, theirs = env.vars.get(name), env.vars.get(other)
+                if isinstance(theirs, ArrayVal) and theirs.shape is not None and not (
+                        isinstance(mine, ArrayVal) and mine.shape is not None):
+                    env.vars[name] = ArrayVal(theirs.shape, declared=text)
 
     def param_value(self, func: FuncVal, p: cst.Param) -> Val:
         name = p.name.value
@@ -209,7 +216,7 @@ class FunctionsMixin:
         func, returns = self._returns_stack[-1]
         returns.append(value)
         if func.contract is not None and node.value is not None:
-            func.contract.check_return(self, node, value)
+            func.contract.check_return(self, node, value, env)
 
     def call_function(self, func: FuncVal, call: cst.Call, env: Env, bound_self: Optional[Val] = None) -> Val:
         node = func.node
