@@ -127,7 +127,7 @@ class Contract:
             if relation is None or not isinstance(v, ArrayVal) or v.shape is None:
                 continue
             other_name, text = relation
-            other = env.get(other_name)
+            other = env.vars.get(other_name)  # the function's own names: a global of that name is another array
             if not isinstance(other, ArrayVal) or other.shape is None:
                 continue
             problem = _same_shape(v.shape, other.shape, other_name)
