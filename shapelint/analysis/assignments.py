@@ -65,7 +65,7 @@ class AssignmentsMixin:
         if isinstance(target, cst.Name):
             env.vars[target.value] = value
             if self.collect_shapes:
-                self.record_shape(target, target.value, value)
+                self.record_shape(target, target.value, value, env)
             if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
                 base = gradient_of(target.value)
                 if base is not None:
@@ -191,7 +191,7 @@ class AssignmentsMixin:
             result = UNKNOWN
         else:
             result = self.binary(node, BINOPS[op_cls], left, right, node.target, node.value,
-                                 inplace=isinstance(left, ArrayVal))
+                                 inplace=isinstance(left, ArrayVal), env=env)
         if isinstance(node.target, cst.Name):
             env.vars[node.target.value] = result
         elif isinstance(node.target, cst.Subscript):

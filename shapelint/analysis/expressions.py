@@ -42,6 +42,7 @@ from shapelint.analysis.values import (
     ShapeOfVal,
     StrVal,
     TupleVal,
+    UnknownVal,
     Val,
     join,
 )
@@ -255,7 +256,7 @@ class ExpressionsMixin:
         for comp in node.comparisons:
             right = self.eval(comp.comparator, env)
             if isinstance(comp.operator, BOOL_COMPARE) and (isinstance(left, ArrayVal) or isinstance(right, ArrayVal)):
-                r = self.binary(node, "==", left, right, prev_node, comp.comparator)
+                r = self.binary(node, "==", left, right, prev_node, comp.comparator, env=env)
                 result = ArrayVal(r.shape, dtype="bool") if isinstance(r, ArrayVal) else UNKNOWN
             elif isinstance(comp.operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot)):
                 result = NUM
@@ -268,10 +269,11 @@ class ExpressionsMixin:
         left = self.eval(node.left, env)
         right = self.eval(node.right, env)
         op = BINOPS.get(type(node.operator), "?")
-        return self.binary(node, op, left, right, node.left, node.right)
+        return self.binary(node, op, left, right, node.left, node.right, env=env)
 
     def binary(self, node: cst.CSTNode, op: str, left: Val, right: Val,
-               left_node: cst.CSTNode, right_node: cst.CSTNode, inplace: bool = False) -> Val:
+               left_node: cst.CSTNode, right_node: cst.CSTNode, inplace: bool = False,
+               env: Optional[Env] = None) -> Val:
         # ints: size arithmetic
         if isinstance(left, IntVal) and isinstance(right, IntVal):
             return IntVal(int_op(op, left.dim, right.dim))
@@ -281,16 +283,25 @@ class ExpressionsMixin:
             return TupleVal(left.items + right.items, left.is_list)
         if isinstance(left, TupleVal) and isinstance(right, IntVal) and op == "*" and isinstance(right.dim, int):
             return TupleVal(left.items * right.dim, left.is_list)
+        if op == "@" and env is not None:
+            # `W @ X` with X of unknown rank: a matrix, as its use suggests
+            left = self.as_matrix_operand(left_node, left, env) or left
+            right = self.as_matrix_operand(right_node, right, env) or right
         la = self.as_array(left)
         ra = self.as_array(right)
         if la is None or ra is None:
+            if env is not None and isinstance(left, ArrayVal) != isinstance(right, ArrayVal) and (
+                    isinstance(left, (ParamVal, UnknownVal)) or isinstance(right, (ParamVal, UnknownVal))):
+                # `np.dot(W, A) + b` with b of unknown rank: b broadcasts into the known operand
+                known, known_node = (left, left_node) if isinstance(left, ArrayVal) else (right, right_node)
+                return self.elementwise(node, op, [known, ArrayVal(None)], [known_node, None], inplace=inplace)
             return UNKNOWN
         if not isinstance(left, ArrayVal) and not isinstance(right, ArrayVal):
             if isinstance(left, (IntVal, NumVal)) and isinstance(right, (IntVal, NumVal)):
                 return NUM
             return UNKNOWN
         if op == "@" or (op == "*" and (la.matrix or ra.matrix)):
-            return self.matmul_op(node, "@" if op == "@" else "*", la, ra, left_node, right_node)
+            return self.matmul_op(node, "@" if op == "@" else "*", la, ra, left_node, right_node, env)
         return self.elementwise(node, op, [la, ra], [left_node, right_node], inplace=inplace)
 
     def as_array(self, v: Val) -> Optional[ArrayVal]:
@@ -318,6 +329,15 @@ class ExpressionsMixin:
         except ShapeMismatch as err:
             self.mismatch(node, err, op=op, func=func, operands=operands, operand_nodes=operand_nodes)
             return ArrayVal(None)
+        tentative = any(o.tentative for o in operands)
+        known = [s_ for s_ in shapes if s_ is not None]
+        if result is None and known and len(known) < len(shapes) and not inplace and max(map(len, known)) >= 2:
+            # an operand of unknown rank beside a matrix: it broadcasts into it, as the code
+            # means it to (`np.dot(W, A) + b`; tentatively: it could be bigger)
+            try:
+                result, tentative = ops.broadcast(*known), True
+            except ShapeMismatch:
+                result = None
         if self.handlers.get("elementwise"):
             self.emit("elementwise", node, op=op, func=func, operands=operands, operand_nodes=operand_nodes,
                       result=result)
@@ -330,10 +350,14 @@ class ExpressionsMixin:
                     scalar = o.dot_scalar
         out = elementwise_result(result, operands, dtype)
         out.dot_scalar = scalar
+        out.tentative = tentative and result is not None
         return out
 
     def matmul_op(self, node: cst.CSTNode, func: str, a: ArrayVal, b: ArrayVal,
-                  a_node: Optional[cst.CSTNode], b_node: Optional[cst.CSTNode]) -> Val:
+                  a_node: Optional[cst.CSTNode], b_node: Optional[cst.CSTNode], env: Optional[Env] = None) -> Val:
+        if env is not None:
+            a = self.as_matrix_operand(a_node, a, env) or a
+            b = self.as_matrix_operand(b_node, b, env) or b
         try:
             if func in ("@", "np.matmul"):
                 result = ops.matmul(a.shape, b.shape, func)
@@ -346,10 +370,13 @@ class ExpressionsMixin:
         except ShapeMismatch as err:
             self.mismatch(node, err, op=func, func=func, operands=[a, b], operand_nodes=[a_node, b_node])
             return ArrayVal(None)
+        if env is not None and func not in ("np.inner", "np.vdot", "*"):
+            result = self.unify_product(a.shape, b.shape, result, env, node)
         self.emit("matmul", node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result)
         dot_scalar = self.vector_dot(node, a, b)
         return ArrayVal(result, rank1_through_product(a, b, result), matrix=a.matrix or b.matrix,
-                        explicit_axes=a.explicit_axes or b.explicit_axes, dot_scalar=dot_scalar)
+                        explicit_axes=a.explicit_axes or b.explicit_axes, dot_scalar=dot_scalar,
+                        tentative=a.tentative or b.tentative)
 
     def vector_dot(self, node: cst.CSTNode, a: ArrayVal, b: ArrayVal) -> Optional[cst.CSTNode]:
         """The product node when both operands are rank-1 (the result is a scalar, for SL206)."""
@@ -378,9 +405,14 @@ class ExpressionsMixin:
         method = self.container_method(base, attr, node.value)
         if method is not None:
             return method
-        if isinstance(base, (ParamVal,)) or base is UNKNOWN:
-            if attr == "shape" and isinstance(node.value, cst.Name):
-                return ShapeOfVal(node.value.value)
+        if isinstance(base, (ParamVal, UnknownVal)):
+            if attr == "shape" and isinstance(node.value, (cst.Name, cst.Attribute)):
+                return ShapeOfVal(self.label_of(node.value), node.value)
+            if attr in ("T", "dot"):
+                # `W.T`, `X.dot(W)`: W is a matrix, as its use suggests
+                arr = self.as_matrix_operand(node.value, base, env)
+                if arr is not None:
+                    return self.array_attribute(node, arr, attr, env)
         return UNKNOWN
 
     def array_attribute(self, node: cst.Attribute, arr: ArrayVal, attr: str, env: Env) -> Val:
@@ -389,7 +421,7 @@ class ExpressionsMixin:
             if arr.dot_scalar is not None:
                 self.emit("scalar_dot_used", node, value=arr, how="`.shape` is read")
             if shape is None:
-                return ShapeOfVal(node.value.value if isinstance(node.value, cst.Name) else None)
+                return ShapeOfVal(self.label_of(node.value), node.value)
             return TupleVal(tuple(IntVal(d) for d in shape))
         if attr == "T":
             self.emit("transpose", node, value=arr, operand_node=node.value)

@@ -34,12 +34,14 @@ from shapelint.analysis.refine import RefineMixin
 from shapelint.analysis.reporting import Event, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.subscripts import SubscriptsMixin
+from shapelint.analysis.unify import UnifyMixin
 from shapelint.analysis.values import StrVal, Val
 from shapelint.diagnostics import FileResult
 
 
 class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin, SubscriptsMixin,
-                ContainersMixin, FunctionsMixin, ClassesMixin, NumpyCallsMixin, ImportsMixin, ReportingMixin):
+                ContainersMixin, FunctionsMixin, ClassesMixin, NumpyCallsMixin, ImportsMixin, UnifyMixin,
+                ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
                  result: FileResult, collect_shapes: bool, project_root: Optional[str] = None):
         from shapelint.rules import all_rules
@@ -68,6 +70,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.class_depth = 0  # > 0 while a class body runs: its methods are analyzed with the class
         self._attr_logs: Dict[int, Dict[str, List[Val]]] = {}  # see ClassesMixin.analyze_class
         self._writes_cache: Dict[Any, Any] = {}  # see effects.writes_of
+        # shape variables (see unify): pairs of sizes the code keeps apart, and what each was bound to
+        self.apart: Dict[frozenset, Tuple[str, int, int]] = {}  # -> (array, axis, axis)
+        self.bound: Dict[str, Any] = {}
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)

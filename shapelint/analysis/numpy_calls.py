@@ -162,7 +162,7 @@ class NumpyCallsMixin:
             if method.name == "dot":
                 if len(node.args) == 1 and node.args[0].keyword is None:
                     other = self.array_arg(self.eval(node.args[0].value, env), node.args[0].value, env)
-                    return self.matmul_op(node, "np.dot", owner, other, method.owner_node, node.args[0].value)
+                    return self.matmul_op(node, "np.dot", owner, other, method.owner_node, node.args[0].value, env)
                 return UNKNOWN
             if owner.matrix and method.name in ("sum", "mean", "max", "min"):
                 for arg in node.args:
@@ -221,6 +221,8 @@ class NumpyCallsMixin:
                 if v is NONE:
                     converted[p.name] = None
                     continue
+                if fn.event == "matmul" and p.name in ("a", "b") and (arr is None or arr.shape is None):
+                    arr = self.as_matrix_operand(vnode, v, env) or arr  # np.dot(W, A): A is a matrix
                 arrays[p.name] = arr
                 converted[p.name] = arr.shape if arr is not None else None
             elif kind == "arrays":
@@ -255,7 +257,12 @@ class NumpyCallsMixin:
             # an argument of a kind the rule cannot use (a float where an int
             # belongs): NumPy will complain in its own way; not our business
             return ArrayVal(None)
-        return self.after_call(node, fn, display, shape, converted, arrays, raw)
+        if fn.event == "matmul" and "a" in arrays and "b" in arrays and fn.qualname in ("numpy.dot", "numpy.matmul"):
+            shape = self.unify_product(arrays["a"].shape, arrays["b"].shape, shape, env, node)
+        result = self.after_call(node, fn, display, shape, converted, arrays, raw)
+        if isinstance(result, ArrayVal) and any(a.tentative for a in arrays.values() if a is not None):
+            result.tentative = True
+        return result
 
     def after_call(self, node: cst.Call, fn: api.Fn, display: str, shape: Shape, converted: Dict[str, Any],
                    arrays: Dict[str, ArrayVal], raw: Dict[str, Tuple[Val, Optional[cst.CSTNode]]]) -> Val:

@@ -156,6 +156,10 @@ class RefineMixin:
             if dim_index is None:
                 want = self.to_shape_tuple(other, env, b)
                 if want is None:
+                    if (isinstance(other, ShapeOfVal) and other.node is not None and isinstance(owner_val, ArrayVal)
+                            and owner_val.shape is not None):
+                        # `assert db.shape == b.shape` with b unknown: b has db's shape
+                        self.store(other.node, ArrayVal(owner_val.shape, tentative=owner_val.tentative), env)
                     return
                 self.pin_shape(owner, owner_val, want, env, assert_node, test)
             else:
@@ -176,7 +180,8 @@ class RefineMixin:
             return
         have = owner.shape
         if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
-            self.emit("assert_fails", assert_node, have=have, want=want, name=self.code_of(a.value, 30))
+            self.emit("likely_assert_fails" if owner.tentative else "assert_fails", assert_node, have=have, want=want,
+                      name=self.code_of(a.value, 30))
 
     def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
         """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
@@ -213,13 +218,17 @@ class RefineMixin:
                     env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype)
                     return
                 if assert_node is not None:
-                    self.emit("assert_fails", assert_node, have=have, want=want, name=owner)
+                    self.emit("likely_assert_fails" if owner_val.tentative else "assert_fails", assert_node,
+                              have=have, want=want, name=owner)
                 return
             new = tuple(w if (h is None or is_invented(h)) and w is not None and not is_invented(w) else h
                         for h, w in zip(have, want))
             self.substitute(env, have, new)
             self.bind_names_from(test, env, have)
-            env.vars[owner] = owner_val.with_shape(new)
+            current = env.get(owner)
+            env.vars[owner] = (current if isinstance(current, ArrayVal) else owner_val).with_shape(new, tentative=False)
+            # the assert makes the two shapes one: sizes still unknown on both sides are one size
+            self.unify_shapes(new, want, env, assert_node if assert_node is not None else test)
         elif owner_val is None or owner_val is UNKNOWN or isinstance(owner_val, (ParamVal, ArrayVal)):
             env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype if isinstance(owner_val, ArrayVal) else None)
 
@@ -233,13 +242,16 @@ class RefineMixin:
         have = shape[index]
         if dims_equal(have, want) is False:
             if assert_node is not None:
-                self.emit("assert_fails", assert_node, have=shape, want=None, name=owner, index=index, want_dim=want)
+                self.emit("likely_assert_fails" if owner_val.tentative else "assert_fails", assert_node, have=shape,
+                          want=None, name=owner, index=index, want_dim=want)
             return
         if (have is None or is_invented(have)) and want is not None and not is_invented(want):
             new = list(shape)
             new[index] = want
             self.substitute(env, shape, tuple(new))
             env.vars[owner] = owner_val.with_shape(tuple(new))
+        elif have is not None and want is not None and is_invented(have) and is_invented(want):
+            self.unify_dims(have, want, env, assert_node if assert_node is not None else test)
         elif isinstance(want_node, cst.Name) and not isinstance(env.get(want_node.value), IntVal):
             env.vars[want_node.value] = IntVal(have)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -12,6 +12,7 @@ from shapelint.algebra.dims import (
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import (
+    UNKNOWN,
     ArrayVal,
     IntVal,
     NumVal,
@@ -106,37 +107,47 @@ class ReportingMixin:
         ))
 
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
+        operands = data.get("operands") or ()
+        if any(isinstance(o, ArrayVal) and o.tentative for o in operands):
+            # the failure needs a rank the code only suggests: likely, not certain (SL209)
+            self.emit("likely_mismatch", node, error=err, **data)
+            return
         self.emit("mismatch", node, error=err, **data)
 
-    def record_shape(self, target: cst.CSTNode, name: str, value: Val) -> None:
+    def record_shape(self, target: cst.CSTNode, name: str, value: Val, env: Any = None) -> None:
         """Remember the value assigned to a name of the checked file, for ``shapelint shapes``.
 
-        The function's own analysis says what holds for any arguments; where it
-        does not know a shape, the analysis at its call sites may (with the
-        arguments of that call), and ``shapes`` shows that instead.
+        The function's own analysis says what holds for any arguments; a name it
+        assigns once may learn its shape from later uses in the function (its
+        value when the function ends is shown); where that is unknown too, the
+        analysis at its call sites may know (with the arguments of that call).
         """
         if not self.mod.is_main:
             return
-        if isinstance(value, ArrayVal):
-            shape = value.shape
-        elif isinstance(value, (IntVal, NumVal)):
-            shape = ()
-        else:
-            shape = None
+        shape = _shape_of(value)
         key = (id(target), name)
         entry = self._shape_records.get(key)
         if entry is None:
             line, col, _, _ = self.position(target)
-            entry = self._shape_records[key] = [line, col, name, None, []]
+            entry = self._shape_records[key] = [line, col, name, None, [], None]
         if self.recording:
             entry[3] = shape if entry[3] is None else entry[3]
+            if env is not None and entry[5] is None:
+                entry[5] = (env, name)
         elif shape is not None:
             entry[4].append(shape)
 
     def shape_records(self) -> List[ShapeRecord]:
+        assigned: Dict[Any, int] = {}
+        for entry in self._shape_records.values():
+            if entry[5] is not None:
+                key = (id(entry[5][0]), entry[5][1])
+                assigned[key] = assigned.get(key, 0) + 1
         out = []
-        for line, col, name, generic, seen in self._shape_records.values():
+        for line, col, name, generic, seen, where in self._shape_records.values():
             shape = generic
+            if shape is None and where is not None and assigned[(id(where[0]), where[1])] == 1:
+                shape = _shape_of(where[0].vars.get(where[1], UNKNOWN))
             if shape is None and seen:
                 shape = seen[0]
                 for other in seen[1:]:
@@ -144,3 +155,11 @@ class ReportingMixin:
             out.append(ShapeRecord(self.path, line, col, name, shape_to_json(shape) if shape is not None else None))
         out.sort(key=lambda r: (r.line, r.column))
         return out
+
+
+def _shape_of(value: Val) -> Optional[Tuple[Any, ...]]:
+    if isinstance(value, ArrayVal):
+        return value.shape
+    if isinstance(value, (IntVal, NumVal)):
+        return ()
+    return None

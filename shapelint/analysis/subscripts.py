@@ -58,7 +58,13 @@ class SubscriptsMixin:
         if isinstance(base, ShapeOfVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             idx = self.eval(node.slice[0].slice.value, env)
             if isinstance(idx, IntVal) and isinstance(idx.dim, int) and base.owner is not None:
-                return IntVal(self.text_dim(env, f"{base.owner}.shape[{idx.dim}]"))
+                # `A_prev.shape[1]`: A_prev has at least 2 dims; 2, as far as we can tell
+                i = idx.dim
+                arr = self.materialize(base.node, self.quiet_eval(base.node, env), env,
+                                       max(i + 1, 2) if i >= 0 else max(-i, 2), tentative=True)
+                if arr is not None:
+                    return IntVal(arr.shape[i])
+                return IntVal(self.text_dim(env, f"{base.owner}.shape[{i}]"))
             return IntVal(None)
         if isinstance(base, DictVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = self.eval(node.slice[0].slice.value, env)

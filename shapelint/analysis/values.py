@@ -60,11 +60,11 @@ class Rank1Origin:
 
 
 class ArrayVal(Val):
-    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared")
+    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
-                 declared: Optional[str] = None):
+                 declared: Optional[str] = None, tentative: bool = False):
         self.shape = shape
         self.origin = origin  # set only while the array is rank-1 and we know why
         self.dtype = dtype  # "bool" for masks; None otherwise
@@ -72,11 +72,13 @@ class ArrayVal(Val):
         self.explicit_axes = explicit_axes  # made with x[:, None]: an outer broadcast is intended
         self.dot_scalar = dot_scalar  # the np.dot node of two rank-1 arrays that made this scalar
         self.declared = declared  # the declared shape text (docstring/annotation/assert), if any
+        # the rank is the one the code's use suggests (np.dot(W, X) with X unknown: 2-D), not proven
+        self.tentative = tentative
 
-    def with_shape(self, shape: Shape) -> "ArrayVal":
+    def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
         return ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
-                        self.declared)
+                        self.declared, self.tentative if tentative is None else tentative)
 
     def __repr__(self) -> str:
         return f"Array{self.shape}"
@@ -185,10 +187,11 @@ class ShapeOfVal(Val):
     name whose value we then refine.
     """
 
-    __slots__ = ("owner",)
+    __slots__ = ("owner", "node")
 
-    def __init__(self, owner: Optional[str]):
+    def __init__(self, owner: Optional[str], node: Any = None):
         self.owner = owner
+        self.node = node  # the expression whose `.shape` this is (to give it a shape once known)
 
 
 class QualVal(Val):
@@ -284,6 +287,7 @@ def join(a: Val, b: Val) -> Val:
             dtype=a.dtype if a.dtype == b.dtype else None,
             matrix=a.matrix and b.matrix,
             explicit_axes=a.explicit_axes or b.explicit_axes,
+            tentative=a.tentative or b.tentative,
         )
     if isinstance(a, IntVal) and isinstance(b, IntVal):
         return a if dims_equal(a.dim, b.dim) is True else IntVal(None)

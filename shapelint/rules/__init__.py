@@ -26,6 +26,8 @@ _RULE_MODULES = [
     "sl205_transpose_rank1",
     "sl206_dot_of_vectors",
     "sl207_reduction_misaligned",
+    "sl208_sizes_forced_equal",
+    "sl209_likely_shape_error",
     "sl301_declared_shape",
     "sl302_gradient_shape",
     "sl303_unreadable_declaration",

@@ -1,0 +1,197 @@
+"""Shape variables: what the code's own uses say about arrays nobody declared.
+
+A parameter (or a value from a library we do not analyze) has no shape until
+the code uses it: ``n, m = X.shape`` gives it rank 2 and two sizes;
+``A_prev.shape[1]``, ``W.T`` or ``np.dot(W, A_prev)`` give it a *tentative*
+rank (2 unless an index says more) — the rank its use suggests, not one the
+code proves.  Its sizes are *variables* (invented sizes, see ``dims``),
+named after where they come from (``A_prev.shape[1]``).
+
+Operations that need two sizes to be equal (the inner sizes of a matrix
+product, an assert between shapes) *unify* them: a variable is replaced by
+the other size everywhere in the scope.  Broadcasting does not unify: a size
+there may also be 1, and the choice is left open.
+
+When unification makes two sizes equal that the code keeps apart — two axes
+of one array, which would then have to be square — the code is consistent
+only if that coincidence holds, which is almost always a bug (swapped
+operands, a missing ``.T``): the ``forced_equal`` event (SL208).  Invented
+sizes never make an error on their own; an error that needs a tentative rank
+is reported as a likely error (SL209), not as certain.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Optional, Set, Tuple
+
+import libcst as cst
+
+from shapelint.algebra.dims import Dim, Sym, add, fresh, mul
+from shapelint.analysis.env import Env
+from shapelint.analysis.values import (
+    UNKNOWN,
+    ArrayVal,
+    DictVal,
+    InstanceVal,
+    IntVal,
+    ParamVal,
+    SeqVal,
+    ShapeOfVal,
+    TupleVal,
+    Val,
+)
+
+MAX_TENTATIVE_RANK = 6
+
+
+def variable_name(d: Dim) -> Optional[str]:
+    """The name of a pure invented size (``?A.shape[0]#12``), else None."""
+    if isinstance(d, Sym) and d.invented and len(d.terms) == 1:
+        mono, coef = d.terms[0]
+        if coef == 1 and len(mono) == 1:
+            return mono[0]
+    return None
+
+
+def substitute_dim(d: Dim, mapping: Dict[str, Dim]) -> Dim:
+    if not isinstance(d, Sym) or not any(n in mapping for n in d.names):
+        return d
+    total: Dim = 0
+    for mono, coef in d.terms:
+        term: Dim = coef
+        for name in mono:
+            term = mul(term, mapping.get(name, Sym.name(name)))
+        total = add(total, term)
+    return total
+
+
+def substitute_shape(shape: Optional[Tuple[Dim, ...]], mapping: Dict[str, Dim]) -> Optional[Tuple[Dim, ...]]:
+    if shape is None:
+        return None
+    return tuple(substitute_dim(d, mapping) for d in shape)
+
+
+def substitute_value(v: Val, mapping: Dict[str, Dim], seen: Set[int]) -> Val:
+    """The value with the sizes of ``mapping`` replaced; objects and dicts are updated in place."""
+    if isinstance(v, ArrayVal):
+        if v.shape is None:
+            return v
+        new = substitute_shape(v.shape, mapping)
+        return v if new == v.shape else v.with_shape(new)
+    if isinstance(v, IntVal):
+        new_dim = substitute_dim(v.dim, mapping)
+        return v if new_dim == v.dim else IntVal(new_dim)
+    if isinstance(v, TupleVal):
+        items = tuple(substitute_value(x, mapping, seen) for x in v.items)
+        return v if all(a is b for a, b in zip(items, v.items)) else TupleVal(items, v.is_list)
+    if isinstance(v, SeqVal):
+        elem = substitute_value(v.elem, mapping, seen)
+        return v if elem is v.elem else SeqVal(elem, substitute_dim(v.length, mapping), v.is_list)
+    if id(v) in seen:
+        return v
+    if isinstance(v, DictVal):
+        seen.add(id(v))
+        for k, x in list(v.entries.items()):
+            v.entries[k] = substitute_value(x, mapping, seen)
+    elif isinstance(v, InstanceVal):
+        seen.add(id(v))
+        for k, x in list(v.attrs.items()):
+            v.attrs[k] = substitute_value(x, mapping, seen)
+    return v
+
+
+def _rank_unknown(v: Val) -> bool:
+    return v is UNKNOWN or isinstance(v, (ParamVal, ShapeOfVal)) or (isinstance(v, ArrayVal) and v.shape is None
+                                                                       and v.dtype != "object")
+
+
+class UnifyMixin:
+    # -- shape variables -------------------------------------------------------------
+
+    def materialize(self, node: Optional[cst.BaseExpression], value: Val, env: Env, rank: int,
+                    tentative: bool) -> Optional[ArrayVal]:
+        """Give an array of unknown rank the rank its use shows, with a variable per size, and
+        remember it under its name (``X``, ``self.inputs``) so that later uses agree."""
+        if not _rank_unknown(value) or not 0 < rank <= MAX_TENTATIVE_RANK:
+            return None
+        label = self.label_of(node)
+        if label is None:
+            return None
+        dims = tuple(fresh(f"{label}.shape[{i}]") for i in range(rank))
+        for i in range(rank):
+            for j in range(i + 1, rank):
+                self.apart[frozenset((dims[i].names[0], dims[j].names[0]))] = (label, i, j)
+        arr = ArrayVal(dims, dtype=value.dtype if isinstance(value, ArrayVal) else None, tentative=tentative)
+        self.store(node, arr, env)
+        return arr
+
+    def label_of(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
+        if isinstance(node, cst.Name):
+            return node.value
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            return f"{node.value.value}.{node.attr.value}"
+        return None
+
+    def as_matrix_operand(self, node: Optional[cst.BaseExpression], value: Val, env: Env) -> Optional[ArrayVal]:
+        """An operand of a matrix product whose rank is unknown: 2-D, as its use suggests."""
+        if isinstance(value, ArrayVal) and value.shape is not None:
+            return value
+        return self.materialize(node, value, env, 2, tentative=True)
+
+    # -- unification -----------------------------------------------------------------
+
+    def unify_dims(self, a: Dim, b: Dim, env: Env, node: cst.CSTNode) -> None:
+        """The code needs ``a == b`` to run: a variable among them becomes the other."""
+        if a is None or b is None or a == b:
+            return
+        va, vb = variable_name(a), variable_name(b)
+        if va is not None:
+            self.bind_variable(va, b, env, node)
+        elif vb is not None:
+            self.bind_variable(vb, a, env, node)
+
+    def bind_variable(self, name: str, value: Dim, env: Env, node: cst.CSTNode) -> None:
+        other = variable_name(value)
+        why = self.apart.get(frozenset((name, other))) if other is not None else None
+        if why is not None:
+            label, i, j = why
+            self.emit("forced_equal", node, array=label, axes=(i, j), first=Sym.name(name), second=value)
+        mapping = {name: value}
+        self.bound[name] = value
+        seen: Set[int] = set()
+        scope: Optional[Env] = env
+        while scope is not None:
+            for k, v in list(scope.vars.items()):
+                scope.vars[k] = substitute_value(v, mapping, seen)
+            scope = scope.parent
+        if other is not None:
+            moved = [(pair, why) for pair, why in self.apart.items() if name in pair]
+            for pair, why in moved:
+                rest = [n for n in pair if n != name]
+                if rest and rest[0] != other:
+                    self.apart.setdefault(frozenset((rest[0], other)), why)
+
+    def unify_product(self, a: Optional[Tuple[Dim, ...]], b: Optional[Tuple[Dim, ...]],
+                      result: Optional[Tuple[Dim, ...]], env: Env, node: cst.CSTNode) -> Optional[Tuple[Dim, ...]]:
+        """The inner sizes of a matrix product are one size; the result in the unified sizes."""
+        if a is None or b is None or not a or not b:
+            return result
+        inner_b = b[0] if len(b) == 1 else b[-2]
+        before = dict(self.bound)
+        self.unify_dims(a[-1], inner_b, env, node)
+        if self.bound == before or result is None:
+            return result
+        mapping = {k: v for k, v in self.bound.items() if k not in before}
+        return substitute_shape(result, mapping)
+
+    def unify_shapes(self, have: Tuple[Dim, ...], want: Tuple[Dim, ...], env: Env, node: cst.CSTNode) -> None:
+        for h, w in zip(have, want):
+            self.unify_dims(h, w, env, node)
+
+    # -- tentative ranks -------------------------------------------------------------
+
+    @staticmethod
+    def any_tentative(values: Iterable[Any]) -> bool:
+        return any(isinstance(v, ArrayVal) and v.tentative for v in values)
+
+

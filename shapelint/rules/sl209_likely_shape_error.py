@@ -1,0 +1,55 @@
+from typing import Any
+
+from shapelint.algebra.dims import fmt_shape
+from shapelint.rules.base import Rule
+
+
+class LikelyShapeError(Rule):
+    code = "SL209"
+    name = "likely-shape-error"
+    severity = "warning"
+    summary = "A shape error, if the arrays have the ranks their use suggests"
+    doc = """\
+## What it does
+Reports the errors of SL101-SL106 when they depend on the rank of an array
+that nothing declares, and that shapelint took from how the code uses it:
+an unknown `X` used as `np.dot(W, X)` or `X.shape[1]` is taken to be 2-D.
+
+## Why is this bad?
+With the ranks the code itself suggests, the line raises.  shapelint
+cannot prove the ranks (`X` could be 3-D), so it warns instead of reporting
+an error.
+
+## Example
+```python
+def forward(X, W):           # X is used as a matrix below
+    Z = np.dot(W, X)
+    return Z + np.ones((5, 2, 3))[0] + X.shape[1] * np.ones(4)
+```
+
+## Fix
+As for the error it stands for; or declare the shape (`assert X.shape == (n, m)`,
+a docstring, `shapelint.check`) so that shapelint can be certain.
+"""
+    VALID = [
+        "import numpy as np\ndef f(X):\n    W = np.ones((4, 3))\n    return np.dot(W, X) + np.ones((4, 1))\n",
+    ]
+    INVALID = [
+        "import numpy as np\ndef f(X):\n    W = np.ones((4, 3))\n    Z = np.dot(W, X)\n"
+        "    return Z + np.ones((5, 1))\n",
+    ]
+
+    def on_likely_mismatch(self, ev: Any, ctx: Any) -> None:
+        message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
+        if ev.error.hint:
+            message += f"; {ev.error.hint}"
+        ctx.report(ev.node, self.code, message + " (if the arrays have the ranks their use suggests)",
+                   self.severity)
+
+    def on_likely_assert_fails(self, ev: Any, ctx: Any) -> None:
+        if ev.want is not None:
+            detail = f"`{ev.name}` has shape {fmt_shape(ev.have)}, the assert expects {fmt_shape(ev.want)}"
+        else:
+            detail = f"`{ev.name}` has shape {fmt_shape(ev.have)}, the assert expects dim {ev.index} to be different"
+        ctx.report(ev.node, self.code,
+                   f"this assert fails if the arrays have the ranks their use suggests: {detail}", self.severity)
