@@ -171,14 +171,17 @@ class AssignmentsMixin:
                 operands=[], operand_nodes=[])
             return [UNKNOWN] * n
         if isinstance(value, ShapeOfVal):
-            dims = [fresh(label) for label in labels]
-            if value.owner is not None:
-                owner = env.get(value.owner)
-                if isinstance(owner, ArrayVal) and owner.shape is None:
-                    env.vars[value.owner] = ArrayVal(tuple(dims), dtype=owner.dtype)
-                elif owner is None or owner is UNKNOWN or isinstance(owner, ParamVal):
-                    env.vars[value.owner] = ArrayVal(tuple(dims))
-            return [IntVal(d) for d in dims]
+            # `n, m = X.shape`: X has exactly these dims (named as the code names them)
+            current = value.known if value.known is not None else (
+                self.quiet_eval(value.node, env) if value.node is not None else UNKNOWN)
+            arr = self.materialize(value.node, current, env, n, tentative=False, exact=True, names=labels) \
+                if value.node is not None else None
+            if arr is not None and arr.shape is not None and len(arr.shape) == n:
+                return [IntVal(d) for d in arr.shape]
+            return [IntVal(fresh(label)) for label in labels]
+        if isinstance(value, ParamVal):
+            # `A_prev, W, b = cache`: what the caller put in the tuple, each as unknown as a parameter
+            return [ParamVal(label or f"{value.name}[{i}]") for i, label in enumerate(labels)]
         if isinstance(value, ArrayVal) and value.shape is not None and len(value.shape) >= 1:
             return [ArrayVal(tuple(value.shape[1:]), dtype=value.dtype)] * n
         return [UNKNOWN] * n

@@ -290,7 +290,7 @@ class ExpressionsMixin:
         la = self.as_array(left)
         ra = self.as_array(right)
         if la is None or ra is None:
-            if env is not None and isinstance(left, ArrayVal) != isinstance(right, ArrayVal) and (
+            if env is not None and op != "@" and isinstance(left, ArrayVal) != isinstance(right, ArrayVal) and (
                     isinstance(left, (ParamVal, UnknownVal)) or isinstance(right, (ParamVal, UnknownVal))):
                 # `np.dot(W, A) + b` with b of unknown rank: b broadcasts into the known operand
                 known, known_node = (left, left_node) if isinstance(left, ArrayVal) else (right, right_node)
@@ -420,8 +420,9 @@ class ExpressionsMixin:
         if attr == "shape":
             if arr.dot_scalar is not None:
                 self.emit("scalar_dot_used", node, value=arr, how="`.shape` is read")
-            if shape is None:
-                return ShapeOfVal(self.label_of(node.value), node.value)
+            if shape is None or arr.tentative:
+                # a rank the code only suggested: `.shape[3]` or `n, h, w, c = X.shape` may say more
+                return ShapeOfVal(self.label_of(node.value), node.value, arr if shape is not None else None)
             return TupleVal(tuple(IntVal(d) for d in shape))
         if attr == "T":
             self.emit("transpose", node, value=arr, operand_node=node.value)

@@ -169,7 +169,8 @@ class FunctionsMixin:
             if i == 0 and bound_self is not None and args is None:
                 env.vars[name] = bound_self  # a method analyzed on its own, on its class's object
             elif args is not None and name in args:
-                env.vars[name] = args[name]
+                # what the caller passes; if even the caller does not know, a parameter like any
+                env.vars[name] = args[name] if args[name] is not UNKNOWN else ParamVal(name)
             elif args is not None and p.default is not None:
                 env.vars[name] = self.quiet_eval(p.default, func.env)  # not passed: the default
             else:

@@ -154,6 +154,8 @@ class RefineMixin:
             owner_val = env.get(owner)
             other = self.eval(b, env)
             if dim_index is None:
+                if isinstance(other, ShapeOfVal) and other.known is not None:
+                    other = TupleVal(tuple(IntVal(d) for d in other.known.shape))  # a tentative rank: its sizes
                 want = self.to_shape_tuple(other, env, b)
                 if want is None:
                     if (isinstance(other, ShapeOfVal) and other.node is not None and isinstance(owner_val, ArrayVal)

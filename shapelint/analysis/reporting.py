@@ -109,6 +109,8 @@ class ReportingMixin:
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
         operands = data.get("operands") or ()
         if any(isinstance(o, ArrayVal) and o.tentative for o in operands):
+            if err.code == "SL105":
+                return  # an axis or index beyond a rank we only guessed: the guess was wrong
             # the failure needs a rank the code only suggests: likely, not certain (SL209)
             self.emit("likely_mismatch", node, error=err, **data)
             return

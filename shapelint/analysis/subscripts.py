@@ -60,9 +60,11 @@ class SubscriptsMixin:
             if isinstance(idx, IntVal) and isinstance(idx.dim, int) and base.owner is not None:
                 # `A_prev.shape[1]`: A_prev has at least 2 dims; 2, as far as we can tell
                 i = idx.dim
-                arr = self.materialize(base.node, self.quiet_eval(base.node, env), env,
-                                       max(i + 1, 2) if i >= 0 else max(-i, 2), tentative=True)
-                if arr is not None:
+                current = base.known if base.known is not None else self.quiet_eval(base.node, env)
+                need = i + 1 if i >= 0 else -i
+                have = len(current.shape) if isinstance(current, ArrayVal) and current.shape is not None else 0
+                arr = self.materialize(base.node, current, env, max(need, 2, have), tentative=True)
+                if arr is not None and -len(arr.shape) <= i < len(arr.shape):
                     return IntVal(arr.shape[i])
                 return IntVal(self.text_dim(env, f"{base.owner}.shape[{i}]"))
             return IntVal(None)

@@ -109,19 +109,41 @@ class UnifyMixin:
     # -- shape variables -------------------------------------------------------------
 
     def materialize(self, node: Optional[cst.BaseExpression], value: Val, env: Env, rank: int,
-                    tentative: bool) -> Optional[ArrayVal]:
+                    tentative: bool, exact: bool = False, names: Optional[list] = None) -> Optional[ArrayVal]:
         """Give an array of unknown rank the rank its use shows, with a variable per size, and
-        remember it under its name (``X``, ``self.inputs``) so that later uses agree."""
-        if not _rank_unknown(value) or not 0 < rank <= MAX_TENTATIVE_RANK:
+        remember it under its name (``X``, ``self.inputs``) so that later uses agree.
+
+        An array whose rank was only suggested grows (``X.shape[3]`` after ``X.shape[1]``),
+        or is given its exact rank (``n, h, w, c = X.shape``), keeping the sizes it had.
+        """
+        if not 0 < rank <= MAX_TENTATIVE_RANK:
+            return None
+        kept: Tuple[Dim, ...] = ()
+        if isinstance(value, ArrayVal) and value.tentative and value.shape is not None:
+            if len(value.shape) == rank or (len(value.shape) > rank and not exact):
+                if exact and value.tentative:
+                    arr = value.with_shape(value.shape, tentative=False)
+                    self.store(node, arr, env)
+                    return arr
+                return value
+            kept = tuple(value.shape[:rank])
+        elif not _rank_unknown(value):
             return None
         label = self.label_of(node)
         if label is None:
             return None
-        dims = tuple(fresh(f"{label}.shape[{i}]") for i in range(rank))
+        dims = kept + tuple(fresh(names[i] if names and names[i] else f"{label}.shape[{i}]")
+                            for i in range(len(kept), rank))
+        variables = [variable_name(d) for d in dims]
+        ignored = {i for i, n in enumerate(names or ()) if n and n.strip("_") == ""}  # `n_a, _ = Waa.shape`
         for i in range(rank):
             for j in range(i + 1, rank):
-                self.apart[frozenset((dims[i].names[0], dims[j].names[0]))] = (label, i, j)
-        arr = ArrayVal(dims, dtype=value.dtype if isinstance(value, ArrayVal) else None, tentative=tentative)
+                if i in ignored or j in ignored:
+                    continue  # the code does not care what that size is: it keeps nothing apart
+                if variables[i] is not None and variables[j] is not None and variables[i] != variables[j]:
+                    self.apart.setdefault(frozenset((variables[i], variables[j])), (label, i, j))
+        dtype = value.dtype if isinstance(value, ArrayVal) else None
+        arr = ArrayVal(dims, dtype=dtype, tentative=tentative and not exact)
         self.store(node, arr, env)
         return arr
 
@@ -133,9 +155,15 @@ class UnifyMixin:
         return None
 
     def as_matrix_operand(self, node: Optional[cst.BaseExpression], value: Val, env: Env) -> Optional[ArrayVal]:
-        """An operand of a matrix product whose rank is unknown: 2-D, as its use suggests."""
+        """A parameter of unknown rank in a matrix product: 2-D, as its use suggests.
+
+        Only parameters (what a caller passes): a value returned by code we do
+        not follow is as often a vector (``np.dot(W, avg)``).
+        """
         if isinstance(value, ArrayVal) and value.shape is not None:
             return value
+        if not isinstance(value, ParamVal):
+            return None
         return self.materialize(node, value, env, 2, tentative=True)
 
     # -- unification -----------------------------------------------------------------

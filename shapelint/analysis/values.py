@@ -181,17 +181,19 @@ class ReversedVal(Val):
 
 
 class ShapeOfVal(Val):
-    """``x.shape`` where even the rank of ``x`` is unknown.
+    """``x.shape`` where the rank of ``x`` is unknown, or only suggested (``tentative``).
 
-    Unpacking it (``n, m = x.shape``) tells us the rank; ``owner`` is the
-    name whose value we then refine.
+    Unpacking it (``n, m = x.shape``) tells us the rank; indexing it
+    (``x.shape[1]``) that the rank is at least 2.  ``node`` is the expression
+    whose value we then refine; ``known`` its tentative array, if any.
     """
 
-    __slots__ = ("owner", "node")
+    __slots__ = ("owner", "node", "known")
 
-    def __init__(self, owner: Optional[str], node: Any = None):
+    def __init__(self, owner: Optional[str], node: Any = None, known: Optional["ArrayVal"] = None):
         self.owner = owner
-        self.node = node  # the expression whose `.shape` this is (to give it a shape once known)
+        self.node = node
+        self.known = known
 
 
 class QualVal(Val):
