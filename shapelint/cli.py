@@ -320,22 +320,27 @@ def format_shape(shape: Optional[Sequence[Any]]) -> str:
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-@cli.command(short_help="Print the inferred shape of every assigned name.")
+@cli.command(short_help="Print the inferred shape of every assigned name, or every function's signature.")
 @discovery_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def shapes(fmt, **kw) -> None:
-    """Print the inferred shape of every assignment to a plain name.
+@click.option("--signatures", is_flag=True,
+              help="Print each function's summary instead: the shapes its parameters and result have for the "
+                   "analysis, e.g. `linear_forward(A: (b, m), W: (a, b), b: (a, 1)) -> (a, m)`.")
+def shapes(fmt, signatures, **kw) -> None:
+    """Print the inferred shape of every assignment to a plain name (or `self.attr`).
 
     Text: `path:line:col: name: (3, n)`.  JSON: one array of
     {path, line, column, name, shape} (shape: null when unknown, else a list of
-    int | str | null; `cell` is added for notebooks).  Exit status 1 when a
-    file could not be analyzed (syntax error, unreadable), 2 on internal errors.
+    int | str | null; `cell` is added for notebooks).  With --signatures, one
+    line per function: `path:line:col: f(x: (a, m)) -> (a, 1)`; in JSON
+    {path, line, column, name, signature}.  Exit status 1 when a file could not
+    be analyzed (syntax error, unreadable), 2 on internal errors.
     """
     import json
 
     run = _Run(kw)
     outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001"})
-    records = [s for o in outcomes for s in o.shapes]
+    records = [s for o in outcomes for s in o.shapes if (s.signature is not None) == signatures]
     problems = [d for o in outcomes for d in o.diagnostics]
     for d in problems:
         where = f"{d.path}:cell {d.cell}:{d.line}:{d.column}" if d.cell else f"{d.path}:{d.line}:{d.column}"
@@ -345,7 +350,7 @@ def shapes(fmt, **kw) -> None:
     else:
         for r in records:
             where = f"{r.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell else f"{r.path}:{r.line}:{r.column}"
-            click.echo(f"{where}: {r.name}: {format_shape(r.shape)}")
+            click.echo(f"{where}: {r.signature}" if signatures else f"{where}: {r.name}: {format_shape(r.shape)}")
     if run.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)

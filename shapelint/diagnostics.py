@@ -42,11 +42,14 @@ class ShapeRecord:
     name: str
     shape: Optional[List[Any]]  # None: unknown or not an array; [] for scalars
     cell: Optional[int] = None
+    # set for a function's summary (`shapes --signatures`): name is the function's
+    signature: Optional[str] = None
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
-        if d["cell"] is None:
-            d.pop("cell")
+        for optional in ("cell", "signature"):
+            if d[optional] is None:
+                d.pop(optional)
         return d
 
 

@@ -181,6 +181,8 @@ class AssignmentsMixin:
             return [IntVal(fresh(label)) for label in labels]
         if isinstance(value, ParamVal):
             # `A_prev, W, b = cache`: what the caller put in the tuple, each as unknown as a parameter
+            if value.parts is None and all(labels):
+                value.parts = list(labels)
             return [ParamVal(label or f"{value.name}[{i}]") for i, label in enumerate(labels)]
         if isinstance(value, ArrayVal) and value.shape is not None and len(value.shape) >= 1:
             return [ArrayVal(tuple(value.shape[1:]), dtype=value.dtype)] * n

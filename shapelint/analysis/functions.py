@@ -15,6 +15,7 @@ from shapelint.analysis.containers import items_of
 from shapelint.analysis.contracts import annotation_shape, read_contract
 from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
+from shapelint.analysis.summaries import render_signature
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -36,6 +37,7 @@ from shapelint.analysis.values import (
     Val,
     join_all,
 )
+from shapelint.diagnostics import ShapeRecord
 
 
 def val_key(v: Val, depth: int = 0) -> Any:
@@ -157,9 +159,19 @@ class FunctionsMixin:
             self.recording, self.call_site, self.mod, self.current_stmt = saved
         if not flow.terminated:
             returns.append(NONE)
-        if not returns:
-            return UNKNOWN
-        return join_all(returns)
+        result = join_all(returns) if returns else UNKNOWN
+        if args is None and self.collect_shapes and self.recording and self.mod.is_main:
+            self.record_signature(func, env, result, bound_self is not None)
+        return result
+
+    def record_signature(self, func: FuncVal, env: Env, result: Val, method: bool) -> None:
+        params = func.node.params
+        names = [p.name.value for p in list(params.posonly_params) + list(params.params)
+                 + list(params.kwonly_params)]
+        text, _, _ = render_signature(func.qualname if func.owner is None else f"{func.owner.name}.{func.qualname}",
+                                      names, env.vars, result, skip_first=method)
+        line, col, _, _ = self.position(func.node.name, func.node)
+        self.signatures.append(ShapeRecord(self.path, line, col, func.qualname, None, signature=text))
 
     def bind_params(self, func: FuncVal, args: Optional[Dict[str, Val]], env: Env,
                     bound_self: Optional[Val] = None) -> None:

@@ -36,7 +36,7 @@ from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.subscripts import SubscriptsMixin
 from shapelint.analysis.unify import UnifyMixin
 from shapelint.analysis.values import StrVal, Val
-from shapelint.diagnostics import FileResult
+from shapelint.diagnostics import FileResult, ShapeRecord
 
 
 class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin, SubscriptsMixin,
@@ -84,6 +84,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._instance_cache: Dict[Any, Val] = {}
         self._returns_stack: List[Tuple[Any, List[Val]]] = []
         self._shape_records: Dict[Any, list] = {}  # for `shapelint shapes`: see record_shape
+        self.signatures: List[ShapeRecord] = []  # for `shapelint shapes --signatures`
 
     @property
     def module(self) -> cst.Module:
@@ -96,7 +97,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.exec_block(self.main.tree.body, env)
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
         if self.collect_shapes:
-            self.result.shapes = self.shape_records()
+            self.result.shapes = self.shape_records() + sorted(self.signatures, key=lambda r: (r.line, r.column))
         self.result.dependencies = {ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest}
 
 

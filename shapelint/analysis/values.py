@@ -36,13 +36,15 @@ class ParamVal(Val):
     size ``n``: that is how int-valued parameters become symbolic dims.
     """
 
-    __slots__ = ("name", "declared")
+    __slots__ = ("name", "declared", "parts")
 
     def __init__(self, name: str, declared: bool = True):
         self.name = name
         # False when the function's docstring names its sizes and not this one:
         # then `dim` is not claimed to differ from the docstring's `n`
         self.declared = declared
+        # the names it was unpacked into (`A_prev, W, b = cache`), for the function's summary
+        self.parts: Optional[List[str]] = None
 
 
 class Rank1Origin:
