@@ -48,6 +48,8 @@ class FileOutcome:
     message_kind: Optional[str] = None
     trace: Optional[str] = None
     from_cache: bool = False
+    # project modules the analysis read (absolute path -> sha256): the cached result is stale when one changes
+    dependencies: Dict[str, str] = field(default_factory=dict)
 
     @property
     def internal_error(self) -> bool:
@@ -65,14 +67,21 @@ class FileOutcome:
             j = s.to_json()
             j.pop("path")
             shapes.append(j)
-        return {"diagnostics": diags, "shapes": shapes, "message": self.message, "message_kind": self.message_kind}
+        return {"diagnostics": diags, "shapes": shapes, "message": self.message, "message_kind": self.message_kind,
+                "dependencies": self.dependencies}
 
     @classmethod
     def load_cached(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
         diags = [Diagnostic(path=path, **d) for d in data["diagnostics"]]
         shapes = [ShapeRecord(path=path, **s) for s in data["shapes"]]
         return cls(path=path, diagnostics=diags, shapes=shapes, message=data.get("message"),
-                   message_kind=data.get("message_kind"), from_cache=True)
+                   message_kind=data.get("message_kind"), from_cache=True,
+                   dependencies=dict(data.get("dependencies") or {}))
+
+    def dependencies_unchanged(self) -> bool:
+        from shapelint.analysis.modules import file_digest
+
+        return all(file_digest(path) == digest for path, digest in self.dependencies.items())
 
 
 def _unreadable(path: str, message: str, codes: Set[str], line: int = 1, column: int = 1,
@@ -168,7 +177,7 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if failure is not None:
         kind, message, trace = failure
         return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
-    outcome = FileOutcome(path=path)
+    outcome = FileOutcome(path=path, dependencies=dict(result.dependencies))
     if result.error:
         if result.internal_error:
             message, _, trace = result.error.partition("\n")
@@ -302,9 +311,11 @@ def run_tasks(tasks: Sequence[Task], opts: RunOptions,
                 hit = opts.cache.get(key)
                 if hit is not None:
                     try:
-                        outcomes[i] = FileOutcome.load_cached(task.display, hit)
-                        continue
-                    except (TypeError, KeyError, ValueError):
+                        cached = FileOutcome.load_cached(task.display, hit)
+                        if cached.dependencies_unchanged():  # an imported project module may have changed
+                            outcomes[i] = cached
+                            continue
+                    except (TypeError, KeyError, ValueError, AttributeError):
                         pass  # an entry of another layout: a miss
                 todo_bytes += len(data)
         else:

@@ -152,16 +152,26 @@ def _decode(data: bytes) -> Optional[str]:
         return None
 
 
-def digest_of(path: str) -> Optional[str]:
-    """The content hash of a project module as the analysis saw it (for cache validation)."""
-    parsed = load(path)
-    if parsed is not None:
-        return parsed.digest
+_digests: Dict[str, Tuple[Tuple[int, int], str]] = {}
+
+
+def file_digest(path: str) -> Optional[str]:
+    """The sha256 of a file's bytes now (None if it cannot be read): is a cached result still valid?"""
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
+        st = os.stat(path)
     except OSError:
         return None
+    stamp = (st.st_size, st.st_mtime_ns)
+    hit = _digests.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+    _digests[path] = (stamp, digest)
+    return digest
 
 
 class ModuleCtx:

@@ -1,0 +1,171 @@
+"""Whole-project analysis: imports between the files of a project (code written for these tests,
+in the style of course assignment folders: helpers and test-case modules beside the script)."""
+
+import json
+import textwrap
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from shapelint.analysis import analyze_source
+from shapelint.cli import cli
+
+HELPERS = '''
+import numpy as np
+
+def relu(Z):
+    A = np.maximum(0, Z)
+    return A, Z
+
+def linear_forward(A, W, b):
+    Z = np.dot(W, A) + b
+    return Z, (A, W, b)
+
+def linear_forward_case():
+    np.random.seed(1)
+    A = np.random.randn(3, 2)
+    W = np.random.randn(1, 3)
+    b = np.random.randn(1, 1)
+    return A, W, b
+
+LAYERS = [5, 4, 1]
+'''
+
+
+def write(root: Path, files: dict) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def check(path: Path):
+    result = analyze_source(path.read_text(), str(path), collect_shapes=True)
+    assert result.error is None, result.error
+    return result
+
+
+def shapes_of(result):
+    return {r.name: r.shape for r in result.shapes if r.signature is None}
+
+
+def codes(result):
+    return sorted((d.line, d.code) for d in result.diagnostics)
+
+
+def test_star_import_of_a_sibling_gives_test_inputs_and_functions(tmp_path):
+    write(tmp_path, {"testCases.py": HELPERS, "main.py": '''
+        from testCases import *
+        A, W, b = linear_forward_case()
+        Z, cache = linear_forward(A, W, b)
+        Z2, cache2 = linear_forward(A.T, W, b)
+    '''})
+    result = check(tmp_path / "main.py")
+    got = shapes_of(result)
+    assert got["A"] == [3, 2] and got["W"] == [1, 3] and got["Z"] == [1, 2]
+    # the bug is in the call (A.T), found inside the helper and reported at the call
+    assert codes(result) == [(5, "SL102")]
+    assert "`testCases.py` line" in result.diagnostics[0].message
+
+
+def test_import_as_from_import_and_module_constants(tmp_path):
+    write(tmp_path, {"dnn_utils.py": HELPERS, "main.py": '''
+        import numpy as np
+        import dnn_utils as du
+        from dnn_utils import relu, LAYERS
+        A, cache = relu(np.ones((4, 3)))
+        Z, c = du.linear_forward(np.ones((3, 2)), np.ones((4, 3)), np.zeros((4, 1)))
+        n = LAYERS[0]
+        X = np.zeros((n, 1))
+    '''})
+    got = shapes_of(check(tmp_path / "main.py"))
+    assert got["A"] == [4, 3] and got["Z"] == [4, 2] and got["X"] == [5, 1]
+
+
+def test_relative_imports_and_packages(tmp_path):
+    write(tmp_path, {
+        "pyproject.toml": "",
+        "pkg/__init__.py": "",
+        "pkg/layers.py": HELPERS,
+        "pkg/model.py": '''
+            import numpy as np
+            from .layers import linear_forward
+            from . import layers
+            Z, _ = linear_forward(np.ones((3, 2)), np.ones((4, 3)), np.zeros((4, 1)))
+            A, _ = layers.relu(Z)
+        ''',
+        "scripts/run.py": '''
+            import numpy as np
+            from pkg.layers import linear_forward
+            Z, _ = linear_forward(np.ones((3, 2)), np.ones((3, 4)), np.zeros((4, 1)))
+        '''})
+    got = shapes_of(check(tmp_path / "pkg" / "model.py"))
+    assert got["Z"] == [4, 2] and got["A"] == [4, 2]
+    # a script in another folder finds the package from the project root
+    assert codes(check(tmp_path / "scripts" / "run.py")) == [(4, "SL102")]
+
+
+def test_an_imported_module_is_not_reported_on_its_own(tmp_path):
+    write(tmp_path, {"broken.py": '''
+        import numpy as np
+        BAD = np.ones((2, 3)) + np.ones((4, 5))
+        def f(x):
+            return x
+    ''', "main.py": '''
+        from broken import f
+        y = f(1)
+    '''})
+    assert codes(check(tmp_path / "main.py")) == []
+    assert codes(check(tmp_path / "broken.py")) == [(3, "SL101")]
+
+
+def test_main_guard_runs_for_the_checked_file_only(tmp_path):
+    write(tmp_path, {"helpers.py": '''
+        import numpy as np
+        def f(x):
+            return np.dot(x, np.ones((5, 2)))
+        if __name__ == "__main__":
+            f(np.ones((3, 4)))
+    ''', "main.py": '''
+        import numpy as np
+        from helpers import f
+        if __name__ == "__main__":
+            y = f(np.ones((3, 5)))
+    '''})
+    assert codes(check(tmp_path / "main.py")) == []
+    assert codes(check(tmp_path / "helpers.py")) == [(6, "SL102")]
+
+
+def test_import_cycles_and_missing_modules_are_harmless(tmp_path):
+    # a imports b, which imports a back: b sees a's names when its function runs, as in Python
+    write(tmp_path, {"a.py": "import numpy as np\nfrom b import g\ndef f():\n    return np.ones(3)\n",
+                     "b.py": "import numpy as np\nimport a\ndef g():\n    return a.f()\n",
+                     "main.py": "from a import f\nfrom nowhere import h\nfrom b import g\nx = g()\n"})
+    assert shapes_of(check(tmp_path / "main.py"))["x"] == [3]
+
+
+def test_a_notebook_resolves_imports_in_its_folder(tmp_path):
+    write(tmp_path, {"nb/helpers.py": HELPERS})
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": ["from helpers import *\n", "A, W, b = linear_forward_case()\n",
+                         "Z, cache = linear_forward(A, W.T, b)\n"]}]
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb" / "work.ipynb").write_text(json.dumps(nb))
+    r = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", str(tmp_path / "nb" / "work.ipynb")])
+    found = json.loads(r.output)
+    assert [(f["cell"], f["line"], f["code"]) for f in found] == [(1, 3, "SL102")]
+
+
+def test_the_cache_is_invalid_when_an_imported_module_changes(tmp_path, monkeypatch):
+    write(tmp_path, {"pyproject.toml": "", "helpers.py": HELPERS, "main.py": '''
+        from helpers import linear_forward
+        import numpy as np
+        Z, _ = linear_forward(np.ones((3, 2)), np.ones((4, 3)), np.zeros((4, 1)))
+    '''})
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(cli, ["check", "main.py"])
+    assert first.exit_code == 0, first.output
+    # the helper changes: the cached clean result of main.py must not be reused
+    (tmp_path / "helpers.py").write_text(HELPERS.replace("np.dot(W, A)", "np.dot(A, W)"))
+    second = CliRunner().invoke(cli, ["check", "main.py"])
+    assert second.exit_code == 1 and "SL102" in second.output
