@@ -73,6 +73,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         # shape variables (see unify): pairs of sizes the code keeps apart, and what each was bound to
         self.apart: Dict[frozenset, Tuple[str, int, int]] = {}  # -> (array, axis, axis)
         self.bound: Dict[str, Any] = {}
+        self.forced_reported: Set[Any] = set()  # functions that already got their SL208
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)

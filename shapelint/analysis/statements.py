@@ -31,6 +31,10 @@ class StatementsMixin:
         return self.exec_block(suite.body, env)
 
     def exec_stmt(self, stmt: cst.CSTNode, env: Env) -> Flow:
+        if isinstance(stmt, cst.BaseSmallStatement):
+            # the body of a one-line suite (`def f(x): return x`, `if c: y = 1`): its position
+            # is found from the enclosing statement, which stays the current one
+            return self.exec_small(stmt, env)
         outer = self.current_stmt
         self.current_stmt = stmt
         try:

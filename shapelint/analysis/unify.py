@@ -182,8 +182,12 @@ class UnifyMixin:
         other = variable_name(value)
         why = self.apart.get(frozenset((name, other))) if other is not None else None
         if why is not None:
-            label, i, j = why
-            self.emit("forced_equal", node, array=label, axes=(i, j), first=Sym.name(name), second=value)
+            # one per function: the first contradiction is the bug; what follows from it is noise
+            func = self._returns_stack[-1][0].node if self._returns_stack else None
+            if func not in self.forced_reported:
+                self.forced_reported.add(func)
+                label, i, j = why
+                self.emit("forced_equal", node, array=label, axes=(i, j), first=Sym.name(name), second=value)
         mapping = {name: value}
         self.bound[name] = value
         seen: Set[int] = set()
