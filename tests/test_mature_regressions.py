@@ -386,7 +386,6 @@ def test_docstring_contradiction_inside_function_is_not_an_error():
     assert errors(src) == []
 
 
-@xfail(C9)
 def test_docstring_contradiction_through_a_call_is_not_an_error():
     src = '''
     import numpy as np

@@ -49,8 +49,8 @@ class Contract:
         return ArrayVal(shape, declared=text)
 
     def check_call(self, inf: Any, call: cst.Call, args: Dict[str, Val],
-                   arg_nodes: Dict[str, cst.CSTNode]) -> None:
-        """Arguments against declared shapes, with symbols bound across arguments."""
+                   arg_nodes: Dict[str, cst.CSTNode]) -> bool:
+        """Arguments against declared shapes, with symbols bound across arguments: True when one breaks it."""
         binding: Dict[str, Dim] = {}
         bound_by: Dict[str, str] = {}
         # an int argument named like a declared size is that size (`def f(X, n)`, X: (n, 1))
@@ -69,7 +69,7 @@ class Contract:
                     inf.emit("contract_violation", arg_nodes.get(name, call),
                              what=f"argument `{name}` of `{self.func_name}()`", declared=b.shape,
                              declared_text=text, actual=a.shape, reason=problem)
-                    return
+                    return True
         ordered = [n for n in self.param_order if n in self.params] or list(self.params)
         for name in ordered:
             shape, text, _ = self.params[name]
@@ -91,7 +91,8 @@ class Contract:
                 # like the runtime check: the first argument that breaks the contract
                 inf.emit("contract_violation", arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
                          declared=shape, declared_text=text, actual=v.shape, reason=problem)
-                return
+                return True
+        return False
 
     def check_return(self, inf: Any, node: cst.Return, value: Val, env: Any = None) -> None:
         if self.return_relations and env is not None:

@@ -72,6 +72,15 @@ def val_key(v: Val, depth: int = 0) -> Any:
     return ("o", type(v).__name__)
 
 
+def _concrete(v: Val) -> bool:
+    """Sizes all known as numbers (arrays the code made), or nothing shaped at all."""
+    if isinstance(v, ArrayVal):
+        return v.shape is not None and all(isinstance(d, int) for d in v.shape)
+    if isinstance(v, TupleVal):
+        return all(_concrete(x) for x in v.items)
+    return True
+
+
 def snapshot_state(v: Val) -> Any:
     """What a call left in an object or dict it was given (to replay on a cached call)."""
     if isinstance(v, InstanceVal):
@@ -269,8 +278,12 @@ class FunctionsMixin:
                 args[positional[pos_i].name.value] = v
                 arg_nodes[positional[pos_i].name.value] = arg.value
                 pos_i += 1
-        if func.contract is not None:
-            func.contract.check_call(self, call, args, arg_nodes)
+        # Declarations lose to the code: a call that breaks the callee's declared shapes is
+        # reported there (SL301); the callee is analyzed with what the call passes.  When the
+        # arguments are themselves only declared (symbols, not sizes the code made), what fails
+        # inside is the same contradiction between declarations: not reported again.
+        contradicted = (func.contract is not None and func.contract.check_call(self, call, args, arg_nodes)
+                        and not all(_concrete(v) for v in args.values()))
         # A function of the checked file was analyzed once on its own; it is analyzed
         # again here when the arguments say more.  Imported functions have no analysis
         # of their own, and a function without parameters is the same at every call.
@@ -291,13 +304,16 @@ class FunctionsMixin:
                 result, effects, findings = cached
                 for name, state in effects:
                     restore_state(args[name], state)
-                self.replay(findings)
+                if not contradicted:
+                    self.replay(findings)
                 return result
             self.instantiations += 1
             self._finding_frames.append([])
+            self.quiet += contradicted
             try:
                 result = self.analyze_function(func, args, call)
             finally:
+                self.quiet -= contradicted
                 findings = self._finding_frames.pop()
             effects = [(name, snapshot_state(v)) for name, v in args.items() if isinstance(v, (InstanceVal, DictVal))]
             self._instance_cache[key] = (result, effects, findings)
