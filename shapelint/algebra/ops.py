@@ -444,6 +444,7 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
             # did not divide exactly: we cannot prove it is right or wrong
             if isinstance(inferred, Sym) and any("//" in n for n in inferred.names):
                 inferred = None
+                _check_divides(shape, new, total, known)
         new[minus[0]] = inferred
         return tuple(new)
     target = product(new)
@@ -457,6 +458,31 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
             _reshape_hint(shape, new), v.reason, v.condition,
         )
     return tuple(new)
+
+
+def _check_divides(shape: Shape, new: Sequence[Dim], total: Dim, known: Dim) -> None:
+    """reshape(-1, ...) when ``known`` does not divide ``total`` as polynomials.
+
+    Only a product of declared names is judged (``m`` against ``k * q``): a
+    generic declared size divides no expression it does not appear in (the
+    convention).  A constant factor is left alone (``k * q`` by 2 is a question
+    of parity, which no convention decides), and so is anything invented.
+    """
+    if not isinstance(known, Sym) or len(known.terms) != 1 or isinstance(total, int) and total <= 0:
+        return
+    (mono, _coef), = known.terms
+    names = set(mono) | set(total.names if isinstance(total, Sym) else ())
+    if any(n.startswith("?") or "//" in n for n in names):
+        return
+    if isinstance(floordiv(total, Sym(((mono, 1),))), Sym) and any(
+            "//" in n for n in floordiv(total, Sym(((mono, 1),))).names):
+        condition = f"{fmt_dim(Sym(((mono, 1),)))} divides {fmt_dim(total)}"
+        raise ShapeMismatch(
+            "SL103",
+            f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
+            f"({_runs_only_if(condition)})",
+            "", CONVENTION, condition,
+        )
 
 
 def _fmt_new(new: Sequence[Dim]) -> str:
