@@ -92,6 +92,26 @@ def _conditions(*verdicts: Tuple[Verdict, bool]) -> str:
     return " or ".join(out)
 
 
+def equal_shapes_condition(a: Shape, b: Shape) -> str:
+    """Two shapes that differ only by the convention: when would they be equal?
+    (``"n_y == 1"`` for ``(1, 1)`` against ``(n_y, 1)``; "" when never, or no
+    simple form.)"""
+    if a is None or b is None or len(a) != len(b):
+        return ""
+    out: List[str] = []
+    seen = set()
+    for x, y in zip(a, b):
+        v = compare_dims(x, y)
+        if v.equal is False:
+            if v.reason != CONVENTION or not v.condition:
+                return ""
+            key = frozenset(v.condition.split(" == "))  # n == m is m == n
+            if key not in seen:
+                seen.add(key)
+                out.append(f"({v.condition})" if " or " in v.condition else v.condition)
+    return " and ".join(out)
+
+
 # -- broadcasting -------------------------------------------------------------
 
 def broadcast_dim(a: Dim, b: Dim) -> Tuple[Dim, Optional[Verdict]]:
@@ -461,14 +481,24 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
 
 
 def _check_divides(shape: Shape, new: Sequence[Dim], total: Dim, known: Dim) -> None:
-    """reshape(-1, ...) when ``known`` does not divide ``total`` as polynomials.
+    """reshape(-1, ...) when ``known`` does not divide ``total``: when it is larger,
+    or as polynomials.
 
     Only a product of declared names is judged (``m`` against ``k * q``): a
     generic declared size divides no expression it does not appear in (the
     convention).  A constant factor is left alone (``k * q`` by 2 is a question
     of parity, which no convention decides), and so is anything invented.
     """
-    if not isinstance(known, Sym) or len(known.terms) != 1 or isinstance(total, int) and total <= 0:
+    if isinstance(total, int) and total <= 0:
+        return
+    larger, reason = compare_order(known, total)
+    if larger == 1:  # a larger size divides no smaller one (m + n against 6)
+        raise ShapeMismatch(
+            "SL103",
+            f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
+            f"(the other sizes, {_d(known)}, are more than that)",
+            "", reason)
+    if not isinstance(known, Sym) or len(known.terms) != 1:
         return
     (mono, _coef), = known.terms
     names = set(mono) | set(total.names if isinstance(total, Sym) else ())
@@ -758,6 +788,8 @@ def _check_index(i: object, d: Dim, axis: int) -> None:
         if not -d <= i < d:
             raise ShapeMismatch("SL105", f"index {i} is out of bounds for axis {axis} with size {d}")
         return
+    if is_invented(i):
+        return  # a loop variable or a computed index: it may be 0, it is no size
     nonneg, _ = at_least(i, 0)
     if nonneg is None:
         return
