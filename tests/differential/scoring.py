@@ -323,7 +323,7 @@ def program_of(source: str, seed: int = -1, assignments: Optional[List[Dict[str,
     """A hand-made (or shrunk) program with its truth; symbolic when ``assignments`` are given."""
     if not assignments or not assignments[0]:
         return Program(seed=seed, source=source, truth=ground_truth(source))
-    truths = [ground_truth(source, a) for a in assignments]
+    truths = [ground_truth(source, a, data=i == 0) for i, a in enumerate(assignments)]
     return Program(seed=seed, source=source, truth=truths[0], mode="symbolic",
                    assignments=list(assignments), truths=truths)
 
