@@ -17,6 +17,7 @@ never reported as an error: we do not know what the user meant.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -250,6 +251,8 @@ class Verdict:
 
 
 _UNKNOWN_VERDICT = Verdict(None, UNKNOWN)
+_EQUAL = Verdict(True, ARITHMETIC)
+_DIFFERENT = Verdict(False, ARITHMETIC)
 
 
 def _is_opaque(name: str) -> bool:
@@ -435,9 +438,17 @@ def compare_dims(a: Dim, b: Dim) -> Verdict:
     if a is None or b is None:
         return _UNKNOWN_VERDICT
     if isinstance(a, int) and isinstance(b, int):
-        return Verdict(a == b, ARITHMETIC)
+        return _EQUAL if a == b else _DIFFERENT
     if a == b:
-        return Verdict(True, ARITHMETIC)
+        return _EQUAL
+    return _compare_symbolic(a, b)
+
+
+@functools.lru_cache(maxsize=65536)  # sizes are immutable; the analyzer compares the same pairs often
+def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
+    quick = _compare_names(a, b)
+    if quick is not None:
+        return quick
     diff = _poly_of(sub(a, b))
     reduced = _without_common_factor(diff)
     if (_sign_for_positive(reduced, 1) is not None or _gcd_excludes_zero(reduced)
@@ -451,6 +462,28 @@ def compare_dims(a: Dim, b: Dim) -> Verdict:
     if _same_up_to_plural(diff):
         return _UNKNOWN_VERDICT
     return Verdict(False, CONVENTION, _condition_text(diff, a, b))
+
+
+def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdict]:
+    """The common case, a name against a name or a constant, without polynomials
+    (the same verdicts as the general path)."""
+    na = _single_name(a) if isinstance(a, Sym) else None
+    nb = _single_name(b) if isinstance(b, Sym) else None
+    if (na is None and not isinstance(a, int)) or (nb is None and not isinstance(b, int)):
+        return None
+    if na is None:
+        a, b, na, nb = b, a, nb, na
+    assert na is not None
+    if isinstance(b, int):
+        if b <= 0:
+            return Verdict(False, ARITHMETIC)  # a size is positive
+        if _is_opaque(na):
+            return _UNKNOWN_VERDICT
+        return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {b}")
+    assert nb is not None
+    if _is_opaque(na) or _is_opaque(nb) or _singular(na) == _singular(nb):
+        return _UNKNOWN_VERDICT
+    return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {fmt_dim(b)}")
 
 
 def compare_order(a: Dim, b: Dim) -> Tuple[Optional[int], str]:
