@@ -451,6 +451,14 @@ def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
         return quick
     diff = _poly_of(sub(a, b))
     reduced = _without_common_factor(diff)
+    if (b == 0 or a == 0) and len(diff) == 1:
+        # c * n * m against a literal 0: sizes are positive, but an empty array
+        # is real; like the fast path, the convention decides (never for an
+        # invented size)
+        names = _names_of(diff)
+        if any(_is_opaque(n) for n in names):
+            return _UNKNOWN_VERDICT
+        return Verdict(False, CONVENTION, " or ".join(f"{fmt_dim(Sym.name(n))} == 0" for n in names))
     if (_sign_for_positive(reduced, 1) is not None or _gcd_excludes_zero(reduced)
             or _positive_roots_univariate(reduced) == []):
         return Verdict(False, ARITHMETIC)
@@ -475,10 +483,11 @@ def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdi
         a, b, na, nb = b, a, nb, na
     assert na is not None
     if isinstance(b, int):
-        if b <= 0:
-            return Verdict(False, ARITHMETIC)  # a size is positive
+        if b < 0:
+            return Verdict(False, ARITHMETIC)  # a size is never negative
         if _is_opaque(na):
             return _UNKNOWN_VERDICT
+        # n against 0 is the convention's too (empty arrays are real, if not generic)
         return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {b}")
     assert nb is not None
     if _is_opaque(na) or _is_opaque(nb) or _singular(na) == _singular(nb):
