@@ -381,3 +381,13 @@ def test_the_fast_path_for_names_gives_the_general_verdict(a, b):
         assert quick == general(a, b), (a, b)
     finally:
         dims._compare_names = saved
+
+
+def test_when_an_expression_would_be_one():
+    from shapelint.algebra.dims import one_condition
+
+    assert one_condition(sub(k, 1)) == "k == 2"
+    assert one_condition(sub(mul(2, k), 5)) == "k == 3"
+    assert one_condition(mul(2, k)) == ""  # never: 2k is even
+    assert one_condition(fresh("a")) == ""  # unknown, not the convention's
+    assert one_condition(n) == "n == 1"
