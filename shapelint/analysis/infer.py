@@ -18,10 +18,12 @@ import libcst as cst
 
 from shapelint.algebra import api, ops
 from shapelint.algebra.dims import (
+    CONVENTION,
     Dim,
     Shape,
     Sym,
     add,
+    compare_dims,
     dims_equal,
     floordiv,
     fmt_dim,
@@ -376,23 +378,45 @@ class Inference:
         undecided_in_unrolled = self.unrolled > 0
         if undecided_in_unrolled:
             self.quiet += 1
+        # `if n == 1:` tests a value that the generic-size convention excludes, and
+        # n is not bound to it in the branch: its findings would assume n != 1
+        special = self.special_size_test(node.test, env)
         try:
             then_env = env.copy()
             self.refine_from_test(node.test, then_env)
+            self.quiet += special is True
             then_flow = self.exec_suite(node.body, then_env)
+            self.quiet -= special is True
             else_env = env.copy()
             self.refine_from_test(node.test, else_env, positive=False)
+            self.quiet += special is False
             if node.orelse is None:
                 else_flow = Flow(False)
             elif isinstance(node.orelse, cst.If):
                 else_flow = self.stmt_If(node.orelse, else_env)
             else:
                 else_flow = self.exec_suite(node.orelse.body, else_env)
+            self.quiet -= special is False
         finally:
             if undecided_in_unrolled:
                 self.quiet -= 1
         self.merge_branches(env, [(then_env, then_flow), (else_env, else_flow)])
         return Flow(then_flow.terminated and else_flow.terminated)
+
+    def special_size_test(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
+        """``n == 1`` (True: the then-branch) or ``n != 1`` (False: the else-branch) where
+        only the generic-size convention says the sizes differ; None otherwise."""
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, (cst.Equal, cst.NotEqual))):
+            return None
+        dims = []
+        for side in (test.left, test.comparisons[0].comparator):
+            v = self.quiet_eval(side, env)
+            dims.append(v.dim if isinstance(v, IntVal)
+                        else Sym.name(v.name) if isinstance(v, ParamVal) and v.declared else None)
+        if compare_dims(dims[0], dims[1]).reason != CONVENTION:
+            return None
+        return isinstance(test.comparisons[0].operator, cst.Equal)
 
     def static_truth(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
         """True/False when known sizes decide the test (``len(x) > 4``, ``x.ndim == 2``)."""

@@ -391,3 +391,15 @@ def test_when_an_expression_would_be_one():
     assert one_condition(mul(2, k)) == ""  # never: 2k is even
     assert one_condition(fresh("a")) == ""  # unknown, not the convention's
     assert one_condition(n) == "n == 1"
+
+
+def test_a_branch_for_a_special_size_is_not_judged_by_the_convention():
+    """`if n == 1:` is the code saying n is 1 there: nothing in it is an error by n != 1."""
+    from shapelint.analysis import analyze_source
+
+    src = ("import numpy as np\n\n\ndef f(n, X):\n    assert X.shape == (n, 3)\n"
+           "    if n == 1:\n        a = X.reshape(3)\n    else:\n        a = X + np.ones((4,))\n"
+           "    if X.shape[0] != 1:\n        b = X\n    else:\n        b = X.reshape(3)\n"
+           "    c = X.reshape(3)\n    return a, b, c\n")
+    found = sorted((d.line, d.code) for d in analyze_source(src, "f.py").diagnostics if d.severity == "error")
+    assert found == [(9, "SL101"), (14, "SL103")]
