@@ -228,7 +228,6 @@ def test_too_many_integer_indices_still_fires():
 C5 = "C5 apply_fn dims*: a lone parameter passed to .reshape is wrapped as one size, skipping to_shape_tuple's shape-name check"
 
 
-@xfail(C5)
 def test_reshape_to_a_shape_parameter():
     src = """
     import numpy as np

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from shapelint.algebra import ops
-from shapelint.algebra.dims import Dim, Shape, sub
+from shapelint.algebra.dims import Dim, Shape, at_least, compare_order, sub
 
 
 class _Unknown:
@@ -139,7 +139,11 @@ def _arange(start: Dim, stop: Any = None, step: Any = None, **_: Any) -> Shape:
     if step in (None, 1):
         if isinstance(start, int) and isinstance(stop, int):
             return (max(stop - start, 0),)
-        return (sub(stop, start),)
+        # arange(k, n) has n - k elements only if n >= k: decided or unknown
+        longer, _ = at_least(stop, start)
+        if longer is None:
+            return (None,)
+        return (sub(stop, start) if longer else 0,)
     if isinstance(start, int) and isinstance(stop, int) and isinstance(step, int) and step:
         return (len(range(start, stop, step)),)
     return (None,)
@@ -261,8 +265,11 @@ def _diag(v: Shape, k: Any = 0, **_: Any) -> Shape:
         return None
     if len(v) == 1 and k == 0:
         return (v[0], v[0])
-    if len(v) == 2 and k == 0 and v[0] == v[1]:
-        return (v[0],)
+    if len(v) == 2 and k == 0:
+        # the diagonal of (n, m) has min(n, m) elements
+        sign, _ = compare_order(v[0], v[1])
+        if sign is not None:
+            return (v[0] if sign <= 0 else v[1],)
     return None
 
 

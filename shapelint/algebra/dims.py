@@ -17,9 +17,11 @@ never reported as an error: we do not know what the user meant.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import re
-from typing import Dict, Iterable, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 Monomial = Tuple[str, ...]  # sorted names, repeated for powers
 _Terms = Tuple[Tuple[Monomial, int], ...]
@@ -195,48 +197,361 @@ def is_invented(d: Dim) -> bool:
 
 
 def dims_equal(a: Dim, b: Dim) -> Optional[bool]:
-    """True / False when known, None when we cannot tell.
+    """True / False when known, None when we cannot tell (see ``compare_dims``)."""
+    return compare_dims(a, b).equal
 
-    Two different *declared* symbols are taken to be different sizes: that is
-    what the author means by giving them different names.  A symbol and an int
-    may be equal, and nothing is known of an invented size.
+
+# -- verdicts -------------------------------------------------------------------
+#
+# Two sizes are compared in two steps.  First *arithmetic* over positive
+# integers: ``2 * q != q``, ``q + 1 != q``, ``2 * k != 3``, ``n * m == m * n``.
+# What arithmetic leaves open, the *generic-size convention* decides: declared
+# sizes (every name that is not invented) are independent generic values, so two
+# different polynomials over declared names are different sizes (``n != m``,
+# ``n != 3``, ``p * q != q`` since ``p != 1``), and a declared size is larger
+# than any constant.  Invented sizes are unknowns: the convention never applies
+# to them.
+
+ARITHMETIC = "arithmetic"  # holds for every assignment of positive integers
+CONVENTION = "convention"  # holds for generic declared sizes (fails for some special values)
+UNKNOWN = "unknown"        # cannot be decided
+
+_REASON_RANK = {ARITHMETIC: 0, CONVENTION: 1, UNKNOWN: 2}
+
+
+def weakest(*reasons: str) -> str:
+    """The reason of a verdict that needs all of these verdicts."""
+    return max(reasons, key=_REASON_RANK.__getitem__) if reasons else ARITHMETIC
+
+
+class Verdict:
+    """The outcome of comparing two sizes.
+
+    equal: True / False / None (cannot tell).
+    reason: ARITHMETIC, CONVENTION or UNKNOWN (``equal is None``).
+    condition: for a CONVENTION verdict, the special values where it would not
+    hold, as text (``"k == 2"``), or "" when that has no simple form.
+    """
+
+    __slots__ = ("equal", "reason", "condition")
+
+    def __init__(self, equal: Optional[bool], reason: str, condition: str = ""):
+        self.equal, self.reason, self.condition = equal, reason, condition
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Verdict)
+                and (self.equal, self.reason, self.condition) == (other.equal, other.reason, other.condition))
+
+    def __hash__(self) -> int:
+        return hash((self.equal, self.reason, self.condition))
+
+    def __repr__(self) -> str:
+        cond = f", {self.condition!r}" if self.condition else ""
+        return f"Verdict({self.equal}, {self.reason}{cond})"
+
+
+_UNKNOWN_VERDICT = Verdict(None, UNKNOWN)
+_EQUAL = Verdict(True, ARITHMETIC)
+_DIFFERENT = Verdict(False, ARITHMETIC)
+
+
+def _is_opaque(name: str) -> bool:
+    """Sizes the convention says nothing about: invented ones, and opaque
+    quotients such as ``(n) // 2`` (whose parity no convention decides)."""
+    return name.startswith(INVENTED_PREFIX) or "//" in name
+
+
+def _poly_of(d: Union[int, "Sym"]) -> Dict[Monomial, int]:
+    return {(): d} if isinstance(d, int) else d.poly()
+
+
+def _shifted(poly: Dict[Monomial, int], shift: int) -> Dict[Monomial, int]:
+    """poly with every name x replaced by ``shift + x``."""
+    out: Dict[Monomial, int] = {}
+    for mono, coef in poly.items():
+        terms: Dict[Monomial, int] = {(): coef}
+        for name in mono:
+            nxt: Dict[Monomial, int] = {}
+            for m, c in terms.items():
+                nxt[m] = nxt.get(m, 0) + c * shift
+                grown = tuple(sorted(m + (name,)))
+                nxt[grown] = nxt.get(grown, 0) + c
+            terms = nxt
+        for m, c in terms.items():
+            out[m] = out.get(m, 0) + c
+    return {m: c for m, c in out.items() if c}
+
+
+def _sign_for_positive(poly: Dict[Monomial, int], shift: int) -> Optional[int]:
+    """1 / -1 when ``poly`` is > 0 / < 0 for every assignment of integers >= shift to its
+    names (proved by substituting ``shift + y`` with ``y >= 0``: every coefficient
+    has one sign and the constant is not 0); 0 when it is the zero polynomial."""
+    if not poly:
+        return 0
+    shifted = _shifted(poly, shift)
+    const = shifted.get((), 0)
+    if const > 0 and all(c >= 0 for c in shifted.values()):
+        return 1
+    if const < 0 and all(c <= 0 for c in shifted.values()):
+        return -1
+    return None
+
+
+def _nonneg_for_positive(poly: Dict[Monomial, int]) -> bool:
+    """poly >= 0 for every assignment of positive integers (a proof, as above)."""
+    return all(c >= 0 for c in _shifted(poly, 1).values())
+
+
+def _eventual_sign(poly: Dict[Monomial, int]) -> Optional[int]:
+    """The sign of ``poly`` when every name is a generic (large) size: substitute
+    ``C + y`` and read each coefficient's leading power of ``C``.  1 / -1 when the
+    sign is the same for all ``y >= 0`` and large ``C``, 0 for the zero polynomial."""
+    if not poly:
+        return 0
+    # coefficient of each y-monomial, as {power of C: int}
+    out: Dict[Monomial, Dict[int, int]] = {}
+    for mono, coef in poly.items():
+        terms: Dict[Tuple[Monomial, int], int] = {((), 0): coef}
+        for name in mono:
+            nxt: Dict[Tuple[Monomial, int], int] = {}
+            for (m, p), c in terms.items():
+                nxt[(m, p + 1)] = nxt.get((m, p + 1), 0) + c
+                grown = (tuple(sorted(m + (name,))), p)
+                nxt[grown] = nxt.get(grown, 0) + c
+            terms = nxt
+        for (m, p), c in terms.items():
+            slot = out.setdefault(m, {})
+            slot[p] = slot.get(p, 0) + c
+    signs = []
+    for m, by_power in out.items():
+        nonzero = {p: c for p, c in by_power.items() if c}
+        if not nonzero:
+            continue
+        signs.append((m, 1 if nonzero[max(nonzero)] > 0 else -1))
+    if not signs:
+        return 0
+    const = [s for m, s in signs if m == ()]
+    if not const:
+        return None  # zero when every y is 0
+    if all(s == const[0] for _, s in signs):
+        return const[0]
+    return None
+
+
+def _names_of(poly: Dict[Monomial, int]) -> Tuple[str, ...]:
+    return tuple(sorted({n for m in poly for n in m}))
+
+
+def _gcd_excludes_zero(poly: Dict[Monomial, int]) -> bool:
+    """No integer root: the gcd of the non-constant coefficients does not divide the constant."""
+    g = 0
+    for m, c in poly.items():
+        if m:
+            g = math.gcd(g, abs(c))
+    const = poly.get((), 0)
+    return g > 1 and const % g != 0
+
+
+_MAX_ROOT_SEARCH = 10 ** 6
+
+
+def _positive_roots_univariate(poly: Dict[Monomial, int]) -> Optional[List[int]]:
+    """The positive integer roots of a polynomial in one name (None: not univariate,
+    or too large a constant to search)."""
+    names = _names_of(poly)
+    if len(names) != 1:
+        return None
+    coeffs = {len(m): c for m, c in poly.items()}  # degree -> coefficient
+    low = min(coeffs)
+    coeffs = {d - low: c for d, c in coeffs.items()}  # x > 0: divide by x ** low
+    const = coeffs.get(0, 0)
+    if abs(const) > _MAX_ROOT_SEARCH:
+        return None
+    roots = []
+    for x in range(1, abs(const) + 1):
+        if const % x == 0 and sum(c * x ** d for d, c in coeffs.items()) == 0:
+            roots.append(x)
+    return roots
+
+
+def _without_common_factor(poly: Dict[Monomial, int]) -> Dict[Monomial, int]:
+    """Divide by the names every term has (sizes are positive: ``q * (p - 1) == 0``
+    exactly when ``p - 1 == 0``)."""
+    monos = [list(m) for m in poly]
+    if not monos:
+        return poly
+    common = list(monos[0])
+    for m in monos[1:]:
+        rest = []
+        for n in m:
+            if n in common:
+                common.remove(n)
+                rest.append(n)
+        common = rest
+    if not common:
+        return poly
+    out = {}
+    for m, c in poly.items():
+        left = list(m)
+        for n in common:
+            left.remove(n)
+        out[tuple(left)] = c
+    return out
+
+
+def _condition_text(poly: Dict[Monomial, int], a: Dim, b: Dim) -> str:
+    """When would ``poly == 0`` (that is, ``a == b``)?  ``"k == 2"``, ``"n == 1"``,
+    or the equation itself for a small one."""
+    poly = _without_common_factor(poly)
+    roots = _positive_roots_univariate(poly)
+    if roots is not None:
+        name = _names_of(poly)[0]
+        if not roots:
+            return ""
+        return " or ".join(f"{fmt_dim(Sym.name(name))} == {r}" for r in roots)
+    names = _names_of(poly)
+    # c * x * y * ... == c: every name is 1
+    if len(poly) == 2 and () in poly:
+        (mono, coef), = ((m, c) for m, c in poly.items() if m)
+        if coef == -poly[()] and len(set(mono)) == len(mono):
+            return " and ".join(f"{fmt_dim(Sym.name(n))} == 1" for n in mono)
+    if len(names) <= 3:
+        return f"{fmt_dim(a)} == {fmt_dim(b)}"
+    return ""
+
+
+def _singular(name: str) -> str:
+    return name[:-1] if name.endswith("s") else name
+
+
+def _same_up_to_plural(poly: Dict[Monomial, int]) -> bool:
+    """Does ``poly`` vanish once ``n_features`` and ``n_feature`` are one name?"""
+    out: Dict[Monomial, int] = {}
+    for m, c in poly.items():
+        key = tuple(sorted(_singular(n) for n in m))
+        out[key] = out.get(key, 0) + c
+    return not any(out.values())
+
+
+def compare_dims(a: Dim, b: Dim) -> Verdict:
+    """Are two sizes equal?  With the reason of the verdict (see above)."""
+    if a is None or b is None:
+        return _UNKNOWN_VERDICT
+    if isinstance(a, int) and isinstance(b, int):
+        return _EQUAL if a == b else _DIFFERENT
+    if a == b:
+        return _EQUAL
+    return _compare_symbolic(a, b)
+
+
+@functools.lru_cache(maxsize=65536)  # sizes are immutable; the analyzer compares the same pairs often
+def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
+    quick = _compare_names(a, b)
+    if quick is not None:
+        return quick
+    diff = _poly_of(sub(a, b))
+    reduced = _without_common_factor(diff)
+    if (b == 0 or a == 0) and len(diff) == 1:
+        # c * n * m against a literal 0: sizes are positive, but an empty array
+        # is real; like the fast path, the convention decides (never for an
+        # invented size)
+        names = _names_of(diff)
+        if any(_is_opaque(n) for n in names):
+            return _UNKNOWN_VERDICT
+        return Verdict(False, CONVENTION, " or ".join(f"{fmt_dim(Sym.name(n))} == 0" for n in names))
+    if (_sign_for_positive(reduced, 1) is not None or _gcd_excludes_zero(reduced)
+            or _positive_roots_univariate(reduced) == []):
+        return Verdict(False, ARITHMETIC)
+    names = _names_of(diff)
+    if any(_is_opaque(n) for n in names):
+        return _UNKNOWN_VERDICT
+    # Kept from the first version: a docstring that says n_feature where the code
+    # says n_features has a typo, it does not claim two sizes.
+    if _same_up_to_plural(diff):
+        return _UNKNOWN_VERDICT
+    return Verdict(False, CONVENTION, _condition_text(diff, a, b))
+
+
+def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdict]:
+    """The common case, a name against a name or a constant, without polynomials
+    (the same verdicts as the general path)."""
+    na = _single_name(a) if isinstance(a, Sym) else None
+    nb = _single_name(b) if isinstance(b, Sym) else None
+    if (na is None and not isinstance(a, int)) or (nb is None and not isinstance(b, int)):
+        return None
+    if na is None:
+        a, b, na, nb = b, a, nb, na
+    assert na is not None
+    if isinstance(b, int):
+        if b < 0:
+            return Verdict(False, ARITHMETIC)  # a size is never negative
+        if _is_opaque(na):
+            return _UNKNOWN_VERDICT
+        # n against 0 is the convention's too (empty arrays are real, if not generic)
+        return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {b}")
+    assert nb is not None
+    if _is_opaque(na) or _is_opaque(nb) or _singular(na) == _singular(nb):
+        return _UNKNOWN_VERDICT
+    return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {fmt_dim(b)}")
+
+
+def compare_order(a: Dim, b: Dim) -> Tuple[Optional[int], str]:
+    """The sign of ``a - b`` (1, 0, -1, or None: cannot tell), and its reason.
+
+    Arithmetic proves signs for every positive assignment (``k - 1 >= 0`` is not
+    a sign, but ``k + 1 > k`` is); the convention adds that a declared size is
+    larger than any constant (``k > 3``, ``n * m > m``).  Nothing orders two
+    declared sizes (``n`` against ``m``).
     """
     if a is None or b is None:
-        return None
+        return None, UNKNOWN
+    diff = _poly_of(sub(a, b))
+    sign = _sign_for_positive(diff, 1)
+    if sign is not None:
+        return sign, ARITHMETIC
+    if any(_is_opaque(n) for n in _names_of(diff)):
+        return None, UNKNOWN
+    sign = _eventual_sign(diff)
+    if sign is not None:
+        return sign, CONVENTION
+    return None, UNKNOWN
+
+
+def at_least(a: Dim, b: Dim) -> Tuple[Optional[bool], str]:
+    """Is ``a >= b``?  (True / False / None, and the reason.)"""
+    if a is None or b is None:
+        return None, UNKNOWN
     if isinstance(a, int) and isinstance(b, int):
-        return a == b
-    if a == b:
-        return True
-    diff = sub(a, b)
-    if isinstance(diff, int):  # n vs n + 1
-        return diff == 0
-    if isinstance(a, int) or isinstance(b, int):
-        return None
-    if a.invented or b.invented:
-        return None
-    # Different declared *names* are different sizes (what the author means);
-    # products and sums of names can coincide (n_params == n * k), so no verdict.
-    na, nb = _single_name(a), _single_name(b)
-    if na is None or nb is None:
-        return None
-    if na.rstrip("s") == nb.rstrip("s"):
-        return None  # n_feature vs n_features: a typo, not a claim
-    return False
+        return a >= b, ARITHMETIC
+    diff = _poly_of(sub(a, b))
+    if _nonneg_for_positive(diff):
+        return True, ARITHMETIC
+    sign, reason = compare_order(a, b)
+    if sign is None:
+        return None, UNKNOWN
+    return sign >= 0, reason
+
+
+def maybe_one(d: Dim) -> bool:
+    """Could this size be 1 at run time?  Declared sizes are assumed not (the convention)."""
+    return compare_dims(d, 1).equal is not False
+
+
+def one_condition(d: Dim) -> str:
+    """When would ``d`` be 1?  ``"k == 2"`` for ``k - 1``; "" when never or no simple form."""
+    v = compare_dims(d, 1)
+    return v.condition if v.reason == CONVENTION else ""
+
+
+def is_bare_name(d: Dim) -> bool:
+    """A single declared or invented name (``n``), not an expression (``n + 1``, ``2 * n``)."""
+    return isinstance(d, Sym) and _single_name(d) is not None
 
 
 def _single_name(d: "Sym") -> Optional[str]:
     if len(d.terms) == 1 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1:
         return d.terms[0][0][0]
     return None
-
-
-def maybe_one(d: Dim) -> bool:
-    """Could this size be 1 at run time?  Declared symbols are assumed not."""
-    if d is None:
-        return True
-    if isinstance(d, int):
-        return d == 1
-    return d.invented
 
 
 _INVENTED_NAME = re.compile(r"\?([^#]*)#\d+")

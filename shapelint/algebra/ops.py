@@ -1,10 +1,13 @@
 """NumPy's shape rules, as pure functions over ``Shape`` values.
 
 Every function returns the result shape (``None`` when it cannot be known) or
-raises ``ShapeMismatch`` when NumPy itself would raise.  A mismatch is only
-raised when it is certain under the convention of ``dims.dims_equal``: known
-ints that differ, or two different declared symbols.  Invented sizes never
-cause a mismatch.
+raises ``ShapeMismatch`` when NumPy itself would raise.  Sizes are compared
+with ``dims.compare_dims``: by arithmetic over positive integers first, then by
+the generic-size convention (different polynomials over declared names are
+different sizes, a declared size is not 1); invented sizes never cause a
+mismatch.  Where a comparison cannot be decided, a rule never assumes the
+equality that would make the operation fit: the result keeps only what holds
+whenever the line runs.
 """
 
 from __future__ import annotations
@@ -12,58 +15,141 @@ from __future__ import annotations
 from typing import List, Optional, Sequence, Tuple, Union
 
 from shapelint.algebra.dims import (
+    ARITHMETIC,
+    CONVENTION,
     Dim,
     Shape,
     Sym,
-    dims_equal,
+    Verdict,
+    add,
+    at_least,
+    compare_dims,
+    compare_order,
+    fmt_dim,
     fmt_shape,
+    is_bare_name,
     is_invented,
-    maybe_one,
     mul,
     product,
     floordiv,
     shape_size,
+    sub,
+    weakest,
 )
 
 
 class ShapeMismatch(Exception):
-    """NumPy would raise here.  ``code`` is the lint code that reports it."""
+    """NumPy would raise here.  ``code`` is the lint code that reports it.
 
-    def __init__(self, code: str, message: str, hint: str = ""):
+    reason: how the sizes were found to disagree (``dims.ARITHMETIC``: for every
+    value of the sizes; ``dims.CONVENTION``: for generic declared sizes).
+    condition: for a CONVENTION verdict, the special values where the line would
+    run (``"k == 2"``), or "".
+    """
+
+    def __init__(self, code: str, message: str, hint: str = "", reason: str = ARITHMETIC,
+                 condition: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
         self.hint = hint
+        self.reason = reason
+        self.condition = condition
+
+
+def _runs_only_if(condition: str) -> str:
+    return f"it would run only if {condition}" if condition else ""
+
+
+def _with_condition(message: str, verdict: Verdict) -> str:
+    clause = _runs_only_if(verdict.condition)
+    return f"{message} ({clause})" if clause else message
+
+
+def _better_known(a: Dim, b: Dim) -> Dim:
+    """Of two sizes known to be equal, the one that says more (an int, then a declared size)."""
+    def rank(d: Dim) -> int:
+        if d is None:
+            return 3
+        if isinstance(d, int):
+            return 0
+        return 2 if is_invented(d) else 1
+    return a if rank(a) <= rank(b) else b
+
+
+def _names_are_one(condition: str) -> bool:
+    """``"n == 1"``, ``"p == 1 and q == 1"``: only the convention's own exclusion."""
+    return all(part.strip().endswith("== 1") and " " not in part.strip()[:-len("== 1")].strip()
+               for part in condition.split(" and "))
+
+
+def _conditions(*verdicts: Tuple[Verdict, bool]) -> str:
+    """Join the conditions of CONVENTION verdicts (each with whether to show it)."""
+    out = []
+    for v, show in verdicts:
+        if show and v.reason == CONVENTION and v.condition and v.condition not in out:
+            out.append(f"({v.condition})" if " and " in v.condition else v.condition)
+    return " or ".join(out)
+
+
+def equal_shapes_condition(a: Shape, b: Shape) -> str:
+    """Two shapes that differ only by the convention: when would they be equal?
+    (``"n_y == 1"`` for ``(1, 1)`` against ``(n_y, 1)``; "" when never, or no
+    simple form.)"""
+    if a is None or b is None or len(a) != len(b):
+        return ""
+    out: List[str] = []
+    seen = set()
+    for x, y in zip(a, b):
+        v = compare_dims(x, y)
+        if v.equal is False:
+            if v.reason != CONVENTION or not v.condition:
+                return ""
+            key = frozenset(v.condition.split(" == "))  # n == m is m == n
+            if key not in seen:
+                seen.add(key)
+                out.append(f"({v.condition})" if " or " in v.condition else v.condition)
+    return " and ".join(out)
 
 
 # -- broadcasting -------------------------------------------------------------
 
-def _broadcast_dim(a: Dim, b: Dim) -> Tuple[Dim, bool]:
-    """(result, certain_failure)."""
+def broadcast_dim(a: Dim, b: Dim) -> Tuple[Dim, Optional[Verdict]]:
+    """One aligned pair of sizes: (result, failure).
+
+    ``failure`` is a ``Verdict(False, reason, condition)`` when NumPy raises
+    (the sizes differ and neither is 1), None otherwise.  When that cannot be
+    decided, the result is what holds whenever the line runs: NumPy runs only if
+    ``a == 1`` (result ``b``), ``b == 1`` (result ``a``) or ``a == b``; the result
+    is known when every case that is not excluded gives the same size.
+    """
     if a == 1:
-        return b, False
+        return b, None
     if b == 1:
-        return a, False
-    eq = dims_equal(a, b)
-    if eq is True:
-        return a, False
-    if eq is False:
-        # Different declared sizes; one could still be 1 at run time only if
-        # it is an unknown/invented size, which dims_equal already excludes.
-        if maybe_one(a) or maybe_one(b):
-            return None, False
-        return None, True
-    # Unknown: prefer the side we know more about.  If the other side is not
-    # 1 it must equal this one, or NumPy raises.
-    if isinstance(a, int):
-        return a, False
-    if isinstance(b, int):
-        return b, False
-    if a is not None and not is_invented(a):
-        return a, False
-    if b is not None and not is_invented(b):
-        return b, False
-    return (a if a is not None else b), False
+        return a, None
+    eq = compare_dims(a, b)
+    if eq.equal:
+        return _better_known(a, b), None
+    a1, b1 = compare_dims(a, 1), compare_dims(b, 1)
+    if eq.equal is False and a1.equal is False and b1.equal is False:
+        # A bare declared name equal to 1 is the convention itself; its
+        # condition would be noise.  An expression equal to 1 (k - 1 when
+        # k == 2) is worth naming, and so is an equality unless both are names.
+        both_names = is_bare_name(a) and is_bare_name(b)
+        condition = _conditions((eq, not both_names), (a1, not _names_are_one(a1.condition)),
+                                (b1, not _names_are_one(b1.condition)))
+        return None, Verdict(False, weakest(eq.reason, a1.reason, b1.reason), condition)
+    candidates = []
+    if a1.equal is not False:
+        candidates.append(b)
+    if b1.equal is not False:
+        candidates.append(a)
+    if eq.equal is not False:
+        candidates.append(_better_known(a, b))
+    first = candidates[0]
+    if first is not None and all(c == first for c in candidates[1:]):
+        return first, None
+    return None, None
 
 
 def broadcast(*shapes: Shape) -> Shape:
@@ -73,7 +159,7 @@ def broadcast(*shapes: Shape) -> Shape:
         if s is None:
             # Rank unknown: the result's rank is unknown, but keep checking
             # the known shapes against each other.
-            result = None if result is not None else None
+            result = None
             continue
         if result is None:
             continue
@@ -94,12 +180,15 @@ def _broadcast2(a: Tuple[Dim, ...], b: Tuple[Dim, ...]) -> Tuple[Dim, ...]:
     pb = (1,) * (n - len(b)) + tuple(b)
     out = []
     for da, db in zip(pa, pb):
-        d, fails = _broadcast_dim(da, db)
-        if fails:
+        d, failure = broadcast_dim(da, db)
+        if failure is not None:
             raise ShapeMismatch(
                 "SL101",
                 f"operands could not be broadcast together with shapes "
                 f"{fmt_shape(tuple(a))} and {fmt_shape(tuple(b))}",
+                _runs_only_if(failure.condition),
+                failure.reason,
+                failure.condition,
             )
         out.append(d)
     return tuple(out)
@@ -119,20 +208,28 @@ def broadcast_grows(a: Shape, b: Shape, result: Shape) -> bool:
 
 # -- matrix products ------------------------------------------------------------
 
+def _shown(v: Verdict, a: Dim, b: Dim) -> Verdict:
+    """``v`` with its condition dropped when it only restates the convention (two names)."""
+    if is_bare_name(a) and is_bare_name(b):
+        return Verdict(v.equal, v.reason)
+    return v
+
+
 def _inner_check(ka: Dim, kb: Dim, a: Shape, b: Shape, func: str, hint: str = "") -> None:
-    if dims_equal(ka, kb) is False:
+    v = compare_dims(ka, kb)
+    if v.equal is False:
+        v = _shown(v, ka, kb)
         raise ShapeMismatch(
             "SL102",
-            f"{func}: shapes {fmt_shape(a)} and {fmt_shape(b)} not aligned: "
-            f"{_d(ka)} (dim {len(a) - 1 if a else 0} of the first) != "
-            f"{_d(kb)} (dim {max(len(b) - 2, 0) if b else 0} of the second)",
-            hint,
+            _with_condition(
+                f"{func}: shapes {fmt_shape(a)} and {fmt_shape(b)} not aligned: "
+                f"{_d(ka)} (dim {len(a) - 1 if a else 0} of the first) != "
+                f"{_d(kb)} (dim {max(len(b) - 2, 0) if b else 0} of the second)", v),
+            hint, v.reason, v.condition,
         )
 
 
 def _d(d: Dim) -> str:
-    from shapelint.algebra.dims import fmt_dim
-
     return fmt_dim(d)
 
 
@@ -197,8 +294,11 @@ def outer(a: Shape, b: Shape) -> Shape:
 
 def vdot(a: Shape, b: Shape) -> Shape:
     sa, sb = shape_size(a), shape_size(b)
-    if dims_equal(sa, sb) is False:
-        raise ShapeMismatch("SL102", f"np.vdot: {fmt_shape(a)} and {fmt_shape(b)} have different sizes")
+    v = compare_dims(sa, sb)
+    if v.equal is False:
+        v = _shown(v, sa, sb)
+        raise ShapeMismatch("SL102", _with_condition(
+            f"np.vdot: {fmt_shape(a)} and {fmt_shape(b)} have different sizes", v), "", v.reason, v.condition)
     return ()
 
 
@@ -302,9 +402,11 @@ def squeeze(shape: Shape, axis: AxisArg = None) -> Shape:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     norm = {normalize_axis(a, len(shape), "squeeze") for a in axes}
     for i in norm:
-        d = shape[i]
-        if isinstance(d, int) and d != 1:
-            raise ShapeMismatch("SL105", "squeeze: cannot select an axis to squeeze out which has size not equal to one")
+        v = compare_dims(shape[i], 1)
+        if v.equal is False:
+            raise ShapeMismatch("SL105", _with_condition(
+                "squeeze: cannot select an axis to squeeze out which has size not equal to one", v),
+                "", v.reason, v.condition)
     return tuple(d for i, d in enumerate(shape) if i not in norm)
 
 
@@ -362,17 +464,55 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
             # did not divide exactly: we cannot prove it is right or wrong
             if isinstance(inferred, Sym) and any("//" in n for n in inferred.names):
                 inferred = None
+                _check_divides(shape, new, total, known)
         new[minus[0]] = inferred
         return tuple(new)
     target = product(new)
-    if total is not None and target is not None and dims_equal(total, target) is False:
+    v = compare_dims(total, target)
+    if v.equal is False:
+        v = _shown(v, total, target)
         raise ShapeMismatch(
             "SL103",
-            f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape "
-            f"{_fmt_new(new)} (size {_d(target)})",
-            _reshape_hint(shape, new),
+            _with_condition(f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape "
+                            f"{_fmt_new(new)} (size {_d(target)})", v),
+            _reshape_hint(shape, new), v.reason, v.condition,
         )
     return tuple(new)
+
+
+def _check_divides(shape: Shape, new: Sequence[Dim], total: Dim, known: Dim) -> None:
+    """reshape(-1, ...) when ``known`` does not divide ``total``: when it is larger,
+    or as polynomials.
+
+    Only a product of declared names is judged (``m`` against ``k * q``): a
+    generic declared size divides no expression it does not appear in (the
+    convention).  A constant factor is left alone (``k * q`` by 2 is a question
+    of parity, which no convention decides), and so is anything invented.
+    """
+    if isinstance(total, int) and total <= 0:
+        return
+    larger, reason = compare_order(known, total)
+    if larger == 1:  # a larger size divides no smaller one (m + n against 6)
+        raise ShapeMismatch(
+            "SL103",
+            f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
+            f"(the other sizes, {_d(known)}, are more than that)",
+            "", reason)
+    if not isinstance(known, Sym) or len(known.terms) != 1:
+        return
+    (mono, _coef), = known.terms
+    names = set(mono) | set(total.names if isinstance(total, Sym) else ())
+    if any(n.startswith("?") or "//" in n for n in names):
+        return
+    if isinstance(floordiv(total, Sym(((mono, 1),))), Sym) and any(
+            "//" in n for n in floordiv(total, Sym(((mono, 1),))).names):
+        condition = f"{fmt_dim(Sym(((mono, 1),)))} divides {fmt_dim(total)}"
+        raise ShapeMismatch(
+            "SL103",
+            f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
+            f"({_runs_only_if(condition)})",
+            "", CONVENTION, condition,
+        )
 
 
 def _fmt_new(new: Sequence[Dim]) -> str:
@@ -382,7 +522,7 @@ def _fmt_new(new: Sequence[Dim]) -> str:
 def _reshape_hint(shape: Shape, new: Sequence[Dim]) -> str:
     # x (n,) reshaped to (n, n) or (1, 1): the author wanted a column or a row
     if shape is not None and len(shape) == 1 and len(new) == 2 and any(
-            dims_equal(d, shape[0]) is True for d in new):
+            compare_dims(d, shape[0]).equal for d in new):
         return "did you mean `.reshape(-1, 1)` (a column) or `.reshape(1, -1)` (a row)?"
     return ""
 
@@ -415,22 +555,24 @@ def concatenate(shapes: Sequence[Shape], axis: Optional[int] = 0, func: str = "n
         for i in range(nd):
             if i == ax:
                 continue
-            if dims_equal(out[i], s[i]) is False:
+            v = compare_dims(out[i], s[i])
+            if v.equal is False:
+                v = _shown(v, out[i], s[i])
                 raise ShapeMismatch(
                     "SL104",
-                    f"{func}: all the input array dimensions except for the concatenation axis must "
-                    f"match exactly, but along dimension {i}, {fmt_shape(shapes[0])} has size "
-                    f"{_d(out[i])} and {fmt_shape(s)} has size {_d(s[i])}",
+                    _with_condition(
+                        f"{func}: all the input array dimensions except for the concatenation axis must "
+                        f"match exactly, but along dimension {i}, {fmt_shape(shapes[0])} has size "
+                        f"{_d(out[i])} and {fmt_shape(s)} has size {_d(s[i])}", v),
+                    "", v.reason, v.condition,
                 )
-            if out[i] is None or is_invented(out[i]):
-                out[i] = s[i]
+            # the line runs only if they are equal: keep the one that says more
+            out[i] = _better_known(out[i], s[i])
     out[ax] = _sum_dims([s[ax] for s in shapes])
     return tuple(out)
 
 
 def _sum_dims(ds: Sequence[Dim]) -> Dim:
-    from shapelint.algebra.dims import add
-
     total: Dim = 0
     for d in ds:
         total = add(total, d)
@@ -441,13 +583,21 @@ def stack(shapes: Sequence[Shape], axis: int = 0, func: str = "np.stack") -> Sha
     if not shapes or any(s is None for s in shapes):
         return None
     first = shapes[0]
+    out = list(first)
     for s in shapes[1:]:
-        if len(s) != len(first) or any(dims_equal(x, y) is False for x, y in zip(first, s)):
+        if len(s) != len(first):
             raise ShapeMismatch("SL104", f"{func}: all input arrays must have the same shape, got "
                                 f"{fmt_shape(first)} and {fmt_shape(s)}")
+        for i, (x, y) in enumerate(zip(first, s)):
+            v = compare_dims(x, y)
+            if v.equal is False:
+                v = _shown(v, x, y)
+                raise ShapeMismatch("SL104", _with_condition(
+                    f"{func}: all input arrays must have the same shape, got "
+                    f"{fmt_shape(first)} and {fmt_shape(s)}", v), "", v.reason, v.condition)
+            out[i] = _better_known(out[i], y)
     nd = len(first) + 1
     ax = normalize_axis(axis, nd, func)
-    out = list(first)
     out.insert(ax, len(shapes))
     return tuple(out)
 
@@ -493,26 +643,39 @@ class Slice:
             return None
         if start is None and stop is None and step == 1:
             return dim
-        if isinstance(dim, int):
-            if not all(b is None or isinstance(b, int) for b in (start, stop)):
-                return None
+        if isinstance(dim, int) and all(b is None or isinstance(b, int) for b in (start, stop)):
             return len(range(dim)[slice(start, stop, step)])
-        if step == 1:
-            # Symbolic dim: a[:k] has k elements when k <= n, which we assume;
-            # a[k:] has n - k.  Negative bounds count from the end.
-            from shapelint.algebra.dims import add, sub
-            if dim is None:
-                if isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop:
-                    return None  # could be shorter than stop - start
+        if step != 1 or dim is None:
+            return None
+        # Symbolic: Python's clamping, with each comparison decided by
+        # arithmetic or the convention (a[1:] of k is k - 1; a[:k] of n is
+        # unknown, since nothing orders k and n).
+        lo = self._bound(0 if start is None else start, dim)
+        hi = self._bound(dim if stop is None else stop, dim)
+        if lo is None or hi is None:
+            return None
+        longer, _ = at_least(hi, lo)
+        if longer is None:
+            return None
+        return sub(hi, lo) if longer else 0
+
+    @staticmethod
+    def _bound(b: Dim, dim: Dim) -> Dim:
+        """A slice bound as a position in ``[0, dim]`` (None: cannot tell)."""
+        nonneg, _ = at_least(b, 0)
+        if nonneg is None:
+            return None
+        if not nonneg:  # counts from the end
+            b = add(dim, b)
+            inside, _ = at_least(b, 0)
+            if inside is None:
                 return None
-            s = 0 if start is None else start
-            e = dim if stop is None else stop
-            if isinstance(s, int) and s < 0:
-                s = add(dim, s)
-            if isinstance(e, int) and e < 0:
-                e = add(dim, e)
-            return sub(e, s)
-        return None
+            if not inside:
+                return 0
+        within, _ = at_least(dim, b)
+        if within is None:
+            return None
+        return b if within else dim
 
 
 NEWAXIS = "newaxis"
@@ -576,11 +739,15 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
                 if it.shape is not None:
                     for k in range(nd):
                         d = shape[dim_i + k]
-                        if isinstance(it.shape[k], int) and isinstance(d, int) and it.shape[k] != d:
+                        v = _shown(compare_dims(it.shape[k], d), it.shape[k], d)
+                        if v.equal is False:
                             raise ShapeMismatch(
                                 "SL105",
-                                f"boolean index did not match indexed array along dimension {dim_i + k}; "
-                                f"dimension is {d} but corresponding boolean dimension is {it.shape[k]}",
+                                _with_condition(
+                                    f"boolean index did not match indexed array along dimension {dim_i + k}; "
+                                    f"dimension is {_d(d)} but corresponding boolean dimension is "
+                                    f"{_d(it.shape[k])}", v),
+                                "", v.reason, v.condition,
                             )
                 adv_shapes.append((None,))
                 dim_i += nd
@@ -598,11 +765,7 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
             dim_i += 1
             continue
         # an integer index
-        d = shape[dim_i]
-        if isinstance(it, int) and isinstance(d, int) and not -d <= it < d:
-            raise ShapeMismatch(
-                "SL105", f"index {it} is out of bounds for axis {dim_i} with size {d}"
-            )
+        _check_index(it, shape[dim_i], dim_i)
         dim_i += 1
     if adv_shapes:
         try:
@@ -615,6 +778,26 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
             return tuple(out[:adv_pos]) + tuple(bshape) + tuple(out[adv_pos:])
         return tuple(bshape) + tuple(out)
     return tuple(out)
+
+
+def _check_index(i: object, d: Dim, axis: int) -> None:
+    """NumPy raises unless ``-d <= i < d``."""
+    if not isinstance(i, (int, Sym)) or isinstance(i, bool) or d is None:
+        return
+    if isinstance(i, int) and isinstance(d, int):
+        if not -d <= i < d:
+            raise ShapeMismatch("SL105", f"index {i} is out of bounds for axis {axis} with size {d}")
+        return
+    if is_invented(i):
+        return  # a loop variable or a computed index: it may be 0, it is no size
+    nonneg, _ = at_least(i, 0)
+    if nonneg is None:
+        return
+    # i >= d, or -i > d (that is, -i >= d + 1)
+    beyond, reason = at_least(i, d) if nonneg else at_least(mul(i, -1), add(d, 1))
+    if beyond:
+        raise ShapeMismatch("SL105", f"index {_d(i)} is out of bounds for axis {axis} with size {_d(d)}",
+                            "", reason)
 
 
 def where(cond: Shape, x: Shape, y: Shape) -> Shape:
@@ -645,17 +828,18 @@ def einsum(subscripts: str, shapes: Sequence[Shape]) -> Shape:
                 "SL105", f"np.einsum: operand {k} has {len(shape)} dimensions but subscripts '{spec}' name {len(spec)}")
         for label, d in zip(spec, shape):
             seen[label] = seen.get(label, 0) + 1
-            if label not in sizes or sizes[label] is None or sizes[label] == 1:
-                if label in sizes and sizes[label] == 1 and d is None:
-                    continue
-                sizes[label] = d if label not in sizes or sizes[label] in (None, 1) else sizes[label]
+            if label not in sizes:
+                sizes[label] = d
                 continue
-            if d == 1:
-                continue
-            if dims_equal(sizes[label], d) is False:
+            # one label's sizes broadcast like operands do (1 stretches)
+            size, failure = broadcast_dim(sizes[label], d)
+            if failure is not None:
                 raise ShapeMismatch(
-                    "SL102", f"np.einsum('{subscripts}'): label '{label}' is {_d(sizes[label])} in one operand "
-                             f"and {_d(d)} in operand {k} ({fmt_shape(shape)})")
+                    "SL102", _with_condition(
+                        f"np.einsum('{subscripts}'): label '{label}' is {_d(sizes[label])} in one operand "
+                        f"and {_d(d)} in operand {k} ({fmt_shape(shape)})", failure),
+                    "", failure.reason, failure.condition)
+            sizes[label] = size
     out = rhs if arrow else "".join(sorted(label for label, n in seen.items() if n == 1))
     if any(label not in sizes for label in out):
         return None
@@ -670,11 +854,13 @@ def diff(shape: Shape, n: Dim = 1, axis: int = -1) -> Shape:
     if not shape:
         raise ShapeMismatch("SL105", "np.diff: diff requires input that is at least one dimensional")
     ax = normalize_axis(axis, len(shape), "np.diff")
-    from shapelint.algebra.dims import sub
-
     out = list(shape)
     d = sub(shape[ax], n)
-    out[ax] = max(d, 0) if isinstance(d, int) else d
+    if isinstance(d, int):
+        out[ax] = max(d, 0)
+    else:
+        enough, _ = at_least(shape[ax], n)
+        out[ax] = None if enough is None else d if enough else 0
     return tuple(out)
 
 
@@ -692,7 +878,21 @@ def broadcast_to(shape: Shape, target: Sequence[Dim]) -> Shape:
     target = tuple(target)
     if shape is None:
         return target
-    out = broadcast(shape, target)
-    if out is not None and (len(out) != len(target) or any(dims_equal(a, b) is False for a, b in zip(out, target))):
-        raise ShapeMismatch("SL101", f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} to {fmt_shape(target)}")
+    if len(shape) > len(target):
+        raise ShapeMismatch("SL101", f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} to "
+                                     f"{fmt_shape(target)}: more dimensions than the target")
+    padded = (1,) * (len(target) - len(shape)) + tuple(shape)
+    for d, t in zip(padded, target):
+        # each size must be 1 or the target's
+        if d == 1:
+            continue
+        v = compare_dims(d, t)
+        if v.equal is False:
+            v1 = compare_dims(d, 1)
+            if v1.equal is False:
+                condition = _conditions((_shown(v, d, t), True), (v1, not _names_are_one(v1.condition)))
+                raise ShapeMismatch(
+                    "SL101", _with_condition(f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} "
+                                             f"to {fmt_shape(target)}", Verdict(False, CONVENTION, condition)),
+                    _runs_only_if(condition), weakest(v.reason, v1.reason), condition)
     return target

@@ -183,7 +183,9 @@ class AssignmentsMixin:
             # `A_prev, W, b = cache`: what the caller put in the tuple, each as unknown as a parameter
             if value.parts is None and all(labels):
                 value.parts = list(labels)
-            return [ParamVal(label or f"{value.name}[{i}]") for i, label in enumerate(labels)]
+            # Sizes unpacked from it (`n_x, n_h, n_y = layers_dims`) are named but not declared:
+            # nothing says n_y is not 1 (it is, in a binary classifier)
+            return [ParamVal(label or f"{value.name}[{i}]", declared=False) for i, label in enumerate(labels)]
         if isinstance(value, ArrayVal) and value.shape is not None and len(value.shape) >= 1:
             return [ArrayVal(tuple(value.shape[1:]), dtype=value.dtype)] * n
         return [UNKNOWN] * n

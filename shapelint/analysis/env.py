@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from shapelint.algebra.dims import Sym
 from shapelint.analysis.values import Val, fork
@@ -11,11 +11,14 @@ from shapelint.analysis.values import Val, fork
 class Env:
     """Names of one scope.  Reads fall through to the enclosing scope."""
 
-    __slots__ = ("vars", "parent", "text_dims")
+    __slots__ = ("vars", "parent", "text_dims", "views")
 
     def __init__(self, parent: Optional["Env"] = None):
         self.vars: Dict[str, Val] = {}
         self.parent = parent
+        # values a branch sees through a size it binds (`if n == 1:`): name -> (value outside,
+        # value inside); where the branch leaves them as they were, they mean the value outside
+        self.views: Dict[str, Tuple[Val, Val]] = {}
         # Sizes made up for expressions we cannot evaluate, keyed by their
         # source text, so that `np.zeros((n_h, 1))` twice agrees with itself.
         self.text_dims: Dict[str, Sym] = {}
@@ -41,7 +44,13 @@ class Env:
         e = Env(self.parent)
         e.vars = dict(self.vars)
         e.text_dims = self.text_dims
+        e.views = dict(self.views)
         return e
+
+    def outside_value(self, name: str) -> Optional[Val]:
+        v = self.vars.get(name)
+        view = self.views.get(name)
+        return view[0] if view is not None and v is view[1] else v
 
 
 class Flow:

@@ -197,7 +197,10 @@ class NumpyCallsMixin:
                 i += 1
         if varargs:
             name = params[i].name
-            if len(varargs) == 1 and not isinstance(varargs[0][0], IntVal) and not isinstance(varargs[0][0], ParamVal):
+            single = varargs[0][0]
+            # x.reshape(shape) with a parameter named like a whole shape: a tuple, as in to_shape_tuple
+            if len(varargs) == 1 and not isinstance(single, IntVal) and not (
+                    isinstance(single, ParamVal) and not any(s in single.name.lower() for s in SHAPE_LIKE)):
                 raw[name] = varargs[0]
                 kinds = {name: "shape"}
             else:

@@ -7,13 +7,17 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from shapelint.algebra.dims import (
+    ARITHMETIC,
     Dim,
+    Sym,
+    compare_dims,
     dims_equal,
     fresh,
     is_invented,
 )
 from shapelint.analysis.env import Env
 from shapelint.analysis.syntax import rank_access, shape_access, walk
+from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
     UNKNOWN,
     ArrayVal,
@@ -145,6 +149,8 @@ class RefineMixin:
                 return
         if not holds_equal:
             return
+        if self.bind_size_from_test(left, right, env):
+            return
         for a, b in ((left, right), (right, left)):
             owner, dim_index = shape_access(a)
             if owner is None:
@@ -168,6 +174,43 @@ class RefineMixin:
                 want_dim = self.to_dim(other, b, env)
                 self.pin_dim(owner, owner_val, dim_index, want_dim, b, env, assert_node, test)
             return
+
+    def bind_size_from_test(self, left: cst.BaseExpression, right: cst.BaseExpression, env: Env) -> bool:
+        """``if n == 1:`` / ``assert m == 2 * k``: inside, the declared size is that value (the
+        generic-size convention holds only where the code does not say otherwise)."""
+        if shape_access(left)[0] is not None or shape_access(right)[0] is not None:
+            return False
+        a, b = self.quiet_eval(left, env), self.quiet_eval(right, env)
+        if not (isinstance(a, (IntVal, ParamVal)) and isinstance(b, (IntVal, ParamVal))):
+            return False
+        da, db = self.to_dim(a, left, env), self.to_dim(b, right, env)
+        for name_dim, value, node in ((da, db, left), (db, da, right)):
+            if self.bind_declared_size(name_dim, value, env):
+                old = env.vars.get(node.value) if isinstance(node, cst.Name) else None
+                if isinstance(old, ParamVal):
+                    env.vars[node.value] = IntVal(value)  # the parameter n is now that size
+                    env.views[node.value] = (old, env.vars[node.value])
+                return True
+        return False
+
+    def bind_declared_size(self, size: Dim, value: Dim, env: Env) -> bool:
+        """Within a branch (or after an assert) that says a declared size ``n`` is ``value``,
+        every value of this scope in terms of ``n`` is in terms of ``value``.  Only a
+        single declared name that only the generic-size convention kept from ``value``."""
+        if not (isinstance(size, Sym) and len(size.terms) == 1 and size.terms[0][1] == 1
+                and len(size.terms[0][0]) == 1) or value is None or value == size:
+            return False
+        name = size.terms[0][0][0]
+        if name in getattr(value, "names", ()) or compare_dims(size, value).reason == ARITHMETIC:
+            return False
+        mapping = {name: value}
+        seen: set = set()
+        for k, v in list(env.vars.items()):
+            new = substitute_value(v, mapping, seen)
+            if new is not v:
+                env.views[k] = (env.views[k][0] if k in env.views else v, new)
+                env.vars[k] = new
+        return True
 
     def check_shape_assert_on_expression(self, a: cst.BaseExpression, b: cst.BaseExpression, env: Env,
                                          assert_node: cst.Assert) -> None:
@@ -243,6 +286,8 @@ class RefineMixin:
             return
         have = shape[index]
         if dims_equal(have, want) is False:
+            if assert_node is None and self.bind_declared_size(have, want, env):
+                return  # `if X.shape[0] == 1:` (or the else of `!= 1`): the code says so, in the branch
             if assert_node is not None:
                 self.emit("likely_assert_fails" if owner_val.tentative else "assert_fails", assert_node, have=shape,
                           want=None, name=owner, index=index, want_dim=want)

@@ -131,7 +131,7 @@ class StatementsMixin:
         for b in live:
             names.update(b.vars)
         for name in names:
-            vals = [b.vars.get(name) for b in live]
+            vals = [b.outside_value(name) for b in live]
             if any(v is None for v in vals):
                 # defined on one path only: reading it on the other raises NameError
                 defined = [v for v in vals if v is not None]

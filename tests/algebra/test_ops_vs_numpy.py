@@ -119,7 +119,7 @@ def test_symbolic_dims():
     n, m = Sym.name("n"), Sym.name("m")
     assert dims_equal(n, n) is True
     assert dims_equal(n, m) is False  # declared names are different sizes
-    assert dims_equal(n, 3) is None
+    assert dims_equal(n, 3) is False  # a declared size is generic: not any constant
     assert dims_equal(add(n, 1), n) is False
     assert mul(n, m) == mul(m, n)
     assert str(add(mul(n, m), 1)) == "m * n + 1"
@@ -144,8 +144,10 @@ def test_symbolic_broadcast_and_dot():
     assert ops.reshape((n, m, 3), (n, -1)) == (n, mul(m, 3))
     with pytest.raises(ops.ShapeMismatch):
         ops.reshape((n,), (k,))
-    # products of names can coincide (n * m == k * j): no verdict
-    assert ops.reshape((n, m), (k, Sym.name("j"))) == (k, Sym.name("j"))
+    # different polynomials over declared names are different sizes (the convention)
+    with pytest.raises(ops.ShapeMismatch) as err:
+        ops.reshape((n, m), (k, Sym.name("j")))
+    assert err.value.reason == "convention"
     # an invented size is never reported
     assert ops.broadcast((fresh(), 3), (5, 3)) == (5, 3)
 

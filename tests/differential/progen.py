@@ -16,11 +16,37 @@ mismatch a good part of the time.  It never looks at the analyzer.
 The truth is not taken from that probe: ``ground_truth(source)`` re-runs the
 final text from scratch, so it is what NumPy does with exactly the program
 the analyzer sees (and it can be used on a hand-written program too).
+
+Two modes:
+
+* ``literal`` (``generate(seed)``): a module-level program whose sizes are
+  small literal ints (1..6).
+* ``symbolic`` (``generate(seed, "symbolic")``): a function
+  ``f(n, m, k, p, q, X0, X1)`` whose arrays are declared with asserts
+  (``assert X0.shape == (k, q)``) and whose statements build compound sizes
+  (``2 * q`` from a concatenation, ``k * q`` from ``reshape(-1, 1)``, ``k - 1``
+  from ``X[1:]``, ``len(x) * 2``).  The truth is the function's body run with
+  *generic* values of the sizes, so that a line crashes or runs for every
+  value of the sizes alike and never by an accidental coincidence:
+
+  - the values are distinct primes from 11 to 71, drawn from the sets on which
+    every polynomial of a table (the constants 0..8, each name, ``x +- 1``,
+    ``x +- 2``, ``2x``, ``3x``, ``x + y``, ``x * y``, ``2xy``,
+    ``x + y + z``, ``x * y * z``, ``x * y + z``) takes a distinct value: no size
+    equals a literal of the program, ``k + m != 2 * q``, ``n != p * q``, and a
+    product of sizes factors in one way only (primes);
+  - the program is run under three such assignments (different sets, names
+    permuted), and it is kept only if all three agree on the crash line, its
+    category, the untaken-branch crashes and the rank of every recorded
+    array; otherwise the generator draws another program for that seed.
+    Inferred shapes are checked against all three runs, so a size polynomial
+    is right only if it gives the real size at three generic points.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import random
 import warnings
 from dataclasses import dataclass, field
@@ -118,6 +144,11 @@ class Truth:
     # taken: a finding there is neither right nor wrong, and is not scored.
     dead_crash_lines: Set[int] = field(default_factory=set)
     generator_bug: Optional[str] = None
+    # The crash line runs fine for some other outcome of the tests on random
+    # data (`if np.random.rand() > 0.5:`) that lead to it: whether it raises
+    # depends on the data, so no static tool can say that it will.
+    data_dependent: bool = False
+    ran: Set[int] = field(default_factory=set)  # lines of statements that ran without raising
 
     @property
     def in_scope(self) -> bool:
@@ -129,6 +160,16 @@ class Program:
     seed: int
     source: str
     truth: Truth
+    mode: str = "literal"  # or "symbolic"
+    # symbolic: the values of the sizes under which the truths were taken
+    # (truth is truths[0]); literal: one empty assignment
+    assignments: List[Dict[str, int]] = field(default_factory=lambda: [{}])
+    truths: List[Truth] = field(default_factory=list)
+    redrawn: int = 0  # symbolic: programs drawn for this seed and dropped as not generic
+
+    def __post_init__(self) -> None:
+        if not self.truths:
+            self.truths = [self.truth]
 
     def line(self, n: int) -> str:
         return self.source.splitlines()[n - 1]
@@ -161,12 +202,17 @@ def _record(stmt: ast.stmt, ns: Dict[str, Any], shapes: Dict[Tuple[int, str], Tu
             shapes[(stmt.lineno, n.id)] = tuple(int(d) for d in np.shape(v))
 
 
-def _run_block(body: List[ast.stmt], ns: Dict[str, Any], truth: Truth, record: bool) -> None:
-    """Run statements in ``ns``; raise _Crash at the first one that raises."""
+def _run_block(body: List[ast.stmt], ns: Dict[str, Any], truth: Truth, record: bool,
+               forced: Optional[Dict[int, bool]] = None) -> None:
+    """Run statements in ``ns``; raise _Crash at the first one that raises.
+    ``forced``: the outcome of some `if` tests, by line."""
     for stmt in body:
         if isinstance(stmt, ast.If):
             try:
-                taken = bool(eval(compile(ast.Expression(body=stmt.test), "<prog>", "eval"), ns))
+                if forced is not None and stmt.lineno in forced:
+                    taken = forced[stmt.lineno]
+                else:
+                    taken = bool(eval(compile(ast.Expression(body=stmt.test), "<prog>", "eval"), ns))
             except Exception as exc:  # noqa: BLE001
                 raise _Crash(stmt.lineno, exc) from None
             branch, other = (stmt.body, stmt.orelse) if taken else (stmt.orelse, stmt.body)
@@ -178,27 +224,47 @@ def _run_block(body: List[ast.stmt], ns: Dict[str, Any], truth: Truth, record: b
                 except _Crash as c:
                     if not isinstance(c.exc, GENERATOR_BUGS):
                         truth.dead_crash_lines.add(c.line)
-            _run_block(branch, ns, truth, record)
+            _run_block(branch, ns, truth, record, forced)
             continue
         try:
             _exec_stmt(stmt, ns)
         except Exception as exc:  # noqa: BLE001
             raise _Crash(stmt.lineno, exc) from None
+        truth.ran.add(stmt.lineno)
         if record:
             _record(stmt, ns, truth.shapes)
 
 
-def ground_truth(source: str) -> Truth:
-    """Run ``source`` top to bottom with NumPy, statement by statement."""
+SIZE_NAMES = ("n", "m", "k", "p", "q")
+ENTRY = "f"  # the function of a symbolic program
+DECLARED = ("X0", "X1")  # its array parameters, declared by asserts
+
+
+def _declared_shapes(fn: ast.FunctionDef, sizes: Dict[str, int]) -> Dict[str, Tuple[int, ...]]:
+    """``assert X0.shape == (k, q)`` at the top of ``fn``, evaluated with ``sizes``."""
+    out = {}
+    for stmt in fn.body:
+        if not (isinstance(stmt, ast.Assert) and isinstance(stmt.test, ast.Compare)):
+            break
+        left = stmt.test.left
+        if (isinstance(left, ast.Attribute) and left.attr == "shape" and isinstance(left.value, ast.Name)
+                and left.value.id in DECLARED and left.value.id not in out and len(stmt.test.comparators) == 1):
+            text = ast.unparse(stmt.test.comparators[0])
+            out[left.value.id] = tuple(int(d) for d in eval(text, {"__builtins__": {}}, dict(sizes)))  # noqa: S307
+    return out
+
+
+def _execute(tree: ast.Module, sizes: Optional[Dict[str, int]], record: bool,
+             forced: Optional[Dict[int, bool]] = None) -> Truth:
     truth = Truth()
-    tree = ast.parse(source)
     ns: Dict[str, Any] = {"__name__": "__differential__"}
     state = np.random.get_state()
     np.random.seed(RNG_SEED)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            _run_block(tree.body, ns, truth, record=True)
+            body = _program_body(tree, sizes, ns)
+            _run_block(body, ns, truth, record, forced)
     except _Crash as c:
         truth.crash_line = c.line
         truth.crash_error = f"{type(c.exc).__name__}: {c.exc}"
@@ -209,6 +275,49 @@ def ground_truth(source: str) -> Truth:
             truth.crash_category = classify(c.exc)
     finally:
         np.random.set_state(state)
+    return truth
+
+
+def _program_body(tree: ast.Module, sizes: Optional[Dict[str, int]], ns: Dict[str, Any]) -> List[ast.stmt]:
+    """The statements to run (a symbolic program: its function's, with ``ns`` set up)."""
+    if sizes is None:
+        return tree.body
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY)
+    _run_block([n for n in tree.body if not isinstance(n, ast.FunctionDef)], ns, Truth(), record=False)
+    ns.update(sizes)
+    for name, shape in _declared_shapes(fn, sizes).items():
+        ns[name] = np.random.randn(*shape)
+    return [n for n in fn.body if not isinstance(n, ast.Return)]
+
+
+MAX_DATA_TESTS = 6  # 2 ** 6 runs at most
+
+
+def _depends_on_data(tree: ast.Module, sizes: Optional[Dict[str, int]], truth: Truth) -> bool:
+    """Does the crash line run fine for another outcome of the tests on random data?"""
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY), None)
+    body = fn.body if sizes is not None and fn is not None else tree.body
+    tests = [n.lineno for n in body if isinstance(n, ast.If) and "random" in ast.unparse(n.test)
+             and n.lineno < (truth.crash_line or 0)]
+    if not tests or len(tests) > MAX_DATA_TESTS:
+        return False
+    for outcome in itertools.product((True, False), repeat=len(tests)):
+        other = _execute(tree, sizes, record=False, forced=dict(zip(tests, outcome)))
+        if truth.crash_line in other.ran:
+            return True
+    return False
+
+
+def ground_truth(source: str, sizes: Optional[Dict[str, int]] = None, data: bool = True) -> Truth:
+    """Run ``source`` top to bottom with NumPy, statement by statement.
+
+    With ``sizes`` (a symbolic program), run the body of its function ``f``
+    with those values of the sizes and arrays of the declared shapes.
+    ``data``: find out whether the crash depends on random data (more runs)."""
+    tree = ast.parse(source)
+    truth = _execute(tree, sizes, record=True)
+    if data and truth.crash_line is not None and truth.generator_bug is None:
+        truth.data_dependent = _depends_on_data(tree, sizes, truth)
     return truth
 
 
@@ -227,6 +336,8 @@ def _is_arr(v: Any) -> bool:
 
 
 class _Gen:
+    max_elements = MAX_ELEMENTS
+
     def __init__(self, seed: int):
         self.seed = seed
         self.rng = random.Random(seed)
@@ -700,9 +811,12 @@ class _Gen:
         finally:
             np.random.set_state(state)
         for k, v in ns.items():
-            if _is_arr(v) and np.size(v) > MAX_ELEMENTS:
+            if _is_arr(v) and np.size(v) > self.max_elements:
                 return None
         return ns
+
+    def fallback_size(self) -> str:
+        return str(self.size())
 
     def build(self) -> str:
         for _ in range(self.n_stmts):
@@ -715,30 +829,331 @@ class _Gen:
                     break
             else:  # pragma: no cover - 20 oversized draws in a row
                 self.counter = saved
-                lines = [f"{self.fresh()} = np.zeros({self.size()})"]
+                lines = [f"{self.fresh()} = np.zeros({self.fallback_size()})"]
                 ns = self.probe(lines) or self.ns
             self.lines.extend(lines)
             self.ns = ns
         return "\n".join(self.lines) + "\n"
 
 
-def generate(seed: int) -> Program:
-    """The program for ``seed`` (deterministic) and what NumPy does with it."""
+# ---------------------------------------------------------------------------
+# Symbolic mode
+
+MAX_ELEMENTS_SYMBOLIC = 200_000
+_PRIMES = tuple(x for x in range(11, 72) if all(x % d for d in range(2, x)))
+
+
+def _table_injective(values: Tuple[int, ...]) -> bool:
+    """Do the polynomials of the table (see the module docstring) take distinct values?"""
+    seen: Dict[int, Tuple[Any, ...]] = {}
+
+    def put(key: Tuple[Any, ...], v: int) -> bool:
+        if seen.setdefault(v, key) != key:
+            return False
+        return True
+
+    idx = range(len(values))
+    keys: List[Tuple[Tuple[Any, ...], int]] = [(("c", c), c) for c in range(9)]
+    for i in idx:
+        x = values[i]
+        keys += [(("x", i), x), (("x+1", i), x + 1), (("x-1", i), x - 1), (("x+2", i), x + 2),
+                 (("x-2", i), x - 2), (("2x", i), 2 * x), (("3x", i), 3 * x)]
+    for i, j in itertools.combinations(idx, 2):
+        x, y = values[i], values[j]
+        keys += [(("x+y", i, j), x + y), (("xy", i, j), x * y), (("2xy", i, j), 2 * x * y)]
+        keys += [(("xy+z", i, j, z), x * y + values[z]) for z in idx if z not in (i, j)]
+    for i, j, z in itertools.combinations(idx, 3):
+        keys += [(("x+y+z", i, j, z), values[i] + values[j] + values[z]),
+                 (("xyz", i, j, z), values[i] * values[j] * values[z])]
+    return all(put(k, v) for k, v in keys)
+
+
+GENERIC_SETS = tuple(s for s in itertools.combinations(_PRIMES, len(SIZE_NAMES)) if _table_injective(s))
+
+
+def generic_assignments(rng: random.Random, count: int = 3) -> List[Dict[str, int]]:
+    """``count`` assignments of generic values to the sizes, from different sets."""
+    sets = rng.sample(GENERIC_SETS, count)
+    out = []
+    for values in sets:
+        values = list(values)
+        rng.shuffle(values)
+        out.append(dict(zip(SIZE_NAMES, values)))
+    return out
+
+
+def _factors(value: int, primes: Dict[int, str]) -> Optional[List[int]]:
+    """``value`` as a product of size values and small primes (None: something else)."""
+    out = []
+    for p in sorted(primes) + [2, 3, 5]:
+        while value > 1 and value % p == 0:
+            out.append(p)
+            value //= p
+    return out if value == 1 else None
+
+
+def _small_part(value: int) -> int:
+    """The factor of ``value`` made of 2, 3 and 5 (sizes are larger primes)."""
+    out = 1
+    for p in (2, 3, 5):
+        while value and value % p == 0:
+            out *= p
+            value //= p
+    return out
+
+
+class _SymGen(_Gen):
+    """Statements of the body of ``f(n, m, k, p, q, X0, X1)``.
+
+    The probe runs with the first generic assignment; a size is written as the
+    name whose value it has (``q``), an int name bound to it, or ``x.shape[i]``
+    / ``len(x)`` of an array that has it.
+
+    ``gaps`` adds three forms that the analyzer does not follow yet (a size
+    parameter is read as a size only where a shape is expected): arithmetic on
+    the size parameters (``np.zeros((k * q, 1))``, ``x[-q - 1]``), a size
+    parameter as an index (``X1[:, p]``), and ``if`` tests on symbolic sizes
+    (``if X1.shape[0] > 3:``, which the convention decides).  Without it those
+    are written through names the analyzer follows (``X1[:, X1.shape[1]]``) or
+    left out."""
+
+    max_elements = MAX_ELEMENTS_SYMBOLIC
+
+    def __init__(self, seed: int, sizes: Dict[str, int], gaps: bool = False):
+        super().__init__(seed)
+        self.sizes = sizes
+        self.by_value = {v: k for k, v in sizes.items()}
+        self.gaps = gaps
+        self.palette = [sizes[n] for n in self.rng.sample(SIZE_NAMES, self.rng.choice((2, 3, 3)))]
+        self.ns.update(sizes)
+        header = []
+        for name in DECLARED:
+            nd = self.rng.choices((1, 2), weights=(1, 3))[0]
+            dims = [self.rng.choice(SIZE_NAMES) if self.chance(0.9) else "1" for _ in range(nd)]
+            header.append(f"    assert {name}.shape == {_tuple_text(dims)}")
+            self.ns[name] = np.random.randn(*[sizes.get(d, 1) for d in dims])
+        self.lines = ["import numpy as np", "", "", f"def {ENTRY}({', '.join(SIZE_NAMES + DECLARED)}):"] + header
+
+    def ints(self) -> List[str]:
+        return [k for k in super().ints() if k not in SIZE_NAMES]
+
+    def size(self) -> int:
+        r = self.rng.random()
+        if r < 0.75:
+            return self.rng.choice(self.palette)
+        if r < 0.9:
+            return 1
+        if r < 0.95:
+            return self.rng.choice((2, 3))
+        return self.sizes[self.rng.choice(SIZE_NAMES)]
+
+    def refs(self, want: int) -> List[str]:
+        """``x.shape[i]`` and ``len(x)`` of the arrays that have size ``want``."""
+        out = [f"{a}.shape[{i}]" for a in self.arrays() if isinstance(self.ns[a], np.ndarray)
+               for i, d in enumerate(self.ns[a].shape) if d == want]
+        return out + [f"len({a})" for a in self.arrays()
+                      if isinstance(self.ns[a], np.ndarray) and self.ns[a].ndim and len(self.ns[a]) == want]
+
+    def size_text(self, want: Optional[int] = None) -> str:
+        if want is None:
+            want = self.size()
+        named = [k for k in self.ints() if self.ns[k] == want]
+        if want in self.by_value:
+            if named and self.chance(0.2):
+                return self.rng.choice(named)
+            return self.by_value[want]
+        if want <= 8:
+            return str(want)
+        if named and self.chance(0.5):
+            return self.rng.choice(named)
+        refs = self.refs(want)
+        if self.gaps:
+            text = self.arith_text(want)
+            if text is not None and (not refs or self.chance(0.7)):
+                return text
+        if refs:
+            return self.rng.choice(refs)
+        if named:
+            return self.rng.choice(named)
+        return self.by_value[self.rng.choice(self.palette)]  # no way to write it: another size
+
+    def arith_text(self, want: int) -> Optional[str]:
+        fs = _factors(want, self.by_value)
+        if fs is None:
+            return None
+        names = [self.by_value[f] for f in fs if f in self.by_value]
+        const = 1
+        for f in fs:
+            if f not in self.by_value:
+                const *= f
+        parts = ([str(const)] if const != 1 else []) + names
+        return " * ".join(parts) if parts else "1"
+
+    def index_in(self, d: Optional[int]) -> str:  # type: ignore[override]
+        if d is None or d <= 8:
+            return str(super().index_in(d))
+        if self.chance(0.1):  # one past the end: the size itself, or -size - 1
+            names = [k for k in self.ints() if self.ns[k] == d] + self.refs(d)
+            if self.gaps and d in self.by_value:
+                names.append(self.by_value[d])
+            if names:
+                name = self.rng.choice(names)
+                return name if self.chance(0.5) else f"-{name} - 1"
+        i = self.rng.randint(0, 3)
+        return str(-i - 1 if self.chance(0.2) else i)
+
+    def e_index(self) -> str:
+        if self.chance(0.35):
+            x = self.operand(min_ndim=1)
+            nd = len(self.shape_of(x))
+            forms = ["[1:]", "[:-1]", "[2:]"]
+            if nd >= 2:
+                forms += ["[1:, :]", "[:, 1:]", "[:, :-1]"]
+            return f"{x}{self.rng.choice(forms)}"
+        return super().e_index()
+
+    def reshape_target(self, size: int) -> List[int]:
+        fs = _factors(size, self.by_value) if size > 0 else None
+        if fs is None or not self.chance(0.7):
+            return self.rand_shape(self.rng.choice((1, 2, 2, 3)))
+        k = self.rng.choice((1, 2, 2, 3))
+        groups = [1] * k
+        for f in fs:
+            groups[self.rng.randrange(k)] *= f
+        self.rng.shuffle(groups)
+        return groups
+
+    def e_reshape(self) -> str:
+        x = self.operand()
+        size = int(np.size(self.value(x)))
+        target = self.reshape_target(size)
+        # a group that is a product of sizes is written -1 (several: one -1 for their product)
+        compound = [i for i, d in enumerate(target) if d > 8 and d not in self.by_value]
+        if len(compound) > 1:
+            merged = 1
+            for i in compound:
+                merged *= target[i]
+            target = [merged if i == compound[0] else d for i, d in enumerate(target) if i not in compound[1:]]
+            compound = compound[:1]
+        texts = ["-1" if i in compound else self.size_text(d) for i, d in enumerate(target)]
+        if "-1" not in texts and self.chance(0.35):
+            i = self.rng.randrange(len(texts))
+            # not where the rest would divide the size by a constant it lacks:
+            # that is a question of parity, which generic sizes do not decide
+            if _small_part(size) % _small_part(int(np.prod([d for j, d in enumerate(target) if j != i]))) == 0:
+                texts[i] = "-1"
+        if self.chance(0.1):
+            texts = ["-1"]
+        form = self.rng.random()
+        if form < 0.4:
+            return f"{x}.reshape({_tuple_text(texts)})"
+        if form < 0.75:
+            return f"{x}.reshape({', '.join(texts)})"
+        return f"np.reshape({x}, {_tuple_text(texts)})"
+
+    def s_sizes(self) -> List[str]:
+        derived = self.ints()
+        if derived and self.chance(0.4):
+            a = self.rng.choice(derived)
+            r = self.rng.random()
+            if r < 0.4:
+                expr = f"{a} * 2" if self.chance(0.5) else f"2 * {a}"
+            elif r < 0.7:
+                expr = f"{a} + 1" if self.chance(0.5) else f"{a} - 1"
+            else:
+                expr = f"{a} * {self.rng.choice(derived)}"
+            return [f"{self.fresh()} = {expr}"]
+        return super().s_sizes()
+
+    def s_assert(self) -> List[str]:
+        x = self.pick()
+        if x is None:
+            return [f"{self.fresh()} = {self.expression()}"]
+        s = [int(d) for d in np.shape(self.ns[x])]
+        texts = [self.size_text(d) for d in s]
+        if self.chance(0.25) and texts:
+            i = self.rng.randrange(len(texts))
+            texts[i] = self.rng.choice([n for n in SIZE_NAMES if n != texts[i]])
+        elif self.chance(0.1):
+            texts = texts[1:]
+        return [f"assert {x}.shape == {_tuple_text(texts) if texts else '()'}"]
+
+    def s_if(self) -> List[str]:
+        x = self.pick()
+        if x is None:
+            return [f"{self.fresh()} = {self.expression()}"]
+        # a data condition that does not depend on the sizes (the global
+        # generator's state does: randn(q) draws q numbers); a size condition
+        # on a literal size (on a symbolic one only with gaps: see the class)
+        # on a literal size, or on the rank (on a symbolic size only with gaps:
+        # see the class)
+        first = np.shape(self.ns[x])[:1]
+        if self.chance(0.33):
+            cond = f"np.random.default_rng({self.rng.randint(0, 9)}).random() > 0.5"
+        elif first and (first[0] <= 8 or self.gaps):
+            cond = self.rng.choice((f"{x}.shape[0] > {self.rng.randint(1, 5)}", f"len({x}) > {self.rng.randint(1, 5)}"))
+        else:
+            cond = self.rng.choice((f"{x}.ndim == {self.rng.randint(1, 2)}", f"{x}.ndim > {self.rng.randint(0, 2)}"))
+        name = self.fresh()
+        e1 = self.expression()
+        e2 = self.expression()
+        return [f"if {cond}:", f"    {name} = {e1}", "else:", f"    {name} = {e2}"]
+
+    def fallback_size(self) -> str:
+        return self.size_text()
+
+    def build(self) -> str:
+        text = super().build()
+        lines = text.splitlines()
+        head = len(DECLARED) + 4
+        return "\n".join(lines[:head] + ["    " + ln for ln in lines[head:]]) + "\n"
+
+
+def _agree(truths: List[Truth]) -> bool:
+    """Do the runs under different generic assignments behave alike?"""
+    first = truths[0]
+    for t in truths[1:]:
+        if (t.crash_line, t.crash_category, t.dead_crash_lines) != (
+                first.crash_line, first.crash_category, first.dead_crash_lines):
+            return False
+        if {k: len(v) for k, v in t.shapes.items()} != {k: len(v) for k, v in first.shapes.items()}:
+            return False
+    return True
+
+
+def generate(seed: int, mode: str = "literal", gaps: bool = False) -> Program:
+    """The program for ``seed`` (deterministic) and what NumPy does with it.
+
+    mode: "literal" or "symbolic" (see the module docstring); ``gaps``: a
+    symbolic program may also use the forms the analyzer does not follow yet
+    (see ``_SymGen``)."""
     # The probes draw from NumPy's global generator (an `if np.random.rand() > 0.5`
     # steers what comes next): seed it, so the program depends on `seed` only.
     state = np.random.get_state()
     np.random.seed(seed % 2**32)
     try:
-        source = _Gen(seed).build()
+        if mode == "literal":
+            source = _Gen(seed).build()
+            return Program(seed=seed, source=source, truth=ground_truth(source))
+        if mode != "symbolic":
+            raise ValueError(f"unknown mode {mode!r}")
+        rng = random.Random(f"sizes-{seed}")
+        for attempt in range(50):
+            assignments = generic_assignments(rng)
+            source = _SymGen(seed * 1000 + attempt, assignments[0], gaps).build()
+            truths = [ground_truth(source, a, data=i == 0) for i, a in enumerate(assignments)]
+            if _agree(truths):
+                return Program(seed=seed, source=source, truth=truths[0], mode=mode,
+                               assignments=assignments, truths=truths, redrawn=attempt)
+        raise RuntimeError(f"seed {seed}: no generic program in 50 draws")  # pragma: no cover
     finally:
         np.random.set_state(state)
-    return Program(seed=seed, source=source, truth=ground_truth(source))
 
 
 if __name__ == "__main__":  # pragma: no cover - a quick look: python progen.py SEED
     import sys
 
-    p = generate(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    p = generate(int(sys.argv[1]) if len(sys.argv) > 1 else 0, sys.argv[2] if len(sys.argv) > 2 else "literal")
     for i, text in enumerate(p.source.splitlines(), 1):
         print(f"{i:3d}  {text}")
     print(p.truth)

@@ -13,12 +13,19 @@ Definitions (shared by test_differential.py and bench/differential_report.py):
   progen.IN_SCOPE) with a finding on the crash line / in-scope crashes.
   Crashes outside the analyzer's scope (progen.OUT_OF_SCOPE: max/argmax of a
   zero-size array, which no rule covers, and non-shape errors such as a
-  TypeError from a float size) are not counted.
+  TypeError from a float size) are not counted, and neither are crashes that
+  depend on random data: the crash line runs fine for another outcome of an
+  `if np.random.rand() > 0.5:` before it (progen.Truth.data_dependent).  The
+  summary gives them apart, and the recall with them counted too.
 * Shapes: every name bound to an ndarray or NumPy scalar by a line that ran
   before the first crash is one sample.  exact: inferred == real.  wrong: the
   inference contradicts reality (rank differs, or a concrete dim differs).
-  unknown: everything else (no record, None, or a shape with None / symbolic
-  dims that does not contradict reality).
+  unknown: everything else (no record, None, or a shape with None / invented
+  dims that does not contradict reality).  In symbolic mode an inferred size
+  such as ``2 * q`` is evaluated with the values of the sizes of each of the
+  program's three runs: it is exact if it gives the real size in all three,
+  wrong if it differs in one.
+* Both modes are scored alike; ``run(seeds, mode)`` picks the generator.
 """
 
 from __future__ import annotations
@@ -27,23 +34,46 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from progen import IN_SCOPE, Program, generate, ground_truth
+from progen import DECLARED, ENTRY, IN_SCOPE, Program, _agree, generate, ground_truth
 
 ERROR_CODES = {"SL101", "SL102", "SL103", "SL104", "SL105", "SL106"}
 
 
-def classify_shape(inferred: Optional[List[Any]], real: Tuple[int, ...]) -> str:
+def _dim_value(d: Any, sizes: Dict[str, int]) -> Optional[int]:
+    """An inferred size with the sizes' values: an int, a polynomial's text
+    (``"2 * q"``) evaluated, None for unknown or anything that is not a size."""
+    if isinstance(d, int) and not isinstance(d, bool):
+        return d
+    if isinstance(d, str) and sizes:
+        try:
+            v = eval(d, {"__builtins__": {}}, dict(sizes))  # noqa: S307 - the analyzer's own polynomial text
+        except Exception:  # noqa: BLE001 - a name that is not one of the sizes
+            return None
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+    return None
+
+
+def classify_shape(inferred: Optional[List[Any]], real: Tuple[int, ...],
+                   others: Sequence[Tuple[Dict[str, int], Tuple[int, ...]]] = (),
+                   sizes: Optional[Dict[str, int]] = None) -> str:
+    """exact / unknown / wrong for one name; ``sizes`` are the values under which
+    ``real`` was observed, ``others`` more (sizes, real shape) runs."""
     if inferred is None:
         return "unknown"
-    if len(inferred) != len(real):
-        return "wrong"
-    if any(isinstance(d, int) and not isinstance(d, bool) and d != r for d, r in zip(inferred, real)):
-        return "wrong"
-    if all(isinstance(d, int) and not isinstance(d, bool) for d in inferred):
-        return "exact"
-    return "unknown"
+    runs = [(sizes or {}, real)] + list(others)
+    known = True
+    for values, shape in runs:
+        if len(inferred) != len(shape):
+            return "wrong"
+        for d, r in zip(inferred, shape):
+            v = _dim_value(d, values)
+            if v is None:
+                known = False
+            elif v != r:
+                return "wrong"
+    return "exact" if known else "unknown"
 
 
 @dataclass
@@ -95,13 +125,16 @@ def evaluate(program: Program) -> Outcome:
     samples = []
     for (line, name), real in sorted(truth.shapes.items()):
         got = inferred.get((line, name))
-        samples.append(ShapeSample(line, name, got, real, classify_shape(got, real)))
+        others = [(a, t.shapes[(line, name)]) for a, t in zip(program.assignments[1:], program.truths[1:])
+                  if (line, name) in t.shapes]
+        samples.append(ShapeSample(line, name, got, real,
+                                   classify_shape(got, real, others, program.assignments[0])))
     return Outcome(
         program=program,
         flagged=flagged,
         true_positive_lines=tp,
         false_positive_lines=fp,
-        crash_in_scope=crash is not None and truth.in_scope,
+        crash_in_scope=crash is not None and truth.in_scope and not truth.data_dependent,
         crash_detected=crash is not None and crash in flagged,
         right_code=crash is not None and any(
             f.startswith(IN_SCOPE.get(truth.crash_category or "", "-") + ":") for f in flagged.get(crash, [])),
@@ -119,6 +152,8 @@ class Stats:
     crashes_caught: int = 0  # in scope and flagged
     right_code: int = 0  # in scope, flagged, with the code of the crash's category
     dead_findings: int = 0
+    data_dependent: int = 0  # in-scope crashes that depend on random data (not in recall)
+    data_dependent_caught: int = 0
     out_of_scope: Dict[str, int] = field(default_factory=dict)
     by_category: Dict[str, List[int]] = field(default_factory=dict)  # category -> [crashes, caught]
     flagged_lines: int = 0
@@ -129,11 +164,14 @@ class Stats:
     wrong: int = 0
     internal_errors: int = 0
     generator_bugs: int = 0
+    redrawn: int = 0  # symbolic mode: programs dropped as not generic (see progen)
+    mode: str = "literal"
     outcomes: List[Outcome] = field(default_factory=list)
 
     def add(self, o: Outcome) -> None:
         t = o.program.truth
         self.programs += 1
+        self.redrawn += o.program.redrawn
         self.outcomes.append(o)
         if t.generator_bug:
             self.generator_bugs += 1
@@ -146,6 +184,9 @@ class Stats:
                 self.crashes_in_scope += 1
                 self.crashes_caught += int(o.crash_detected)
                 self.right_code += int(o.right_code)
+            elif t.in_scope and t.data_dependent:
+                self.data_dependent += 1
+                self.data_dependent_caught += int(o.crash_detected)
             else:
                 self.out_of_scope[t.crash_category or "other"] = self.out_of_scope.get(t.crash_category or "other", 0) + 1
         self.flagged_lines += len(o.flagged)
@@ -159,6 +200,11 @@ class Stats:
     @property
     def recall(self) -> float:
         return self.crashes_caught / self.crashes_in_scope if self.crashes_in_scope else 1.0
+
+    @property
+    def recall_with_data_dependent(self) -> float:
+        total = self.crashes_in_scope + self.data_dependent
+        return (self.crashes_caught + self.data_dependent_caught) / total if total else 1.0
 
     @property
     def precision(self) -> float:
@@ -183,6 +229,8 @@ class Stats:
             f"programs: {self.programs}   crashing: {self.crashes} "
             f"(in scope {self.crashes_in_scope}; out of scope: {oos})",
             f"crash recall:    {self.recall:.4f}  ({self.crashes_caught}/{self.crashes_in_scope} in-scope crash lines flagged)",
+            f"crashes that depend on random data (not in recall): {self.data_dependent}, "
+            f"{self.data_dependent_caught} flagged; recall counting them: {self.recall_with_data_dependent:.4f}",
             f"error precision: {self.precision:.4f}  ({self.true_positives}/{self.flagged_lines} flagged lines crashed)",
             f"shapes exact:    {self.exact_share:.4f}  ({self.exact}/{self.names} names)",
             f"shapes unknown:  {self.unknown_share:.4f}  ({self.unknown}/{self.names})",
@@ -190,14 +238,15 @@ class Stats:
             f"caught per crash category (caught/crashes): {cats}",
             f"caught crashes reported with the code of their category: {self.right_code}/{self.crashes_caught}",
             f"findings not scored (untaken `if` branch that would crash if taken): {self.dead_findings}",
-            f"analyzer internal errors: {self.internal_errors}   generator bugs: {self.generator_bugs}",
+            f"analyzer internal errors: {self.internal_errors}   generator bugs: {self.generator_bugs}"
+            + (f"   programs re-drawn as not generic: {self.redrawn}" if self.mode == "symbolic" else ""),
         ])
 
 
-def run(seeds: Iterable[int]) -> Stats:
-    stats = Stats()
+def run(seeds: Iterable[int], mode: str = "literal", gaps: bool = False) -> Stats:
+    stats = Stats(mode=mode)
     for seed in seeds:
-        stats.add(evaluate(generate(seed)))
+        stats.add(evaluate(generate(seed, mode, gaps)))
     return stats
 
 
@@ -213,6 +262,7 @@ class Failure:
     line: int
     detail: str
     name: str = ""  # wrong-shape: the name
+    assignments: List[Dict[str, int]] = field(default_factory=lambda: [{}])  # symbolic: the sizes' values
 
     @property
     def statement(self) -> str:
@@ -235,26 +285,33 @@ def failures(o: Outcome) -> List[Failure]:
     for s in o.shapes:
         if s.verdict == "wrong":
             out.append(Failure("wrong-shape", p.seed, p.source, s.line,
-                               f"{s.name}: inferred {s.inferred}, NumPy {list(s.real)}", s.name))
+                               f"{s.name}: inferred {s.inferred}, NumPy {list(s.real)}", s.name, p.assignments))
     for line in o.false_positive_lines:
         where = "ran fine" if t.crash_line is None else f"ran fine (first crash: line {t.crash_line})"
         out.append(Failure("false-positive", p.seed, p.source, line,
-                           f"{'; '.join(o.flagged[line])} -- NumPy {where}"))
+                           f"{'; '.join(o.flagged[line])} -- NumPy {where}", "", p.assignments))
     if o.crash_in_scope and not o.crash_detected:
         out.append(Failure("missed-crash", p.seed, p.source, t.crash_line,
-                           f"NumPy: {t.crash_error}; analyzer: nothing"))
+                           f"NumPy: {t.crash_error}; analyzer: nothing", "", p.assignments))
     return out
 
 
 _BUILTINS = set(dir(builtins))
 
 
+def _body(tree: ast.Module) -> Tuple[List[ast.stmt], Optional[ast.FunctionDef]]:
+    """The statements a program runs: the module's, or those of a symbolic program's function."""
+    fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ENTRY), None)
+    return (fn.body if fn is not None else tree.body), fn
+
+
 def _names_defined(source: str) -> bool:
     """Does every name read come from an earlier statement (either branch of
     an `if` counts)?  Keeps the shrunk examples free of NameErrors, also in
     an untaken branch."""
-    defined = {"np"}
-    for unit in ast.parse(source).body:
+    body, fn = _body(ast.parse(source))
+    defined = {"np"} | ({a.arg for a in fn.args.args} if fn is not None else set())
+    for unit in body:
         loads = {n.id for n in ast.walk(unit) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         if not loads <= defined | _BUILTINS:
             return False
@@ -262,29 +319,44 @@ def _names_defined(source: str) -> bool:
     return True
 
 
-def _still_fails(kind: str, source: str, line: int, name: str) -> bool:
+def program_of(source: str, seed: int = -1, assignments: Optional[List[Dict[str, int]]] = None) -> Program:
+    """A hand-made (or shrunk) program with its truth; symbolic when ``assignments`` are given."""
+    if not assignments or not assignments[0]:
+        return Program(seed=seed, source=source, truth=ground_truth(source))
+    truths = [ground_truth(source, a, data=i == 0) for i, a in enumerate(assignments)]
+    return Program(seed=seed, source=source, truth=truths[0], mode="symbolic",
+                   assignments=list(assignments), truths=truths)
+
+
+def _still_fails(f: Failure, source: str, line: int) -> bool:
     if not _names_defined(source):
         return False
-    o = evaluate(Program(seed=-1, source=source, truth=ground_truth(source)))
+    p = program_of(source, -1, f.assignments)
+    if not _agree(p.truths):
+        return False  # the shrunk program would depend on the values of the sizes
+    o = evaluate(p)
     t = o.program.truth
-    if kind == "wrong-shape":
-        return any(s.line == line and s.name == name and s.verdict == "wrong" for s in o.shapes)
-    if kind == "false-positive":
+    if f.kind == "wrong-shape":
+        return any(s.line == line and s.name == f.name and s.verdict == "wrong" for s in o.shapes)
+    if f.kind == "false-positive":
         return line in o.false_positive_lines
     return t.crash_line == line and o.crash_in_scope and not o.crash_detected
 
 
 def minimize(f: Failure) -> Failure:
-    """Drop every top-level statement the failure does not need (greedy,
-    one statement at a time, until nothing more can go)."""
+    """Drop every statement the failure does not need (greedy, one statement
+    at a time, until nothing more can go).  The import, and in a symbolic
+    program the function's header and its declaring asserts, always stay."""
     lines = f.source.splitlines()
-    tree = ast.parse(f.source)
-    units = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body]
+    body, fn = _body(ast.parse(f.source))
+    units = [(n.lineno, n.end_lineno or n.lineno) for n in body]
+    prefix = lines[:units[0][0] - 1] if fn is not None else []
+    fixed = {0} if fn is None else set(range(len(DECLARED)))
     target = next(i for i, (a, b) in enumerate(units) if a <= f.line <= b)
     offset = f.line - units[target][0]
 
     def build(keep: List[int]) -> Tuple[str, int]:
-        text: List[str] = []
+        text: List[str] = list(prefix)
         new_line = 0
         for i in keep:
             a, b = units[i]
@@ -298,15 +370,15 @@ def minimize(f: Failure) -> Failure:
     while changed:
         changed = False
         for i in reversed(keep):
-            if i == target or i == 0:  # the statement itself; `import numpy as np`
+            if i == target or i in fixed:
                 continue
             trial = [k for k in keep if k != i]
             src, ln = build(trial)
-            if _still_fails(f.kind, src, ln, f.name):
+            if _still_fails(f, src, ln):
                 keep = trial
                 changed = True
     src, ln = build(keep)
-    o = evaluate(Program(seed=f.seed, source=src, truth=ground_truth(src)))
+    o = evaluate(program_of(src, f.seed, f.assignments))
     again = [g for g in failures(o) if g.kind == f.kind and g.line == ln and (not f.name or g.name == f.name)]
     return again[0] if again else f
 
