@@ -35,11 +35,9 @@ def test_bad_input_fixtures_each_get_a_clear_per_file_result(monkeypatch):
         ("binary_file.py", "SL001"),
         ("truncated.ipynb", "SL001"),
         ("not_a_notebook.ipynb", "SL001"),
+        ("deeply_nested.py", "SL002"),  # 600 terms in one sum: CPython runs it, shapelint does not analyze it
     }
-    # Too deep for the analyzer today: a warning naming the file (never an internal error).
     assert "internal error" not in r.stderr
-    if "deeply_nested.py" in r.stderr:
-        assert "fixtures/bad_input/deeply_nested.py: warning: expression nesting too deep" in r.stderr
 
 
 def test_readme_command_lints_all_fixtures_without_traceback(monkeypatch):
