@@ -177,12 +177,16 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
             outcome.message, outcome.message_kind = result.error, "warning"
 
     diags = [d if d.path == path else d.with_(path=path) for d in result.diagnostics]
-    if nb is not None and "SL000" in codes:
+    if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
+            if e.code not in codes:
+                if e.code != "SL000" and outcome.message is None:  # a cell not checked: never silent
+                    outcome.message, outcome.message_kind = f"cell {e.cell}: {e.message} ({e.code} is ignored)", "warning"
+                continue
             k = index.get((e.cell, e.line), 1)
             diags.append(Diagnostic(path=path, line=k, column=e.column, end_line=k, end_column=e.column + 1,
-                                    code="SL000", severity="error", message=e.message, source_line=e.text))
+                                    code=e.code, severity=e.severity, message=e.message, source_line=e.text))
     diags = apply_suppressions(diags, source, codes, path)
 
     if diags:

@@ -59,7 +59,7 @@ def analyze_source(
 
     sizes = measure(source)
     if sizes.excess is not None:
-        _report(result, _too_complex(source, path, sizes.excess), enabled)
+        _report(result, too_complex(source, path, sizes.excess), enabled)
         return result
 
     import libcst
@@ -113,7 +113,7 @@ def syntax_problem(source: str, path: str = "<string>") -> Optional[Diagnostic]:
 
     excess = measure(source).excess
     if excess is not None:
-        return _too_complex(source, path, excess)
+        return too_complex(source, path, excess)
     import libcst
 
     try:
@@ -133,8 +133,9 @@ def _report(result: FileResult, finding: Diagnostic, enabled: Set[str]) -> None:
         result.error = f"{finding.message} ({TOO_COMPLEX_CODE} is ignored)"
 
 
-def _too_complex(source: str, path: str, excess: "Excess") -> Diagnostic:
-    """SL000 when CPython cannot compile the file either (it cannot run), else SL002."""
+def too_complex(source: str, path: str, excess: "Excess") -> Diagnostic:
+    """The finding for a text the pre-check refuses: SL000 when CPython cannot
+    compile it either (it cannot run), else SL002."""
     refusal = _cpython_refusal(source, path)
     lines = source.splitlines()
     if refusal is not None:
