@@ -155,17 +155,23 @@ def test_process_pool_gives_the_same_results(tmp_path, monkeypatch):
     calls = []
     real_pool = runner._run_pool
 
-    def spy(tasks, opts, progress):
-        calls.append(len(tasks))
-        return real_pool(tasks, opts, progress)
+    def spy(tasks, opts, progress, workers):
+        calls.append((len(tasks), workers))
+        return real_pool(tasks, opts, progress, workers)
 
+    monkeypatch.setattr(runner, "_run_pool", spy)
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(runner, "_CAN_FORK", False)  # as elsewhere than Linux: -j 1 stays in this process
+    in_process = check(".", "--format", "json", "--extend-select", "SL900", "-j", "1")
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(runner, "_run_pool", spy)
     monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
     serial = check(".", "--format", "json", "--extend-select", "SL900", "-j", "1")
     parallel = check(".", "--format", "json", "--extend-select", "SL900", "-j", "2")
-    assert calls == [13]
-    assert serial.exit_code == parallel.exit_code == 1
-    assert json.loads(serial.stdout) == json.loads(parallel.stdout)
+    assert calls == ([(13, 1), (13, 2)] if runner._CAN_FORK else [(13, 2)])
+    assert in_process.exit_code == serial.exit_code == parallel.exit_code == 1
+    assert json.loads(in_process.stdout) == json.loads(serial.stdout) == json.loads(parallel.stdout)
     assert len(json.loads(serial.stdout)) == 13
 
 
@@ -176,12 +182,17 @@ def test_small_runs_use_no_pool(tmp_path, monkeypatch):
     assert check(".", "-j", "8").exit_code == 0
 
 
-def test_one_job_never_starts_a_pool(tmp_path, monkeypatch):
+def test_one_job_checks_in_one_worker_process(tmp_path, monkeypatch):
+    # --jobs 1 with several files: one worker process, so that a crash in a C
+    # extension loses one file, not the run (a fork costs milliseconds).
     monkeypatch.chdir(tmp_path)
     for i in range(20):
         (tmp_path / f"f{i}.py").write_text("x = 1\n" * 5000)
-    monkeypatch.setattr(runner, "_run_pool", lambda *a: pytest.fail("pool used with --jobs 1"))
+    seen = []
+    real_pool = runner._run_pool
+    monkeypatch.setattr(runner, "_run_pool", lambda t, o, p, w: seen.append(w) or real_pool(t, o, p, w))
     assert check(".", "-j", "1").exit_code == 0
+    assert seen == ([1] if runner._CAN_FORK else [])
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
