@@ -43,7 +43,8 @@ POOL_MIN_BYTES = 64 * 1024
 # Seconds one file may keep a worker busy before the worker is killed.
 FILE_TIMEOUT = 20.0
 # Test-only: "segv:NAME", "exit:NAME" or "hang:NAME" makes a worker crash,
-# exit or hang on any file whose display path contains NAME.
+# exit or hang on any file whose display path contains NAME; "segv-once:NAME"
+# crashes only the first time (it leaves FILE.crashed beside the file).
 _CRASH_HOOK_VAR = "_SHAPELINT_TEST_CRASH"
 
 
@@ -360,17 +361,25 @@ def file_timeout(opts: RunOptions) -> float:
     return value if value > 0 else FILE_TIMEOUT
 
 
-def _test_crash_hook(display: str) -> None:
+def _test_crash_hook(task: Task) -> None:
     """Test-only: crash, exit or hang as ``_SHAPELINT_TEST_CRASH`` asks (see its definition)."""
     spec = os.environ.get(_CRASH_HOOK_VAR)
     if not spec or ":" not in spec:
         return
     how, _, name = spec.partition(":")
-    if not name or name not in display:
+    if not name or name not in task.display:
         return
+    if how == "segv-once":
+        marker = task.path + ".crashed"
+        if os.path.exists(marker):
+            return
+        open(marker, "w").close()
+        how = "segv"
     if how == "segv":
+        import faulthandler
         import signal
 
+        faulthandler.disable()  # pytest's, inherited: its dump of the stack is noise here
         os.kill(os.getpid(), signal.SIGSEGV)
     elif how == "exit":
         os._exit(3)
@@ -391,7 +400,7 @@ def _worker_main(conn, opts: RunOptions) -> None:
             return
         index, task = item
         try:
-            _test_crash_hook(task.display)
+            _test_crash_hook(task)
             outcome = check_task(task, opts)
         except BaseException as exc:  # noqa: B036 - nothing may escape a worker but its death
             outcome = FileOutcome(path=task.display, message=f"internal error: {type(exc).__name__}: {exc}",
