@@ -273,7 +273,7 @@ def _use_color(choice: str, output_file: Optional[Path]) -> bool:
               help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
 def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero, baseline,
           update_baseline, color, **kw) -> None:
-    """Check files and folders (*.py, *.pyi, *.ipynb; default: the current folder).
+    """Check files and folders (*.py, *.ipynb; default: the current folder).
 
     Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
     """

@@ -205,3 +205,14 @@ def test_fifo_is_skipped_in_folders_and_reported_when_named(tmp_path, monkeypatc
     r = check("pipe.py", "--format", "json")
     (d,) = json.loads(r.stdout)
     assert r.exit_code == 1 and d["code"] == "SL001" and d["message"] == "cannot read: not a regular file"
+
+
+def test_stub_files_are_checked_only_when_named(tmp_path, monkeypatch):
+    # numpy's typing test data: stubs that are wrong on purpose, not code to lint
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "fail.pyi").write_text("def f(:\n")
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    assert check(".").exit_code == 0
+    r = check(".", "pkg/fail.pyi", "--format", "concise")
+    assert r.exit_code == 1 and r.stdout.startswith("pkg/fail.pyi:1:7: SL000")
