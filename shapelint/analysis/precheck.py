@@ -7,21 +7,21 @@ a 20,000-term ``x + x + ... + x``, overflow the C stack and kill the process
 with the square of the nesting: 200 nested calls take 0.2 s, 1,000 take 20 s;
 a 4,000-term sum takes 4 s.  CPython's own parser refuses most of these (200
 nested brackets, a sum of about 3,000 terms), but libcst knows syntax that the
-running CPython may not, so it cannot be the judge: we measure first
+running CPython may not, so CPython cannot be the judge: we measure first
 (``bench/worst_inputs.py`` prints the figures).
 
 ``tokenize`` is iterative and costs about 2 us a token (libcst: 20-70 us).
-From its tokens we estimate the depth of the syntax tree at each token: an
-open bracket is one level, a call or subscript one more, and so is every
-operator since the last separator (``,`` ``:`` ``=``...) inside the same
-bracket, since ``a + b + c`` is ``(a + b) + c``: a chain of n operators is n
-levels deep.  The estimate is never below the depth libcst builds (it counts a
-flat ``a < b < c`` as nested, too), so a limit on it is a safe limit.
+From its tokens we bound the depth of the syntax tree: an open bracket is one
+level, a statement inside a block or after an ``elif`` one more, and inside a
+bracket, operators nest by precedence: ``a + b + c`` is ``(a + b) + c``, so a
+run of n ``+`` is n levels, and a ``*`` run inside one of its terms adds its
+own length.  The sum over precedence levels of the longest run at each level
+is never below the depth libcst builds, so a limit on it is a safe limit.
 
-A file is refused when one expression is deeper than ``MAX_DEPTH`` or the file
-is longer than ``MAX_SIZE`` tokens, where a token nested deeper than 16 levels
-counts for more (libcst's time grows with nesting): a file of a thousand
-99-deep expressions would take as long as a file of millions of tokens.
+A file is refused when one statement is deeper than ``MAX_DEPTH`` or the
+file is longer than ``MAX_SIZE`` tokens, where a token nested deeper than 16
+levels counts for more (libcst's time grows with nesting): a thousand 99-deep
+expressions take libcst as long as millions of flat tokens.
 """
 
 from __future__ import annotations
@@ -32,13 +32,16 @@ import tokenize
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-# Deep enough for any code a person writes (the deepest expression in numpy,
-# the standard library and the course corpus is 40 levels by this count), far
-# below what libcst survives (about 1,400 nested parentheses), and shallow enough
-# for our own recursive evaluator to stay inside Python's recursion limit.
+# Deep enough for code people write: of 16,825 files (the standard library,
+# numpy, sympy, pip, pygments, the course corpus), the 81 that go deeper are
+# tables of hundreds of implicitly concatenated strings and three sympy
+# polynomials hundreds of terms long, and none of them mentions numpy.  Far
+# below what libcst survives (about 1,400 nested parentheses), and shallow
+# enough that our recursive evaluator needs at most about 700 frames (nested
+# lists in np.array), inside Python's default recursion limit of 1,000.
 MAX_DEPTH = 100
-# About 3 s of libcst on this project's 2-core machine; the largest file in
-# numpy (test_multiarray.py, 11,000 lines) is 109,250 tokens.
+# About 2-3 s of CPU in libcst on this project's machine; no file of those
+# 16,825 is longer (numpy's test_multiarray.py, 11,000 lines: 109,250 tokens).
 MAX_SIZE = 150_000
 # Tokens nested deeper than this weigh more: depth // _WEIGHT_STEP extra each.
 _WEIGHT_STEP = 16
@@ -48,20 +51,33 @@ MAX_CHARS = 10_000_000
 # Once something is too deep, read this many more tokens to report its depth.
 _MEASURE_PAST = 50_000
 
+# Precedence levels, loosest first.  A binary operator at level p ends the
+# runs of every tighter level (its operand is complete) and extends its own.
+_WALRUS, _LAMBDA, _TERNARY, _OR, _AND, _NOT, _COMPARE, _BITOR, _BITXOR, _BITAND, _SHIFT, _ARITH, \
+    _TERM, _UNARY, _POWER, _AWAIT, _TRAILER, _CONCAT = range(18)
+_LEVELS = 18
+_BINARY = {
+    ":=": _WALRUS, "|": _BITOR, "^": _BITXOR, "&": _BITAND, "<<": _SHIFT, ">>": _SHIFT,
+    "+": _ARITH, "-": _ARITH, "*": _TERM, "/": _TERM, "//": _TERM, "%": _TERM, "@": _TERM, "**": _POWER,
+    "<": _COMPARE, ">": _COMPARE, "<=": _COMPARE, ">=": _COMPARE, "==": _COMPARE, "!=": _COMPARE,
+    "<>": _COMPARE, ".": _TRAILER,
+}
+_BINARY_KEYWORDS = {"or": _OR, "and": _AND, "in": _COMPARE, "is": _COMPARE, "if": _TERNARY}
+_PREFIX_KEYWORDS = {"not": _NOT, "lambda": _LAMBDA, "await": _AWAIT, "yield": _LAMBDA}
+_PREFIX = {"-", "+", "~", "*", "**"}
+_CONSTANTS = {"True", "False", "None"}
 _OPEN = {"(", "[", "{"}
 _CLOSE = {")", "]", "}"}
-# Separators: what follows starts a new operand, not a deeper one.
+# What follows these starts a new operand, not a deeper one.
 _SEPARATORS = {",", ":", ";", "=", "->", "+=", "-=", "*=", "/=", "//=", "%=", "@=", "&=", "|=", "^=",
                ">>=", "<<=", "**=", "!"}
-# Keywords that build a node around what follows or precedes them.
-_KEYWORD_OPERATORS = {"and", "or", "not", "in", "is", "if", "else", "lambda", "await", "yield"}
 _KEYWORD_SEPARATORS = {"for", "import", "from", "as", "return", "del", "assert", "raise", "global",
-                       "nonlocal", "with", "while", "elif", "except", "def", "class"}
-# Tokens after which "(" or "[" is a call or subscript of what came before.
-_TRAILER_AFTER = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
+                       "nonlocal", "with", "while", "elif", "except", "def", "class", "async"}
+# After these, "(" or "[" is a call or subscript, and "-" is binary.
+_OPERAND_END = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
 _FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12+
 _FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
-_FSTRING_OPERATOR_CHARS = set("+-*/%@&|^~<>.!=")
+_OPERATOR_CHARS = set("+-*/%@&|^~<>.!=")
 
 
 @dataclass(frozen=True)
@@ -101,16 +117,48 @@ class Measure:
     depth_column: int = 1
     size: int = 0  # tokens, weighted by nesting
     tokens: int = 0
-    complete: bool = True  # False: tokenize stopped early (the rest was bounded crudely)
+    complete: bool = True  # False: stopped early (or the rest was bounded crudely)
     excess: Optional[Excess] = None
 
 
 class _Frame:
-    __slots__ = ("chain", "lambdas")
+    """One open bracket: the operator runs inside it since its last separator."""
+
+    __slots__ = ("runs", "longest", "depth", "lambdas")
 
     def __init__(self) -> None:
-        self.chain = 0  # operators since the last separator in this bracket
-        self.lambdas = 0  # `lambda` keywords whose `:` is still to come
+        self.runs = [0] * _LEVELS  # the current run at each precedence level
+        self.longest = [0] * _LEVELS  # the longest run at each level since the separator
+        self.depth = 0  # sum(longest)
+        self.lambdas = 0  # `lambda`s whose `:` is still to come
+
+    def binary(self, level: int) -> int:
+        """An operator at ``level`` between two operands; returns the depth added."""
+        self.end_runs(level)
+        return self.prefix(level)
+
+    def end_runs(self, level: int) -> None:
+        """The runs of the levels tighter than ``level`` end: their operand is complete."""
+        runs = self.runs
+        for q in range(level + 1, _LEVELS):
+            runs[q] = 0
+
+    def prefix(self, level: int) -> int:
+        """An operator that nests what follows at ``level`` (``-x``, ``not x``); returns the depth added."""
+        self.runs[level] += 1
+        if self.runs[level] > self.longest[level]:
+            self.longest[level] = self.runs[level]
+            self.depth += 1
+            return 1
+        return 0
+
+    def separate(self) -> int:
+        """A separator: what follows is a sibling; returns the depth removed."""
+        removed = self.depth
+        self.runs = [0] * _LEVELS
+        self.longest = [0] * _LEVELS
+        self.depth = 0
+        return removed
 
 
 class _Block:
@@ -133,19 +181,19 @@ def measure(source: str, max_depth: int = MAX_DEPTH, max_size: int = MAX_SIZE,
     most ``max_size`` tokens.  Never raises.
     """
     m = Measure()
-    frames: List[_Frame] = [_Frame()]
-    blocks: List[_Block] = [_Block(0)]
-    stmt_depth = depth = 1  # depth: stmt_depth + open brackets + the chains of all frames
-    line_start = True
-    prev_type, prev = tokenize.NEWLINE, ""
-    over_at: Optional[Tuple[int, int]] = None  # (line, column) where the depth first went over
-    size_at: Optional[Tuple[int, int]] = None
-    over_token = 0
-    last_line = 0
     if len(source) > max_chars:
         m.complete = False
         m.excess = Excess("chars", len(source), max_chars, 1, 1, source.count("\n") + 1)
         return m
+    frames: List[_Frame] = [_Frame()]
+    blocks: List[_Block] = [_Block(0)]
+    stmt_depth = depth = 1  # depth: stmt_depth + open brackets + the depth of every frame
+    line_start = True
+    prev_type, prev = tokenize.NEWLINE, ""
+    over_at: Optional[Tuple[int, int]] = None  # (line, column) where the depth first went over
+    over_token = 0
+    size_at: Optional[Tuple[int, int]] = None
+    last_line = 0
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             ttype, text = tok.type, tok.string
@@ -172,41 +220,44 @@ def measure(source: str, max_depth: int = MAX_DEPTH, max_size: int = MAX_SIZE,
                     block.elifs = 0
                 stmt_depth = depth = block.base + block.elifs + 1
                 frames = [_Frame()]
+            top = frames[-1]
+            after_operand = prev in _CLOSE or prev == "..." or (
+                prev_type in _OPERAND_END and (not keyword.iskeyword(prev) or prev in _CONSTANTS))
             if ttype == tokenize.OP:
-                top = frames[-1]
                 if text in _OPEN:
-                    if (prev_type in _TRAILER_AFTER and not keyword.iskeyword(prev)) or prev in _CLOSE:
-                        top.chain += 1  # f(x), x[i]: the call holds its callee
-                        depth += 1
+                    if after_operand:
+                        depth += top.binary(_TRAILER)  # f(x), x[i]: the call holds its callee
                     frames.append(_Frame())
                     depth += 1
                 elif text in _CLOSE:
                     if len(frames) > 1:
-                        depth -= 1 + frames.pop().chain
+                        depth -= 1 + frames.pop().depth
                 elif text in _SEPARATORS:
                     if top.lambdas and text in (",", "=", ":"):
                         if text == ":":
                             top.lambdas -= 1  # a lambda's body is inside it
                     else:
-                        depth -= top.chain
-                        top.chain = 0
+                        depth -= top.separate()
+                elif text in _PREFIX and not after_operand:
+                    depth += top.prefix(_UNARY)  # -x, *args, **kwargs
+                elif text in _BINARY:
+                    depth += top.binary(_BINARY[text])
                 elif text != "...":
-                    top.chain += 1
-                    depth += 1
+                    depth += top.binary(_TERM)  # anything else: as nested as an operator
             elif ttype == tokenize.NAME:
-                if text in _KEYWORD_OPERATORS:
-                    frames[-1].chain += 1
-                    depth += 1
+                if text in _BINARY_KEYWORDS:
+                    depth += top.binary(_BINARY_KEYWORDS[text])
+                elif text in _PREFIX_KEYWORDS:
+                    depth += top.prefix(_PREFIX_KEYWORDS[text])
                     if text == "lambda":
-                        frames[-1].lambdas += 1
+                        top.lambdas += 1
+                elif text == "else":
+                    top.end_runs(_TERNARY)  # `else` ends an operand; its `if` did the nesting
                 elif text in _KEYWORD_SEPARATORS:
-                    top = frames[-1]
-                    depth -= top.chain
-                    top.chain = 0
+                    depth -= top.separate()
             elif ttype == tokenize.STRING:
                 if prev_type == tokenize.STRING:  # "a" "b": nested concatenations
-                    frames[-1].chain += 1
-                    depth += 1
+                    depth += top.binary(_CONCAT)
                 if _is_fstring(text):
                     inner = depth + _fstring_depth(text)
                     if inner > m.max_depth:
@@ -215,13 +266,12 @@ def measure(source: str, max_depth: int = MAX_DEPTH, max_size: int = MAX_SIZE,
                         over_at, over_token = tok.start, m.tokens
             elif ttype == _FSTRING_START:  # Python 3.12+: f-strings come in pieces
                 if prev_type == tokenize.STRING:
-                    frames[-1].chain += 1
-                    depth += 1
+                    depth += top.binary(_CONCAT)
                 frames.append(_Frame())
                 depth += 1
             elif ttype == _FSTRING_END:
                 if len(frames) > 1:
-                    depth -= 1 + frames.pop().chain
+                    depth -= 1 + frames.pop().depth
                 ttype = tokenize.STRING  # for the next token: a string just ended
             elif ttype == tokenize.NEWLINE:
                 line_start = True
@@ -259,7 +309,7 @@ def measure(source: str, max_depth: int = MAX_DEPTH, max_size: int = MAX_SIZE,
     return m
 
 
-def _note_depth(m: Measure, depth: int, start: tuple) -> None:
+def _note_depth(m: Measure, depth: int, start: Tuple[int, int]) -> None:
     if depth > m.max_depth:
         m.max_depth, m.depth_line, m.depth_column = depth, start[0], start[1] + 1
 
@@ -270,7 +320,7 @@ def _is_fstring(text: str) -> bool:
 
 
 def _fstring_depth(text: str) -> int:
-    """How deep the expressions inside one f-string token nest (Python 3.11 and older)."""
+    """How deep the expressions inside one f-string token nest, at most (Python 3.11 and older)."""
     depth = chain = best = 0
     for ch in text:
         if ch in "([{":
@@ -281,14 +331,14 @@ def _fstring_depth(text: str) -> int:
                 chain = 0
         elif depth and ch in ",:":
             chain = 0
-        elif depth and ch in _FSTRING_OPERATOR_CHARS:
+        elif depth and ch in _OPERATOR_CHARS:
             chain += 1
         if depth + chain > best:
             best = depth + chain
     return best
 
 
-def _crude_depth(lines: List[str]) -> tuple:
+def _crude_depth(lines: List[str]) -> Tuple[int, int]:
     """An upper bound for text that tokenize could not read: brackets, plus operator characters per line."""
     depth = best = 0
     best_line = 0
@@ -299,7 +349,7 @@ def _crude_depth(lines: List[str]) -> tuple:
                 depth += 1
             elif ch in ")]}":
                 depth = max(depth - 1, 0)
-            elif ch in _FSTRING_OPERATOR_CHARS:
+            elif ch in _OPERATOR_CHARS:
                 ops += 1
             if depth + ops > best:
                 best, best_line = depth + ops, k
