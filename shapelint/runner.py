@@ -486,13 +486,32 @@ def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress, workers: int) -
     try:
         while todo or any(w.index is not None for w in pool):
             while todo and (idle or len(pool) < workers):
-                worker = idle.pop() if idle else _Worker(ctx, opts)
-                if worker not in pool:
+                if idle:
+                    worker = idle.pop()
+                else:
+                    try:
+                        worker = _Worker(ctx, opts)
+                    except OSError:  # no process can be started (out of memory, of pids)
+                        if pool:
+                            workers = len(pool)  # go on with those we have
+                            break
+                        while todo:  # none at all: check the rest here, unprotected
+                            index = todo.popleft()
+                            yield finish(index, check_task(tasks[index], opts))
+                        break
                     pool.append(worker)
                 index = todo.popleft()
+                try:
+                    worker.give(index, tasks[index])
+                except (OSError, ValueError):  # it died while idle: never mind, another one
+                    pool.remove(worker)
+                    worker.stop(kill=True)
+                    todo.appendleft(index)
+                    continue
                 tries[index] += 1
-                worker.give(index, tasks[index])
             busy = [w for w in pool if w.index is not None]
+            if not busy:
+                continue
             now = time.monotonic()
             wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for))
@@ -504,8 +523,7 @@ def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress, workers: int) -
                 if w.conn in ready or w.process.sentinel in ready:
                     try:
                         if w.conn.poll():
-                            got, outcome = w.conn.recv()
-                            assert got == index
+                            _, outcome = w.conn.recv()  # one task at a time: it is this one
                     except (EOFError, OSError):
                         outcome = None
                     if outcome is None and w.process.is_alive() and w.conn in ready:

@@ -100,3 +100,12 @@ def test_the_command_reports_the_crash_and_the_other_files(tmp_path):
     assert "Traceback" not in r.stderr
     found = json.loads(r.stdout)
     assert sorted(d["path"] for d in found) == [f"f{i}.py" for i in range(5)]
+
+
+def test_no_worker_can_start_then_the_files_are_checked_here(tmp_path, monkeypatch):
+    def no_fork(*args):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(runner, "_Worker", no_fork)
+    got = outcomes_by_name(make_files(tmp_path, n=3), RunOptions(jobs=2))
+    assert len(got) == 4 and all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
