@@ -291,8 +291,8 @@ def measure(source: str, max_depth: int = MAX_DEPTH, max_size: int = MAX_SIZE,
         # and libcst's own tokenizer refuse those as well.  On Python 3.12+
         # tokenize stops at errors that 3.11's did not (it uses the C tokenizer):
         # bound the rest crudely, so that libcst never sees an unmeasured text.
+        m.complete = False
         if over_at is None and size_at is None and last_line:
-            m.complete = False
             rest = source.splitlines()[last_line - 1:]
             crude, k = _crude_depth(rest)
             if crude > m.max_depth:
