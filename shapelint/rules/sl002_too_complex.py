@@ -18,7 +18,7 @@ class TooComplexRule(Rule):
 ## What it does
 Reports a file that Python can run but that shapelint will not analyze,
 because one statement or expression in it is nested more than 100 levels
-deep, or the file is longer than 150,000 tokens (10,000,000 characters).
+deep, or the file is longer than 120,000 tokens (10,000,000 characters).
 The message gives the measured depth or length, the limit, and the line
 where the limit was passed.
 

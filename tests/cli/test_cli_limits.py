@@ -86,8 +86,8 @@ def test_a_long_sum_that_python_runs_is_sl002_with_the_measure_and_the_limit():
 def test_too_long_a_file_is_sl002_at_the_line_where_it_went_over():
     src = NP + "".join(f"y{i} = x + {i}\n" for i in range(40_000))
     (d,) = lint_bytes(src.encode(), "f.py").diagnostics
-    assert d.code == "SL002" and "over the limit of 150,000 tokens by line" in d.message
-    assert 20_000 < d.line < 40_000
+    assert d.code == "SL002" and "over the limit of 120,000 tokens by line" in d.message
+    assert 15_000 < d.line < 40_000
 
 
 def test_500_deep_brackets_are_what_cpython_refuses():
