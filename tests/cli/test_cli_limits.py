@@ -1,7 +1,7 @@
 """Inputs too deep or too long for libcst: a finding in well under a second, never a crash.
 
 libcst's native parser overflows the C stack (a segmentation fault) on about
-1,400 nested brackets or a 20,000-term sum, and its time grows with the square
+1,300 nested parentheses or a 20,000-term sum, and its time grows with the square
 of the nesting; ``shapelint.analysis.precheck`` measures every file first.
 """
 
