@@ -329,12 +329,12 @@ def shapes(fmt, **kw) -> None:
     Text: `path:line:col: name: (3, n)`.  JSON: one array of
     {path, line, column, name, shape} (shape: null when unknown, else a list of
     int | str | null; `cell` is added for notebooks).  Exit status 1 when a
-    file could not be analyzed (syntax error, unreadable), 2 on internal errors.
+    file could not be analyzed (syntax error, unreadable, too deep), 2 on internal errors.
     """
     import json
 
     run = _Run(kw)
-    outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001"})
+    outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001", "SL002"})
     records = [s for o in outcomes for s in o.shapes]
     problems = [d for o in outcomes for d in o.diagnostics]
     for d in problems:
