@@ -198,3 +198,10 @@ def test_cli_reports_a_deep_file_and_the_good_one_beside_it(tmp_path, monkeypatc
     r = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", "."], catch_exceptions=False)
     assert r.exit_code == 1
     assert sorted((d["path"], d["code"]) for d in json.loads(r.stdout)) == [("deep.py", "SL002"), ("good.py", "SL101")]
+
+
+def test_shapes_command_says_a_deep_file_was_not_analyzed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deep.py").write_text(NP + "y = " + chain(300) + "\n")
+    r = CliRunner().invoke(cli, ["shapes", "--no-cache", "deep.py"], catch_exceptions=False)
+    assert r.exit_code == 1 and "deep.py:3:" in r.stderr and "SL002 too deeply nested to analyze" in r.stderr
