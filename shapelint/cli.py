@@ -273,7 +273,7 @@ def _use_color(choice: str, output_file: Optional[Path]) -> bool:
               help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
 def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero, baseline,
           update_baseline, color, **kw) -> None:
-    """Check files and folders (*.py, *.pyi, *.ipynb; default: the current folder).
+    """Check files and folders (*.py, *.ipynb; default: the current folder).
 
     Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
     """
@@ -334,12 +334,12 @@ def shapes(fmt, signatures, **kw) -> None:
     int | str | null; `cell` is added for notebooks).  With --signatures, one
     line per function: `path:line:col: f(x: (a, m)) -> (a, 1)`; in JSON
     {path, line, column, name, signature}.  Exit status 1 when a file could not
-    be analyzed (syntax error, unreadable), 2 on internal errors.
+    be analyzed (syntax error, unreadable, too deep), 2 on internal errors.
     """
     import json
 
     run = _Run(kw)
-    outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001"})
+    outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001", "SL002"})
     records = [s for o in outcomes for s in o.shapes if (s.signature is not None) == signatures]
     problems = [d for o in outcomes for d in o.diagnostics]
     for d in problems:

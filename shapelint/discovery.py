@@ -1,7 +1,7 @@
 """Which files a run lints.
 
 Folders are walked recursively; a file found there is linted when its name
-matches ``include`` (default ``*.py``, ``*.pyi``, ``*.ipynb``) and neither it
+matches ``include`` (default ``*.py``, ``*.ipynb``: stubs are skipped) and neither it
 nor a folder above it (below the folder named on the command line) matches
 ``exclude`` / ``extend-exclude`` or a ``.gitignore`` rule.  A file named on
 the command line is always linted, unless ``--force-exclude`` is given and it

@@ -13,8 +13,10 @@ whole cell, except ``%%time``/``%%timeit``/``%%capture`` whose body is Python.
 A cell that is valid Python as it stands is never rewritten.
 
 Each cell is parsed on its own first: a cell with a syntax error gets an
-``SL000`` finding at its own line and is left out of the joined source, so
-one broken cell does not hide the findings of the others.
+``SL000`` finding at its own line (and a cell nested too deeply to analyze an
+``SL002`` one) and is left out of the joined source, so one broken cell does
+not hide the findings of the others.  As for ``.py`` files, libcst's parser
+decides what is a syntax error (``shapelint.analysis.syntax_problem``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
 
+from shapelint.diagnostics import Diagnostic
 from shapelint.suppress import split_lines
 
 _PY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit", "debug"}
@@ -44,6 +47,8 @@ class CellError:
     column: int
     message: str
     text: str
+    code: str = "SL000"
+    severity: str = "error"
 
 
 @dataclass
@@ -146,16 +151,43 @@ def _rewrite_magics(lines: List[str]) -> List[str]:
     return out
 
 
-def _parse_error(source: str) -> Optional[Tuple[int, int, str]]:
+def _cpython_accepts(source: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences etc.
             ast.parse(source)
-    except SyntaxError as exc:
-        return (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return (1, 1, f"cannot parse: {exc}")
-    return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _cell_problem(lines: List[str]) -> Tuple[List[str], Optional[Diagnostic]]:
+    """The lines to analyze for one cell, and the finding that keeps it out, if any.
+
+    CPython first, on the cell as it is and then with its IPython lines
+    rewritten (fast; a cell that is valid Python as it stands is never
+    rewritten); when both fail, the full check on the rewritten cell: libcst
+    decides (it knows syntax newer than the running Python), within the
+    depth and length limits.  A cell too deep to analyze is kept out too.
+    """
+    from shapelint.analysis import syntax_problem
+    from shapelint.analysis.precheck import measure
+
+    original = "\n".join(lines) + "\n"
+    if _cpython_accepts(original):
+        candidate, problem = lines, None
+    else:
+        rewritten = _rewrite_magics(lines)
+        text = "\n".join(rewritten) + "\n"
+        candidate = rewritten
+        problem = None if _cpython_accepts(text) else syntax_problem(text, "<cell>")
+    if problem is None:
+        excess = measure("\n".join(candidate) + "\n").excess
+        if excess is not None:
+            from shapelint.analysis import too_complex
+
+            problem = too_complex("\n".join(candidate) + "\n", "<cell>", excess)
+    return candidate, problem
 
 
 def build_source(text: str) -> NotebookSource:
@@ -180,19 +212,12 @@ def build_source(text: str) -> NotebookSource:
     nb = NotebookSource(source="")
     parts: List[str] = []
     for pos, lines, _ in code_cells:
-        original = "\n".join(lines) + "\n"
-        err = _parse_error(original)
-        if err is not None:
-            rewritten = _rewrite_magics(lines)
-            err = _parse_error("\n".join(rewritten) + "\n")
-            if err is not None:
-                line, col, msg = err
-                line = min(max(line, 1), len(lines))
-                nb.cell_errors.append(CellError(pos, line, col, msg, lines[line - 1]))
-                rewritten = [""] * len(lines)
-            lines_out = rewritten
-        else:
-            lines_out = lines
+        lines_out, problem = _cell_problem(lines)
+        if problem is not None:
+            line = min(max(problem.line, 1), len(lines))
+            nb.cell_errors.append(CellError(pos, line, problem.column, problem.message, lines[line - 1],
+                                            problem.code, problem.severity))
+            lines_out = [""] * len(lines)
         for k, (new, old) in enumerate(zip(lines_out, lines), start=1):
             parts.append(new + "\n")
             nb.line_map.append((pos, k))

@@ -6,9 +6,16 @@ file, or a notebook that is not valid notebook JSON, is an ``SL001`` finding
 analyzer becomes an *internal error* for that file (reported on stderr, exit
 code 2); the other files are checked all the same.
 
-Files are checked in parallel across processes when there are enough of them
-to pay for the pool; results come from the cache when the file, the
-configuration and shapelint itself are unchanged.
+Files are checked in worker processes (on Linux, whenever a run has more
+than one file to analyze): one per job when there are enough files to pay for
+them, otherwise one.  Each worker checks one file at a time, so a worker that
+dies (a crash in a C extension, ``os._exit``, the OOM killer) is reported as
+an internal error for exactly the file it was checking, after one retry in a
+fresh worker, and a file that keeps its worker busy longer than
+``FILE_TIMEOUT`` seconds (``SHAPELINT_FILE_TIMEOUT``) has its worker killed
+and is reported the same way; every other file still gets its result.
+Results come from the cache when the file, the configuration and shapelint
+itself are unchanged.
 """
 
 from __future__ import annotations
@@ -29,10 +36,16 @@ from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split
 UNREADABLE_CODE = "SL001"
 _RUNNER_CODES = {UNREADABLE_CODE, UNUSED_CODE}
 
-# A process pool only pays for itself with enough work: below these, one
-# process checks the files itself.
+# Several worker processes only pay for themselves with enough work: below
+# these, one worker checks the files.
 POOL_MIN_FILES = 4
 POOL_MIN_BYTES = 64 * 1024
+# Seconds one file may keep a worker busy before the worker is killed.
+FILE_TIMEOUT = 20.0
+# Test-only: "segv:NAME", "exit:NAME" or "hang:NAME" makes a worker crash,
+# exit or hang on any file whose display path contains NAME; "segv-once:NAME"
+# crashes only the first time (it leaves FILE.crashed beside the file).
+_CRASH_HOOK_VAR = "_SHAPELINT_TEST_CRASH"
 
 
 @dataclass
@@ -186,12 +199,16 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
             outcome.message, outcome.message_kind = result.error, "warning"
 
     diags = [d if d.path == path else d.with_(path=path) for d in result.diagnostics]
-    if nb is not None and "SL000" in codes:
+    if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
+            if e.code not in codes:
+                if e.code != "SL000" and outcome.message is None:  # a cell not checked: never silent
+                    outcome.message, outcome.message_kind = f"cell {e.cell}: {e.message} ({e.code} is ignored)", "warning"
+                continue
             k = index.get((e.cell, e.line), 1)
             diags.append(Diagnostic(path=path, line=k, column=e.column, end_line=k, end_column=e.column + 1,
-                                    code="SL000", severity="error", message=e.message, source_line=e.text))
+                                    code=e.code, severity=e.severity, message=e.message, source_line=e.text))
     diags = apply_suppressions(diags, source, codes, path)
 
     if diags:
@@ -243,6 +260,7 @@ class RunOptions:
     collect_shapes: bool = False
     cache: Any = None  # shapelint.cache.Cache or None
     jobs: int = 1
+    file_timeout: Optional[float] = None  # seconds; None: SHAPELINT_FILE_TIMEOUT, else FILE_TIMEOUT
 
 
 def read_file(path: str) -> Tuple[Optional[bytes], Optional[str]]:
@@ -276,10 +294,6 @@ def check_task(task: Task, opts: RunOptions) -> FileOutcome:
         key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes)
         opts.cache.put(key, outcome.to_cache())
     return outcome
-
-
-def _check_in_worker(args: Tuple[Task, RunOptions]) -> FileOutcome:
-    return check_task(*args)
 
 
 def make_tasks(files: Sequence[Tuple[Path, str]], root: Path, codes_for: Callable[[str], Set[str]]) -> List[Task]:
@@ -327,48 +341,227 @@ def run_tasks(tasks: Sequence[Task], opts: RunOptions,
 
     if progress is not None:
         progress(len(todo))
-    use_pool = opts.jobs > 1 and len(todo) >= POOL_MIN_FILES and todo_bytes >= POOL_MIN_BYTES
-    if not use_pool:
+    workers = 1
+    if opts.jobs > 1 and len(todo) >= POOL_MIN_FILES and todo_bytes >= POOL_MIN_BYTES:
+        workers = min(opts.jobs, len(todo))
+    # With one file, a crash loses nothing else; elsewhere than Linux a worker
+    # starts by importing everything again (no fork), which only pays with work.
+    isolate = len(todo) > 1 and (_CAN_FORK or workers > 1)
+    if not isolate:
         for i in todo:
             outcomes[i] = check_task(tasks[i], opts)
             if progress is not None:
                 progress(-1)
     else:
-        for i, outcome in _run_pool([tasks[i] for i in todo], opts, progress):
+        for i, outcome in _run_pool([tasks[i] for i in todo], opts, progress, workers):
             outcomes[todo[i]] = outcome
     return [o for o in outcomes if o is not None]
 
 
-def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress) -> Iterable[Tuple[int, FileOutcome]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+_CAN_FORK = sys.platform.startswith("linux")
 
-    ctx = None
-    if sys.platform.startswith("linux"):
-        # fork: the workers inherit the imported analyzer instead of importing it again.
-        ctx = multiprocessing.get_context("fork")
+
+def file_timeout(opts: RunOptions) -> float:
+    if opts.file_timeout is not None:
+        return opts.file_timeout
+    env = os.environ.get("SHAPELINT_FILE_TIMEOUT", "").strip()
+    try:
+        value = float(env) if env else FILE_TIMEOUT
+    except ValueError:
+        value = FILE_TIMEOUT
+    return value if value > 0 else FILE_TIMEOUT
+
+
+def _test_crash_hook(task: Task) -> None:
+    """Test-only: crash, exit or hang as ``_SHAPELINT_TEST_CRASH`` asks (see its definition)."""
+    spec = os.environ.get(_CRASH_HOOK_VAR)
+    if not spec or ":" not in spec:
+        return
+    how, _, name = spec.partition(":")
+    if not name or name not in task.display:
+        return
+    if how == "segv-once":
+        marker = task.path + ".crashed"
+        if os.path.exists(marker):
+            return
+        open(marker, "w").close()
+        how = "segv"
+    if how == "segv":
+        import faulthandler
+        import signal
+
+        faulthandler.disable()  # pytest's, inherited: its dump of the stack is noise here
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif how == "exit":
+        os._exit(3)
+    elif how == "hang":
+        import time
+
+        time.sleep(3600)
+
+
+def _worker_main(conn, opts: RunOptions) -> None:
+    """A worker: check the tasks it is sent, one at a time, until told to stop."""
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        index, task = item
+        try:
+            _test_crash_hook(task)
+            outcome = check_task(task, opts)
+        except BaseException as exc:  # noqa: B036 - nothing may escape a worker but its death
+            outcome = FileOutcome(path=task.display, message=f"internal error: {type(exc).__name__}: {exc}",
+                                  message_kind="internal", trace=traceback.format_exc(limit=-8))
+        try:
+            conn.send((index, outcome))
+        except Exception as exc:  # e.g. a result that cannot be pickled
+            conn.send((index, FileOutcome(path=task.display, message_kind="internal",
+                                          message=f"internal error: cannot send the result: {type(exc).__name__}: {exc}")))
+
+
+class _Worker:
+    def __init__(self, ctx, opts: RunOptions):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, opts), daemon=True)
+        self.process.start()
+        child.close()
+        self.index: Optional[int] = None  # the task it is checking
+        self.started = 0.0
+
+    def give(self, index: int, task: Task) -> None:
+        import time
+
+        self.index, self.started = index, time.monotonic()
+        self.conn.send((index, task))
+
+    def stop(self, kill: bool = False) -> None:
+        try:
+            if kill:
+                self.process.kill()
+            else:
+                self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=None if kill else 5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+    def death(self) -> str:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            import signal
+
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"killed by {name}"
+        return f"exit code {code}"
+
+
+def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress, workers: int) -> Iterable[Tuple[int, FileOutcome]]:
+    """Check ``tasks`` in ``workers`` processes; yields (index, outcome) as they finish."""
+    import multiprocessing
+    import time
+    from collections import deque
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork" if _CAN_FORK else "spawn")
+    if _CAN_FORK:
+        # The workers inherit the imported analyzer instead of importing it again.
         import shapelint.analysis  # noqa: F401
 
         try:
-            import libcst  # noqa: F401  (imported for the forked workers)
+            import libcst  # noqa: F401
             import shapelint.analysis.infer  # noqa: F401
         except Exception:
             pass  # imported (and its failure reported per file) in the workers
-    workers = max(1, min(opts.jobs, len(tasks)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(_check_in_worker, (t, opts)): i for i, t in enumerate(tasks)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                outcome = fut.result()
-            except BrokenProcessPool:
-                outcome = FileOutcome(path=tasks[i].display, message_kind="internal",
-                                      message="internal error: a worker process died while checking the files "
-                                              "(rerun with --jobs 1 to find the file)")
-            except Exception as exc:  # e.g. a result that cannot be pickled
-                outcome = FileOutcome(path=tasks[i].display, message_kind="internal",
-                                      message=f"internal error: {type(exc).__name__}: {exc}")
-            if progress is not None:
-                progress(-1)
-            yield i, outcome
+    timeout = file_timeout(opts)
+    todo = deque(range(len(tasks)))
+    tries = [0] * len(tasks)
+    pool: List[_Worker] = []
+    idle: List[_Worker] = []
+
+    def finish(index: int, outcome: FileOutcome) -> Tuple[int, FileOutcome]:
+        if progress is not None:
+            progress(-1)
+        return index, outcome
+
+    try:
+        while todo or any(w.index is not None for w in pool):
+            while todo and (idle or len(pool) < workers):
+                if idle:
+                    worker = idle.pop()
+                else:
+                    try:
+                        worker = _Worker(ctx, opts)
+                    except OSError:  # no process can be started (out of memory, of pids)
+                        if pool:
+                            workers = len(pool)  # go on with those we have
+                            break
+                        while todo:  # none at all: check the rest here, unprotected
+                            index = todo.popleft()
+                            yield finish(index, check_task(tasks[index], opts))
+                        break
+                    pool.append(worker)
+                index = todo.popleft()
+                try:
+                    worker.give(index, tasks[index])
+                except (OSError, ValueError):  # it died while idle: never mind, another one
+                    pool.remove(worker)
+                    worker.stop(kill=True)
+                    todo.appendleft(index)
+                    continue
+                tries[index] += 1
+            busy = [w for w in pool if w.index is not None]
+            if not busy:
+                continue
+            now = time.monotonic()
+            wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for))
+            now = time.monotonic()
+            for w in busy:
+                index = w.index
+                assert index is not None
+                outcome: Optional[FileOutcome] = None
+                if w.conn in ready or w.process.sentinel in ready:
+                    try:
+                        if w.conn.poll():
+                            _, outcome = w.conn.recv()  # one task at a time: it is this one
+                    except (EOFError, OSError):
+                        outcome = None
+                    if outcome is None and w.process.is_alive() and w.conn in ready:
+                        w.process.kill()  # its end of the pipe is broken: no use any more
+                    if outcome is None:
+                        pool.remove(w)
+                        why = w.death()
+                        w.stop(kill=True)
+                        if tries[index] < 2:
+                            todo.appendleft(index)  # once more, in another worker (the OOM killer may have picked it by chance)
+                            continue
+                        outcome = FileOutcome(
+                            path=tasks[index].display, message_kind="internal",
+                            message=f"internal error: the process checking this file died ({why}; tried twice); "
+                                    f"the other files were checked")
+                    else:
+                        w.index = None
+                        idle.append(w)
+                elif now - w.started >= timeout:
+                    pool.remove(w)
+                    w.stop(kill=True)
+                    outcome = FileOutcome(
+                        path=tasks[index].display, message_kind="internal",
+                        message=f"internal error: checking this file took more than {timeout:g} s: stopped "
+                                f"(SHAPELINT_FILE_TIMEOUT sets the limit)")
+                if outcome is not None:
+                    yield finish(index, outcome)
+    finally:
+        for w in pool:
+            w.stop(kill=w.index is not None)

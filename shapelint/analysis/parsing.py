@@ -8,7 +8,15 @@ import libcst as cst
 
 
 def parse_or_none(source: str) -> Optional[cst.Module]:
-    """The tree, or None when the text cannot be parsed (a syntax error, nesting too deep)."""
+    """The tree, or None when the text cannot be parsed (a syntax error, nesting too deep).
+
+    An imported module is measured like a checked file first: libcst's parser
+    crashes the process on deep enough nesting (see ``precheck``).
+    """
+    from shapelint.analysis.precheck import measure
+
+    if measure(source).excess is not None:
+        return None
     try:
         return cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):

@@ -12,6 +12,7 @@ from shapelint.rules.base import Rule
 _RULE_MODULES = [
     "sl000_syntax_error",
     "sl001_unreadable_file",
+    "sl002_too_complex",
     "sl101_broadcast_error",
     "sl102_matmul_mismatch",
     "sl103_reshape_size",

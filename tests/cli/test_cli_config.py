@@ -137,7 +137,7 @@ def test_exclude_include_from_config(proj):
 def test_load_settings_layering(tmp_path):
     (tmp_path / "shapelint.toml").write_text('select = ["SL0"]\nignore = ["SL001"]\nextend-select = ["SL900"]\n')
     s = load_settings(tmp_path, CliOverrides())
-    assert s.codes == {"SL000", "SL900"} and s.root == tmp_path.resolve()
+    assert s.codes == {"SL000", "SL002", "SL900"} and s.root == tmp_path.resolve()
     s = load_settings(tmp_path, CliOverrides(select=["SL001"]))
     assert s.codes == {"SL001"}
     s = load_settings(tmp_path, CliOverrides(), isolated=True)

@@ -29,7 +29,9 @@ def test_recursion_include_and_default_excludes(tmp_path):
     touch(tmp_path, "a.py", "stub.pyi", "nb.ipynb", "readme.md", "pkg/sub/b.py",
           ".git/hooks/h.py", ".venv/lib/c.py", "venv/d.py", "build/e.py", "dist/f.py",
           "__pycache__/g.py", "node_modules/h.py", ".tox/i.py", "pkg/build/j.py")
-    assert files(tmp_path) == ["a.py", "nb.ipynb", "pkg/sub/b.py", "stub.pyi"]
+    assert files(tmp_path) == ["a.py", "nb.ipynb", "pkg/sub/b.py"]  # stubs only when named
+    assert files(tmp_path, paths=(".", "stub.pyi")) == ["a.py", "nb.ipynb", "pkg/sub/b.py", "stub.pyi"]
+    assert files(tmp_path, include=[*DEFAULT_INCLUDE, "*.pyi"]) == ["a.py", "nb.ipynb", "pkg/sub/b.py", "stub.pyi"]
 
 
 def test_gitignore_in_walked_folders_and_negation(tmp_path):

@@ -1,0 +1,111 @@
+"""A worker process that dies or hangs costs its own file only: that file is an
+internal error (exit code 2) and every other file still gets its result.
+
+The crashes come from a test-only hook (``_SHAPELINT_TEST_CRASH``) that acts in
+worker processes only, never in the process that runs these tests.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import shapelint.runner as runner
+from shapelint.rules import default_codes
+from shapelint.runner import RunOptions, Task, run_tasks
+
+pytestmark = pytest.mark.skipif(not runner._CAN_FORK, reason="worker isolation of small runs needs fork (Linux)")
+
+BUGGY = "import numpy as np\na = np.ones((2, 3))\nb = np.ones((4, 5))\nc = a + b\n"
+
+
+def make_files(tmp_path: Path, n: int = 5, pad: int = 0):
+    paths = []
+    for i in range(n):
+        p = tmp_path / f"f{i}.py"
+        p.write_text(BUGGY + "# padding\n" * pad)
+        paths.append(p)
+    victim = tmp_path / "victim.py"
+    victim.write_text(BUGGY)
+    paths.insert(2, victim)
+    codes = frozenset(default_codes())
+    return [Task(str(p), p.name, p.name, codes) for p in paths]
+
+
+def outcomes_by_name(tasks, opts):
+    return {o.path: o for o in run_tasks(tasks, opts)}
+
+
+@pytest.mark.parametrize("how,why", [("segv", "killed by SIGSEGV"), ("exit", "exit code 3")])
+def test_a_dead_worker_costs_only_its_file(tmp_path, monkeypatch, how, why):
+    monkeypatch.setenv("_SHAPELINT_TEST_CRASH", f"{how}:victim")
+    got = outcomes_by_name(make_files(tmp_path), RunOptions(jobs=1))
+    victim = got.pop("victim.py")
+    assert victim.internal_error and why in victim.message and "tried twice" in victim.message
+    assert len(got) == 5
+    for outcome in got.values():
+        assert not outcome.internal_error
+        assert [d.code for d in outcome.diagnostics] == ["SL101"]
+
+
+def test_several_workers_and_a_dead_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("_SHAPELINT_TEST_CRASH", "segv:victim")
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    seen = []
+    real = runner._run_pool
+    monkeypatch.setattr(runner, "_run_pool", lambda t, o, p, w: seen.append(w) or real(t, o, p, w))
+    got = outcomes_by_name(make_files(tmp_path, n=12), RunOptions(jobs=2))
+    assert seen == [2]
+    assert got.pop("victim.py").internal_error
+    assert len(got) == 12 and all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
+
+
+def test_a_worker_that_died_once_is_given_the_file_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("_SHAPELINT_TEST_CRASH", "segv-once:victim")
+    got = outcomes_by_name(make_files(tmp_path), RunOptions(jobs=1))
+    assert (tmp_path / "victim.py.crashed").exists()  # it did crash once
+    assert not any(o.internal_error for o in got.values())
+    assert [d.code for d in got["victim.py"].diagnostics] == ["SL101"]
+
+
+def test_a_hung_worker_is_killed_after_the_file_timeout(tmp_path, monkeypatch):
+    monkeypatch.setenv("_SHAPELINT_TEST_CRASH", "hang:victim")
+    start = time.monotonic()
+    got = outcomes_by_name(make_files(tmp_path), RunOptions(jobs=1, file_timeout=1.0))
+    assert time.monotonic() - start < 30
+    victim = got.pop("victim.py")
+    assert victim.internal_error and "took more than 1 s" in victim.message
+    assert all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
+
+
+def test_file_timeout_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SHAPELINT_FILE_TIMEOUT", "7.5")
+    assert runner.file_timeout(RunOptions()) == 7.5
+    monkeypatch.setenv("SHAPELINT_FILE_TIMEOUT", "soon")
+    assert runner.file_timeout(RunOptions()) == runner.FILE_TIMEOUT
+    assert runner.file_timeout(RunOptions(file_timeout=2)) == 2
+
+
+def test_the_command_reports_the_crash_and_the_other_files(tmp_path):
+    make_files(tmp_path)
+    env = dict(os.environ, _SHAPELINT_TEST_CRASH="segv:victim")
+    r = subprocess.run([sys.executable, "-m", "shapelint", "check", "--no-cache", "-j", "1", "--format", "json", "."],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "victim.py: internal error: the process checking this file died (killed by SIGSEGV" in r.stderr
+    assert "Traceback" not in r.stderr
+    found = json.loads(r.stdout)
+    assert sorted(d["path"] for d in found) == [f"f{i}.py" for i in range(5)]
+
+
+def test_no_worker_can_start_then_the_files_are_checked_here(tmp_path, monkeypatch):
+    def no_fork(*args):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(runner, "_Worker", no_fork)
+    got = outcomes_by_name(make_files(tmp_path, n=3), RunOptions(jobs=2))
+    assert len(got) == 4 and all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
