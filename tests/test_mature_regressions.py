@@ -704,7 +704,6 @@ def test_mean_of_a_list_that_stays_empty_still_fires():
 C16 = "C16 infer._split_key: str.isdigit() accepts '²', then int('²') raises ValueError (internal error)"
 
 
-@xfail(C16)
 def test_superscript_digit_in_a_string_is_no_internal_error():
     source = 'import numpy as np\n\nlabel = "1.0 + 2.0·x + 3.0·x²"\nunits = {"area": "m²"}\n'
     result = analyze_source(source, "printing.py")

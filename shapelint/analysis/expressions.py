@@ -114,7 +114,7 @@ def literal_shape(v: Val) -> Shape:
 def split_key(s: str) -> Tuple[Any, ...]:
     """``"W12"`` -> ("W", 12): so that "W" + str(l) and "W1" can be compared."""
     i = len(s)
-    while i > 0 and s[i - 1].isdigit():
+    while i > 0 and "0" <= s[i - 1] <= "9":  # not str.isdigit(): it accepts '²', which int() rejects
         i -= 1
     if 0 < i < len(s) and len(s) - i < 6:
         return (s[:i], int(s[i:]))
