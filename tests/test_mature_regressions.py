@@ -717,7 +717,6 @@ def test_superscript_digit_in_a_string_is_no_internal_error():
 W1 = "W1 call_method: x.resize(shape) changes x in place, but x keeps its old shape"
 
 
-@xfail(W1)
 def test_resize_in_place_changes_the_shape():
     src = """
     import numpy as np
@@ -731,6 +730,23 @@ def test_resize_in_place_changes_the_shape():
         assert z.shape == (m, n)
     """
     assert codes(src) == []
+
+
+def test_shape_attribute_assignment_changes_the_shape():
+    src = """
+    import numpy as np
+
+    def test_reshape_by_attribute():
+        x = np.arange(6)
+        x.shape = (-1, 2)
+        assert x.shape == (3, 2)
+        y = np.ones(4)
+        y.shape = 2, 2
+        z = y @ y
+    """
+    assert codes(src) == []
+    got = shapes(src)
+    assert got["z"] == [2, 2]
 
 
 def test_dot_of_two_vectors_then_shape_still_warns():

@@ -90,12 +90,30 @@ class AssignmentsMixin:
             self.assign_subscript(target, value, env)
             return
         if isinstance(target, cst.Attribute):
+            if target.attr.value == "shape" and self.reshape_in_place(target.value, value, value_node, env, True):
+                return
             self.set_attribute(target, value, env)
             if self.collect_shapes:
                 self.record_shape(target, self.code_of(target, 60), value)
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, env, None)
+
+    def reshape_in_place(self, owner_node: cst.BaseExpression, shape: Val, shape_node: Optional[cst.CSTNode],
+                         env: Env, keeps_size: bool) -> bool:
+        """``x.shape = shape`` (``keeps_size``: a -1 is inferred) and ``x.resize(shape)`` change x
+        itself: rebind it to the new shape, or to an unknown one.  False when x is not an array."""
+        owner = self.quiet_eval(owner_node, env)
+        if not isinstance(owner, ArrayVal) or not isinstance(owner_node, (cst.Name, cst.Attribute)):
+            return isinstance(owner, ArrayVal)
+        new = self.to_shape_tuple(shape, env, shape_node)
+        if new is not None and any(isinstance(d, int) and d < 0 for d in new):
+            try:
+                new = ops.reshape(owner.shape, new) if keeps_size and owner.shape is not None else None
+            except ShapeMismatch:
+                new = None
+        self.assign(owner_node, ArrayVal(new, dtype=owner.dtype), env, None)
+        return True
 
     def assign_subscript(self, target: cst.Subscript, value: Val, env: Env) -> None:
         container = self.eval(target.value, env)

@@ -147,8 +147,13 @@ class NumpyCallsMixin:
             return self.apply_fn(node, fn, None, env, f"rng.{method.name}")
         if isinstance(owner, ArrayVal):
             if method.name in ("fill", "sort", "resize", "setflags", "put", "itemset"):
-                for arg in node.args:
-                    self.eval(arg.value, env)
+                vals = [self.eval(arg.value, env) for arg in node.args]
+                positional = [(v, arg.value) for v, arg in zip(vals, node.args) if arg.keyword is None]
+                if method.name == "resize" and positional and not any(arg.star for arg in node.args):
+                    # x.resize((m, n)) or x.resize(m, n): x itself takes the new shape
+                    shape, shape_node = positional[0] if len(positional) == 1 else (
+                        TupleVal(tuple(v for v, _ in positional)), None)
+                    self.reshape_in_place(method.owner_node, shape, shape_node, env, False)
                 return NONE
             if method.name in ("item", "tolist", "tobytes"):
                 for arg in node.args:
