@@ -269,7 +269,6 @@ def test_reshape_with_known_sizes_still_fires_and_size_parameters_still_name_siz
 C6 = "C6 api numpy.matmul: `axes=` (and `axis=`) are not in the table, so apply_fn checks the default axes"
 
 
-@xfail(C6)
 def test_matmul_with_axes():
     src = """
     import numpy as np

@@ -43,6 +43,10 @@ from shapelint.analysis.values import (
 )
 
 
+# NumPy keywords that never change a result's shape, whichever function takes them
+_SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like"))
+
+
 class NumpyCallsMixin:
     def call_qualified(self, node: cst.Call, qualname: str, env: Env) -> Val:
         if not qualname.startswith("numpy"):
@@ -187,12 +191,15 @@ class NumpyCallsMixin:
             raw[params[0].name] = self_arg
             i = 1
         varargs: List[Tuple[Val, cst.CSTNode]] = []
+        unlisted = False  # an argument the table does not know may change the shape (np.matmul's axes=)
         for arg in node.args:
             v = self.eval(arg.value, env)
             if arg.star:
                 return ArrayVal(None) if fn.returns == "array" else UNKNOWN
             if arg.keyword is not None:
                 raw[arg.keyword.value] = (v, arg.value)
+                unlisted = unlisted or (arg.keyword.value not in _SHAPE_NEUTRAL_KEYWORDS
+                                        and all(p.name != arg.keyword.value for p in params))
                 continue
             if i < len(params) and params[i].kind == "dims*":
                 varargs.append((v, arg.value))
@@ -200,6 +207,10 @@ class NumpyCallsMixin:
             if i < len(params):
                 raw[params[i].name] = (v, arg.value)
                 i += 1
+            else:
+                unlisted = True
+        if unlisted:
+            return ArrayVal(None) if fn.returns == "array" else UNKNOWN
         if varargs:
             name = params[i].name
             if len(varargs) == 1 and not isinstance(varargs[0][0], IntVal) and not isinstance(varargs[0][0], ParamVal):
