@@ -61,7 +61,6 @@ def xfail(cause: str):
 C1 = "C1 assign_subscript: a value with extra leading 1s, (1, 3, 2) into (3, 2), is rejected; NumPy drops them"
 
 
-@xfail(C1)
 def test_setitem_accepts_leading_ones():
     src = """
     import numpy as np

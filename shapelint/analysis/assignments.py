@@ -14,6 +14,7 @@ from shapelint.algebra.dims import (
     fmt_shape,
     fresh,
     is_invented,
+    maybe_one,
 )
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.env import Env
@@ -133,8 +134,16 @@ class AssignmentsMixin:
             region = self.subscript_array(target, container, env, report=True)
             if (isinstance(region, ArrayVal) and isinstance(value, ArrayVal) and region.shape
                     and container.dtype != "object"):
+                value_shape = value.shape
+                if value_shape is not None and len(value_shape) > len(region.shape):
+                    # NumPy first drops the value's extra leading 1s: (1, 3, 2) fits (3, 2)
+                    lead = value_shape[:len(value_shape) - len(region.shape)]
+                    if all(d == 1 for d in lead):
+                        value_shape = value_shape[len(lead):]
+                    elif all(maybe_one(d) for d in lead):
+                        return  # they may all be 1 at run time
                 try:
-                    out = ops.broadcast(region.shape, value.shape)
+                    out = ops.broadcast(region.shape, value_shape)
                     if out is not None and len(out) > len(region.shape):
                         raise ShapeMismatch("SL101", f"could not broadcast input array from shape "
                                             f"{fmt_shape(value.shape)} into shape {fmt_shape(region.shape)}")
