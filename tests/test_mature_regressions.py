@@ -197,7 +197,6 @@ def test_element_of_float_array_indexed_still_fires():
 C4 = "C4 subscript_array: True/False in an index are taken as the ints 1/0; NumPy adds an axis of length 1/0"
 
 
-@xfail(C4)
 def test_boolean_scalar_index_adds_an_axis():
     src = """
     import numpy as np

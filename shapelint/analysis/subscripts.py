@@ -89,6 +89,8 @@ class SubscriptsMixin:
         items: List[Any] = []
         explicit = False
         int_on_2d_column = False
+        bools: List[Optional[bool]] = []  # 0-d boolean indices: True, False, or a bool of unknown value
+        first_bool = -1
         for i, el in enumerate(node.slice):
             s = el.slice
             if isinstance(s, cst.Slice):
@@ -105,7 +107,13 @@ class SubscriptsMixin:
                 items.append(ops.Slice(bounds[0], bounds[1], bounds[2], known))
                 continue
             v = self.eval(s.value, env)
-            if isinstance(v, IntVal):
+            is_literal_bool = isinstance(s.value, cst.Name) and s.value.value in ("True", "False")
+            if is_literal_bool or (isinstance(v, ArrayVal) and v.shape == () and v.dtype == "bool"):
+                # a 0-d boolean adds an axis (of length 1 if True, 0 if False) and consumes none
+                bools.append(s.value.value == "True" if is_literal_bool else None)
+                first_bool = len(items) if first_bool < 0 else first_bool
+                items.append(ops.ArrayIndex((), boolean=True))
+            elif isinstance(v, IntVal):
                 items.append(v.dim if v.dim is not None else 0)
                 if i == 1 and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice):
                     int_on_2d_column = True
@@ -133,6 +141,8 @@ class SubscriptsMixin:
             if report:
                 self.mismatch(node, err, op="[]", operands=[arr], operand_nodes=[node.value])
             return ArrayVal(None)
+        if bools and arr.shape is not None:
+            shape = _with_boolean_axis(shape, items, len(arr.shape), first_bool, bools)
         if arr.dtype == "object" and shape == ():
             return UNKNOWN
         origin = None
@@ -145,3 +155,20 @@ class SubscriptsMixin:
             self.remember_stmt(node)
         return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit)
 
+
+def _with_boolean_axis(shape: Any, items: List[Any], rank: int, first: int, bools: List[Optional[bool]]) -> Any:
+    """The indexed shape when 0-d booleans were in the index (``ops.index`` left their axis's
+    length unknown).  Together they make one new axis, of length 1 when all are True and 0
+    otherwise, where the first one is when they are adjacent and in front when not (NumPy's
+    placement of advanced indices).  With index arrays as well, the result stays unknown."""
+    if shape is None or any(isinstance(it, ops.ArrayIndex) and it.shape != () for it in items):
+        return None
+    positions = [k for k, it in enumerate(items) if isinstance(it, ops.ArrayIndex)]
+    axis = 0
+    if positions == list(range(first, first + len(positions))):
+        consumed = sum(1 for it in items if isinstance(it, ops.Slice) or not (
+            isinstance(it, ops.ArrayIndex) or it is ops.NEWAXIS or it is ops.ELLIPSIS))
+        axis = sum(rank - consumed if it is ops.ELLIPSIS else 1 if isinstance(it, ops.Slice) or it is ops.NEWAXIS
+                   else 0 for it in items[:first])
+    length = None if None in bools else int(all(bools))
+    return tuple(shape[:axis]) + (length,) + tuple(shape[axis + 1:])
