@@ -323,7 +323,6 @@ def test_matmul_without_axes_still_fires():
 C7 = "C7 subscript_array: indexing an np.matrix keeps 2 dimensions (x[:, 1] is (3, 1)); the matrix flag is ignored"
 
 
-@xfail(C7)
 def test_matrix_column_is_two_dimensional():
     src = """
     import numpy as np

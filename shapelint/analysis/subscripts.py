@@ -145,6 +145,8 @@ class SubscriptsMixin:
             shape = _with_boolean_axis(shape, items, len(arr.shape), first_bool, bools)
         if arr.dtype == "object" and shape == ():
             return UNKNOWN
+        if arr.matrix:
+            return _matrix_item(shape, node, items, arr)
         origin = None
         if (int_on_2d_column and shape is not None and len(shape) == 1 and arr.shape is not None
                 and len(arr.shape) == 2):
@@ -172,3 +174,18 @@ def _with_boolean_axis(shape: Any, items: List[Any], rank: int, first: int, bool
                    else 0 for it in items[:first])
     length = None if None in bools else int(all(bools))
     return tuple(shape[:axis]) + (length,) + tuple(shape[axis + 1:])
+
+
+def _matrix_item(shape: Any, node: cst.Subscript, items: List[Any], arr: ArrayVal) -> Val:
+    """``np.matrix.__getitem__``: a 1-D result is made 2-D, a column ``(n, 1)`` when the second
+    index is a scalar (``x[:, 1]``), else a row ``(1, n)`` (``x[0]``); more than 2-D is not modelled."""
+    if shape is None or len(shape) > 2:
+        return ArrayVal(None, matrix=True)
+    if len(shape) == 0:
+        return ArrayVal((), dtype=arr.dtype)
+    if len(shape) == 1:
+        second_scalar = len(node.slice) > 1 and (
+            not isinstance(items[1], (ops.Slice, ops.ArrayIndex)) and items[1] is not ops.NEWAXIS
+            and items[1] is not ops.ELLIPSIS or isinstance(items[1], ops.ArrayIndex) and items[1].shape == ())
+        shape = (shape[0], 1) if second_scalar else (1, shape[0])
+    return ArrayVal(shape, None, arr.dtype, True)
