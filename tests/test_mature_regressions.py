@@ -164,7 +164,6 @@ def test_tuples_with_a_plain_dtype_are_still_a_dimension():
 C3 = "C3 element_of/subscript_array: a 0-d element of an object array is indexed as a NumPy scalar"
 
 
-@xfail(C3)
 def test_element_of_object_array_is_indexable():
     src = """
     import numpy as np

@@ -207,6 +207,8 @@ class AssignmentsMixin:
                     env.vars[value.owner] = ArrayVal(tuple(dims))
             return [IntVal(d) for d in dims]
         if isinstance(value, ArrayVal) and value.shape is not None and len(value.shape) >= 1:
+            if value.dtype == "object" and len(value.shape) == 1:
+                return [UNKNOWN] * n  # objects or records, not NumPy scalars
             return [ArrayVal(tuple(value.shape[1:]), dtype=value.dtype)] * n
         return [UNKNOWN] * n
 

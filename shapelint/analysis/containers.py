@@ -111,6 +111,8 @@ class ContainersMixin:
             label = target.value if isinstance(target, cst.Name) else "i"
             return IntVal(fresh(label))
         if isinstance(iterable, ArrayVal):
+            if iterable.dtype == "object" and iterable.shape is not None and len(iterable.shape) == 1:
+                return UNKNOWN  # an element of an object or record array: any Python object, a record
             if iterable.shape is not None and len(iterable.shape) >= 1:
                 return ArrayVal(tuple(iterable.shape[1:]), dtype=iterable.dtype)
             return ArrayVal(None) if iterable.shape is None else UNKNOWN

@@ -133,6 +133,8 @@ class SubscriptsMixin:
                 items.append(ops.ArrayIndex(shape))
             else:
                 return ArrayVal(None)
+        if arr.dtype == "object" and arr.shape == ():
+            return UNKNOWN  # an object or a record, not a NumPy scalar: it may be indexable
         if arr.dot_scalar is not None and arr.shape == ():
             self.emit("scalar_dot_used", node, value=arr, how="it is indexed")
         try:
