@@ -92,7 +92,6 @@ def test_setitem_extra_leading_dim_not_one_still_fires():
 C2 = "C2 call_array_ctor/_literal_shape: with a structured dtype the tuples of the literal are records, not a dimension"
 
 
-@xfail(C2)
 def test_structured_array_from_tuples_is_one_dimensional():
     src = """
     import numpy as np
@@ -111,7 +110,6 @@ def test_structured_array_from_tuples_is_one_dimensional():
     assert got["picked"] in ([3], None)
 
 
-@xfail(C2)
 def test_structured_dtype_spelled_as_string_or_list():
     src = """
     import numpy as np
@@ -135,7 +133,6 @@ def test_structured_dtype_spelled_as_string_or_list():
     assert got["row"] == [1]
 
 
-@xfail(C2)
 def test_record_of_structured_array_is_indexable():
     src = """
     import numpy as np

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -23,7 +24,7 @@ from shapelint.analysis.expressions import (
     rank1_through_product,
     truth,
 )
-from shapelint.analysis.syntax import SHAPE_LIKE, is_object_dtype
+from shapelint.analysis.syntax import SHAPE_LIKE, has_object_elements, is_structured_dtype
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -34,6 +35,7 @@ from shapelint.analysis.values import (
     MethodVal,
     NumVal,
     ParamVal,
+    QualVal,
     Rank1Origin,
     RNGVal,
     ShapeOfVal,
@@ -41,6 +43,45 @@ from shapelint.analysis.values import (
     TupleVal,
     Val,
 )
+
+
+_PLAIN_DTYPE_NAMES = frozenset(("float", "int", "bool", "complex", "str", "bytes", "object"))
+_PLAIN_DTYPE_STRING = re.compile(r"[<>=|]?[A-Za-z]+[0-9]*(\[\w+\])?")
+
+
+def _is_plain_dtype(value: Val, node: cst.BaseExpression, env: Env) -> bool:
+    """``float``, ``np.float64``, ``"f8"``: elements that are scalars, so the tuples of a literal are a dimension."""
+    if isinstance(node, cst.Name) and node.value in _PLAIN_DTYPE_NAMES and env.get(node.value) is None:
+        return True
+    if isinstance(value, QualVal):
+        return value.qualname.startswith("numpy.") and value.qualname != "numpy.dtype"
+    if isinstance(node, cst.SimpleString):
+        text = value.text() if isinstance(value, StrVal) else None
+        return text is not None and _PLAIN_DTYPE_STRING.fullmatch(text) is not None
+    return value is NONE
+
+
+def _has_tuple_level(v: Val) -> bool:
+    """Does a literal hold a tuple (not a list) among its nested levels?"""
+    if isinstance(v, TupleVal):
+        return not v.is_list or any(_has_tuple_level(x) for x in v.items)
+    return False
+
+
+def _records_literal_shape(v: Val) -> Shape:
+    """np.array's shape for a literal with a structured dtype: the list levels above the first
+    tuple (a tuple is one record, a scalar fills every field); None if ragged or unknown."""
+    if isinstance(v, TupleVal) and v.is_list:
+        if not v.items:
+            return (0,)
+        inner = [_records_literal_shape(x) for x in v.items]
+        first = inner[0]
+        if first is None or any(s != first for s in inner[1:]):
+            return None
+        return (len(v.items),) + tuple(first)
+    if isinstance(v, (TupleVal, IntVal, NumVal)):
+        return ()
+    return None
 
 
 # NumPy keywords that never change a result's shape, whichever function takes them
@@ -110,8 +151,11 @@ class NumpyCallsMixin:
 
     def call_array_ctor(self, node: cst.Call, env: Env) -> Val:
         v = self.eval(node.args[0].value, env)
-        for a in node.args[1:]:
-            self.eval(a.value, env)
+        dtype_arg: Optional[Tuple[Val, cst.BaseExpression]] = None
+        for k, a in enumerate(node.args[1:]):
+            dv = self.eval(a.value, env)
+            if (a.keyword is None and k == 0) or (a.keyword is not None and a.keyword.value == "dtype"):
+                dtype_arg = (dv, a.value)
         ndmin = 0
         for a in node.args[1:]:
             if a.keyword is not None and a.keyword.value == "ndmin":
@@ -121,6 +165,13 @@ class NumpyCallsMixin:
         if arr is None:
             return ArrayVal(None)
         shape = arr.shape
+        dtype = arr.dtype
+        if dtype_arg is not None and has_object_elements(dtype_arg[1]):
+            dtype = "object"
+            if is_structured_dtype(dtype_arg[1]) and isinstance(v, TupleVal):
+                shape = _records_literal_shape(v)  # np.array([(1, 2), (3, 4)], dtype="i,i") is (2,)
+        elif dtype_arg is not None and not _is_plain_dtype(*dtype_arg, env) and _has_tuple_level(v):
+            shape = None  # a dtype we cannot read: its tuples may be records or a dimension
         if ndmin == -1:
             shape = None
         elif shape is not None and len(shape) < ndmin:
@@ -128,7 +179,7 @@ class NumpyCallsMixin:
         # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals;
         # np.array([[3], [11]]) is a column on purpose: it is meant to broadcast
         explicit = arr.explicit_axes or (isinstance(v, TupleVal) and shape is not None and 1 in shape)
-        return ArrayVal(shape, None, arr.dtype, explicit_axes=explicit)
+        return ArrayVal(shape, None, dtype, explicit_axes=explicit)
 
     def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
         if isinstance(v, ArrayVal):
@@ -279,7 +330,7 @@ class NumpyCallsMixin:
         origin = None
         dtype = fn.dtype
         dtype_arg = raw.get("dtype")
-        if dtype_arg is not None and dtype_arg[1] is not None and is_object_dtype(dtype_arg[1]):
+        if dtype_arg is not None and dtype_arg[1] is not None and has_object_elements(dtype_arg[1]):
             dtype = "object"
         if event == "elementwise":
             operands = [arrays[n] for n in fn.operands if n in arrays]
