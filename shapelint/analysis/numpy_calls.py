@@ -24,7 +24,7 @@ from shapelint.analysis.expressions import (
     rank1_through_product,
     truth,
 )
-from shapelint.analysis.syntax import SHAPE_LIKE, has_object_elements, is_structured_dtype
+from shapelint.analysis.syntax import SHAPE_LIKE, callee_name, has_object_elements, is_structured_dtype, walk
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -83,6 +83,8 @@ def _records_literal_shape(v: Val) -> Shape:
         return ()
     return None
 
+
+_SEQUENCE_ANNOTATIONS = frozenset(("tuple", "Tuple", "list", "List", "Sequence", "Iterable", "Collection"))
 
 # NumPy keywords that never change a result's shape, whichever function takes them
 _SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like"))
@@ -264,7 +266,7 @@ class NumpyCallsMixin:
             return ArrayVal(None) if fn.returns == "array" else UNKNOWN
         if varargs:
             name = params[i].name
-            if len(varargs) == 1 and not isinstance(varargs[0][0], IntVal) and not isinstance(varargs[0][0], ParamVal):
+            if len(varargs) == 1 and not isinstance(varargs[0][0], IntVal):  # x.reshape(a_shape): maybe a whole shape
                 raw[name] = varargs[0]
                 kinds = {name: "shape"}
             else:
@@ -441,10 +443,31 @@ class NumpyCallsMixin:
         if isinstance(v, IntVal):
             return (v.dim,)
         if isinstance(v, ParamVal) and single_ok and (v.name.endswith("]") or not any(
-                s in v.name.lower() for s in SHAPE_LIKE)):
+                s in v.name.lower() for s in SHAPE_LIKE) and not self.holds_a_sequence(v.name)):
             # `n_h`, or an element `layer_dims[l]` of a list of sizes
             return (self.to_dim(v, node, env),)
         return None
+
+    def holds_a_sequence(self, name: str) -> bool:
+        """Is ``name`` a parameter of the function being analyzed that is annotated as a sequence
+        (``tuple[int, ...]``) or used as one (``len(p)``, ``np.prod(p)``)?  Alone where a shape
+        goes, such a parameter is the whole shape, not one size."""
+        if not self.call_stack:
+            return False
+        func = self.call_stack[-1]
+        params = func.params
+        param = next((p for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+                      if p.name.value == name), None)
+        if param is None:
+            return False
+        if param.annotation is not None:
+            ann = param.annotation.annotation
+            base = ann.value if isinstance(ann, cst.Subscript) else ann
+            if callee_name(base) in _SEQUENCE_ANNOTATIONS:
+                return True
+        return any(isinstance(n, cst.Call) and callee_name(n.func) in ("len", "prod") and n.args
+                   and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == name
+                   for n in walk(func.body))
 
     def to_axis(self, v: Val) -> Any:
         if v is NONE:
