@@ -486,7 +486,6 @@ def test_shapes_built_by_code_still_conflict():
 C10 = "C10 expr_BooleanOperation: the right operand of `or`/`and` is evaluated without what the left one decided"
 
 
-@xfail(C10)
 def test_or_guards_the_index_on_its_right():
     src = """
     import numpy as np
@@ -498,6 +497,28 @@ def test_or_guards_the_index_on_its_right():
         return image[:, :, :3]
     """
     assert errors(src) == []
+
+
+def test_left_operand_that_decides_leaves_the_right_one_unrun():
+    src = """
+    import numpy as np
+
+    a = np.ones(3)
+    flag = a.ndim == 2 and a[0, 0] > 0
+    other = a.ndim == 1 or a[0, 0] > 0
+    """
+    assert errors(src) == []
+
+
+def test_left_operand_refines_the_right_one():
+    # an `and` runs its right side only where x is 2-D, so x.shape[2] raises there
+    src = """
+    import numpy as np
+
+    def is_rgb(x):
+        return x.ndim == 2 and x.shape[2] == 3
+    """
+    assert [(line, code) for line, code, _ in errors(src)] == [(5, "SL105")]
 
 
 def test_and_that_lets_the_index_run_still_fires():

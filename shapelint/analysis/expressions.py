@@ -245,7 +245,14 @@ class ExpressionsMixin:
 
     def expr_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Val:
         left = self.eval(node.left, env)
-        right = self.eval(node.right, env)
+        # the right operand runs only when the left one did not decide, as in an `if`:
+        # `x.ndim < 3 or x.shape[2] != 3` reads shape[2] only when x.ndim >= 3
+        is_and = isinstance(node.operator, cst.And)
+        if self.static_truth(node.left, env) is (not is_and):
+            return left
+        right_env = env.copy()
+        self.refine_from_test(node.left, right_env, positive=is_and)
+        right = self.eval(node.right, right_env)
         return join(left, right)
 
     def expr_Comparison(self, node: cst.Comparison, env: Env) -> Val:
