@@ -680,7 +680,6 @@ def test_loop_that_runs_still_fires():
 C14 = "C14 refine_from_test/stmt_If: `isinstance(x, DataFrame)` is not used; its branch treats x as the known ndarray"
 
 
-@xfail(C14)
 def test_isinstance_of_a_foreign_class_forgets_the_array():
     src = """
     import numpy as np
@@ -706,6 +705,21 @@ def test_isinstance_of_a_foreign_class_forgets_the_array():
         if isinstance(series, DataFrame):
             return series.shape[1]
         return 1
+    """
+    assert errors(src) == []
+
+
+def test_failed_isinstance_of_ndarray_forgets_the_array():
+    src = """
+    import numpy as np
+
+    def as_columns(values):
+        values = np.zeros(10)
+        if not isinstance(values, np.ndarray):
+            return values.shape[1]
+        if isinstance(values, (list, tuple)) or values.ndim == 1:
+            return 1
+        return values.shape[1]
     """
     assert errors(src) == []
 
