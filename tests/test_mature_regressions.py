@@ -609,14 +609,12 @@ _TUPLE_ARITHMETIC_DOC = '''
 '''
 
 
-@xfail(C12)
 def test_tuple_arithmetic_in_docstring_is_no_contract():
     parsed = parse_docstring(textwrap.dedent(_TUPLE_ARITHMETIC_DOC).strip().strip('"'))
     spec = parsed.params.get("conditional")
     assert spec is None or spec.rank is None  # the rank is order + 2: not a fixed number
 
 
-@xfail(C12)
 def test_tuple_arithmetic_in_docstring_gives_no_error():
     src = "import numpy as np\n\ndef hamilton(conditional):" + _TUPLE_ARITHMETIC_DOC + (
         "    nobs = conditional.shape[-1]\n"
