@@ -563,7 +563,6 @@ def test_optional_dimension_is_no_contract():
     assert parsed.params["labels"].rank == 2
 
 
-@xfail(f"{C10}; {C11}")
 def test_show_rag_style_guard_with_documented_optional_channel():
     src = ("import numpy as np\n\ndef show(labels, image, img_cmap=None):" + _OPTIONAL_CHANNEL_DOC
            + "    if img_cmap is None:\n"
