@@ -549,13 +549,11 @@ _OPTIONAL_CHANNEL_DOC = '''
 '''
 
 
-@xfail(C11)
 def test_optional_dimension_in_docstring_does_not_fix_the_rank():
     src = "import numpy as np\n\ndef channels(labels, image):" + _OPTIONAL_CHANNEL_DOC + "    return image.shape[2]\n"
     assert errors(src) == []
 
 
-@xfail(C11)
 def test_optional_dimension_is_no_contract():
     parsed = parse_docstring(textwrap.dedent(_OPTIONAL_CHANNEL_DOC).strip().strip('"'))
     spec = parsed.params.get("image")
