@@ -859,3 +859,36 @@ def test_abs_of_an_accidental_outer_broadcast_still_warns():
     d = (a - 0.5) + b
     """
     assert codes(src) == [(6, "SL201"), (7, "SL201")]
+
+
+# -- found by the phase-2 bench (new since phase 1) ----------------------------------------------
+
+# list_method: `axes.append(axes.pop(0))` appended to the list as it was before the pop
+
+
+def test_list_changed_by_the_argument_of_its_own_method():
+    src = """
+    import numpy as np
+
+    def test_concatenate_axis_rotation():
+        a = np.ones((1, 2, 3))
+        b = np.ones((2, 2, 3))
+        axes = list(range(3))
+        for i in range(3):
+            np.concatenate((a, b), axis=axes[0])
+            a = np.moveaxis(a, -1, 0)
+            b = np.moveaxis(b, -1, 0)
+            axes.append(axes.pop(0))
+    """
+    assert errors(src) == []
+
+
+def test_list_append_is_still_followed():
+    src = """
+    import numpy as np
+
+    parts = [np.ones((2, 3))]
+    parts.append(np.ones((4, 4)))
+    joined = np.concatenate(parts, axis=0)
+    """
+    assert [(line, code) for line, code, _ in errors(src)] == [(6, "SL104")]
