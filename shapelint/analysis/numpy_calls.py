@@ -86,8 +86,9 @@ def _records_literal_shape(v: Val) -> Shape:
 
 _SEQUENCE_ANNOTATIONS = frozenset(("tuple", "Tuple", "list", "List", "Sequence", "Iterable", "Collection"))
 
-# NumPy keywords that never change a result's shape, whichever function takes them
-_SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like"))
+# NumPy keywords that never change a result's shape, whichever function takes them (a subarray
+# dtype= would, but the functions that create arrays from a shape list dtype= in the table)
+_SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like", "dtype", "where"))
 
 
 class NumpyCallsMixin:
