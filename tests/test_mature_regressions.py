@@ -521,6 +521,20 @@ def test_left_operand_refines_the_right_one():
     assert [(line, code) for line, code, _ in errors(src)] == [(5, "SL105")]
 
 
+def test_walrus_in_the_right_operand_still_binds():
+    src = """
+    import numpy as np
+
+    def rows(x):
+        x = np.ones((4, 5))
+        if x is not None and (n := x.shape[0]) > 3:
+            pass
+        z = np.zeros(n)
+        return z
+    """
+    assert shapes(src)["z"] == [4]
+
+
 def test_and_that_lets_the_index_run_still_fires():
     src = """
     import numpy as np

@@ -21,7 +21,7 @@ from shapelint.algebra.dims import (
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.classes import SuperVal
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE
+from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, walk
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -253,6 +253,9 @@ class ExpressionsMixin:
         right_env = env.copy()
         self.refine_from_test(node.left, right_env, positive=is_and)
         right = self.eval(node.right, right_env)
+        for n in walk(node.right):  # `x and (n := len(x)) > 3`: n is bound after the test
+            if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name) and n.target.value in right_env.vars:
+                env.vars[n.target.value] = right_env.vars[n.target.value]
         return join(left, right)
 
     def expr_Comparison(self, node: cst.Comparison, env: Env) -> Val:
