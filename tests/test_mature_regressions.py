@@ -527,8 +527,7 @@ def test_walrus_in_the_right_operand_still_binds():
 
     def rows(x):
         x = np.ones((4, 5))
-        if x is not None and (n := x.shape[0]) > 3:
-            pass
+        tall = x is not None and (n := x.shape[0]) > 3
         z = np.zeros(n)
         return z
     """
