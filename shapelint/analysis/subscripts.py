@@ -170,8 +170,8 @@ def _with_boolean_axis(shape: Any, items: List[Any], rank: int, first: int, bool
     positions = [k for k, it in enumerate(items) if isinstance(it, ops.ArrayIndex)]
     axis = 0
     if positions == list(range(first, first + len(positions))):
-        consumed = sum(1 for it in items if isinstance(it, ops.Slice) or not (
-            isinstance(it, ops.ArrayIndex) or it is ops.NEWAXIS or it is ops.ELLIPSIS))
+        consumed = sum(1 for it in items  # slices and integers
+                       if not (isinstance(it, ops.ArrayIndex) or it is ops.NEWAXIS or it is ops.ELLIPSIS))
         axis = sum(rank - consumed if it is ops.ELLIPSIS else 1 if isinstance(it, ops.Slice) or it is ops.NEWAXIS
                    else 0 for it in items[:first])
     length = None if None in bools else int(all(bools))
@@ -186,8 +186,10 @@ def _matrix_item(shape: Any, node: cst.Subscript, items: List[Any], arr: ArrayVa
     if len(shape) == 0:
         return ArrayVal((), dtype=arr.dtype)
     if len(shape) == 1:
-        second_scalar = len(node.slice) > 1 and (
-            not isinstance(items[1], (ops.Slice, ops.ArrayIndex)) and items[1] is not ops.NEWAXIS
-            and items[1] is not ops.ELLIPSIS or isinstance(items[1], ops.ArrayIndex) and items[1].shape == ())
+        second = items[1] if len(items) > 1 else ops.ELLIPSIS
+        if isinstance(second, ops.ArrayIndex):
+            second_scalar = second.shape == ()  # True/False
+        else:  # an integer, unless a slice, np.newaxis or `...`
+            second_scalar = not (isinstance(second, ops.Slice) or second is ops.NEWAXIS or second is ops.ELLIPSIS)
         shape = (shape[0], 1) if second_scalar else (1, shape[0])
     return ArrayVal(shape, None, arr.dtype, True)
