@@ -337,7 +337,10 @@ for _n in ("cumsum", "cumprod", "nancumsum", "nancumprod"):
 API.update({
     # products
     "numpy.dot": Fn("a:array, b:array, out:any=None", lambda a, b, **_: ops.dot(a, b, "np.dot"), "matmul"),
-    "numpy.matmul": Fn("a:array, b:array, out:any=None", lambda a, b, **_: ops.matmul(a, b, "np.matmul"), "matmul"),
+    # axes=/axis= pick other core dimensions: not modelled, the shape is unknown
+    "numpy.matmul": Fn("a:array, b:array, out:any=None, axes:any=None, axis:any=None",
+                       lambda a, b, axes=None, axis=None, **_: ops.matmul(a, b, "np.matmul")
+                       if axes is None and axis is None else None, "matmul"),
     "numpy.inner": Fn("a:array, b:array", lambda a, b, **_: ops.inner(a, b), "matmul"),
     "numpy.outer": Fn("a:array, b:array, out:any=None", _outer),
     "numpy.vdot": Fn("a:array, b:array", lambda a, b, **_: ops.vdot(a, b), "matmul"),

@@ -348,6 +348,11 @@ _SHAPE_WORD_BEFORE_RE = re.compile(r"(?:\bshape[sd]?\s*(?:=|:|is|of)?|形状(?:�
 # "(n,) or (n, k)", "float or ndarray of shape (n,)": alternatives, not a contract
 _OR_AFTER_RE = re.compile(r"\s*,?\s*or\b(?!\s+None\b)", re.IGNORECASE)
 _OR_BEFORE_RE = re.compile(r"\bor\s+(?:[\w\-\{\}]+\s+){0,4}$", re.IGNORECASE)
+# "shaped (k,)*(order + 1) + (nobs,)": tuple arithmetic, whose rank the first tuple does not tell
+_ARITHMETIC_AFTER_RE = re.compile(r"\s*[*+]\s*[(\w]")
+_ARITHMETIC_BEFORE_RE = re.compile(r"\)\s*[*+]\s*$")
+# "(M, N[, 3])": numpydoc's optional trailing dimensions, so the rank is open
+_OPTIONAL_DIMS_RE = re.compile(r"\[\s*,")
 
 
 def _groups(text: str) -> List[Tuple[int, int]]:
@@ -415,6 +420,9 @@ def _find_shape(fragments: List[Tuple[int, str]]) -> Optional[_Found]:
         return _Found(None, group, line, "ambiguous")
     if _OR_AFTER_RE.match(text, e) or _OR_BEFORE_RE.search(text, 0, s):
         return _Found(None, group, line, "ambiguous")
+    if (_ARITHMETIC_AFTER_RE.match(text, e) or _ARITHMETIC_BEFORE_RE.search(text, 0, s)
+            or _OPTIONAL_DIMS_RE.search(group)):
+        return _Found(None, group, line, "ambiguous")  # no fixed rank: no contract
     if group.startswith("[") and not re.search(r"shape[sd]?\s*[=:]?\s*$", text[:s], re.IGNORECASE):
         return None  # a list after "size" or a colon is a value, not a shape
     try:

@@ -173,7 +173,7 @@ class ShapeSpec:
 # -- parsing ---------------------------------------------------------------------
 
 # An identifier, optionally indexed: n, n_x, n[l], layer_dims[l-1], W[1][2]
-_IDENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^\[\]]*\])*"
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[(?!\s*,)[^\[\]]*\])*"  # n[l]; not N[, 3] (optional dims)
 _INT_RE = re.compile(r"[0-9]+")
 # A word of a phrase: letters, digits, underscores, hyphens and apostrophes
 # ("hidden-layer", "layer's"), optionally indexed ("size of layer[l]").

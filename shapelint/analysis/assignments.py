@@ -14,6 +14,7 @@ from shapelint.algebra.dims import (
     fmt_shape,
     fresh,
     is_invented,
+    maybe_one,
 )
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.env import Env
@@ -90,12 +91,30 @@ class AssignmentsMixin:
             self.assign_subscript(target, value, env)
             return
         if isinstance(target, cst.Attribute):
+            if target.attr.value == "shape" and self.reshape_in_place(target.value, value, value_node, env, True):
+                return
             self.set_attribute(target, value, env)
             if self.collect_shapes:
                 self.record_shape(target, self.code_of(target, 60), value)
             return
         if isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, env, None)
+
+    def reshape_in_place(self, owner_node: cst.BaseExpression, shape: Val, shape_node: Optional[cst.CSTNode],
+                         env: Env, keeps_size: bool) -> bool:
+        """``x.shape = shape`` (``keeps_size``: a -1 is inferred) and ``x.resize(shape)`` change x
+        itself: rebind it to the new shape, or to an unknown one.  False when x is not an array."""
+        owner = self.quiet_eval(owner_node, env)
+        if not isinstance(owner, ArrayVal) or not isinstance(owner_node, (cst.Name, cst.Attribute)):
+            return isinstance(owner, ArrayVal)
+        new = self.to_shape_tuple(shape, env, shape_node)
+        if new is not None and any(isinstance(d, int) and d < 0 for d in new):
+            try:
+                new = ops.reshape(owner.shape, new) if keeps_size and owner.shape is not None else None
+            except ShapeMismatch:
+                new = None
+        self.assign(owner_node, ArrayVal(new, dtype=owner.dtype), env, None)
+        return True
 
     def assign_subscript(self, target: cst.Subscript, value: Val, env: Env) -> None:
         container = self.eval(target.value, env)
@@ -115,8 +134,16 @@ class AssignmentsMixin:
             region = self.subscript_array(target, container, env, report=True)
             if (isinstance(region, ArrayVal) and isinstance(value, ArrayVal) and region.shape
                     and container.dtype != "object"):
+                value_shape = value.shape
+                if value_shape is not None and len(value_shape) > len(region.shape):
+                    # NumPy first drops the value's extra leading 1s: (1, 3, 2) fits (3, 2)
+                    lead = value_shape[:len(value_shape) - len(region.shape)]
+                    if all(d == 1 for d in lead):
+                        value_shape = value_shape[len(lead):]
+                    elif all(maybe_one(d) for d in lead):
+                        return  # they may all be 1 at run time
                 try:
-                    out = ops.broadcast(region.shape, value.shape)
+                    out = ops.broadcast(region.shape, value_shape)
                     if out is not None and len(out) > len(region.shape):
                         raise ShapeMismatch("SL101", f"could not broadcast input array from shape "
                                             f"{fmt_shape(value.shape)} into shape {fmt_shape(region.shape)}")
@@ -187,6 +214,8 @@ class AssignmentsMixin:
             # nothing says n_y is not 1 (it is, in a binary classifier)
             return [ParamVal(label or f"{value.name}[{i}]", declared=False) for i, label in enumerate(labels)]
         if isinstance(value, ArrayVal) and value.shape is not None and len(value.shape) >= 1:
+            if value.dtype == "object" and len(value.shape) == 1:
+                return [UNKNOWN] * n  # objects or records, not NumPy scalars
             return [ArrayVal(tuple(value.shape[1:]), dtype=value.dtype)] * n
         return [UNKNOWN] * n
 

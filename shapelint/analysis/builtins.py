@@ -131,7 +131,8 @@ def _b_minmax(inf: Any, node: cst.Call, env: Env) -> Val:
 def _b_abs(inf: Any, node: cst.Call, env: Env) -> Val:
     vals = [inf.eval(a.value, env) for a in node.args]
     if len(vals) == 1 and isinstance(vals[0], ArrayVal):
-        return ArrayVal(vals[0].shape)
+        v = vals[0]  # element-wise: the same array, with its origin and its `[:, None]` mark
+        return ArrayVal(v.shape, v.origin, v.dtype, v.matrix, v.explicit_axes)
     if len(vals) == 1 and isinstance(vals[0], IntVal) and isinstance(vals[0].dim, int):
         return IntVal(abs(vals[0].dim))
     return UNKNOWN

@@ -111,6 +111,8 @@ class ContainersMixin:
             label = target.value if isinstance(target, cst.Name) else "i"
             return IntVal(fresh(label))
         if isinstance(iterable, ArrayVal):
+            if iterable.dtype == "object" and iterable.shape is not None and len(iterable.shape) == 1:
+                return UNKNOWN  # an element of an object or record array: any Python object, a record
             if iterable.shape is not None and len(iterable.shape) >= 1:
                 return ArrayVal(tuple(iterable.shape[1:]), dtype=iterable.dtype)
             return ArrayVal(None) if iterable.shape is None else UNKNOWN
@@ -171,6 +173,10 @@ class ContainersMixin:
     def call_container_method(self, node: cst.Call, owner_node: cst.BaseExpression, owner: Val, name: str,
                               env: Env) -> Val:
         args = [self.eval(a.value, env) for a in node.args]
+        if isinstance(owner, (TupleVal, SeqVal)) and isinstance(owner_node, cst.Name):
+            current = env.get(owner_node.value)  # `axes.append(axes.pop(0))`: the argument changed the list first
+            if current is not owner and self.container_method(current, name, owner_node) is not None:
+                owner = current
         if isinstance(owner, DictVal):
             return self.dict_method(owner, name, args)
         return self.list_method(owner_node, owner, name, args, env)

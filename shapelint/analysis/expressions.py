@@ -21,7 +21,7 @@ from shapelint.algebra.dims import (
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.classes import SuperVal
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE
+from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, walk
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -115,7 +115,7 @@ def literal_shape(v: Val) -> Shape:
 def split_key(s: str) -> Tuple[Any, ...]:
     """``"W12"`` -> ("W", 12): so that "W" + str(l) and "W1" can be compared."""
     i = len(s)
-    while i > 0 and s[i - 1].isdigit():
+    while i > 0 and "0" <= s[i - 1] <= "9":  # not str.isdigit(): it accepts '²', which int() rejects
         i -= 1
     if 0 < i < len(s) and len(s) - i < 6:
         return (s[:i], int(s[i:]))
@@ -246,7 +246,17 @@ class ExpressionsMixin:
 
     def expr_BooleanOperation(self, node: cst.BooleanOperation, env: Env) -> Val:
         left = self.eval(node.left, env)
-        right = self.eval(node.right, env)
+        # the right operand runs only when the left one did not decide, as in an `if`:
+        # `x.ndim < 3 or x.shape[2] != 3` reads shape[2] only when x.ndim >= 3
+        is_and = isinstance(node.operator, cst.And)
+        if self.static_truth(node.left, env) is (not is_and):
+            return left
+        right_env = env.copy()
+        self.refine_from_test(node.left, right_env, positive=is_and)
+        right = self.eval(node.right, right_env)
+        for n in walk(node.right):  # `x and (n := len(x)) > 3`: n is bound after the test
+            if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name) and n.target.value in right_env.vars:
+                env.vars[n.target.value] = right_env.vars[n.target.value]
         return join(left, right)
 
     def expr_Comparison(self, node: cst.Comparison, env: Env) -> Val:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -23,7 +24,7 @@ from shapelint.analysis.expressions import (
     rank1_through_product,
     truth,
 )
-from shapelint.analysis.syntax import SHAPE_LIKE, is_object_dtype
+from shapelint.analysis.syntax import SHAPE_LIKE, callee_name, has_object_elements, is_structured_dtype, walk
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -34,6 +35,7 @@ from shapelint.analysis.values import (
     MethodVal,
     NumVal,
     ParamVal,
+    QualVal,
     Rank1Origin,
     RNGVal,
     ShapeOfVal,
@@ -41,6 +43,52 @@ from shapelint.analysis.values import (
     TupleVal,
     Val,
 )
+
+
+_PLAIN_DTYPE_NAMES = frozenset(("float", "int", "bool", "complex", "str", "bytes", "object"))
+_PLAIN_DTYPE_STRING = re.compile(r"[<>=|]?[A-Za-z]+[0-9]*(\[\w+\])?")
+
+
+def _is_plain_dtype(value: Val, node: cst.BaseExpression, env: Env) -> bool:
+    """``float``, ``np.float64``, ``"f8"``: elements that are scalars, so the tuples of a literal are a dimension."""
+    if isinstance(node, cst.Name) and node.value in _PLAIN_DTYPE_NAMES and env.get(node.value) is None:
+        return True
+    if isinstance(value, QualVal):
+        return value.qualname.startswith("numpy.") and value.qualname != "numpy.dtype"
+    if isinstance(node, cst.SimpleString):
+        text = value.text() if isinstance(value, StrVal) else None
+        return text is not None and _PLAIN_DTYPE_STRING.fullmatch(text) is not None
+    return value is NONE
+
+
+def _has_tuple_level(v: Val) -> bool:
+    """Does a literal hold a tuple (not a list) among its nested levels?"""
+    if isinstance(v, TupleVal):
+        return not v.is_list or any(_has_tuple_level(x) for x in v.items)
+    return False
+
+
+def _records_literal_shape(v: Val) -> Shape:
+    """np.array's shape for a literal with a structured dtype: the list levels above the first
+    tuple (a tuple is one record, a scalar fills every field); None if ragged or unknown."""
+    if isinstance(v, TupleVal) and v.is_list:
+        if not v.items:
+            return (0,)
+        inner = [_records_literal_shape(x) for x in v.items]
+        first = inner[0]
+        if first is None or any(s != first for s in inner[1:]):
+            return None
+        return (len(v.items),) + tuple(first)
+    if isinstance(v, (TupleVal, IntVal, NumVal)):
+        return ()
+    return None
+
+
+_SEQUENCE_ANNOTATIONS = frozenset(("tuple", "Tuple", "list", "List", "Sequence", "Iterable", "Collection"))
+
+# NumPy keywords that never change a result's shape, whichever function takes them (a subarray
+# dtype= would, but the functions that create arrays from a shape list dtype= in the table)
+_SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like", "dtype", "where"))
 
 
 class NumpyCallsMixin:
@@ -106,8 +154,11 @@ class NumpyCallsMixin:
 
     def call_array_ctor(self, node: cst.Call, env: Env) -> Val:
         v = self.eval(node.args[0].value, env)
-        for a in node.args[1:]:
-            self.eval(a.value, env)
+        dtype_arg: Optional[Tuple[Val, cst.BaseExpression]] = None
+        for k, a in enumerate(node.args[1:]):
+            dv = self.eval(a.value, env)
+            if (a.keyword is None and k == 0) or (a.keyword is not None and a.keyword.value == "dtype"):
+                dtype_arg = (dv, a.value)
         ndmin = 0
         for a in node.args[1:]:
             if a.keyword is not None and a.keyword.value == "ndmin":
@@ -117,6 +168,13 @@ class NumpyCallsMixin:
         if arr is None:
             return ArrayVal(None)
         shape = arr.shape
+        dtype = arr.dtype
+        if dtype_arg is not None and has_object_elements(dtype_arg[1]):
+            dtype = "object"
+            if is_structured_dtype(dtype_arg[1]) and isinstance(v, TupleVal):
+                shape = _records_literal_shape(v)  # np.array([(1, 2), (3, 4)], dtype="i,i") is (2,)
+        elif dtype_arg is not None and not _is_plain_dtype(*dtype_arg, env) and _has_tuple_level(v):
+            shape = None  # a dtype we cannot read: its tuples may be records or a dimension
         if ndmin == -1:
             shape = None
         elif shape is not None and len(shape) < ndmin:
@@ -124,7 +182,7 @@ class NumpyCallsMixin:
         # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals;
         # np.array([[3], [11]]) is a column on purpose: it is meant to broadcast
         explicit = arr.explicit_axes or (isinstance(v, TupleVal) and shape is not None and 1 in shape)
-        return ArrayVal(shape, None, arr.dtype, explicit_axes=explicit)
+        return ArrayVal(shape, None, dtype, explicit_axes=explicit)
 
     def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
         if isinstance(v, ArrayVal):
@@ -147,8 +205,13 @@ class NumpyCallsMixin:
             return self.apply_fn(node, fn, None, env, f"rng.{method.name}")
         if isinstance(owner, ArrayVal):
             if method.name in ("fill", "sort", "resize", "setflags", "put", "itemset"):
-                for arg in node.args:
-                    self.eval(arg.value, env)
+                vals = [self.eval(arg.value, env) for arg in node.args]
+                positional = [(v, arg.value) for v, arg in zip(vals, node.args) if arg.keyword is None]
+                if method.name == "resize" and positional and not any(arg.star for arg in node.args):
+                    # x.resize((m, n)) or x.resize(m, n): x itself takes the new shape
+                    shape, shape_node = positional[0] if len(positional) == 1 else (
+                        TupleVal(tuple(v for v, _ in positional)), None)
+                    self.reshape_in_place(method.owner_node, shape, shape_node, env, False)
                 return NONE
             if method.name in ("item", "tolist", "tobytes"):
                 for arg in node.args:
@@ -182,12 +245,15 @@ class NumpyCallsMixin:
             raw[params[0].name] = self_arg
             i = 1
         varargs: List[Tuple[Val, cst.CSTNode]] = []
+        unlisted = False  # an argument the table does not know may change the shape (np.matmul's axes=)
         for arg in node.args:
             v = self.eval(arg.value, env)
             if arg.star:
                 return ArrayVal(None) if fn.returns == "array" else UNKNOWN
             if arg.keyword is not None:
                 raw[arg.keyword.value] = (v, arg.value)
+                unlisted = unlisted or (arg.keyword.value not in _SHAPE_NEUTRAL_KEYWORDS
+                                        and all(p.name != arg.keyword.value for p in params))
                 continue
             if i < len(params) and params[i].kind == "dims*":
                 varargs.append((v, arg.value))
@@ -195,12 +261,13 @@ class NumpyCallsMixin:
             if i < len(params):
                 raw[params[i].name] = (v, arg.value)
                 i += 1
+            else:
+                unlisted = True
+        if unlisted:
+            return ArrayVal(None) if fn.returns == "array" else UNKNOWN
         if varargs:
             name = params[i].name
-            single = varargs[0][0]
-            # x.reshape(shape) with a parameter named like a whole shape: a tuple, as in to_shape_tuple
-            if len(varargs) == 1 and not isinstance(single, IntVal) and not (
-                    isinstance(single, ParamVal) and not any(s in single.name.lower() for s in SHAPE_LIKE)):
+            if len(varargs) == 1 and not isinstance(varargs[0][0], IntVal):  # x.reshape(a_shape): maybe a whole shape
                 raw[name] = varargs[0]
                 kinds = {name: "shape"}
             else:
@@ -273,7 +340,7 @@ class NumpyCallsMixin:
         origin = None
         dtype = fn.dtype
         dtype_arg = raw.get("dtype")
-        if dtype_arg is not None and dtype_arg[1] is not None and is_object_dtype(dtype_arg[1]):
+        if dtype_arg is not None and dtype_arg[1] is not None and has_object_elements(dtype_arg[1]):
             dtype = "object"
         if event == "elementwise":
             operands = [arrays[n] for n in fn.operands if n in arrays]
@@ -384,10 +451,31 @@ class NumpyCallsMixin:
         if isinstance(v, IntVal):
             return (v.dim,)
         if isinstance(v, ParamVal) and single_ok and (v.name.endswith("]") or not any(
-                s in v.name.lower() for s in SHAPE_LIKE)):
+                s in v.name.lower() for s in SHAPE_LIKE) and not self.holds_a_sequence(v.name)):
             # `n_h`, or an element `layer_dims[l]` of a list of sizes
             return (self.to_dim(v, node, env),)
         return None
+
+    def holds_a_sequence(self, name: str) -> bool:
+        """Is ``name`` a parameter of the function being analyzed that is annotated as a sequence
+        (``tuple[int, ...]``) or used as one (``len(p)``, ``np.prod(p)``)?  Alone where a shape
+        goes, such a parameter is the whole shape, not one size."""
+        if not self.call_stack:
+            return False
+        func = self.call_stack[-1]
+        params = func.params
+        param = next((p for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+                      if p.name.value == name), None)
+        if param is None:
+            return False
+        if param.annotation is not None:
+            ann = param.annotation.annotation
+            base = ann.value if isinstance(ann, cst.Subscript) else ann
+            if callee_name(base) in _SEQUENCE_ANNOTATIONS:
+                return True
+        return any(isinstance(n, cst.Call) and callee_name(n.func) in ("len", "prod") and n.args
+                   and isinstance(n.args[0].value, cst.Name) and n.args[0].value.value == name
+                   for n in walk(func.body))
 
     def to_axis(self, v: Val) -> Any:
         if v is NONE:

@@ -16,13 +16,14 @@ from shapelint.algebra.dims import (
     is_invented,
 )
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import rank_access, shape_access, walk
+from shapelint.analysis.syntax import callee_name, rank_access, shape_access, walk
 from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
     UNKNOWN,
     ArrayVal,
     IntVal,
     ParamVal,
+    QualVal,
     ShapeOfVal,
     StrVal,
     TupleVal,
@@ -132,6 +133,9 @@ class RefineMixin:
                 for side in (test.left, test.right):
                     self.widen_rank_tests(side, env)
             return
+        if isinstance(test, cst.Call):
+            self.refine_from_isinstance(test, env, positive)
+            return
         if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
             return
         comp = test.comparisons[0]
@@ -211,6 +215,25 @@ class RefineMixin:
                 env.views[k] = (env.views[k][0] if k in env.views else v, new)
                 env.vars[k] = new
         return True
+
+    def refine_from_isinstance(self, test: cst.Call, env: Env, positive: bool) -> None:
+        """Where ``isinstance(x, DataFrame)`` holds (or ``isinstance(x, np.ndarray)`` fails), x is
+        not the ndarray we know: forget it."""
+        if not (callee_name(test.func) == "isinstance" and len(test.args) == 2
+                and isinstance(test.args[0].value, cst.Name) and not any(a.keyword or a.star for a in test.args)):
+            return
+        name = test.args[0].value.value
+        if not isinstance(env.get(name), ArrayVal):
+            return
+        cls = test.args[1].value
+        classes = [el.value for el in cls.elements] if isinstance(cls, cst.Tuple) else [cls]
+        qualnames = [v.qualname if isinstance(v, QualVal) else None
+                     for v in (self.quiet_eval(c, env) for c in classes)]
+        if positive and any(q is not None and q.startswith("numpy.") for q in qualnames):
+            return  # numpy's classes (ndarray, generic, matrix, masked arrays) may hold the array we know
+        if not positive and "numpy.ndarray" not in qualnames:
+            return
+        env.vars[name] = UNKNOWN
 
     def check_shape_assert_on_expression(self, a: cst.BaseExpression, b: cst.BaseExpression, env: Env,
                                          assert_node: cst.Assert) -> None:

@@ -97,6 +97,8 @@ class SubscriptsMixin:
         items: List[Any] = []
         explicit = False
         int_on_2d_column = False
+        bools: List[Optional[bool]] = []  # 0-d boolean indices: True, False, or a bool of unknown value
+        first_bool = -1
         for i, el in enumerate(node.slice):
             s = el.slice
             if isinstance(s, cst.Slice):
@@ -113,7 +115,13 @@ class SubscriptsMixin:
                 items.append(ops.Slice(bounds[0], bounds[1], bounds[2], known))
                 continue
             v = self.eval(s.value, env)
-            if isinstance(v, IntVal):
+            is_literal_bool = isinstance(s.value, cst.Name) and s.value.value in ("True", "False")
+            if is_literal_bool or (isinstance(v, ArrayVal) and v.shape == () and v.dtype == "bool"):
+                # a 0-d boolean adds an axis (of length 1 if True, 0 if False) and consumes none
+                bools.append(s.value.value == "True" if is_literal_bool else None)
+                first_bool = len(items) if first_bool < 0 else first_bool
+                items.append(ops.ArrayIndex((), boolean=True))
+            elif isinstance(v, IntVal):
                 items.append(v.dim if v.dim is not None else 0)
                 if i == 1 and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice):
                     int_on_2d_column = True
@@ -133,6 +141,8 @@ class SubscriptsMixin:
                 items.append(ops.ArrayIndex(shape))
             else:
                 return ArrayVal(None)
+        if arr.dtype == "object" and arr.shape == ():
+            return UNKNOWN  # an object or a record, not a NumPy scalar: it may be indexable
         if arr.dot_scalar is not None and arr.shape == ():
             self.emit("scalar_dot_used", node, value=arr, how="it is indexed")
         try:
@@ -141,8 +151,12 @@ class SubscriptsMixin:
             if report:
                 self.mismatch(node, err, op="[]", operands=[arr], operand_nodes=[node.value])
             return ArrayVal(None)
+        if bools and arr.shape is not None:
+            shape = _with_boolean_axis(shape, items, len(arr.shape), first_bool, bools)
         if arr.dtype == "object" and shape == ():
             return UNKNOWN
+        if arr.matrix:
+            return _matrix_item(shape, node, items, arr)
         origin = None
         if (int_on_2d_column and shape is not None and len(shape) == 1 and arr.shape is not None
                 and len(arr.shape) == 2):
@@ -153,3 +167,37 @@ class SubscriptsMixin:
             self.remember_stmt(node)
         return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit)
 
+
+def _with_boolean_axis(shape: Any, items: List[Any], rank: int, first: int, bools: List[Optional[bool]]) -> Any:
+    """The indexed shape when 0-d booleans were in the index (``ops.index`` left their axis's
+    length unknown).  Together they make one new axis, of length 1 when all are True and 0
+    otherwise, where the first one is when they are adjacent and in front when not (NumPy's
+    placement of advanced indices).  With index arrays as well, the result stays unknown."""
+    if shape is None or any(isinstance(it, ops.ArrayIndex) and it.shape != () for it in items):
+        return None
+    positions = [k for k, it in enumerate(items) if isinstance(it, ops.ArrayIndex)]
+    axis = 0
+    if positions == list(range(first, first + len(positions))):
+        consumed = sum(1 for it in items  # slices and integers
+                       if not (isinstance(it, ops.ArrayIndex) or it is ops.NEWAXIS or it is ops.ELLIPSIS))
+        axis = sum(rank - consumed if it is ops.ELLIPSIS else 1 if isinstance(it, ops.Slice) or it is ops.NEWAXIS
+                   else 0 for it in items[:first])
+    length = None if None in bools else int(all(bools))
+    return tuple(shape[:axis]) + (length,) + tuple(shape[axis + 1:])
+
+
+def _matrix_item(shape: Any, node: cst.Subscript, items: List[Any], arr: ArrayVal) -> Val:
+    """``np.matrix.__getitem__``: a 1-D result is made 2-D, a column ``(n, 1)`` when the second
+    index is a scalar (``x[:, 1]``), else a row ``(1, n)`` (``x[0]``); more than 2-D is not modelled."""
+    if shape is None or len(shape) > 2:
+        return ArrayVal(None, matrix=True)
+    if len(shape) == 0:
+        return ArrayVal((), dtype=arr.dtype)
+    if len(shape) == 1:
+        second = items[1] if len(items) > 1 else ops.ELLIPSIS
+        if isinstance(second, ops.ArrayIndex):
+            second_scalar = second.shape == ()  # True/False
+        else:  # an integer, unless a slice, np.newaxis or `...`
+            second_scalar = not (isinstance(second, ops.Slice) or second is ops.NEWAXIS or second is ops.ELLIPSIS)
+        shape = (shape[0], 1) if second_scalar else (1, shape[0])
+    return ArrayVal(shape, None, arr.dtype, True)

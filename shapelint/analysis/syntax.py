@@ -119,6 +119,25 @@ def has_special_decorator(node: cst.FunctionDef) -> bool:
     return False
 
 
+def has_object_elements(node: cst.CSTNode) -> bool:
+    """A dtype whose elements are not NumPy number scalars: ``object`` (any Python object) or a
+    structured dtype (each element a record, ``np.void``).  Such elements can be indexed and
+    have a ``len()``, so the analysis marks these arrays with the one dtype ``"object"``."""
+    return is_object_dtype(node) or is_structured_dtype(node)
+
+
+def is_structured_dtype(node: cst.CSTNode) -> bool:
+    """A structured dtype written out: ``[("x", "f8"), ...]``, ``{"names": ...}``, ``"i,i,i"``,
+    ``np.dtype([...])``, ``np.dtype("i,f")``."""
+    if isinstance(node, (cst.List, cst.Dict)):
+        return True
+    if isinstance(node, cst.SimpleString):
+        return "," in node.value
+    if isinstance(node, cst.Call) and callee_name(node.func) == "dtype" and node.args:
+        return is_structured_dtype(node.args[0].value)
+    return False
+
+
 def is_object_dtype(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Name):
         return node.value == "object"
