@@ -380,7 +380,6 @@ assert_type(np.asmatrix(A), np.matrix)
 """
 
 
-@xfail(C8)
 def test_pyi_stub_has_no_shape_findings():
     outcome = lint_bytes(_REVEAL_STUB, "reveal/array_constructors.pyi")
     assert outcome.message_kind != "internal"
@@ -403,7 +402,6 @@ C9 = ("C9 docstring contracts: an error whose conflicting sizes are all docstrin
       "not that the line raises (report it as a warning)")
 
 
-@xfail(C9)
 def test_docstring_contradiction_inside_function_is_not_an_error():
     src = '''
     import numpy as np
@@ -643,7 +641,6 @@ def test_plain_documented_tuple_is_still_read():
 C13 = "C13 stmt_For: the body of `for _ in range(a, b)` with a known empty range is analyzed as if it ran once"
 
 
-@xfail(C13)
 def test_loop_over_empty_range_runs_no_iteration():
     src = """
     import numpy as np

@@ -66,8 +66,6 @@ DISAGREE = re.compile(r"#\s*disagree:\s*([a-z][a-z0-9-]*)\s*$")
 # xfail: once the two sides agree on that line the test fails, and the marker
 # and the entry must go.
 KNOWN_DISAGREEMENTS: Dict[str, str] = {
-    "unplaced-phrase-binds": "an unplaced phrase (`示例数`) binds within one call at run time; statically it "
-                             "is an invented size, which the contract check skips",
 }
 
 # a finding inside a callee that only the call's arguments make fail is reported at the call, prefixed

@@ -214,9 +214,10 @@ def dims_equal(a: Dim, b: Dim) -> Optional[bool]:
 
 ARITHMETIC = "arithmetic"  # holds for every assignment of positive integers
 CONVENTION = "convention"  # holds for generic declared sizes (fails for some special values)
+DOCUMENTED = "documented"  # the convention, applied to a size only a docstring names (see is_documented)
 UNKNOWN = "unknown"        # cannot be decided
 
-_REASON_RANK = {ARITHMETIC: 0, CONVENTION: 1, UNKNOWN: 2}
+_REASON_RANK = {ARITHMETIC: 0, CONVENTION: 1, DOCUMENTED: 2, UNKNOWN: 3}
 
 
 def weakest(*reasons: str) -> str:
@@ -469,7 +470,8 @@ def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
     # says n_features has a typo, it does not claim two sizes.
     if _same_up_to_plural(diff):
         return _UNKNOWN_VERDICT
-    return Verdict(False, CONVENTION, _condition_text(diff, a, b))
+    reason = DOCUMENTED if any(n.startswith(DOCUMENTED_PREFIX) for n in names) else CONVENTION
+    return Verdict(False, reason, _condition_text(diff, a, b))
 
 
 def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdict]:
@@ -488,11 +490,16 @@ def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdi
         if _is_opaque(na):
             return _UNKNOWN_VERDICT
         # n against 0 is the convention's too (empty arrays are real, if not generic)
-        return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {b}")
+        return Verdict(False, _convention_for(na), f"{fmt_dim(a)} == {b}")
     assert nb is not None
-    if _is_opaque(na) or _is_opaque(nb) or _singular(na) == _singular(nb):
+    if _is_opaque(na) or _is_opaque(nb) or _singular(na.lstrip(DOCUMENTED_PREFIX)) == _singular(
+            nb.lstrip(DOCUMENTED_PREFIX)):
         return _UNKNOWN_VERDICT
-    return Verdict(False, CONVENTION, f"{fmt_dim(a)} == {fmt_dim(b)}")
+    return Verdict(False, _convention_for(na, nb), f"{fmt_dim(a)} == {fmt_dim(b)}")
+
+
+def _convention_for(*names: str) -> str:
+    return DOCUMENTED if any(n.startswith(DOCUMENTED_PREFIX) for n in names) else CONVENTION
 
 
 def compare_order(a: Dim, b: Dim) -> Tuple[Optional[int], str]:
@@ -557,14 +564,23 @@ def _single_name(d: "Sym") -> Optional[str]:
 _INVENTED_NAME = re.compile(r"\?([^#]*)#\d+")
 
 
+DOCUMENTED_PREFIX = "~"  # a size only a docstring names (outside the course's notation): see is_documented
+
+
+def is_documented(d: Dim) -> bool:
+    """A size named only by a docstring: compared like any declared size, but a docstring
+    can be wrong, so what follows from it alone is not an error (the analyzer warns)."""
+    return isinstance(d, Sym) and any(n.startswith(DOCUMENTED_PREFIX) for n in d.names)
+
+
 def fmt_dim(d: Dim) -> str:
     """A size as the author would write it: invented sizes show their label (or ``?``)."""
     if d is None:
         return "?"
     text = str(d)
     if isinstance(d, Sym) and d.invented:
-        return _INVENTED_NAME.sub(lambda m: m.group(1) or "?", text)
-    return text
+        text = _INVENTED_NAME.sub(lambda m: m.group(1) or "?", text)
+    return text.replace(DOCUMENTED_PREFIX, "") if isinstance(d, Sym) else text
 
 
 def fmt_shape(s: Shape) -> str:

@@ -318,6 +318,7 @@ def _build_notation() -> Dict[frozenset, str]:
 
 
 _PLACED = _build_notation()
+NOTATION_NAMES = frozenset(_NOTATION)  # the course's own names of sizes (m, n[l], n_x, ...)
 
 
 @lru_cache(maxsize=4096)

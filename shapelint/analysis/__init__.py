@@ -74,7 +74,10 @@ def analyze_source(
         from shapelint.analysis.modules import find_root
 
         project_root = find_root(os.path.dirname(os.path.abspath(path)))
-    if not mentions_numpy(source) and not collect_shapes and not imports_project_module(source, path, project_root):
+    # A stub (.pyi) is read by type checkers, never run: its syntax is all there is to check.
+    stub = path.endswith(".pyi")
+    if stub or (not mentions_numpy(source) and not collect_shapes
+                and not imports_project_module(source, path, project_root)):
         problem = syntax_problem(source, path)
         if problem is not None:
             _report(result, problem, enabled)

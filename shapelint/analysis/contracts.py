@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_shape, is_invented
+from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_dim, fmt_shape, is_invented
+from shapelint.analysis.unify import substitute_dim
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 
 
@@ -158,7 +159,10 @@ def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[
     if len(declared) != len(actual):
         return f"rank {len(actual)} where the declaration has rank {len(declared)}"
     for i, (d, a) in enumerate(zip(declared, actual)):
-        if d is None or is_invented(d):
+        # an unplaced docstring phrase (spec_to_shape's `?phrase#0`) is one size within one call:
+        # it binds like a name, and is compared with nothing else
+        phrase = is_invented(d) and _single_name(d) is not None and _single_name(d).endswith("#0")
+        if d is None or (is_invented(d) and not (phrase and binding is not None)):
             continue
         if isinstance(d, Sym) and binding is not None:
             name = _single_name(d)
@@ -169,8 +173,9 @@ def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[
                 continue
             d = binding[name]
             if dims_equal(d, a) is False:
+                shown = fmt_dim(Sym.name(name))
                 source = f" by argument `{bound_by[name]}`" if bound_by and name in bound_by else ""
-                return f"dim {i} ({name}) is {_fmt(a)} but {name} was bound to {_fmt(d)}{source}"
+                return f"dim {i} ({shown}) is {_fmt(a)} but {shown} was bound to {_fmt(d)}{source}"
         if dims_equal(d, a) is False:
             return f"dim {i} is {_fmt(a)}, declared {_fmt(d)}"
     return ""
@@ -313,6 +318,25 @@ def _read_decorator(contract: Contract, call: cst.Call, param_names: List[str]) 
             contract.specs[arg.keyword.value] = specs[0]
 
 
+def _documented(shape: Shape, param_names: set) -> Shape:
+    """A docstring's sizes, marked as only documented, except the course's notation (m, n[l], n_x, ...)
+    and the function's own size parameters: those the code itself (or the course) defines."""
+    from shapelint.algebra.dims import DOCUMENTED_PREFIX
+    from shapelint.algebra.spec import NOTATION_NAMES
+
+    if shape is None:
+        return None
+    out = []
+    for d in shape:
+        if isinstance(d, Sym) and not is_invented(d):
+            weak = {n: Sym.name(DOCUMENTED_PREFIX + n) for n in d.names
+                    if n not in NOTATION_NAMES and n not in param_names and not n.startswith(DOCUMENTED_PREFIX)}
+            if weak:
+                d = substitute_dim(d, weak)
+        out.append(d)
+    return tuple(out)
+
+
 def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     try:
         from shapelint.algebra.docstrings import parse_docstring
@@ -320,9 +344,13 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
     except ImportError:  # the contract modules are optional at this layer
         return
     parsed = parse_docstring(doc, param_names)
+
+    def declared(spec: Any) -> Shape:
+        return _documented(spec_to_shape(spec), param_names)
+
     for name, spec in parsed.params.items():
         if name in param_names and name not in contract.params:
-            contract.params[name] = (spec_to_shape(spec), str(spec), "docstring")
+            contract.params[name] = (declared(spec), str(spec), "docstring")
             contract.specs[name] = spec
     for name, rel in parsed.relations.items():
         if name in param_names and rel.name in param_names and name not in contract.params:
@@ -340,11 +368,11 @@ def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
             # `A -- ... of shape (n, m)` and `cache -- a tuple`: check A by its position
             for name in names:
                 spec = shaped.get(name)
-                contract.returns.append((name, spec_to_shape(spec) if spec is not None else None,
+                contract.returns.append((name, declared(spec) if spec is not None else None,
                                          str(spec) if spec is not None else ""))
         elif len(names) <= 1 or len(parsed.returns) == len(names):
             for name, spec in parsed.returns:
-                contract.returns.append((name, spec_to_shape(spec), str(spec)))
+                contract.returns.append((name, declared(spec), str(spec)))
         # else: several documented return values, some without a shape and some
         # "only returned when ...": no position we can trust
     lines = doc.splitlines()

@@ -8,6 +8,7 @@ import libcst as cst
 
 from shapelint.algebra.dims import (
     ARITHMETIC,
+    DOCUMENTED,
     Dim,
     Sym,
     compare_dims,
@@ -78,6 +79,18 @@ def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
     if isinstance(op, cst.GreaterThanEqual):
         return x >= y
     return None
+
+
+def _assert_event(have: Optional[Tuple[Dim, ...]], want: Optional[Tuple[Dim, ...]], tentative: bool) -> str:
+    """Which event a failing shape assert is: certain, needing a guessed rank, or only documented."""
+    if tentative:
+        return "likely_assert_fails"
+    if have is not None and want is not None and len(have) == len(want):
+        verdicts = [compare_dims(h, w) for h, w in zip(have, want)]
+        failing = [v for v in verdicts if v.equal is False]
+        if failing and all(v.reason == DOCUMENTED for v in failing):
+            return "documented_assert_fails"
+    return "assert_fails"
 
 
 class RefineMixin:
@@ -248,7 +261,7 @@ class RefineMixin:
             return
         have = owner.shape
         if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
-            self.emit("likely_assert_fails" if owner.tentative else "assert_fails", assert_node, have=have, want=want,
+            self.emit(_assert_event(have, want, owner.tentative), assert_node, have=have, want=want,
                       name=self.code_of(a.value, 30))
 
     def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
@@ -286,7 +299,7 @@ class RefineMixin:
                     env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype)
                     return
                 if assert_node is not None:
-                    self.emit("likely_assert_fails" if owner_val.tentative else "assert_fails", assert_node,
+                    self.emit(_assert_event(have, want, owner_val.tentative), assert_node,
                               have=have, want=want, name=owner)
                 return
             new = tuple(w if (h is None or is_invented(h)) and w is not None and not is_invented(w) else h
@@ -312,7 +325,7 @@ class RefineMixin:
             if assert_node is None and self.bind_declared_size(have, want, env):
                 return  # `if X.shape[0] == 1:` (or the else of `!= 1`): the code says so, in the branch
             if assert_node is not None:
-                self.emit("likely_assert_fails" if owner_val.tentative else "assert_fails", assert_node, have=shape,
+                self.emit(_assert_event((have,), (want,), owner_val.tentative), assert_node, have=shape,
                           want=None, name=owner, index=index, want_dim=want)
             return
         if (have is None or is_invented(have)) and want is not None and not is_invented(want):

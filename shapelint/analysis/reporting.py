@@ -9,6 +9,7 @@ import libcst as cst
 from shapelint.algebra.dims import (
     shape_to_json,
 )
+from shapelint.algebra.dims import DOCUMENTED
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import (
@@ -107,6 +108,10 @@ class ReportingMixin:
         ))
 
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
+        if err.reason == DOCUMENTED:
+            # the sizes disagree only as two docstrings name them: a docstring may be wrong (SL303)
+            self.emit("documented_mismatch", node, error=err, **data)
+            return
         operands = data.get("operands") or ()
         if any(isinstance(o, ArrayVal) and o.tentative for o in operands):
             if err.code == "SL105":

@@ -162,10 +162,15 @@ class StatementsMixin:
             if node.orelse is not None:
                 self.exec_suite(node.orelse.body, env)
             return Flow(False)
+        if items == []:
+            # a loop over a known empty range never runs its body
+            if node.orelse is not None:
+                return self.exec_suite(node.orelse.body, env)
+            return Flow(False)
         body_env = env.copy()
         self.assign(node.target, self.element_of(iterable, node.target), body_env, None)
         # A loop that may run zero times proves nothing by failing on its first run.
-        may_skip = items == [] or (items is None and not runs_at_least_once(iterable))
+        may_skip = items is None and not runs_at_least_once(iterable)
         self.quiet_errors += may_skip
         try:
             self.exec_suite(node.body, body_env)
