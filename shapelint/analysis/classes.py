@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from shapelint.analysis.effects import writes_of
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.syntax import has_special_decorator
 from shapelint.analysis.values import (
@@ -86,7 +87,10 @@ class ClassesMixin:
         self.recording, self.quiet = False, self.quiet + 1
         try:
             for method in methods:
-                self.analyze_function(method, None, None, bound_self=probe)
+                # only what stores into the object matters here (a test class's hundred
+                # test methods store nothing: they are analyzed once, in the second pass)
+                if method.qualname == "__init__" or self.stores_attributes(method, cls):
+                    self.analyze_function(method, None, None, bound_self=probe)
         finally:
             self.recording, self.quiet = saved, self.quiet - 1
             del self._attr_logs[probe.uid]
@@ -94,6 +98,14 @@ class ClassesMixin:
         for method in methods:
             obj = InstanceVal(cls) if method.qualname == "__init__" else InstanceVal(cls, summary)
             method.generic_return = self.analyze_function(method, None, None, bound_self=obj)
+
+    def stores_attributes(self, method: FuncVal, cls: ClassVal) -> bool:
+        """Does the method assign attributes of its object (itself or through its other methods)?"""
+        params = method.node.params.params
+        if not params:
+            return False
+        attrs, _ = writes_of(method, params[0].name.value, cls, self._writes_cache)
+        return attrs is None or bool(attrs)
 
     def instantiate(self, cls: ClassVal, call: cst.Call, env: Env) -> Val:
         obj = InstanceVal(cls)
@@ -167,3 +179,4 @@ def _placeholder(v: Val) -> bool:
     if isinstance(v, ArrayVal):
         return v.shape is not None and 0 in v.shape
     return False
+

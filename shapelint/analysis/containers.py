@@ -53,26 +53,31 @@ def sequence_length(v: Val) -> Dim:
     return None
 
 
-def items_of(v: Val) -> Optional[List[Val]]:
-    """The items of an iterable known one by one (for unrolling loops and comprehensions), else None."""
+def items_of(v: Val, limit: int = 1 << 16) -> Optional[List[Val]]:
+    """The items of an iterable known one by one (for unrolling loops and comprehensions), else None.
+
+    ``limit``: more items than this is as good as not knowing them (a long loop is not unrolled);
+    an empty iterable is always known."""
     if isinstance(v, TupleVal):
-        return list(v.items)
+        return list(v.items) if len(v.items) <= limit else None
     if isinstance(v, RangeVal):
-        return [IntVal(i) for i in v.values] if v.values is not None else None
+        if v.values is None or len(v.values) > limit:
+            return None
+        return [IntVal(i) for i in v.values]
     if isinstance(v, ZipVal):
-        parts = [items_of(p) for p in v.parts]
+        parts = [items_of(p, limit) for p in v.parts]
         if not parts or any(p is None for p in parts):
             return None
         return [TupleVal(tuple(group)) for group in zip(*parts)]
     if isinstance(v, EnumerateVal):
-        inner = items_of(v.inner)
+        inner = items_of(v.inner, limit)
         if inner is None:
             return None
         return [TupleVal((IntVal(i + v.start), x)) for i, x in enumerate(inner)]
     if isinstance(v, ReversedVal):
-        inner = items_of(v.inner)
+        inner = items_of(v.inner, limit)
         return list(reversed(inner)) if inner is not None else None
-    if isinstance(v, DictVal) and v.complete:
+    if isinstance(v, DictVal) and v.complete and len(v.entries) <= limit:
         return [StrVal(k) for k in v.entries]
     return None
 
@@ -305,7 +310,7 @@ class ContainersMixin:
         scope.text_dims = env.text_dims
         first = clauses[0]
         iterable = self.eval(first.iter, env)
-        exact = items_of(iterable)
+        exact = items_of(iterable, MAX_EXACT_ITEMS)
         if (exact is not None and len(clauses) == 1 and not first.ifs and len(exact) <= MAX_EXACT_ITEMS
                 and not first.asynchronous):
             items = []

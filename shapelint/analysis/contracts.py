@@ -12,7 +12,15 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from shapelint.algebra.dims import Dim, Shape, Sym, dims_equal, fmt_dim, fmt_shape, is_invented
+from shapelint.algebra.dims import (
+    Dim,
+    Shape,
+    Sym,
+    dims_equal,
+    fmt_dim,
+    fmt_shape,
+    is_invented,
+)
 from shapelint.analysis.unify import substitute_dim
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 

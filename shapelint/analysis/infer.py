@@ -74,6 +74,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.apart: Dict[frozenset, Tuple[str, int, int]] = {}  # -> (array, axis, axis)
         self.bound: Dict[str, Any] = {}
         self.forced_reported: Set[Any] = set()  # functions that already got their SL208
+        self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)

@@ -24,7 +24,13 @@ from shapelint.analysis.expressions import (
     rank1_through_product,
     truth,
 )
-from shapelint.analysis.syntax import SHAPE_LIKE, callee_name, has_object_elements, is_structured_dtype, walk
+from shapelint.analysis.syntax import (
+    SHAPE_LIKE,
+    callee_name,
+    has_object_elements,
+    is_structured_dtype,
+    walk,
+)
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -43,7 +49,6 @@ from shapelint.analysis.values import (
     TupleVal,
     Val,
 )
-
 
 _PLAIN_DTYPE_NAMES = frozenset(("float", "int", "bool", "complex", "str", "bytes", "object"))
 _PLAIN_DTYPE_STRING = re.compile(r"[<>=|]?[A-Za-z]+[0-9]*(\[\w+\])?")

@@ -7,9 +7,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from shapelint.algebra.dims import (
+    DOCUMENTED,
     shape_to_json,
 )
-from shapelint.algebra.dims import DOCUMENTED
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import (

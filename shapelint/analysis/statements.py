@@ -141,7 +141,7 @@ class StatementsMixin:
 
     def stmt_For(self, node: cst.For, env: Env) -> Flow:
         iterable = self.eval(node.iter, env)
-        items = items_of(iterable)
+        items = items_of(iterable, MAX_UNROLL)
         if items is not None and self.can_unroll(node, items):
             # `for l in range(1, 4)`, `for b, w in zip(biases, weights)`: a few known
             # iterations, each with its own values, so that parameters["W" + str(l)]
@@ -187,8 +187,11 @@ class StatementsMixin:
         if not 0 < len(items) <= MAX_UNROLL or self.unrolled >= 2:
             return False
         # a body that can leave early runs an unknown number of times
-        return not any(isinstance(n, (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield))
-                       for n in walk(node.body))
+        leaves = self._leaves_early.get(id(node))
+        if leaves is None:
+            leaves = self._leaves_early[id(node)] = any(
+                isinstance(n, (cst.Break, cst.Continue, cst.Return, cst.Raise, cst.Yield)) for n in walk(node.body))
+        return not leaves
 
     def stmt_While(self, node: cst.While, env: Env) -> Flow:
         self.eval(node.test, env)
