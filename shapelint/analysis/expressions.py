@@ -267,7 +267,7 @@ class ExpressionsMixin:
             right = self.eval(comp.comparator, env)
             if isinstance(comp.operator, BOOL_COMPARE) and (isinstance(left, ArrayVal) or isinstance(right, ArrayVal)):
                 r = self.binary(node, "==", left, right, prev_node, comp.comparator, env=env)
-                result = ArrayVal(r.shape, dtype="bool") if isinstance(r, ArrayVal) else UNKNOWN
+                result = ArrayVal(r.shape, dtype="bool", tentative=r.tentative) if isinstance(r, ArrayVal) else UNKNOWN
             elif isinstance(comp.operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot)):
                 result = NUM
             elif not (isinstance(left, (IntVal, NumVal, StrVal, NoneVal)) and isinstance(right, (IntVal, NumVal, StrVal, NoneVal))):

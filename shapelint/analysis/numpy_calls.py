@@ -302,6 +302,8 @@ class NumpyCallsMixin:
                 converted[p.name] = arr.shape if arr is not None else None
             elif kind == "arrays":
                 converted[p.name] = self.arrays_arg(v)
+                if isinstance(v, TupleVal) and any(isinstance(x, ArrayVal) and x.tentative for x in v.items):
+                    arrays.setdefault("_tentative", ArrayVal(None, tentative=True))  # a guessed rank among them
             elif kind == "shape":
                 if v is NONE:
                     converted[p.name] = None

@@ -186,7 +186,7 @@ class RefineMixin:
                         # `assert db.shape == b.shape` with b unknown: b has db's shape
                         self.store(other.node, ArrayVal(owner_val.shape, tentative=owner_val.tentative), env)
                     return
-                self.pin_shape(owner, owner_val, want, env, assert_node, test)
+                self.pin_shape(owner, owner_val, want, env, assert_node, test, self.repeated_sizes(b))
             else:
                 want_dim = self.to_dim(other, b, env)
                 self.pin_dim(owner, owner_val, dim_index, want_dim, b, env, assert_node, test)
@@ -288,8 +288,15 @@ class RefineMixin:
         if isinstance(v, ArrayVal):
             env.vars[name] = ArrayVal(None, dtype=v.dtype)
 
+    def repeated_sizes(self, node: cst.BaseExpression) -> frozenset:
+        """Positions of a written shape that repeat one expression (``(m, m)``): declared equal."""
+        if not isinstance(node, (cst.Tuple, cst.List)):
+            return frozenset()
+        texts = [self.code_of(el.value, 200) for el in node.elements]
+        return frozenset(i for i, t in enumerate(texts) if texts.count(t) > 1)
+
     def pin_shape(self, owner: str, owner_val: Optional[Val], want: Tuple[Dim, ...], env: Env,
-                  assert_node: Optional[cst.Assert], test: cst.CSTNode) -> None:
+                  assert_node: Optional[cst.Assert], test: cst.CSTNode, repeated: frozenset = frozenset()) -> None:
         if isinstance(owner_val, ArrayVal) and owner_val.shape is not None:
             have = owner_val.shape
             if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
@@ -309,7 +316,9 @@ class RefineMixin:
             current = env.get(owner)
             env.vars[owner] = (current if isinstance(current, ArrayVal) else owner_val).with_shape(new, tentative=False)
             # the assert makes the two shapes one: sizes still unknown on both sides are one size
-            self.unify_shapes(new, want, env, assert_node if assert_node is not None else test)
+            # an `if` that tests shapes explores a case; only an assert (or an operation) can force one
+            self.unify_shapes(new, want, env, assert_node if assert_node is not None else test,
+                              stated=assert_node is None, repeated=repeated)
         elif owner_val is None or owner_val is UNKNOWN or isinstance(owner_val, (ParamVal, ArrayVal)):
             env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype if isinstance(owner_val, ArrayVal) else None)
 
@@ -334,7 +343,8 @@ class RefineMixin:
             self.substitute(env, shape, tuple(new))
             env.vars[owner] = owner_val.with_shape(tuple(new))
         elif have is not None and want is not None and is_invented(have) and is_invented(want):
-            self.unify_dims(have, want, env, assert_node if assert_node is not None else test)
+            # `A.shape[0] == A.shape[1]` says A is square: tested or asserted, never forced
+            self.unify_dims(have, want, env, assert_node if assert_node is not None else test, stated=True)
         elif isinstance(want_node, cst.Name) and not isinstance(env.get(want_node.value), IntVal):
             env.vars[want_node.value] = IntVal(have)
 

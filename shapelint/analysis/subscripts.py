@@ -59,11 +59,14 @@ class SubscriptsMixin:
             idx = self.eval(node.slice[0].slice.value, env)
             if isinstance(idx, IntVal) and isinstance(idx.dim, int) and base.owner is not None:
                 # `A_prev.shape[1]`: A_prev has at least 2 dims; 2, as far as we can tell
+                # `A_prev.shape[1]`: A_prev has at least 2 dims (2, as far as we can tell);
+                # `X.shape[0]` or `X.shape[-1]` say nothing of the rank: a size of its own
                 i = idx.dim
                 current = base.known if base.known is not None else self.quiet_eval(base.node, env)
-                need = i + 1 if i >= 0 else -i
                 have = len(current.shape) if isinstance(current, ArrayVal) and current.shape is not None else 0
-                arr = self.materialize(base.node, current, env, max(need, 2, have), tentative=True)
+                arr = self.materialize(base.node, current, env, max(i + 1, have), tentative=True) if i >= 1 else None
+                if arr is None and isinstance(current, ArrayVal) and current.shape is not None:
+                    arr = current
                 if arr is not None and -len(arr.shape) <= i < len(arr.shape):
                     return IntVal(arr.shape[i])
                 return IntVal(self.text_dim(env, f"{base.owner}.shape[{i}]"))
@@ -99,6 +102,7 @@ class SubscriptsMixin:
         int_on_2d_column = False
         bools: List[Optional[bool]] = []  # 0-d boolean indices: True, False, or a bool of unknown value
         first_bool = -1
+        tentative = arr.tentative  # an index array of a guessed rank makes the result a guess too
         for i, el in enumerate(node.slice):
             s = el.slice
             if isinstance(s, cst.Slice):
@@ -134,6 +138,7 @@ class SubscriptsMixin:
                 if v.dtype not in ("bool", "int"):
                     return ArrayVal(None)  # a mask or an index array: we do not know which
                 items.append(ops.ArrayIndex(v.shape, boolean=v.dtype == "bool"))
+                tentative = tentative or v.tentative
             elif isinstance(v, TupleVal) and v.is_list:
                 shape = literal_shape(v)
                 if shape is None:
@@ -149,7 +154,8 @@ class SubscriptsMixin:
             shape = ops.index(arr.shape, items)
         except ShapeMismatch as err:
             if report:
-                self.mismatch(node, err, op="[]", operands=[arr], operand_nodes=[node.value])
+                self.mismatch(node, err, op="[]", operands=[arr.with_shape(arr.shape, tentative=tentative)],
+                              operand_nodes=[node.value])
             return ArrayVal(None)
         if bools and arr.shape is not None:
             shape = _with_boolean_axis(shape, items, len(arr.shape), first_bool, bools)
@@ -165,7 +171,7 @@ class SubscriptsMixin:
             fix = f"{base}[:, {col}:{col} + 1]" if not col.isdigit() else f"{base}[:, {col}:{int(col) + 1}]"
             origin = Rank1Origin(node, "index", fix)
             self.remember_stmt(node)
-        return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit)
+        return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit, tentative=tentative)
 
 
 def _with_boolean_axis(shape: Any, items: List[Any], rank: int, first: int, bools: List[Optional[bool]]) -> Any:

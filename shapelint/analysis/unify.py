@@ -132,7 +132,9 @@ class UnifyMixin:
         label = self.label_of(node)
         if label is None:
             return None
-        dims = kept + tuple(fresh(names[i] if names and names[i] else f"{label}.shape[{i}]")
+        # a size the code already read as `X.shape[0]` (before X's rank was known) is that dim
+        dims = kept + tuple(env.text_dims.get(f"{label}.shape[{i}]") or env.text_dims.get(f"{label}.shape[{i - rank}]")
+                            or fresh(names[i] if names and names[i] else f"{label}.shape[{i}]")
                             for i in range(len(kept), rank))
         variables = [variable_name(d) for d in dims]
         ignored = {i for i, n in enumerate(names or ()) if n and n.strip("_") == ""}  # `n_a, _ = Waa.shape`
@@ -168,19 +170,27 @@ class UnifyMixin:
 
     # -- unification -----------------------------------------------------------------
 
-    def unify_dims(self, a: Dim, b: Dim, env: Env, node: cst.CSTNode) -> None:
-        """The code needs ``a == b`` to run: a variable among them becomes the other."""
+    def unify_dims(self, a: Dim, b: Dim, env: Env, node: cst.CSTNode, stated: bool = False) -> None:
+        """The code needs ``a == b`` to run: a variable among them becomes the other.
+
+        ``stated``: the code says so itself (a test such as ``A.shape[0] == A.shape[1]``,
+        an assert ``Q.shape == (m, m)``, a product of an array with itself): sizes made
+        equal that way were never kept apart.
+        """
         if a is None or b is None or a == b:
             return
         va, vb = variable_name(a), variable_name(b)
         if va is not None:
-            self.bind_variable(va, b, env, node)
+            self.bind_variable(va, b, env, node, stated)
         elif vb is not None:
-            self.bind_variable(vb, a, env, node)
+            self.bind_variable(vb, a, env, node, stated)
 
-    def bind_variable(self, name: str, value: Dim, env: Env, node: cst.CSTNode) -> None:
+    def bind_variable(self, name: str, value: Dim, env: Env, node: cst.CSTNode, stated: bool = False) -> None:
         other = variable_name(value)
         why = self.apart.get(frozenset((name, other))) if other is not None else None
+        if why is not None and stated:
+            del self.apart[frozenset((name, other))]
+            why = None
         if why is not None:
             # one per function: the first contradiction is the bug; what follows from it is noise
             func = self._returns_stack[-1][0].node if self._returns_stack else None
@@ -210,15 +220,20 @@ class UnifyMixin:
             return result
         inner_b = b[0] if len(b) == 1 else b[-2]
         before = dict(self.bound)
-        self.unify_dims(a[-1], inner_b, env, node)
+        # `A.dot(A)`, `X.T @ X`: one array on both sides is square on purpose
+        same_array = bool({variable_name(d) for d in a} & {variable_name(d) for d in b} - {None})
+        self.unify_dims(a[-1], inner_b, env, node, stated=same_array)
         if self.bound == before or result is None:
             return result
         mapping = {k: v for k, v in self.bound.items() if k not in before}
         return substitute_shape(result, mapping)
 
-    def unify_shapes(self, have: Tuple[Dim, ...], want: Tuple[Dim, ...], env: Env, node: cst.CSTNode) -> None:
-        for h, w in zip(have, want):
-            self.unify_dims(h, w, env, node)
+    def unify_shapes(self, have: Tuple[Dim, ...], want: Tuple[Dim, ...], env: Env, node: cst.CSTNode,
+                     stated: bool = False, repeated: frozenset = frozenset()) -> None:
+        """``repeated``: positions where the code wrote one size twice (``assert Q.shape == (m, m)``):
+        the code itself says those axes are one size."""
+        for i, (h, w) in enumerate(zip(have, want)):
+            self.unify_dims(h, w, env, node, stated=stated or i in repeated)
 
     # -- tentative ranks -------------------------------------------------------------
 
