@@ -28,7 +28,11 @@ Pure module (libcst and ast only): it runs in the harness's interpreter.
 from __future__ import annotations
 
 import ast
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -106,34 +110,30 @@ def mutated_source(source: str, mutant: Mutant) -> str:
     return "".join(lines)
 
 
-def _numpy_aliases(module: cst.Module) -> Dict[str, str]:
-    """local name -> qualified numpy name, from the module's imports (anywhere in it)."""
+def _numpy_aliases(source: str) -> Dict[str, str]:
+    """local name -> qualified numpy name, from the imports anywhere in the source."""
     aliases: Dict[str, str] = {}
-
-    class Imports(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return aliases
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
             for a in node.names:
-                full = _dotted(a.name)
-                if full and (full == "numpy" or full.startswith("numpy.")):
-                    if a.asname is not None and isinstance(a.asname.name, cst.Name):
-                        aliases[a.asname.name.value] = full
+                if a.name == "numpy" or a.name.startswith("numpy."):
+                    if a.asname:
+                        aliases[a.asname] = a.name
                     else:
                         aliases["numpy"] = "numpy"
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            mod = _dotted(node.module) if node.module is not None else None
-            if not mod or not (mod == "numpy" or mod.startswith("numpy.")) or node.relative:
-                return
-            if isinstance(node.names, cst.ImportStar):
-                aliases["*" + mod] = mod
-                return
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mod = node.module
+            if not (mod == "numpy" or mod.startswith("numpy.")):
+                continue
             for a in node.names:
-                name = _dotted(a.name)
-                local = a.asname.name.value if a.asname is not None and isinstance(a.asname.name, cst.Name) else name
-                if name and local:
-                    aliases[local] = f"{mod}.{name}"
-
-    module.visit(Imports())
+                if a.name == "*":
+                    aliases["*" + mod] = mod
+                else:
+                    aliases[a.asname or a.name] = f"{mod}.{a.name}"
     return aliases
 
 
@@ -273,6 +273,7 @@ class _Finder(cst.CSTVisitor):
                                  kwonly_required, has_varargs, node.get_docstring(clean=False))
         self.function_depth = 0
         self.edits = []
+        self.scan.functions.append(self.function)
 
     # -- sites -------------------------------------------------------------------------------
 
@@ -439,7 +440,7 @@ def scan(source: str, kinds: Iterable[str] = KINDS) -> Scan:
         return Scan()
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     lines = source.splitlines()
-    finder = _Finder(lines, _numpy_aliases(module), kinds)
+    finder = _Finder(lines, _numpy_aliases(source), kinds)
     wrapper.visit(finder)
     result = finder.scan
     good: List[Mutant] = []
@@ -455,26 +456,25 @@ def scan(source: str, kinds: Iterable[str] = KINDS) -> Scan:
             continue
         good.append(m)
     result.mutants = good
-    result.functions = list_functions(source)
     return result
 
 
-def list_functions(source: str) -> List[Function]:
-    """Every function unit of a source (top-level defs and methods of top-level classes)."""
+def scan_cached(source: str, kinds: Sequence[str], cache_dir: Path) -> Scan:
+    """scan(), cached on disk by the source, the kinds and this module's code (libcst is slow)."""
+    h = hashlib.sha256()
+    h.update(Path(__file__).read_bytes())
+    h.update(",".join(kinds).encode())
+    h.update(source.encode("utf-8", "surrogatepass"))
+    path = cache_dir / f"{h.hexdigest()[:32]}.pickle"
     try:
-        module = cst.parse_module(source)
-    except (cst.ParserSyntaxError, RecursionError, ValueError):
-        return []
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    finder = _Finder(source.splitlines(), {}, ())
-    units: List[Function] = []
-    original_flush = finder._flush
-
-    def flush() -> None:
-        assert finder.function is not None
-        units.append(finder.function)
-        original_flush()
-
-    finder._flush = flush  # type: ignore[method-assign]
-    wrapper.visit(finder)
-    return units
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    result = scan(source, kinds)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with tmp.open("wb") as f:
+        pickle.dump(result, f)
+    os.replace(tmp, path)
+    return result
