@@ -65,8 +65,10 @@ from __future__ import annotations
 import argparse
 import ast
 import collections
+import fcntl
 import json
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -89,6 +91,10 @@ LINTED_OUTCOMES = ("crash", "silent", "timeout")
 def _scan(args: Tuple[str, Tuple[str, ...], str]) -> M.Scan:
     text, kinds, cache = args
     return M.scan_cached(text, kinds, Path(cache))
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt()
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -120,6 +126,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    lock = open(args.work / "lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print(f"another real_code_report.py is using {args.work}; use another --work", file=sys.stderr)
+        return 2
+    # SIGTERM unwinds like Ctrl-C, so that no worker outlives the report
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _main(args)
+    finally:
+        E.kill_workers()
+        lock.close()
+
+
+def _main(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     timings: Dict[str, float] = {}
 

@@ -20,11 +20,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import mutate
 from .corpus import SourceFile, atomic_write_text
@@ -73,6 +74,7 @@ class FileTruth:
     cached: bool = False
     worker_note: str = ""
     run_failures: int = 0  # top-level statements of the file's own run that raised
+    statements_cut: int = 0  # statements stopped in a loop over functions already recorded
     driver_status: str = ""  # the run of a sibling script that imports the file ("" when none ran)
     driver_detail: str = ""
 
@@ -168,6 +170,21 @@ def python_identity(python: str) -> str:
     return os.path.realpath(python) + " " + out.stdout.strip()
 
 
+_LIVE: Set[int] = set()  # process groups of the workers running now
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_workers() -> None:
+    """Kill every worker still running (the report is stopping): none may outlive it."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _limits() -> None:  # runs in the child before exec
     import resource
     try:
@@ -183,7 +200,7 @@ def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) ->
     if out.exists():
         out.unlink()
     home = Path(tempfile.mkdtemp(prefix="home-", dir=jobs))
-    job = dict(job, out=str(out), allowed=[str(tree_root), str(home), str(jobs)])
+    job = dict(job, out=str(out), tree=str(tree_root), allowed=[str(tree_root), str(home), str(jobs)])
     job_path = jobs / f"{key}.job.json"
     atomic_write_text(job_path, json.dumps(job))
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")}
@@ -195,6 +212,8 @@ def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) ->
         proc = subprocess.Popen([python, str(WORKER), str(job_path)], cwd=str(Path(job["path"]).parent), env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                 preexec_fn=_limits, start_new_session=True)
+        with _LIVE_LOCK:
+            _LIVE.add(proc.pid)
         try:
             proc.wait(timeout=job["trace_budget"] + HARD_EXTRA)
         except subprocess.TimeoutExpired:
@@ -206,6 +225,8 @@ def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) ->
                 except ProcessLookupError:
                     pass
                 proc.wait()
+            with _LIVE_LOCK:
+                _LIVE.discard(proc.pid)
         if not note and proc.returncode != 0:
             note = f"worker exited with {proc.returncode}"
     records = []
@@ -266,6 +287,7 @@ def interpret(records: List[dict], scan: mutate.Scan, job: dict, note: str) -> F
         own = runs[0]
         truth.run_status, truth.run_detail, truth.run_seconds = own["status"], own.get("detail", ""), own["seconds"]
         truth.run_failures = own.get("failures", 0)
+        truth.statements_cut = sum(r.get("cut", 0) for r in runs)
         if len(runs) > 1:
             truth.driver_status, truth.driver_detail = runs[1]["status"], runs[1].get("detail", "")
             truth.run_seconds += runs[1]["seconds"]
@@ -318,6 +340,8 @@ def learn(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFi
         if cache.exists():
             try:
                 saved = json.loads(cache.read_text(encoding="utf-8"))
+                if not any(r.get("type") == "run" for r in saved["records"]):
+                    raise ValueError("no run recorded")  # a worker that never started: run it again
                 results[i] = interpret(saved["records"], scan, job, saved["note"])
                 results[i].cached = True
                 continue
@@ -327,8 +351,12 @@ def learn(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFi
     progress(f"truth: {len(items) - len(todo)} files cached, {len(todo)} to run")
     started = time.perf_counter()
 
+    stopping = threading.Event()
+
     def one(entry: Tuple[int, dict, str, Path]) -> None:
         i, job, key, cache = entry
+        if stopping.is_set():
+            return
         f, scan, _, _ = items[i]
         assert f.tree is not None
         try:
@@ -336,14 +364,23 @@ def learn(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFi
         except OSError as exc:  # the interpreter could not be started: nothing learned, nothing cached
             results[i] = interpret([], scan, job, f"worker not started: {exc}")
             return
-        atomic_write_text(cache, json.dumps({"records": records, "note": note}))
+        if records:  # nothing at all: the worker could not start; do not cache that
+            atomic_write_text(cache, json.dumps({"records": records, "note": note}))
         results[i] = interpret(records, scan, job, note)
 
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         for _ in pool.map(one, todo):
             done += 1
             if done % 25 == 0 or done == len(todo):
                 progress(f"truth: {done}/{len(todo)} files run ({time.perf_counter() - started:.0f} s)")
+    except BaseException:
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_workers()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     assert all(r is not None for r in results)
     return results  # type: ignore[return-value]

@@ -21,7 +21,12 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 300
 
-_INTERNAL_RE = re.compile(r"^(?:shapelint: )?(?P<path>/\S.*?): (?P<msg>internal error.*)$")
+_INTERNAL_RE = re.compile(r"^(?P<path>\S.*?): (?P<msg>internal error.*)$")
+
+
+def _abs(cwd: Path, path: str) -> str:
+    """shapelint prints paths relative to its cwd when it can: back to the absolute path we gave."""
+    return os.path.normpath(os.path.join(str(cwd), path))
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,12 @@ def check(paths: Sequence[Path], cwd: Path, jobs: int, progress: Callable[[str],
         if code not in (0, 1, 2) or not out.strip():
             raise RuntimeError(f"shapelint check failed (exit {code}): {err.strip()[-2000:]}")
         for f in json.loads(out):
-            findings.setdefault(f["path"], []).append(
+            findings.setdefault(_abs(cwd, f["path"]), []).append(
                 Finding(f["line"], f["code"], f["severity"], f["message"], f.get("column", 0)))
         for line in err.splitlines():
             m = _INTERNAL_RE.match(line.strip())
             if m:
-                internal[m.group("path")] = m.group("msg")
+                internal[_abs(cwd, m.group("path"))] = m.group("msg")
         if code == 2 and not any(str(p) in internal for p in batch):
             # an internal error whose message names no file of ours: keep its text for the report
             internal[f"<batch {n}>"] = err.strip()[-500:]
@@ -91,7 +96,7 @@ def shapes(paths: Sequence[Path], cwd: Path, jobs: int) -> Dict[str, List[dict]]
                 continue
             raise RuntimeError(f"shapelint shapes failed (exit {code}): {err.strip()[-2000:]}")
         for entry in json.loads(out):
-            out_map.setdefault(entry["path"], []).append(entry)
+            out_map.setdefault(_abs(cwd, entry["path"]), []).append(entry)
     return out_map
 
 

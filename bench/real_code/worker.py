@@ -44,6 +44,7 @@ import warnings
 import numpy as np
 
 MAX_SIG_ENTRIES = 4000
+IDLE_CALLS = 2000
 SLOW_CALL = 2.0  # seconds: an original slower than this is compared on its first recorded call only
 
 
@@ -53,6 +54,12 @@ class Budget(BaseException):
 
 class Saturated(BaseException):
     """Every unit has its recorded calls: nothing more to learn from the run."""
+
+
+class Idle(BaseException):
+    """The current top-level statement made IDLE_CALLS calls of corpus functions without one new
+    recording (a training loop): it is stopped there and the run goes on with the next statement.
+    Counted in calls, not seconds, so that where a run is cut does not depend on the machine's load."""
 
 
 def _on_alarm(signum, frame):
@@ -150,8 +157,9 @@ def _nbytes(value, depth=0, seen=None):
 
 
 class Recorder:
-    def __init__(self, path, units, max_calls, max_bytes):
+    def __init__(self, path, units, max_calls, max_bytes, tree):
         self.path = path
+        self.tree = os.path.join(tree, "")
         self.max_calls = max_calls
         self.max_bytes = max_bytes
         self.wanted = {}  # (co_name, co_firstlineno) -> unit id
@@ -163,23 +171,31 @@ class Recorder:
         self.uncopyable = {u["id"]: 0 for u in units}
         self.open = set(self.calls)
         self.origin = "self"
+        self.idle = 0  # calls of corpus functions since the last recording
 
     def __call__(self, frame, event, arg):
         if event != "call":
             return None
         code = frame.f_code
-        if code.co_filename != self.path:
-            return None
-        uid = self.wanted.get((code.co_name, code.co_firstlineno))
-        if uid is None:
+        filename = code.co_filename
+        if not filename.startswith(self.tree):
+            return None  # library code (numpy, matplotlib, imports) never counts as idle
+        uid = self.wanted.get((code.co_name, code.co_firstlineno)) if filename == self.path else None
+        if uid is None or len(self.calls[uid]) >= self.max_calls:
+            if uid is not None:
+                self.seen[uid] += 1
+            self.idle += 1
+            if self.idle >= IDLE_CALLS:
+                self.idle = 0
+                raise Idle()
             return None
         self.seen[uid] += 1
-        if len(self.calls[uid]) < self.max_calls:
-            self._record(uid, frame)
-            if len(self.calls[uid]) >= self.max_calls:
-                self.open.discard(uid)
-                if not self.open:
-                    raise Saturated()
+        self.idle = 0
+        self._record(uid, frame)
+        if len(self.calls[uid]) >= self.max_calls:
+            self.open.discard(uid)
+            if not self.open:
+                raise Saturated()
         return None
 
     def _record(self, uid, frame):
@@ -312,13 +328,14 @@ def run_script(script, recorder, budget):
     module.__builtins__ = builtins
     sys.modules["__main__"] = module
     failures, first = 0, ""
+    cut = 0
     status = "completed"
     start = time.perf_counter()
     try:
         with open(script, encoding="utf-8", errors="replace") as f:
             tree = ast.parse(f.read(), script)
     except (SyntaxError, ValueError) as exc:
-        return "raised", f"{type(exc).__name__}: {exc}", 1, 0.0
+        return "raised", f"{type(exc).__name__}: {exc}", 1, 0, 0.0
     _timer(budget)
     try:
         for stmt in tree.body:
@@ -328,6 +345,8 @@ def run_script(script, recorder, budget):
                 exec(code, module.__dict__)
             except (Saturated, Budget):
                 raise
+            except Idle:
+                cut += 1
             except SystemExit as exc:
                 if exc.code not in (None, 0):
                     failures += 1
@@ -345,7 +364,7 @@ def run_script(script, recorder, budget):
     finally:
         sys.settrace(None)
         _timer(0)
-    return status, first, failures, round(time.perf_counter() - start, 3)
+    return status, first, failures, cut, round(time.perf_counter() - start, 3)
 
 
 def fix_class_cell(fn, cls):
@@ -425,17 +444,22 @@ def main(job_path):
         _patch_matplotlib()
     warnings.simplefilter("ignore")
 
-    recorder = Recorder(path, units, job["max_calls"], job["max_bytes"])
+    recorder = Recorder(path, units, job["max_calls"], job["max_bytes"], job["tree"])
     runs = [("self", path)]
     if job.get("driver"):
         runs.append(("driver", job["driver"]))
     namespaces = {}
+    budget_left = job["trace_budget"]  # one budget for the file's own run and its driver's
     for origin, script in runs:
         if origin == "driver" and not any(not recorder.calls[u["id"]] for u in units):
             break  # every unit was called by the file's own run
         recorder.origin = origin
-        status, detail, failures, seconds = run_script(script, recorder, job["trace_budget"])
-        emit(type="run", origin=origin, status=status, detail=detail, failures=failures, seconds=seconds)
+        if budget_left <= 0:
+            break
+        recorder.idle = 0
+        status, detail, failures, cut, seconds = run_script(script, recorder, budget_left)
+        budget_left -= seconds
+        emit(type="run", origin=origin, status=status, detail=detail, failures=failures, cut=cut, seconds=seconds)
         main_ns = sys.modules["__main__"].__dict__
         if origin == "self":
             namespaces["self"] = dict(main_ns)
