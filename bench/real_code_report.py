@@ -63,7 +63,6 @@ first run TIME_FIRST, cached re-run TIME_RERUN (see the report in the commit log
 from __future__ import annotations
 
 import argparse
-import ast
 import collections
 import fcntl
 import json
@@ -73,7 +72,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -343,6 +342,8 @@ def _totals(records: Sequence[R.MutantRecord], emit) -> None:
     emit(f"crash mutants caught (either):      {R.pct(sum(r.caught for r in crash), len(crash))}")
     emit(f"silent mutants caught (either):     {R.pct(sum(r.caught for r in silent), len(silent))} "
          f"(by an error: {sum(r.caught_error for r in silent)}, by a warning: {sum(r.caught_warning for r in silent)})")
+    types = collections.Counter(r.exc_type for r in crash)
+    emit("crash exception types: " + ", ".join(f"{t} {n}" for t, n in types.most_common()))
     for label, group in (("crash", crash), ("silent", silent)):
         where = collections.Counter(r.where for r in group if r.caught)
         emit(f"where the nearest new finding is ({label}, caught): on the mutated line {where['line']}, "

@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .lint import Finding
-from .mutate import KINDS
-
-OUTCOMES = ("crash", "silent", "no_effect", "timeout", "not_run")
 
 
 @dataclass

@@ -170,12 +170,14 @@ TRUTH_MODULE = textwrap.dedent('''\
     ''')
 
 
-def test_truth_classifies_crash_silent_no_effect_and_not_run(tmp_path):
+def test_truth_classifies_crash_silent_no_effect_and_not_run(tmp_path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "written.txt"
+    source = TRUTH_MODULE + f"open({str(outside)!r}, 'w').write('corpus code wrote here')\n"
     path = tmp_path / "net.py"
-    path.write_text(TRUTH_MODULE)
-    f = corpus.SourceFile(corpus.Repo("me/net", "0" * 40, "scratch"), "net.py", path, TRUTH_MODULE, "sha", 16,
+    path.write_text(source)
+    f = corpus.SourceFile(corpus.Repo("me/net", "0" * 40, "scratch"), "net.py", path, source, "sha", 17,
                           tree=tmp_path)
-    scan = mutate.scan(TRUTH_MODULE)
+    scan = mutate.scan(source)
     job = execute.job_for(f, scan, execute.Budgets(trace=20, call=5), matplotlib=False)
     records, note = execute.run_worker(job, "test", tmp_path / "work", tmp_path, sys.executable)
     truth = execute.interpret(records, scan, job, note)
@@ -188,5 +190,8 @@ def test_truth_classifies_crash_silent_no_effect_and_not_run(tmp_path):
     crash = next(truth.outcomes[i] for i, m in enumerate(scan.mutants) if m.kind == "dot_swapped" and m.line == 4)
     assert crash["exc_type"] == "ValueError"
     never = truth.units[("never_called", 9)]
-    assert never.usable == 0 and never.reason.startswith("never called: the run completed")
+    assert never.usable == 0 and never.reason.startswith("never called: the run failed on a forbidden write")
     assert truth.units[("forward", 3)].usable == 1
+    # the write outside the repository tree was refused, and the run went on past it
+    assert not outside.exists()
+    assert truth.run_failures == 1 and "benchmark forbids" in truth.run_detail
