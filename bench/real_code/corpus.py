@@ -271,7 +271,8 @@ class SourceFile:
     kind: str = ""  # numpy / framework / numpy-noimport / other / unparseable
     template: bool = False
     notebook: Optional[NotebookMap] = None
-    imports: frozenset = frozenset()
+    imports: frozenset = frozenset()  # top-level names of the imported modules
+    dotted_imports: frozenset = frozenset()  # full names ("pkg.layers", "pkg.layers.Dense"), relative ones resolved
     canonical: bool = True  # first file with this content (in repos.tsv order, then path order)
     duplicate_of: Optional[str] = None
     tree: Optional[Path] = None  # repo root of the materialized tree
@@ -281,18 +282,31 @@ class SourceFile:
         return f"{self.repo.slug}/{self.rel}"
 
 
-def _imports(module: ast.Module) -> Tuple[frozenset, List[str]]:
-    """Top-level names of every imported module, and the relative/sibling names star-imported."""
+def _imports(module: ast.Module, package: Sequence[str]) -> Tuple[frozenset, List[str], frozenset]:
+    """Top-level names of every imported module, the sibling names star-imported, and the full dotted
+    names imported (`from a.b import c` gives a.b and a.b.c; relative ones resolved against the file's
+    folders, `package`, as seen from the repository root)."""
     names = set()
     stars = []
+    dotted = set()
     for node in ast.walk(module):
         if isinstance(node, ast.Import):
             names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-            if any(a.name == "*" for a in node.names):
+            dotted.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[: len(package) - (node.level - 1)]) if node.level - 1 <= len(package) else []
+                full = ".".join(base + ([node.module] if node.module else []))
+            else:
+                full = node.module or ""
+            if node.module:
+                names.add(node.module.split(".")[0])
+            if node.module and any(a.name == "*" for a in node.names):
                 stars.append(node.module.split(".")[-1])
-    return frozenset(names), stars
+            if full:
+                dotted.add(full)
+                dotted.update(f"{full}.{a.name}" for a in node.names if a.name != "*")
+    return frozenset(names), stars, frozenset(dotted)
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -379,7 +393,7 @@ def classify(files: List[SourceFile]) -> None:
             f.kind = "unparseable"
             continue
         parsed[i] = module
-        f.imports, stars[i] = _imports(module)
+        f.imports, stars[i], f.dotted_imports = _imports(module, Path(f.rel).parent.parts)
     # framework code, also through sibling modules (`from tf_utils import *`), to a fixed point
     by_dir: Dict[Tuple[str, str], Dict[str, int]] = {}
     for i, f in enumerate(files):
@@ -439,21 +453,40 @@ def function_spans(text: str) -> List[Tuple[int, int]]:
 
 
 def drivers(files: List[SourceFile]) -> Dict[str, SourceFile]:
-    """For each NumPy file, a script in its folder that imports it (a notebook first), to be run when
-    the file's own run leaves some of its functions uncalled (course helpers: dnn_utils, test_cases)."""
-    by_dir: Dict[Tuple[str, str], List[SourceFile]] = {}
+    """For each NumPy file, a script that imports it, to be run when the file's own run leaves some of
+    its functions uncalled (course helpers such as dnn_utils.py, layer classes of a package): a script
+    of its folder (a notebook first), else the nearest one in a parent folder that imports it by its
+    dotted name there (`from nn.layers import Dense`, `import nn` for nn/layers.py)."""
+    scripts: Dict[str, List[SourceFile]] = {}
     for f in files:
         if f.kind == "numpy" and not f.template:
-            by_dir.setdefault((f.repo.slug, str(Path(f.rel).parent)), []).append(f)
+            scripts.setdefault(f.repo.slug, []).append(f)
     out: Dict[str, SourceFile] = {}
-    for group in by_dir.values():
-        ordered = sorted(group, key=lambda g: (g.notebook is None, g.rel))
+    for group in scripts.values():
+        by_dir: Dict[Tuple[str, ...], List[SourceFile]] = {}
+        for g in sorted(group, key=lambda g: (g.notebook is None, g.rel)):
+            by_dir.setdefault(Path(g.rel).parent.parts, []).append(g)
         for f in group:
-            stem = Path(f.rel).stem
-            for g in ordered:
-                if g is not f and stem in g.imports:
-                    out[f.ident] = g
+            parts = Path(f.rel).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            folder = Path(f.rel).parent.parts
+            found = None
+            for depth in range(len(folder), -1, -1):  # the file's folder, then each parent
+                name = ".".join(parts[depth:])
+                if not name:
+                    continue
+                for g in by_dir.get(folder[:depth], []):
+                    if g is f:
+                        continue
+                    if depth == len(folder) and Path(f.rel).stem in g.imports or any(
+                            name == m or name.startswith(m + ".") for m in g.dotted_imports):
+                        found = g
+                        break
+                if found is not None:
                     break
+            if found is not None:
+                out[f.ident] = found
     return out
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
-BATCH = 300
+BATCH = 1000  # files per shapelint invocation (each starts its own process pool)
 
 _INTERNAL_RE = re.compile(r"^(?P<path>\S.*?): (?P<msg>internal error.*)$")
 

@@ -323,6 +323,11 @@ class Builder:
 def run_script(script, recorder, budget):
     """Run a script as __main__ one top-level statement at a time, going on after a statement that raises
     (as when a notebook's cells are run one by one).  (status, first failure, failures, seconds)."""
+    # the script's folder is its cwd and first on sys.path, as for `python script.py` run from there
+    folder = os.path.dirname(script)
+    os.chdir(folder)
+    sys.path[0] = folder
+    sys.argv = [script]
     module = types.ModuleType("__main__")
     module.__file__ = script
     module.__builtins__ = builtins
@@ -438,7 +443,6 @@ def main(job_path):
     signal.signal(signal.SIGALRM, _on_alarm)
     os.chdir(os.path.dirname(path))
     sys.path.insert(0, os.path.dirname(path))
-    sys.argv = [path]
     install_fence(job["allowed"])
     if job.get("matplotlib"):
         _patch_matplotlib()

@@ -195,3 +195,36 @@ def test_truth_classifies_crash_silent_no_effect_and_not_run(tmp_path, tmp_path_
     # the write outside the repository tree was refused, and the run went on past it
     assert not outside.exists()
     assert truth.run_failures == 1 and "benchmark forbids" in truth.run_detail
+
+
+def test_a_helper_is_driven_by_a_script_that_imports_it(tmp_path):
+    repo = corpus.Repo("me/nets", "0" * 40, "scratch")
+    sources = {
+        "train.py": "import numpy as np\nfrom nn.layers import Dense\nDense(3).forward(np.ones((2, 3)))\n",
+        "nn/__init__.py": "from .layers import Dense\n",
+        "nn/layers.py": "import numpy as np\nclass Dense:\n    def __init__(self, n):\n        self.W = np.ones((n, 4))\n",
+        "week1/utils.py": "import numpy as np\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n",
+        "week1/notebook.py": "import numpy as np\nfrom utils import sigmoid\nsigmoid(np.ones(3))\n",
+        "week1/other.py": "import numpy as np\nimport utils\n",
+    }
+    files = []
+    for rel, text in sources.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        nb = corpus.NotebookMap("week1/notebook.ipynb", []) if rel == "week1/notebook.py" else None
+        files.append(corpus.SourceFile(repo, rel, path, text, rel, text.count("\n"), notebook=nb, tree=tmp_path))
+    corpus.classify(files)
+    drivers = {ident.split("/", 1)[1]: f.rel for ident, f in corpus.drivers(files).items()}
+    assert drivers["nn/layers.py"] == "train.py"
+    assert drivers["week1/utils.py"] == "week1/notebook.py"  # a notebook of the folder first
+    assert "train.py" not in drivers
+
+    # the method is never called by its own file's run: the driver's run records it
+    layers = next(f for f in files if f.rel == "nn/layers.py")
+    scan = mutate.scan(layers.text)
+    job = execute.job_for(layers, scan, execute.Budgets(trace=20, call=5), False, corpus.drivers(files)[layers.ident])
+    records, note = execute.run_worker(job, "driver", tmp_path / "work", tmp_path, sys.executable)
+    truth = execute.interpret(records, scan, job, note)
+    assert truth.units[("Dense.__init__", 3)].usable == 1
+    assert truth.driver_status == "completed"
