@@ -51,13 +51,18 @@ networks, pinned commits), read from the git snapshots under ``--mirror``
 The truth (materialization, scans, worker records) is cached in the work
 folder by content hashes; a re-run after an analyzer change only re-lints.
 
-The corpus interpreter (outside the project):
+The corpus interpreter (outside the project; ``nnfs`` is the helper package
+of the "Neural Networks from Scratch" book, which two repositories import):
 
     python3 -m venv /tmp/venv-corpus
-    /tmp/venv-corpus/bin/pip install numpy scipy matplotlib h5py scikit-learn pillow
+    /tmp/venv-corpus/bin/pip install numpy scipy matplotlib h5py scikit-learn pillow nnfs
 
-Measured on the 2-core machine (``--python /tmp/venv-corpus/bin/python --jobs 2``):
-first run TIME_FIRST, cached re-run TIME_RERUN (see the report in the commit log).
+Measured on the shared 2-core machine (``--python /tmp/venv-corpus/bin/python
+--jobs 2``, whole corpus): a first run in an empty work folder takes about
+30 minutes (1,755 s: materialize 17 s, scan 100 s, truth 1,445 s, lint 162 s,
+shapes 31 s); a re-run after an analyzer change, with the truth cached,
+took 185 s (lint 140 s, shapes 34 s: mostly shapelint itself).  The lint time varies with
+the machine's load (163-363 s measured for the same files).
 """
 
 from __future__ import annotations

@@ -161,9 +161,18 @@ def truth_key(job: dict, commit: str, python: str) -> str:
     return h.hexdigest()[:32]
 
 
+_IDENTITY = (
+    "import sys, numpy, hashlib, importlib.metadata as m\n"
+    "dists = sorted(f'{d.metadata[\"Name\"]}=={d.version}' for d in m.distributions())\n"
+    "print(sys.version.split()[0], 'numpy', numpy.__version__, sys.prefix, len(dists), 'distributions',"
+    " hashlib.sha256(' '.join(dists).encode()).hexdigest()[:12])\n"
+)
+
+
 def python_identity(python: str) -> str:
-    out = subprocess.run([python, "-c", "import sys, numpy; print(sys.version, numpy.__version__, sys.prefix)"],
-                         capture_output=True, text=True, timeout=120)
+    """The corpus interpreter, its NumPy and a digest of every installed distribution (the truth depends on
+    them: installing a package a script imports changes what runs)."""
+    out = subprocess.run([python, "-c", _IDENTITY], capture_output=True, text=True, timeout=120)
     if out.returncode != 0:
         raise RuntimeError(f"{python} cannot import numpy: {out.stderr.strip()[-300:]}")
     return os.path.realpath(python) + " " + out.stdout.strip()
