@@ -59,10 +59,11 @@ of the "Neural Networks from Scratch" book, which two repositories import):
 
 Measured on the shared 2-core machine (``--python /tmp/venv-corpus/bin/python
 --jobs 2``, whole corpus): a first run in an empty work folder takes about
-30 minutes (1,755 s: materialize 17 s, scan 100 s, truth 1,445 s, lint 162 s,
-shapes 31 s); a re-run after an analyzer change, with the truth cached,
-took 185 s (lint 140 s, shapes 34 s: mostly shapelint itself).  The lint time varies with
-the machine's load (163-363 s measured for the same files).
+30 minutes (1,755 s: materialize 17 s, scan 100 s, truth 1,445 s, lint
+162 s, shapes 31 s); a re-run after an analyzer change, with the truth
+cached, took 185 s (lint 140 s, shapes 34 s: mostly shapelint itself).  The
+lint time varies with the machine's load (140-363 s measured for the same
+files).
 """
 
 from __future__ import annotations
