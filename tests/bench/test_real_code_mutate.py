@@ -1,0 +1,230 @@
+"""The real-code benchmark's mutation operators and truth classification (bench/real_code/).
+
+Snippets written here in the course's style; no corpus needed.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from real_code import corpus, execute, mutate  # noqa: E402
+
+SNIPPET = textwrap.dedent('''\
+    import numpy as np
+    from numpy.random import randn
+
+    def init(n_x, n_h):
+        W1 = np.random.randn(n_h, n_x) * 0.01
+        b1 = np.zeros((n_h, 1))
+        b2 = np.ones(shape=(n_h, 1))
+        c = randn(n_h, 1)
+        assert W1.shape == (n_h, n_x)
+        return W1, b1
+
+    def forward(X, W, b):
+        Z = np.dot(W, X) + b
+        A = W @ X.T
+        B = W.dot(X + 1)
+        s = np.sum(A, axis=1, keepdims=True)
+        m = X.shape[1]
+        t = A.mean(0)
+        return np.matmul(W.T, (X)), s
+
+    class Layer:
+        def f(self, x):
+            return x.sum(axis=0)
+
+    Y = np.dot(np.ones((2, 2)), np.ones((2, 2)))
+    ''')
+
+
+@functools.lru_cache(maxsize=None)
+def scanned(source: str) -> mutate.Scan:
+    return mutate.scan(source)  # libcst is slow: each snippet is scanned once
+
+
+def edits(source: str, kind: str):
+    return sorted((m.line, m.after.strip()) for m in scanned(source).mutants if m.kind == kind)
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("T_added", [(13, "Z = np.dot(W.T, X) + b"), (13, "Z = np.dot(W, X.T) + b"), (14, "A = W.T @ X.T"),
+                 (15, "B = W.T.dot(X + 1)"), (15, "B = W.dot((X + 1).T)"), (19, "return np.matmul(W.T, (X.T)), s")]),
+    ("T_removed", [(14, "A = W @ X"), (19, "return np.matmul(W, (X)), s")]),
+    ("dot_swapped", [(13, "Z = np.dot(X, W) + b"), (14, "A = X.T @ W"), (15, "B = (X + 1).dot(W)"),
+                     (19, "return np.matmul(X, (W.T)), s")]),
+    ("dot_to_star", [(13, "Z = (W * X) + b"), (14, "A = W * X.T"), (19, "return (W.T * X), s")]),
+    ("keepdims_dropped", [(16, "s = np.sum(A, axis=1)")]),
+    ("axis_swapped", [(16, "s = np.sum(A, axis=0, keepdims=True)"), (18, "t = A.mean(1)"),
+                      (23, "return x.sum(axis=1)")]),
+    ("shape_index_swapped", [(17, "m = X.shape[0]")]),
+    ("rank1_creation", [(6, "b1 = np.zeros((n_h,))"), (7, "b2 = np.ones(shape=(n_h,))"), (8, "c = randn(n_h)")]),
+])
+def test_each_kind_makes_the_expected_single_line_edits(kind, expected):
+    assert edits(SNIPPET, kind) == sorted(expected)
+
+
+def test_no_mutant_touches_asserts_or_module_level_code():
+    lines = {m.line for m in scanned(SNIPPET).mutants}
+    assert 9 not in lines  # the assert
+    assert 25 not in lines  # module level
+
+
+def test_every_mutant_parses_and_changes_exactly_one_line():
+    sources = [SNIPPET, textwrap.dedent('''\
+        import numpy as np
+        def g(a, b, c):
+            y = np.dot(a,
+                       b)  # spans lines: the swap is skipped, the .T on one operand is not
+            z = np.dot(a + b, c - 1) ** 2
+            w = -a @ b
+            v = np.random.normal(0, 1, (a.shape[0], 1))
+            return np.random.rand(3, 1), z, w, v, y
+        ''')]
+    for source in sources:
+        scan = scanned(source)
+        assert scan.mutants
+        for m in scan.mutants:
+            mutated = mutate.mutated_source(source, m)
+            ast.parse(mutated)
+            before, after = source.splitlines(), mutated.splitlines()
+            assert len(before) == len(after)
+            assert [i + 1 for i, (x, y) in enumerate(zip(before, after)) if x != y] == [m.line]
+    kinds = {(m.kind, m.after.strip()) for m in scanned(sources[1]).mutants}
+    assert ("dot_to_star", "z = ((a + b) * (c - 1)) ** 2") in kinds
+    assert ("dot_swapped", "w = b @ (-a)") in kinds
+    assert ("rank1_creation", "v = np.random.normal(0, 1, (a.shape[0],))") in kinds
+    assert ("rank1_creation", "return np.random.rand(3), z, w, v, y") in kinds
+    assert not any(k == "dot_swapped" and "y =" in a for k, a in kinds)
+
+
+def test_functions_are_units_with_their_class():
+    scan = scanned(SNIPPET)
+    units = {f.qualname: f for f in scan.functions}
+    assert set(units) == {"init", "forward", "Layer.f"}
+    assert (units["Layer.f"].unit_start, units["Layer.f"].unit_end) == (21, 23)
+    assert units["forward"].params == ("X", "W", "b")
+
+
+def test_notebook_lines_stay_aligned():
+    nb = ('{"cells": [{"cell_type": "code", "source": ["%matplotlib inline\\n", "import numpy as np"]},'
+          '{"cell_type": "markdown", "source": ["# text"]},'
+          '{"cell_type": "code", "source": ["x = np.ones(3)\\n", "!ls\\n", "np.ones?"]},'
+          '{"cell_type": "code", "source": ["%%bash\\n", "echo hi"]}]}')
+    text, nb_map = corpus.notebook_to_py(nb.encode())
+    assert text.splitlines() == ["# %matplotlib inline", "import numpy as np", "x = np.ones(3)", "# !ls",
+                                 "# np.ones?", "# %%bash", "# echo hi"]
+    assert nb_map.cells == [(1, 1), (1, 2), (3, 1), (3, 2), (3, 3), (4, 1), (4, 2)]
+
+
+def test_templates_are_recognized():
+    template = "def f(X):\n    ### START CODE HERE ###\n    A = None\n    ### END CODE HERE ###\n    return A\n"
+    filled = "def f(X):\n    ### START CODE HERE ###\n    A = X + 1\n    ### END CODE HERE ###\n    return A\n"
+    assert corpus.is_template(template, ast.parse(template))
+    assert not corpus.is_template(filled, ast.parse(filled))
+
+
+def test_inputs_from_a_docstring_use_distinct_sizes():
+    source = textwrap.dedent('''\
+        def linear_forward(A, W, b, n_h):
+            """
+            Arguments:
+            A -- activations from previous layer: (size of previous layer, number of examples)
+            W -- weights matrix: numpy array of shape (size of current layer, size of previous layer)
+            b -- bias vector, numpy array of shape (size of the current layer, 1)
+            """
+            return W @ A + b
+        ''')
+    (fn,) = mutate.scan(source).functions
+    spec = execute.synth_spec(fn)
+    shapes = {p["name"]: p.get("shape", p.get("value")) for p in spec}
+    assert shapes["A"][0] == shapes["W"][1] and shapes["W"][0] == shapes["b"][0] and shapes["b"][1] == 1
+    assert len({shapes["A"][0], shapes["A"][1], shapes["W"][0], shapes["n_h"]}) == 4
+
+
+TRUTH_MODULE = textwrap.dedent('''\
+    import numpy as np
+
+    def forward(W, X, b):
+        Z = np.dot(W, X) + b
+        s = np.sum(Z, axis=1, keepdims=True)
+        k = Z.shape[0]
+        return Z, s
+
+    def never_called(X):
+        return np.dot(X, X.T)
+
+    W = np.ones((4, 3))
+    X = np.ones((3, 5))
+    b = np.zeros((4, 1))
+    forward(W, X, b)
+    ''')
+
+
+def test_truth_classifies_crash_silent_no_effect_and_not_run(tmp_path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "written.txt"
+    source = TRUTH_MODULE + f"open({str(outside)!r}, 'w').write('corpus code wrote here')\n"
+    path = tmp_path / "net.py"
+    path.write_text(source)
+    f = corpus.SourceFile(corpus.Repo("me/net", "0" * 40, "scratch"), "net.py", path, source, "sha", 17,
+                          tree=tmp_path)
+    scan = mutate.scan(source)
+    job = execute.job_for(f, scan, execute.Budgets(trace=20, call=5), matplotlib=False)
+    records, note = execute.run_worker(job, "test", tmp_path / "work", tmp_path, sys.executable)
+    truth = execute.interpret(records, scan, job, note)
+    outcome = {(m.kind, m.after.strip()): truth.outcomes[i]["outcome"] for i, m in enumerate(scan.mutants)}
+    assert outcome[("dot_swapped", "Z = np.dot(X, W) + b")] == "crash"
+    assert outcome[("keepdims_dropped", "s = np.sum(Z, axis=1)")] == "silent"
+    assert outcome[("axis_swapped", "s = np.sum(Z, axis=0, keepdims=True)")] == "silent"
+    assert outcome[("shape_index_swapped", "k = Z.shape[1]")] == "no_effect"  # k is not returned
+    assert outcome[("dot_swapped", "return np.dot(X.T, X)")] == "not_run"
+    crash = next(truth.outcomes[i] for i, m in enumerate(scan.mutants) if m.kind == "dot_swapped" and m.line == 4)
+    assert crash["exc_type"] == "ValueError"
+    never = truth.units[("never_called", 9)]
+    assert never.usable == 0 and never.reason.startswith("never called: the run failed on a forbidden write")
+    assert truth.units[("forward", 3)].usable == 1
+    # the write outside the repository tree was refused, and the run went on past it
+    assert not outside.exists()
+    assert truth.run_failures == 1 and "benchmark forbids" in truth.run_detail
+
+
+def test_a_helper_is_driven_by_a_script_that_imports_it(tmp_path):
+    repo = corpus.Repo("me/nets", "0" * 40, "scratch")
+    sources = {
+        "train.py": "import numpy as np\nfrom nn.layers import Dense\nDense(3).forward(np.ones((2, 3)))\n",
+        "nn/__init__.py": "from .layers import Dense\n",
+        "nn/layers.py": "import numpy as np\nclass Dense:\n    def __init__(self, n):\n        self.W = np.ones((n, 4))\n",
+        "week1/utils.py": "import numpy as np\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n",
+        "week1/notebook.py": "import numpy as np\nfrom utils import sigmoid\nsigmoid(np.ones(3))\n",
+        "week1/other.py": "import numpy as np\nimport utils\n",
+    }
+    files = []
+    for rel, text in sources.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        nb = corpus.NotebookMap("week1/notebook.ipynb", []) if rel == "week1/notebook.py" else None
+        files.append(corpus.SourceFile(repo, rel, path, text, rel, text.count("\n"), notebook=nb, tree=tmp_path))
+    corpus.classify(files)
+    drivers = {ident.split("/", 1)[1]: f.rel for ident, f in corpus.drivers(files).items()}
+    assert drivers["nn/layers.py"] == "train.py"
+    assert drivers["week1/utils.py"] == "week1/notebook.py"  # a notebook of the folder first
+    assert "train.py" not in drivers
+
+    # the method is never called by its own file's run: the driver's run records it
+    layers = next(f for f in files if f.rel == "nn/layers.py")
+    scan = mutate.scan(layers.text)
+    job = execute.job_for(layers, scan, execute.Budgets(trace=20, call=5), False, corpus.drivers(files)[layers.ident])
+    records, note = execute.run_worker(job, "driver", tmp_path / "work", tmp_path, sys.executable)
+    truth = execute.interpret(records, scan, job, note)
+    assert truth.units[("Dense.__init__", 3)].usable == 1
+    assert truth.driver_status == "completed"
