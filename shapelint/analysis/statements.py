@@ -105,6 +105,10 @@ class StatementsMixin:
         undecided_in_unrolled = self.unrolled > 0
         if undecided_in_unrolled:
             self.quiet += 1
+        # Re-analyzing a function for one call, a branch its arguments do not decide may be one
+        # those arguments never take (the caller tested what we cannot see): no errors from it.
+        at_call = not self.recording and self.call_site is not None
+        self.quiet_errors += at_call
         try:
             then_env = env.copy()
             self.refine_from_test(node.test, then_env)
@@ -118,6 +122,7 @@ class StatementsMixin:
             else:
                 else_flow = self.exec_suite(node.orelse.body, else_env)
         finally:
+            self.quiet_errors -= at_call
             if undecided_in_unrolled:
                 self.quiet -= 1
         self.merge_branches(env, [(then_env, then_flow), (else_env, else_flow)])
