@@ -441,7 +441,7 @@ class ExpressionsMixin:
         if attr == "ndim":
             return IntVal(None if shape is None else len(shape))
         if attr == "size":
-            return IntVal(shape_size(shape))
+            return IntVal(shape_size(shape) if not arr.tentative else None)  # a guessed rank: size unknown
         if attr in ("real", "imag"):
             return ArrayVal(shape, dtype=arr.dtype)
         if attr in ("dtype", "flags", "strides", "itemsize", "nbytes", "base", "ctypes", "data", "flat"):

@@ -9,6 +9,7 @@ import libcst as cst
 from shapelint.algebra.dims import (
     Shape,
     Sym,
+    fresh,
 )
 from shapelint.analysis.builtins import BUILTINS
 from shapelint.analysis.containers import items_of
@@ -16,6 +17,7 @@ from shapelint.analysis.contracts import annotation_shape, read_contract
 from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.summaries import render_signature
+from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -79,6 +81,36 @@ def _concrete(v: Val) -> bool:
     if isinstance(v, TupleVal):
         return all(_concrete(x) for x in v.items)
     return True
+
+
+def fresh_sizes(v: Val, mapping: Dict[str, Any]) -> Val:
+    """The value with every size named in it replaced by a new unknown (one per name)."""
+    names = set()
+    _collect_names(v, names, 0)
+    for n in names:
+        if not n.startswith("?") and n not in mapping:
+            mapping[n] = fresh(n.lstrip("~"))
+    if not mapping:
+        return v
+    return substitute_value(v, mapping, set())
+
+
+def _collect_names(v: Val, out: set, depth: int) -> None:
+    if depth > 5:
+        return
+    if isinstance(v, ArrayVal) and v.shape is not None:
+        for d in v.shape:
+            out.update(getattr(d, "names", ()))
+    elif isinstance(v, IntVal):
+        out.update(getattr(v.dim, "names", ()))
+    elif isinstance(v, TupleVal):
+        for x in v.items:
+            _collect_names(x, out, depth + 1)
+    elif isinstance(v, SeqVal):
+        _collect_names(v.elem, out, depth + 1)
+    elif isinstance(v, DictVal):
+        for x in v.entries.values():
+            _collect_names(x, out, depth + 1)
 
 
 def snapshot_state(v: Val) -> Any:
@@ -191,6 +223,7 @@ class FunctionsMixin:
                 env.vars[name] = bound_self  # a method analyzed on its own, on its class's object
             elif args is not None and name in args:
                 # what the caller passes; if even the caller does not know, a parameter like any
+                # (not its declared shape: those names would not be bound to the other arguments')
                 env.vars[name] = args[name] if args[name] is not UNKNOWN else ParamVal(name)
             elif args is not None and p.default is not None:
                 env.vars[name] = self.quiet_eval(p.default, func.env)  # not passed: the default
@@ -315,6 +348,8 @@ class FunctionsMixin:
             finally:
                 self.quiet -= contradicted
                 findings = self._finding_frames.pop()
+            if any(severity == "error" for _, _, _, _, severity in findings):
+                result = UNKNOWN  # the call raises: what it would return says nothing
             effects = [(name, snapshot_state(v)) for name, v in args.items() if isinstance(v, (InstanceVal, DictVal))]
             self._instance_cache[key] = (result, effects, findings)
             return result
@@ -322,9 +357,11 @@ class FunctionsMixin:
             self.call_site = saved_site
 
     def skip_call(self, func: FuncVal, args: Dict[str, Val]) -> Val:
-        """A call not analyzed here: what it may change in its arguments is forgotten."""
+        """A call not analyzed here: what it may change in its arguments is forgotten, and its
+        result is the function's own, with the sizes it names made unknowns: they are the
+        callee's names for whatever this call passes (`n_y` of `layer_sizes()` is not a size here)."""
         havoc_arguments(func, args, self._writes_cache)
-        return func.generic_return
+        return fresh_sizes(func.generic_return, {})
 
     def replay(self, findings: list) -> None:
         saved = (self.recording, self.mod)

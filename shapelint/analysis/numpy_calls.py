@@ -296,6 +296,11 @@ class NumpyCallsMixin:
                 if v is NONE:
                     converted[p.name] = None
                     continue
+                if arr is not None and arr.tentative and (fn.event == "reshape" or fn.rule is api._flat):
+                    # a guessed rank says nothing of the total size: reshape(n, -1) has an unknown -1
+                    arrays[p.name] = arr
+                    converted[p.name] = None
+                    continue
                 if fn.event == "matmul" and p.name in ("a", "b") and (arr is None or arr.shape is None):
                     arr = self.as_matrix_operand(vnode, v, env) or arr  # np.dot(W, A): A is a matrix
                 arrays[p.name] = arr
