@@ -104,14 +104,15 @@ class ImportsMixin:
 
     def load_module(self, path: str) -> Optional[ModuleCtx]:
         ctx = self.modules.get(path)
-        if ctx is not None:
+        if ctx is not None and ctx.env is not None:
             return ctx  # already executed, or being executed (an import cycle): its names so far
-        parsed = modules.load(path)
-        if parsed is None:
-            return None
-        ctx = ModuleCtx(path, self.display_path(path), parsed.source, parsed.tree, is_main=False,
-                        digest=parsed.digest)
-        self.modules[path] = ctx
+        if ctx is None:
+            parsed = modules.load(path)
+            if parsed is None:
+                return None
+            ctx = ModuleCtx(path, self.display_path(path), parsed.source, parsed.tree, is_main=False,
+                            digest=parsed.digest)
+            self.modules[path] = ctx
         env = Env()
         env.vars["__name__"] = StrVal((modules.module_name(path),))
         ctx.env = env

@@ -17,6 +17,7 @@ module: ``statements`` (blocks, branches, loops), ``assignments``,
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -87,6 +88,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._returns_stack: List[Tuple[Any, List[Val]]] = []
         self._shape_records: Dict[Any, list] = {}  # for `shapelint shapes`: see record_shape
         self.signatures: List[ShapeRecord] = []  # for `shapelint shapes --signatures`
+        self.focus: Optional[ModuleCtx] = None  # set when this module runs as a driver of the checked one
 
     @property
     def module(self) -> cst.Module:
@@ -100,9 +102,43 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
         if self.collect_shapes:
             self.result.shapes = self.shape_records() + sorted(self.signatures, key=lambda r: (r.line, r.column))
-        self.result.dependencies = {ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest}
+        self.result.dependencies.update({ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest})
+
+    def run_as_driver(self, focus: ModuleCtx) -> None:
+        """Run this module (a driver) to check ``focus``, the module being checked, which it imports:
+        only what fails inside ``focus`` is reported, at ``focus``'s lines."""
+        self.focus = focus
+        focus.is_focus = True
+        self.modules[focus.path] = focus
+        self.path = self.result.path
+        env = Env()
+        env.vars["__name__"] = StrVal(("__main__",))
+        self.main.env = env
+        self.exec_block(self.main.tree.body, env)
+        self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+        if self.collect_shapes:
+            self.merge_shapes()
+        self.result.dependencies.update({ctx.path: ctx.digest for ctx in self.modules.values()
+                                         if ctx.digest and ctx is not focus})
 
 
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
                   collect_shapes: bool, project_root: Optional[str] = None) -> None:
     Inference(module, source, path, enabled, result, collect_shapes, project_root).run()
+    if path.startswith("<") or not path.endswith(".py"):
+        return
+    from shapelint.analysis.drivers import driver_source, find_drivers
+    from shapelint.analysis.modules import file_digest
+    from shapelint.analysis.parsing import parse_or_none
+
+    me = os.path.abspath(path)
+    for driver in find_drivers(path):
+        text = driver_source(driver)
+        tree = parse_or_none(text) if text is not None else None
+        digest = file_digest(driver)
+        if digest is not None:
+            result.dependencies[driver] = digest
+        if tree is None:
+            continue
+        focus = ModuleCtx(me, path, source, module, is_main=False)
+        Inference(tree, text, driver, enabled, result, collect_shapes, project_root).run_as_driver(focus)

@@ -177,7 +177,8 @@ def file_digest(path: str) -> Optional[str]:
 class ModuleCtx:
     """A module while it is analyzed: its tree and text, positions on demand, its top-level scope."""
 
-    __slots__ = ("path", "display", "source", "tree", "lines", "env", "is_main", "digest", "_positions")
+    __slots__ = ("path", "display", "source", "tree", "lines", "env", "is_main", "is_focus", "digest",
+                 "_positions")
 
     def __init__(self, path: str, display: str, source: str, tree: cst.Module, is_main: bool,
                  digest: Optional[str] = None):
@@ -188,6 +189,7 @@ class ModuleCtx:
         self.lines = source.splitlines()
         self.env = None  # the module's top-level Env, once executed
         self.is_main = is_main
+        self.is_focus = False  # the checked module, imported by a driver (see drivers)
         self.digest = digest
         self._positions = None
 

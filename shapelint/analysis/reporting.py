@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -76,6 +77,9 @@ class ReportingMixin:
     def report(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
         if code not in self.enabled or self.quiet or (self.quiet_errors and severity == "error"):
             return
+        if self.focus is not None:
+            self.report_in_focus(node, code, message, severity)
+            return
         site = self.call_site if not self.recording else None
         if not (site.mod.is_main if site is not None else self.mod.is_main):
             return  # an imported module's own findings belong to its own check
@@ -107,6 +111,36 @@ class ReportingMixin:
             code=code, severity=severity, message=message, source_line=text,
         ))
 
+    def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
+        """Running a driver of the checked module: a finding inside that module is reported at its
+        own line, with the driver's call named; anything else is the driver's own business."""
+        if not self.mod.is_focus:
+            return
+        line, col, end_line, end_col = self.position(node)
+        key = (line, col, code)
+        if key in self._seen or any((d.line, d.column, d.code) == key for d in self.result.diagnostics):
+            return
+        self._seen.add(key)
+        site = self.call_site
+        driver = os.path.basename(self.main.path)
+        if site is not None:
+            message = f"{message} (with the arguments `{driver}` passes to `{site.func_name}()`)"
+        lines = self.focus.lines
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        self.result.diagnostics.append(Diagnostic(
+            path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
+            code=code, severity=severity, message=message, source_line=text,
+        ))
+
+    def merge_shapes(self) -> None:
+        """Shapes a driver's calls taught us, where the module's own analysis knew none."""
+        found = {(r.line, r.column, r.name): r for r in self.shape_records()}
+        merged = []
+        for r in self.result.shapes:
+            better = found.get((r.line, r.column, r.name)) if r.signature is None and r.shape is None else None
+            merged.append(better if better is not None and better.shape is not None else r)
+        self.result.shapes = merged
+
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
         if err.reason == DOCUMENTED:
             # the sizes disagree only as two docstrings name them: a docstring may be wrong (SL303)
@@ -129,7 +163,7 @@ class ReportingMixin:
         value when the function ends is shown); where that is unknown too, the
         analysis at its call sites may know (with the arguments of that call).
         """
-        if not self.mod.is_main:
+        if not (self.mod.is_main if self.focus is None else self.mod.is_focus):
             return
         shape = _shape_of(value)
         key = (id(target), name)

@@ -169,3 +169,23 @@ def test_the_cache_is_invalid_when_an_imported_module_changes(tmp_path, monkeypa
     (tmp_path / "helpers.py").write_text(HELPERS.replace("np.dot(W, A)", "np.dot(A, W)"))
     second = CliRunner().invoke(cli, ["check", "main.py"])
     assert second.exit_code == 1 and "SL102" in second.output
+
+
+def test_a_helper_is_checked_with_what_its_importers_pass(tmp_path):
+    # the notebook drives the helper: the helper's bug is reported in the helper, naming the driver
+    write(tmp_path, {"opt_utils.py": '''
+        import numpy as np
+        def backward(dz2, a1):
+            dW2 = np.dot(a1.T, dz2)
+            return dW2
+    ''', "homework.py": '''
+        import numpy as np
+        from opt_utils import backward
+        dW = backward(np.ones((2, 64)), np.ones((5, 64)))
+    ''', "unrelated.py": "import numpy as np\nx = np.ones(3)\n"})
+    result = check(tmp_path / "opt_utils.py")
+    assert codes(result) == [(4, "SL102")]
+    assert "`homework.py` passes to `backward()`" in result.diagnostics[0].message
+    assert str(tmp_path / "homework.py") in result.dependencies
+    # the importer's own check reports the same failure at its call
+    assert codes(check(tmp_path / "homework.py")) == [(4, "SL102")]
