@@ -40,11 +40,15 @@ networks, pinned commits), read from the git snapshots under ``--mirror``
    and an audit hook that forbids writes outside its materialized repository
    and the temporary HOME, and any subprocess, fork or socket.
 4. Lint the unmutated NumPy files and every mutant that crashed, changed a
-   shape silently or timed out (``--lint-all`` adds the no-effect ones; each
-   is written beside its original as ``<stem>__slmut<k>.py``, then removed)
-   with this checkout's shapelint (``PYTHONPATH`` = this repository).  A
-   mutant is caught when shapelint reports a (code, line) on it that it does
-   not report on the unmutated file.
+   shape silently or timed out (``--lint-all`` adds the no-effect ones) with
+   this checkout's shapelint (``PYTHONPATH`` = this repository).  Each mutant
+   is linted *in place*, as a user who edited that file would lint it: in a
+   copy of its folder (symlinks to every other entry) where it replaces the
+   original, so that it imports its siblings and the notebooks and scripts
+   that import it drive it (``--beside`` writes it beside its original as
+   ``<stem>__slmut<k>.py`` instead, a new module nothing imports).  A mutant
+   is caught when shapelint reports a (code, line) on it that it does not
+   report on the unmutated file.
 5. ``shapelint shapes`` on the unmutated NumPy files: the share of names
    assigned inside functions whose rank / whole shape is known.
 
@@ -73,6 +77,7 @@ import collections
 import fcntl
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -98,6 +103,16 @@ def _scan(args: Tuple[str, Tuple[str, ...], str]) -> M.Scan:
     return M.scan_cached(text, kinds, Path(cache))
 
 
+def _overlay(original: Path, where: Path) -> Path:
+    """A folder where ``original`` may be replaced: every other entry of its folder is a symlink, so
+    that the mutant imports its siblings and the files that import it (its drivers) import the mutant."""
+    where.mkdir(parents=True)
+    for entry in original.parent.iterdir():
+        if entry.name != original.name and C.MUTANT_MARK not in entry.name:
+            (where / entry.name).symlink_to(entry)
+    return where / original.name
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt()
 
@@ -116,6 +131,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--call-budget", type=float, default=10.0, help="seconds for each call of a function")
     p.add_argument("--lint-all", action="store_true", help="also lint the mutants with no effect")
     p.add_argument("--json", type=Path, help="write every mutant and finding here")
+    p.add_argument("--beside", action="store_true",
+                   help="lint each mutant as a new file beside its original (<stem>__slmut<k>.py) instead of "
+                        "in place of it (a copy of its folder where it replaces the original, as a user who "
+                        "edited that file would lint it)")
     args = p.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
     bad = [k for k in kinds if k not in M.KINDS]
@@ -212,12 +231,17 @@ def _main(args: argparse.Namespace) -> int:
     originals = [f.path for f in numpy_files]
     mutant_paths: Dict[str, Tuple[C.SourceFile, M.Scan, R.MutantRecord, M.Mutant]] = {}
     written: List[Path] = []
+    overlays = args.work / "overlays"
+    shutil.rmtree(overlays, ignore_errors=True)
     try:
         for f, s, truth, recs in by_file:
             for k, (m, rec) in enumerate(zip(s.mutants, recs)):
                 if rec.outcome not in lint_outcomes:
                     continue
-                path = f.path.with_name(f"{f.path.stem}{C.MUTANT_MARK}{k}.py")
+                if args.beside:
+                    path = f.path.with_name(f"{f.path.stem}{C.MUTANT_MARK}{k}.py")
+                else:
+                    path = _overlay(f.path, overlays / str(len(written)))
                 path.write_text(M.mutated_source(f.text, m), encoding="utf-8")
                 written.append(path)
                 mutant_paths[str(path)] = (f, s, rec, m)
@@ -229,6 +253,7 @@ def _main(args: argparse.Namespace) -> int:
                 path.unlink()
             except OSError:
                 pass
+        shutil.rmtree(overlays, ignore_errors=True)
     for path, (f, s, rec, m) in mutant_paths.items():
         rec.linted = True
         before = {(x.code, x.line) for x in found.get(str(f.path), [])}

@@ -86,6 +86,17 @@ def resolve(importer: Optional[str], name: str, level: int, root: Optional[str])
         hit = _lookup(base, parts)
         if hit is not None:
             return hit
+    if importer is not None and len(parts) > 1:
+        # `from cs231n.layers import *` inside cs231n/classifiers/: the package is imported from
+        # the folder that holds it, which is on sys.path when the package runs (a few levels up)
+        base = os.path.dirname(os.path.abspath(importer))
+        for _ in range(4):
+            parent = os.path.dirname(base)
+            if parent == base:
+                break
+            base = parent
+            if os.path.isfile(os.path.join(base, parts[0], "__init__.py")):
+                return _lookup(base, parts)
     return None
 
 
