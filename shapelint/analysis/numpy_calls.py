@@ -15,6 +15,7 @@ from shapelint.algebra.dims import (
     fresh,
     shape_size,
 )
+from shapelint.algebra.libraries import DATA, DataFn
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.contracts import runtime_check_call
 from shapelint.analysis.env import Env
@@ -98,6 +99,9 @@ _SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok",
 
 class NumpyCallsMixin:
     def call_qualified(self, node: cst.Call, qualname: str, env: Env) -> Val:
+        data = DATA.get(qualname)
+        if data is not None:
+            return self.call_data_generator(node, data, env)
         if not qualname.startswith("numpy"):
             if qualname.startswith("shapelint."):
                 for arg in node.args:
@@ -156,6 +160,24 @@ class NumpyCallsMixin:
                 return ArrayVal(None)
             return UNKNOWN
         return self.apply_fn(node, fn, None, env, api.display_name(qualname))
+
+    def call_data_generator(self, node: cst.Call, data: DataFn, env: Env) -> Val:
+        """``sklearn.datasets.make_moons(n_samples=300)``: the arrays a data-set generator returns."""
+        positional: List[Dim] = []
+        keywords: Dict[str, Dim] = {}
+        for arg in node.args:
+            v = self.eval(arg.value, env)
+            if arg.star:
+                return UNKNOWN
+            dim = v.dim if isinstance(v, IntVal) else None
+            if arg.keyword is None:
+                positional.append(dim)
+            else:
+                keywords[arg.keyword.value] = dim
+        shapes = data.shapes(positional, keywords)
+        if shapes is None or any(d is None for s in shapes if s is not None for d in s):
+            return UNKNOWN
+        return TupleVal(tuple(ArrayVal(s) if s is not None else UNKNOWN for s in shapes))
 
     def call_array_ctor(self, node: cst.Call, env: Env) -> Val:
         v = self.eval(node.args[0].value, env)
