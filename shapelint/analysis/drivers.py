@@ -19,35 +19,51 @@ from typing import List, Optional
 
 MAX_DRIVERS = 3
 MAX_DRIVER_BYTES = 1_000_000
+MAX_NOTEBOOK_BYTES = 30_000_000  # a notebook's outputs (plots) make it large; its code is small
 _SCAN_LIMIT = 200  # files looked at in one folder
 
 
 def find_drivers(path: str) -> List[str]:
-    """The files in ``path``'s folder that import it (notebooks first: they run the course's tests)."""
+    """The files that import ``path`` from its folder, or from the folders above its package
+    (``from cs231n.rnn_layers import *`` in the notebook beside ``cs231n/``); notebooks first:
+    they run the course's tests."""
     if path.startswith("<") or not path.endswith(".py"):
         return []
     folder = os.path.dirname(os.path.abspath(path))
     module = os.path.splitext(os.path.basename(path))[0]
     if module == "__init__" or not module.isidentifier():
         return []
+    found: List[str] = []
+    me = os.path.abspath(path)
+    dotted = module
+    for _ in range(3):
+        _scan(folder, dotted, me, found)
+        if len(found) >= MAX_DRIVERS or not os.path.isfile(os.path.join(folder, "__init__.py")):
+            break
+        dotted = f"{os.path.basename(folder)}.{dotted}"  # one level up, the module is pkg.module
+        folder = os.path.dirname(folder)
+    return found[:MAX_DRIVERS]
+
+
+def _scan(folder: str, dotted: str, me: str, found: List[str]) -> None:
+    name = re.escape(dotted)
     pattern = re.compile(
-        rf"^[ \t]*(?:from[ \t]+\.?{re.escape(module)}[ \t]+import\b|import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*"
-        rf"{re.escape(module)}\b)|\"[ \t]*(?:from[ \t]+{re.escape(module)}[ \t]+import\b|import[ \t]+"
-        rf"{re.escape(module)}\b)", re.MULTILINE)
+        rf"^[ \t]*(?:from[ \t]+\.?{name}[ \t]+import\b|import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*{name}\b)"
+        rf"|\"[ \t]*(?:from[ \t]+{name}[ \t]+import\b|import[ \t]+{name}\b)", re.MULTILINE)
     try:
         names = sorted(os.listdir(folder))[:_SCAN_LIMIT]
     except OSError:
-        return []
-    found: List[str] = []
-    me = os.path.abspath(path)
-    for name in sorted(names, key=lambda n: (not n.endswith(".ipynb"), n)):
-        if not name.endswith((".py", ".ipynb")):
+        return
+    for entry in sorted(names, key=lambda n: (not n.endswith(".ipynb"), n)):
+        if len(found) >= MAX_DRIVERS:
+            return
+        if not entry.endswith((".py", ".ipynb")):
             continue
-        candidate = os.path.join(folder, name)
-        if candidate == me or not os.path.isfile(candidate):
+        candidate = os.path.join(folder, entry)
+        if candidate == me or candidate in found or not os.path.isfile(candidate):
             continue
         try:
-            if os.path.getsize(candidate) > MAX_DRIVER_BYTES:
+            if os.path.getsize(candidate) > (MAX_NOTEBOOK_BYTES if entry.endswith(".ipynb") else MAX_DRIVER_BYTES):
                 continue
             with open(candidate, "r", encoding="utf-8", errors="replace") as fh:
                 text = fh.read()
@@ -55,9 +71,6 @@ def find_drivers(path: str) -> List[str]:
             continue
         if pattern.search(text):
             found.append(candidate)
-            if len(found) >= MAX_DRIVERS:
-                break
-    return found
 
 
 def driver_source(path: str) -> Optional[str]:
