@@ -105,12 +105,26 @@ def _scan(args: Tuple[str, Tuple[str, ...], str]) -> M.Scan:
 
 def _overlay(original: Path, where: Path) -> Path:
     """A folder where ``original`` may be replaced: every other entry of its folder is a symlink, so
-    that the mutant imports its siblings and the files that import it (its drivers) import the mutant."""
-    where.mkdir(parents=True)
-    for entry in original.parent.iterdir():
+    that the mutant imports its siblings and the files that import it (its drivers) import the mutant.
+    For a module of a package, the folder above the package is mirrored the same way (the notebook
+    beside ``cs231n/`` imports ``cs231n.rnn_layers``)."""
+    base = original.parent
+    while (base / "__init__.py").is_file() and base.parent != base:
+        base = base.parent
+    target = where
+    target.mkdir(parents=True)
+    current = base
+    for step in [p for p in original.relative_to(base).parts[:-1]]:
+        for entry in current.iterdir():
+            if entry.name != step and C.MUTANT_MARK not in entry.name:
+                (target / entry.name).symlink_to(entry)
+        current = current / step
+        target = target / step
+        target.mkdir()
+    for entry in current.iterdir():
         if entry.name != original.name and C.MUTANT_MARK not in entry.name:
-            (where / entry.name).symlink_to(entry)
-    return where / original.name
+            (target / entry.name).symlink_to(entry)
+    return target / original.name
 
 
 def _interrupt(signum, frame) -> None:
