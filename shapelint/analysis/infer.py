@@ -89,6 +89,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._shape_records: Dict[Any, list] = {}  # for `shapelint shapes`: see record_shape
         self.signatures: List[ShapeRecord] = []  # for `shapelint shapes --signatures`
         self.focus: Optional[ModuleCtx] = None  # set when this module runs as a driver of the checked one
+        self._event_origins: List[Any] = []  # rank-1 origins of the event being reported (driver runs)
 
     @property
     def module(self) -> cst.Module:

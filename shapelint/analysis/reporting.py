@@ -38,8 +38,13 @@ class ReportingMixin:
         handlers = self.handlers.get(kind)
         if handlers:
             ev = Event(kind, node, **data)
+            if self.focus is not None:
+                # where the rank-1 operands were made: a finding elsewhere may belong there
+                self._event_origins = [o.origin for o in data.get("operands") or ()
+                                       if isinstance(o, ArrayVal) and o.origin is not None]
             for h in handlers:
                 h(ev, self)
+            self._event_origins = []
 
     def position(self, node: cst.CSTNode, stmt: Optional[cst.CSTNode] = None,
                  mod: Optional[ModuleCtx] = None) -> Tuple[int, int, int, int]:
@@ -115,6 +120,13 @@ class ReportingMixin:
         """Running a driver of the checked module: a finding inside that module is reported at its
         own line, with the driver's call named; anything else is the driver's own business."""
         if not self.mod.is_focus:
+            # a rank-1 array made in the checked module (a test case's `b = np.random.randn(3)`)
+            # that goes wrong in the code it is passed to: reported where it was made
+            for origin in self._event_origins:
+                where = self.stmt_of.get(id(origin.node))
+                if where is not None and where[0] is self.focus:
+                    self.report_at_origin(origin, where[1], code, message, severity)
+                    return
             return
         line, col, end_line, end_col = self.position(node)
         key = (line, col, code)
@@ -131,6 +143,24 @@ class ReportingMixin:
             path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
             code=code, severity=severity, message=message, source_line=text,
         ))
+
+    def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str) -> None:
+        line, col, end_line, end_col = self.position(origin.node, stmt, self.focus)
+        key = (line, col, code)
+        if key in self._seen or any((d.line, d.column, d.code) == key for d in self.result.diagnostics):
+            return
+        self._seen.add(key)
+        where = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
+        message = f"the rank-1 array made here goes wrong in {where} (line {self.position_line()}): {message}"
+        lines = self.focus.lines
+        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        self.result.diagnostics.append(Diagnostic(
+            path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
+            code=code, severity="warning" if severity == "error" else severity, message=message, source_line=text,
+        ))
+
+    def position_line(self) -> int:
+        return self.position(self.current_stmt)[0] if self.current_stmt is not None else 0
 
     def merge_shapes(self) -> None:
         """Shapes a driver's calls taught us, where the module's own analysis knew none."""
