@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 5.0
@@ -152,7 +151,7 @@ def worst(args: argparse.Namespace) -> int:
             rows.append((got["wall"], name, got["result"]))
     rows.sort(reverse=True)
     bad = [r for r in rows if r[0] > TARGET_SECONDS or str(r[2]).startswith(("CRASHED", "TIMED", "INTERNAL"))]
-    print(f"\nslowest: " + "; ".join(f"{n} {w:.2f} s" for w, n, _ in rows[:3]))
+    print("\nslowest: " + "; ".join(f"{n} {w:.2f} s" for w, n, _ in rows[:3]))
     print(f"target (a result within {TARGET_SECONDS:g} s, no crash): "
           + ("met by all" if not bad else f"MISSED by {len(bad)}: " + "; ".join(n for _, n, _ in bad)))
     return 1 if bad else 0

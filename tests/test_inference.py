@@ -129,3 +129,24 @@ for i in range(4):
 '''
     result = analyze_source(src, "example.py")
     assert [(d.line, d.code) for d in result.diagnostics] == [(12, "SL105")]
+
+
+def test_f_string_keys_name_the_same_entries_as_concatenation():
+    src = '''import numpy as np
+def init(layer_dims):
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = np.zeros((layer_dims[l], layer_dims[l - 1]))
+        parameters[f"b{l}"] = np.zeros((layer_dims[l],))
+    return parameters
+
+p = init([3, 4, 1])
+W2 = p["W" + str(2)]
+label = f"{2:02d}"
+Z = np.dot(p["W1"], np.ones((3, 10))) + p["b1"]
+'''
+    result = analyze_source(src, "example.py", collect_shapes=True)
+    got = {rec.name: rec.shape for rec in result.shapes}
+    assert got["W2"] == [1, 4]
+    assert got.get("label") is None
+    assert [(d.line, d.code) for d in result.diagnostics] == [(12, "SL101")]

@@ -187,6 +187,29 @@ class ExpressionsMixin:
             return UNKNOWN
         return StrVal(split_key(value))
 
+    def expr_FormattedString(self, node: cst.FormattedString, env: Env) -> Val:
+        """``f"W{l}"`` is the key ``"W" + str(l)`` (course notebooks index parameters so)."""
+        parts: Tuple[Any, ...] = ()
+        known = "b" not in node.prefix.lower()
+        for piece in node.parts:
+            if isinstance(piece, cst.FormattedStringText):
+                # escapes and doubled braces are left alone: such text is no dict key of ours
+                if "\\" in piece.value or "{" in piece.value or "}" in piece.value:
+                    known = False
+                parts = concat_key(parts, split_key(piece.value)) if piece.value else parts
+                continue
+            value = self.eval(piece.expression, env)
+            if piece.format_spec is not None or piece.conversion not in (None, "s"):
+                known = False
+            elif isinstance(value, StrVal):
+                parts = concat_key(parts, value.parts)
+            elif isinstance(value, IntVal) and value.dim is not None:
+                d = value.dim
+                parts = concat_key(parts, (str(d),) if isinstance(d, int) else (d,))
+            else:
+                known = False
+        return StrVal(parts) if known and parts else UNKNOWN
+
     def expr_Ellipsis(self, node: cst.Ellipsis, env: Env) -> Val:
         return QualVal("builtins.Ellipsis")
 
