@@ -150,3 +150,15 @@ Z = np.dot(p["W1"], np.ones((3, 10))) + p["b1"]
     assert got["W2"] == [1, 4]
     assert got.get("label") is None
     assert [(d.line, d.code) for d in result.diagnostics] == [(12, "SL101")]
+
+
+def test_a_guessed_rank_stays_a_guess_through_transpose_and_sequences():
+    # x.T says x is 2-D only as a guess (x could be rank-1, .T is then a no-op):
+    # a rank mismatch in np.concatenate is likely (SL209), not certain
+    src = '''import numpy as np
+def g(x):
+    return np.concatenate((x.T, np.zeros((4,))), axis=0)
+'''
+    result = analyze_source(src, "example.py")
+    assert result.error is None, result.error
+    assert [(d.line, d.code) for d in result.diagnostics] == [(3, "SL209")]

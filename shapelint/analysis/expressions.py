@@ -460,13 +460,13 @@ class ExpressionsMixin:
         if attr == "T":
             self.emit("transpose", node, value=arr, operand_node=node.value)
             return ArrayVal(ops.transpose(shape), arr.origin if shape is not None and len(shape) == 1 else None,
-                            arr.dtype, arr.matrix)
+                            arr.dtype, arr.matrix, tentative=arr.tentative)
         if attr == "ndim":
             return IntVal(None if shape is None else len(shape))
         if attr == "size":
             return IntVal(shape_size(shape) if not arr.tentative else None)  # a guessed rank: size unknown
         if attr in ("real", "imag"):
-            return ArrayVal(shape, dtype=arr.dtype)
+            return ArrayVal(shape, dtype=arr.dtype, tentative=arr.tentative)
         if attr in ("dtype", "flags", "strides", "itemsize", "nbytes", "base", "ctypes", "data", "flat"):
             return UNKNOWN
         return MethodVal(arr, attr, node.value)

@@ -304,6 +304,7 @@ class NumpyCallsMixin:
             kinds = {}
         converted: Dict[str, Any] = {}
         arrays: Dict[str, ArrayVal] = {}
+        guessed_rank = False
         for p in params:
             if p.name not in raw:
                 if p.kind == "dims*":
@@ -330,7 +331,7 @@ class NumpyCallsMixin:
             elif kind == "arrays":
                 converted[p.name] = self.arrays_arg(v)
                 if isinstance(v, TupleVal) and any(isinstance(x, ArrayVal) and x.tentative for x in v.items):
-                    arrays.setdefault("_tentative", ArrayVal(None, tentative=True))  # a guessed rank among them
+                    guessed_rank = True  # a sequence of arrays, one of a rank we only guessed
             elif kind == "shape":
                 if v is NONE:
                     converted[p.name] = None
@@ -355,7 +356,7 @@ class NumpyCallsMixin:
             operands = [arrays[n] for n in fn.operands if n in arrays] or list(arrays.values())
             self.mismatch(node, err, op=display, func=display, operands=operands,
                           operand_nodes=[raw[n][1] for n in fn.operands if n in raw] or [raw[n][1] for n in arrays],
-                          call=node, fn=fn)
+                          call=node, fn=fn, tentative=guessed_rank)
             return ArrayVal(None)
         except (TypeError, ValueError, IndexError, ZeroDivisionError):
             # an argument of a kind the rule cannot use (a float where an int
@@ -364,7 +365,7 @@ class NumpyCallsMixin:
         if fn.event == "matmul" and "a" in arrays and "b" in arrays and fn.qualname in ("numpy.dot", "numpy.matmul"):
             shape = self.unify_product(arrays["a"].shape, arrays["b"].shape, shape, env, node)
         result = self.after_call(node, fn, display, shape, converted, arrays, raw)
-        if isinstance(result, ArrayVal) and any(a.tentative for a in arrays.values() if a is not None):
+        if isinstance(result, ArrayVal) and (guessed_rank or any(a.tentative for a in arrays.values() if a is not None)):
             result.tentative = True
         return result
 

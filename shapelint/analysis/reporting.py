@@ -177,7 +177,7 @@ class ReportingMixin:
             self.emit("documented_mismatch", node, error=err, **data)
             return
         operands = data.get("operands") or ()
-        if any(isinstance(o, ArrayVal) and o.tentative for o in operands):
+        if data.pop("tentative", False) or any(isinstance(o, ArrayVal) and o.tentative for o in operands):
             if err.code == "SL105":
                 return  # an axis or index beyond a rank we only guessed: the guess was wrong
             # the failure needs a rank the code only suggests: likely, not certain (SL209)
