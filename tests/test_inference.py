@@ -162,3 +162,90 @@ def g(x):
     result = analyze_source(src, "example.py")
     assert result.error is None, result.error
     assert [(d.line, d.code) for d in result.diagnostics] == [(3, "SL209")]
+
+
+def codes(src):
+    result = analyze_source(src, "example.py")
+    assert result.error is None, result.error
+    return [(d.line, d.code) for d in result.diagnostics]
+
+
+def test_a_return_is_checked_against_its_own_docstring_strictly():
+    src = '''import numpy as np
+def gram(X):
+    """
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    K : ndarray of shape (n_samples, n_samples)
+    """
+    return X.T @ X
+def gram_ok(X):
+    """
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    K : ndarray of shape (n_samples, n_samples)
+    """
+    return X @ X.T
+'''
+    assert codes(src) == [(12, "SL301")]
+
+
+def test_a_declared_size_the_function_assigns_is_what_it_assigned():
+    # the docstring's n_C is, in this function, the n_C_prev it assigns to it
+    src = '''import numpy as np
+def pool(A_prev, hparameters):
+    """
+    Arguments:
+    A_prev -- input, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    hparameters -- dictionary with "f"
+
+    Returns:
+    A -- output, a numpy array of shape (m, n_H, n_W, n_C)
+    cache -- the inputs
+    """
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    n_H = n_H_prev - f + 1
+    n_W = n_W_prev - f + 1
+    n_C = n_C_prev
+    A = np.zeros((m, n_H, n_W, n_C))
+    return A, (A_prev, hparameters)
+def pool_wrong(A_prev, hparameters):
+    """
+    Arguments:
+    A_prev -- input, numpy array of shape (m, n_H_prev, n_W_prev, n_C_prev)
+    hparameters -- dictionary with "f"
+
+    Returns:
+    A -- output, a numpy array of shape (m, n_H, n_W, n_C)
+    cache -- the inputs
+    """
+    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape
+    f = hparameters["f"]
+    n_C = n_C_prev
+    A = np.zeros((m, n_H_prev, n_W_prev, n_C + 1))
+    return A, (A_prev, hparameters)
+'''
+    assert codes(src) == [(33, "SL301")]
+
+
+def test_gradient_pairing_is_within_functions_not_between_notebook_cells():
+    src = '''import numpy as np
+b = np.zeros((3, 1))
+db = np.zeros((1, 3))
+def step(b):
+    db = np.zeros((1, 3))
+    return b - db
+step(np.zeros((3, 1)))
+'''
+    found = codes(src)
+    assert (3, "SL302") not in found
+    assert (7, "SL302") in found  # reported where step() is called with these shapes

@@ -43,17 +43,6 @@ def gradient_of(name: str) -> Optional[str]:
     return base if _GRADIENT_BASES.match(base) else None
 
 
-def scope_values(env: "Env"):
-    seen = set()
-    e: Optional[Env] = env
-    while e is not None:
-        for k, v in e.vars.items():
-            if k not in seen:
-                seen.add(k)
-                yield k, v
-        e = e.parent
-
-
 def key_text(key: Tuple[Any, ...]) -> str:
     parts = []
     for p in key:
@@ -67,7 +56,10 @@ class AssignmentsMixin:
             env.vars[target.value] = value
             if self.collect_shapes:
                 self.record_shape(target, target.value, value, env)
-            if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
+            if (isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers
+                    and env.parent is not None):
+                # in a function only: a script's or notebook's globals are test data, and
+                # its cells reuse names (`dA` from conv_backward, `A` from pool_forward)
                 base = gradient_of(target.value)
                 if base is not None:
                     var = env.vars.get(base)  # same scope: a module-level `b` is not this `db`'s
@@ -160,7 +152,9 @@ class AssignmentsMixin:
         if base is None:
             return
         var_key = (base,) + tuple(key[1:])
-        for name, other in scope_values(env):
+        if env.parent is None:
+            return  # a script's globals: see assign()
+        for name, other in env.vars.items():  # the function's own dicts, not a global `parameters`
             if isinstance(other, DictVal):
                 for k, var in other.entries.items():
                     if same_key(k, var_key) is True and isinstance(var, ArrayVal) and var.shape is not None:

@@ -13,15 +13,18 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from shapelint.algebra.dims import (
+    DOCUMENTED,
+    DOCUMENTED_PREFIX,
     Dim,
     Shape,
     Sym,
+    compare_dims,
     dims_equal,
     fmt_dim,
     fmt_shape,
     is_invented,
 )
-from shapelint.analysis.unify import substitute_dim
+from shapelint.analysis.unify import substitute_dim, substitute_shape
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 
 
@@ -117,8 +120,10 @@ class Contract:
         for (name, shape, text), v in targets:
             if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
                 continue
+            if env is not None:
+                shape = _as_the_code_defines(shape, env)
             # the function's own declared names mean themselves here
-            problem = _bind(shape, v.shape, None)
+            problem = _bind(shape, v.shape, None, strict=True)
             if problem:
                 label = f"return value `{name}`" if name else "return value"
                 inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=shape,
@@ -147,6 +152,17 @@ class Contract:
                          declared_text=text, actual=v.shape, reason=problem)
 
 
+def _as_the_code_defines(shape: Tuple[Dim, ...], env: Any) -> Tuple[Dim, ...]:
+    """A declared size the function assigns itself (``n_C = n_C_prev``) is what it assigned."""
+    mapping: Dict[str, Dim] = {}
+    for d in shape:
+        for n in (d.names if isinstance(d, Sym) and not is_invented(d) else ()):
+            local = env.vars.get(n[len(DOCUMENTED_PREFIX):] if n.startswith(DOCUMENTED_PREFIX) else n)
+            if isinstance(local, IntVal) and local.dim is not None:
+                mapping[n] = local.dim
+    return substitute_shape(shape, mapping) if mapping else shape
+
+
 def _same_shape(actual: Tuple[Dim, ...], other: Tuple[Dim, ...], other_name: str) -> str:
     if len(actual) != len(other):
         return f"rank {len(actual)}, but `{other_name}` has rank {len(other)}"
@@ -157,8 +173,11 @@ def _same_shape(actual: Tuple[Dim, ...], other: Tuple[Dim, ...], other_name: str
 
 
 def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[Dict[str, Dim]],
-          bound_by: Optional[Dict[str, str]] = None) -> str:
+          bound_by: Optional[Dict[str, str]] = None, strict: bool = False) -> str:
     """Compare an actual shape to a declared one; '' when they can agree.
+
+    ``strict``: the function's own code against its own docstring (a return), where
+    two sizes its docstring names differently are not forgiven as another docstring's.
 
     A declared name is bound to the size that first arrives for it (the
     callee's names are its own, not the caller's), and every later use of the
@@ -180,13 +199,20 @@ def _bind(declared: Tuple[Dim, ...], actual: Tuple[Dim, ...], binding: Optional[
                 binding[name] = a
                 continue
             d = binding[name]
-            if dims_equal(d, a) is False:
+            if _conflict(d, a):
                 shown = fmt_dim(Sym.name(name))
                 source = f" by argument `{bound_by[name]}`" if bound_by and name in bound_by else ""
                 return f"dim {i} ({shown}) is {_fmt(a)} but {shown} was bound to {_fmt(d)}{source}"
-        if dims_equal(d, a) is False:
+        if (dims_equal(d, a) is False) if strict else _conflict(d, a):
             return f"dim {i} is {_fmt(a)}, declared {_fmt(d)}"
     return ""
+
+
+def _conflict(bound: Dim, actual: Dim) -> bool:
+    """Two sizes that differ, not only because another docstring names one of them
+    (that is one docstring against another: SL303 reports it where the code fails)."""
+    verdict = compare_dims(bound, actual)
+    return verdict.equal is False and verdict.reason != DOCUMENTED
 
 
 def _has_expr(spec: Any) -> bool:
@@ -224,7 +250,7 @@ def _bind_spec(spec: Any, actual: Tuple[Dim, ...], binding: Dict[str, Any], boun
         elif d.kind == "name":
             if d.name not in binding:
                 binding[d.name] = a
-            elif dims_equal(binding[d.name], a) is False:
+            elif _conflict(binding[d.name], a):
                 source = f" by argument `{bound_by[d.name]}`" if d.name in bound_by else ""
                 return f"dim {i} ({d.name}) is {_fmt(a)} but {d.name} was bound to {_fmt(binding[d.name])}{source}"
         elif d.kind == "expr":
@@ -329,7 +355,6 @@ def _read_decorator(contract: Contract, call: cst.Call, param_names: List[str]) 
 def _documented(shape: Shape, param_names: set) -> Shape:
     """A docstring's sizes, marked as only documented, except the course's notation (m, n[l], n_x, ...)
     and the function's own size parameters: those the code itself (or the course) defines."""
-    from shapelint.algebra.dims import DOCUMENTED_PREFIX
     from shapelint.algebra.spec import NOTATION_NAMES
 
     if shape is None:
