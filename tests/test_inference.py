@@ -249,3 +249,53 @@ step(np.zeros((3, 1)))
     found = codes(src)
     assert (3, "SL302") not in found
     assert (7, "SL302") in found  # reported where step() is called with these shapes
+
+
+def test_a_numpy_scalar_type_called_on_an_array_keeps_its_shape():
+    src = '''import numpy as np
+def relu_grad(dA, Z):
+    assert dA.shape == (3, 5) and Z.shape == (3, 5)
+    mask = np.int64(Z > 0)
+    scale = np.float64(2.0)
+    return np.multiply(dA, mask) * scale, np.multiply(dA.T, mask)
+'''
+    assert shapes(src)["mask"] == [3, 5]
+    assert shapes(src)["scale"] == []
+    assert codes(src) == [(6, "SL101")]
+
+
+def test_a_conditional_expression_known_sizes_decide_takes_one_side():
+    # in an unrolled layer loop, `'sigmoid' if l == L else 'relu'` is one string per layer, so
+    # the activation's if/elif takes one branch and A gets that layer's size
+    src = '''import numpy as np
+def activation(A, W, b, which):
+    Z = np.dot(W, A) + b
+    if which == "sigmoid":
+        A = 1 / (1 + np.exp(-Z))
+    elif which == "relu":
+        A = np.maximum(0, Z)
+    return A
+def forward(X, params):
+    A = X
+    L = len(params) // 2
+    for l in range(1, L + 1):
+        A = activation(A, params["W" + str(l)], params["b" + str(l)], "sigmoid" if l == L else "relu")
+    return A
+params = {"W1": np.zeros((4, 12)), "b1": np.zeros((4, 1)), "W2": np.zeros((1, 4)), "b2": np.zeros((1, 1))}
+AL = forward(np.zeros((12, 20)), params)
+bad = np.dot(AL, np.zeros((4, 1)))
+'''
+    assert shapes(src)["AL"] == [1, 20]
+    assert codes(src) == [(17, "SL102")]
+
+
+def test_an_in_place_operator_keeps_the_arrays_shape():
+    src = '''import numpy as np
+def update(W, dW, lr):
+    W -= lr * dW
+    return W
+W = update(np.zeros((3, 4)), load_gradient(), 0.1)
+bad = np.dot(W, np.zeros((3, 1)))
+'''
+    assert shapes(src)["W"] == [3, 4]
+    assert codes(src) == [(6, "SL102")]

@@ -317,6 +317,12 @@ for _n in UNARY_UFUNCS:
 for _n in BINARY_UFUNCS:
     API[f"numpy.{_n}"] = Fn(_BINARY, _bcast2, "elementwise", ("x1", "x2"),
                            dtype="bool" if _n in BOOL_BINARY else None)
+# the scalar types called on an array convert it elementwise: np.int64(A2 > 0) is A2's shape
+for _n, _dtype in [("int8", "int"), ("int16", "int"), ("int32", "int"), ("int64", "int"), ("uint8", "int"),
+                   ("uint16", "int"), ("uint32", "int"), ("uint64", "int"), ("intc", "int"), ("intp", "int"),
+                   ("float16", None), ("float32", None), ("float64", None), ("double", None), ("single", None),
+                   ("longdouble", None), ("complex64", None), ("complex128", None), ("bool_", "bool")]:
+    API[f"numpy.{_n}"] = Fn("x:array", lambda x, **_: x, "other", ("x",), dtype=_dtype)
 API["numpy.round"] = API["numpy.around"] = Fn("a:array, decimals:any=0", _same, "elementwise", ("a",))
 
 for _n, _sig in [("sum", _RED), ("mean", _RED), ("prod", _RED), ("nansum", _RED), ("nanmean", _RED),

@@ -222,6 +222,10 @@ class AssignmentsMixin:
         else:
             result = self.binary(node, BINOPS[op_cls], left, right, node.target, node.value,
                                  inplace=isinstance(left, ArrayVal), env=env)
+            if isinstance(left, ArrayVal) and left.shape is not None and len(left.shape) >= 1:
+                # in place on an ndarray: the same array, whatever the right side (a 0-d value
+                # may be an immutable NumPy scalar, which `-=` rebinds)
+                result = left
         if isinstance(node.target, cst.Name):
             env.vars[node.target.value] = result
         elif isinstance(node.target, cst.Subscript):

@@ -248,6 +248,11 @@ class ExpressionsMixin:
 
     def expr_IfExp(self, node: cst.IfExp, env: Env) -> Val:
         self.eval(node.test, env)
+        decided = self.static_truth(node.test, env)  # `'sigmoid' if l == L else 'relu'` in an unrolled loop
+        if decided is True:
+            return self.eval(node.body, env)
+        if decided is False:
+            return self.eval(node.orelse, env)
         return join(self.eval(node.body, env), self.eval(node.orelse, env))
 
     def expr_NamedExpr(self, node: cst.NamedExpr, env: Env) -> Val:
