@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 MAX_DRIVERS = 3
 MAX_DRIVER_BYTES = 1_000_000
@@ -23,44 +23,66 @@ MAX_NOTEBOOK_BYTES = 30_000_000  # a notebook's outputs (plots) make it large; i
 _SCAN_LIMIT = 200  # files looked at in one folder
 
 
-def find_drivers(path: str) -> List[str]:
+def find_drivers(path: str, source: Optional[str] = None) -> List[str]:
     """The files that import ``path`` from its folder, or from the folders above its package
-    (``from cs231n.rnn_layers import *`` in the notebook beside ``cs231n/``); notebooks first:
-    they run the course's tests."""
+    (``from cs231n.rnn_layers import *`` in the notebook beside ``cs231n/``): those that name
+    the most of its functions and classes first (they call them: a test file of every layer
+    before a notebook that uses one), then notebooks (they run the course's tests)."""
     if path.startswith("<") or not path.endswith(".py"):
         return []
     folder = os.path.dirname(os.path.abspath(path))
     module = os.path.splitext(os.path.basename(path))[0]
     if module == "__init__" or not module.isidentifier():
         return []
-    found: List[str] = []
+    if source is None:
+        try:
+            with open(path, "r", encoding="utf-8", errors="replace") as fh:
+                source = fh.read(MAX_DRIVER_BYTES)
+        except OSError:
+            source = ""
+    defined = set(_DEFINITION.findall(source))
+    found: List[Tuple[str, int]] = []
     me = os.path.abspath(path)
     dotted = module
     for _ in range(3):
-        _scan(folder, dotted, me, found)
+        _scan(folder, dotted, me, defined, found)
         if len(found) >= MAX_DRIVERS or not os.path.isfile(os.path.join(folder, "__init__.py")):
             break
         dotted = f"{os.path.basename(folder)}.{dotted}"  # one level up, the module is pkg.module
         folder = os.path.dirname(folder)
-    return found[:MAX_DRIVERS]
+    ranked = sorted(range(len(found)), key=lambda i: (-found[i][1], not found[i][0].endswith(".ipynb"), i))
+    return [found[i][0] for i in ranked[:MAX_DRIVERS]]
 
 
-def _scan(folder: str, dotted: str, me: str, found: List[str]) -> None:
+_DEFINITION = re.compile(r"^(?:def|class)[ \t]+(\w+)", re.MULTILINE)
+_WORD = re.compile(r"\w+")
+
+
+def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str, int]]) -> None:
     name = re.escape(dotted)
-    pattern = re.compile(
-        rf"^[ \t]*(?:from[ \t]+\.?{name}[ \t]+import\b|import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*{name}\b)"
-        rf"|\"[ \t]*(?:from[ \t]+{name}[ \t]+import\b|import[ \t]+{name}\b)", re.MULTILINE)
+    alternatives = [
+        rf"^[ \t]*(?:from[ \t]+\.?{name}[ \t]+import\b|import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*{name}\b)",
+        rf"\"[ \t]*(?:from[ \t]+{name}[ \t]+import\b|import[ \t]+{name}\b)",
+    ]
+    if "." in dotted:
+        # `from Layers import FullyConnected, SoftMax` / `from Layers import *` (its __all__)
+        pkg, _, mod = dotted.rpartition(".")
+        pkg, mod = re.escape(pkg), re.escape(mod)
+        alternatives += [
+            rf"^[ \t]*from[ \t]+{pkg}[ \t]+import[ \t]+(?:\*|\([^)]*\b{mod}\b|[^\n(]*\b{mod}\b)",
+            rf"\"[ \t]*from[ \t]+{pkg}[ \t]+import[ \t]+(?:\*|[^\"\n]*\b{mod}\b)",
+        ]
+    pattern = re.compile("|".join(alternatives), re.MULTILINE)
     try:
         names = sorted(os.listdir(folder))[:_SCAN_LIMIT]
     except OSError:
         return
-    for entry in sorted(names, key=lambda n: (not n.endswith(".ipynb"), n)):
-        if len(found) >= MAX_DRIVERS:
-            return
+    seen = {f for f, _ in found}
+    for entry in names:
         if not entry.endswith((".py", ".ipynb")):
             continue
         candidate = os.path.join(folder, entry)
-        if candidate == me or candidate in found or not os.path.isfile(candidate):
+        if candidate == me or candidate in seen or not os.path.isfile(candidate):
             continue
         try:
             if os.path.getsize(candidate) > (MAX_NOTEBOOK_BYTES if entry.endswith(".ipynb") else MAX_DRIVER_BYTES):
@@ -70,7 +92,14 @@ def _scan(folder: str, dotted: str, me: str, found: List[str]) -> None:
         except OSError:
             continue
         if pattern.search(text):
-            found.append(candidate)
+            found.append((candidate, _names_used(text, defined)))
+
+
+def _names_used(text: str, defined: set) -> int:
+    """How many of the module's functions and classes a driver names."""
+    if len(text) > 5_000_000:  # a notebook's outputs (images): its code is on the short lines
+        text = "\n".join(line for line in text.splitlines() if len(line) < 2_000)
+    return len(defined.intersection(_WORD.findall(text)))
 
 
 def driver_source(path: str) -> Optional[str]:

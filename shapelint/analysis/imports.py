@@ -64,9 +64,14 @@ class ImportsMixin:
     def bind_from_module(self, node: cst.ImportFrom, target: ModuleCtx, env: Env) -> None:
         names = target.env.vars if target.env is not None else {}
         if isinstance(node.names, cst.ImportStar):
-            public = _public_names(names)
-            for name in public:
+            for name in _public_names(names):
                 env.vars[name] = names[name]
+            # a package's __all__ may name submodules it never imported: `import *` imports them
+            for name in _declared_names(names):
+                if name not in names:
+                    sub = self.submodule(target, name)
+                    if sub is not None:
+                        env.vars[name] = ModuleVal(sub)
             return
         for alias in node.names:
             name = dotted(alias.name)
@@ -143,13 +148,16 @@ class ImportsMixin:
         return rel if not rel.startswith("..") else path
 
 
-def _public_names(names: dict) -> list:
+def _declared_names(names: dict) -> list:
+    """The names a module's ``__all__`` lists (none when it has no readable ``__all__``)."""
     declared = names.get("__all__")
-    if isinstance(declared, TupleVal):
-        out = []
-        for item in declared.items:
-            text = item.text() if isinstance(item, StrVal) else None
-            if text is not None and text in names:
-                out.append(text)
-        return out
+    if not isinstance(declared, TupleVal):
+        return []
+    texts = (item.text() if isinstance(item, StrVal) else None for item in declared.items)
+    return [t for t in texts if t is not None]
+
+
+def _public_names(names: dict) -> list:
+    if isinstance(names.get("__all__"), TupleVal):
+        return [n for n in _declared_names(names) if n in names]
     return [n for n in names if not n.startswith("_")]

@@ -133,7 +133,7 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
     from shapelint.analysis.parsing import parse_or_none
 
     me = os.path.abspath(path)
-    for driver in find_drivers(path):
+    for driver in find_drivers(path, source):
         text = driver_source(driver)
         tree = parse_or_none(text) if text is not None else None
         digest = file_digest(driver)

@@ -189,3 +189,38 @@ def test_a_helper_is_checked_with_what_its_importers_pass(tmp_path):
     assert str(tmp_path / "homework.py") in result.dependencies
     # the importer's own check reports the same failure at its call
     assert codes(check(tmp_path / "homework.py")) == [(4, "SL102")]
+
+
+def test_a_package_star_import_brings_the_submodules_its_all_names(tmp_path):
+    # `from Layers import *` imports the submodules `Layers/__init__.py`'s __all__ lists,
+    # and a test class that does so drives the layer module (found as its driver)
+    write(tmp_path, {"Layers/__init__.py": '__all__ = ["Dense", "Base"]\n', "Layers/Base.py": "X = 1\n",
+                     "Layers/Dense.py": '''
+        import numpy as np
+        class Dense:
+            def __init__(self, n_in, n_out):
+                self.weights = np.random.rand(n_in, n_out)
+            def forward(self, x):
+                self.x = x
+                return np.dot(x, self.weights)
+            def backward(self, err):
+                return np.dot(self.x, err)
+    ''', "Tests.py": '''
+        import unittest
+        import numpy as np
+        from Layers import *
+        class TestDense(unittest.TestCase):
+            def setUp(self):
+                self.x = np.random.rand(9, 4)
+            def test_backward(self):
+                layer = Dense.Dense(4, 3)
+                layer.backward(layer.forward(self.x))
+    ''', "Other.py": '''
+        from Layers import Base
+        y = Base.X
+    '''})
+    assert codes(check(tmp_path / "Tests.py")) == [(10, "SL102")]
+    result = check(tmp_path / "Layers" / "Dense.py")
+    assert codes(result) == [(10, "SL102")]
+    assert "`Tests.py` passes to `backward()`" in result.diagnostics[0].message
+    assert str(tmp_path / "Other.py") not in result.dependencies
