@@ -1,0 +1,119 @@
+"""The layout is the architecture: data flows files -> parse -> infer -> rules -> report,
+the shape algebra is pure (no libcst), and no two modules import each other."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "shapelint"
+
+# What each part must not import.  The rules receive the inference's events (they see no
+# syntax tree), so the inference loads them as its handlers: analysis -> rules, never back.
+COMMAND_LINE = ("shapelint.cli", "shapelint.runner", "shapelint.__main__")
+FORBIDDEN = {
+    "shapelint.rules": ("shapelint.analysis", "shapelint.report") + COMMAND_LINE,
+    "shapelint.analysis": ("shapelint.report",) + COMMAND_LINE,
+    "shapelint.report": ("shapelint.analysis",) + COMMAND_LINE,  # it reads the rules' names and docs
+    "shapelint.runtime": ("shapelint.analysis", "shapelint.rules", "shapelint.report") + COMMAND_LINE,
+    "shapelint.nn": ("shapelint.analysis", "shapelint.rules", "shapelint.report") + COMMAND_LINE,
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path, top_level_only: bool):
+    """(imported module, line) for each import of a shapelint module in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    me = _module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            yield target, node.lineno
+            for alias in node.names:  # `from shapelint.analysis import infer` imports a module
+                yield f"{target}.{alias.name}", node.lineno
+
+
+def _modules():
+    return {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def _graph(top_level_only: bool):
+    modules = _modules()
+    graph = {}
+    for name, path in modules.items():
+        deps = set()
+        for target, _ in _imports(path, top_level_only):
+            # a submodule's parent package is always imported first: not a dependency of it
+            if target in modules and target != name and not name.startswith(target + "."):
+                deps.add(target)
+        graph[name] = deps
+    return graph
+
+
+def test_the_algebra_is_pure():
+    for path in (PACKAGE / "algebra").rglob("*.py"):
+        for target, line in _imports(path, top_level_only=False):
+            assert not target.startswith("libcst"), f"{path.name}:{line} imports {target}"
+            if target.startswith("shapelint."):
+                assert target.startswith("shapelint.algebra"), f"{path.name}:{line} imports {target}"
+
+
+def test_data_flows_one_way():
+    for name, path in _modules().items():
+        part = ".".join(name.split(".")[:2])
+        for target, line in _imports(path, top_level_only=False):
+            for forbidden in FORBIDDEN.get(part, ()):
+                assert target != forbidden and not target.startswith(forbidden + "."), \
+                    f"{name}:{line} imports {target}"
+
+
+def test_no_import_cycles():
+    graph = _graph(top_level_only=True)
+    state = {}
+    stack = []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for dep in sorted(graph[node]):
+            if state.get(dep) == "open":
+                cycle = stack[stack.index(dep):] + [dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):
+    # the cycle detection itself must be able to fail
+    pkg = tmp_path / "shapelint"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from shapelint import b\n")
+    (pkg / "b.py").write_text("import shapelint.a\n")
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", pkg)
+    try:
+        test_no_import_cycles()
+    except AssertionError as e:
+        assert "shapelint.a -> shapelint.b -> shapelint.a" in str(e)
+    else:
+        raise AssertionError("a cycle went unseen")
