@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -18,7 +19,9 @@ from shapelint.algebra.dims import (
 from shapelint.algebra.libraries import DATA, DataFn
 from shapelint.algebra.ops import ShapeMismatch
 from shapelint.analysis.contracts import runtime_check_call
+from shapelint.analysis.datafiles import h5_shapes, mat_shapes, npy_shape, npz_shapes
 from shapelint.analysis.env import Env
+from shapelint.analysis.modules import file_digest
 from shapelint.analysis.expressions import (
     elementwise_result,
     literal_shape,
@@ -38,6 +41,7 @@ from shapelint.analysis.values import (
     RNG,
     UNKNOWN,
     ArrayVal,
+    DictVal,
     IntVal,
     MethodVal,
     NumVal,
@@ -102,6 +106,12 @@ class NumpyCallsMixin:
         data = DATA.get(qualname)
         if data is not None:
             return self.call_data_generator(node, data, env)
+        if qualname in ("scipy.io.loadmat", "scipy.io.matlab.loadmat"):
+            return self.call_loadmat(node, env)
+        if qualname in ("h5py.File", "h5py._hl.files.File"):
+            return self.call_h5_file(node, env)
+        if qualname == "numpy.load":
+            return self.call_np_load(node, env)
         if not qualname.startswith("numpy"):
             if qualname.startswith("shapelint."):
                 for arg in node.args:
@@ -178,6 +188,85 @@ class NumpyCallsMixin:
         if shapes is None or any(d is None for s in shapes if s is not None for d in s):
             return UNKNOWN
         return TupleVal(tuple(ArrayVal(s) if s is not None else UNKNOWN for s in shapes))
+
+    def call_loadmat(self, node: cst.Call, env: Env) -> Val:
+        """``scipy.io.loadmat('datasets/data.mat')``: the arrays the project's file holds, from its header."""
+        values = [(arg, self.eval(arg.value, env)) for arg in node.args]
+        if not values or values[0][0].keyword is not None or values[0][0].star:
+            return UNKNOWN
+        name = values[0][1].text() if isinstance(values[0][1], StrVal) else None
+        squeeze = False
+        for arg, v in values[1:]:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword == "squeeze_me":
+                flag = arg.value.value if isinstance(arg.value, cst.Name) else None
+                if flag not in ("True", "False"):
+                    return UNKNOWN
+                squeeze = flag == "True"
+            elif keyword in ("mdict", "variable_names") or keyword is None or arg.star:
+                return UNKNOWN
+        path = self.data_file(name, ".mat") if name else None
+        shapes = mat_shapes(path) if path is not None else None
+        if shapes is None:
+            return UNKNOWN
+        self.result.dependencies[path] = file_digest(path) or ""
+        entries: Dict[Tuple[Any, ...], Val] = {}
+        for var, shape in shapes.items():
+            if squeeze:
+                shape = tuple(d for d in shape if d != 1)
+            entries[(var,)] = ArrayVal(shape)
+        return DictVal(entries, complete=False)  # loadmat also adds __header__, __version__, __globals__
+
+    def call_h5_file(self, node: cst.Call, env: Env) -> Val:
+        """``h5py.File('datasets/train_catvnoncat.h5', "r")``: its root datasets, from the file's headers
+        (``np.array(f["train_set_x"][:])`` has the dataset's shape)."""
+        values = [(arg, self.eval(arg.value, env)) for arg in node.args]
+        if not values or values[0][0].keyword is not None or values[0][0].star:
+            return UNKNOWN
+        name = values[0][1].text() if isinstance(values[0][1], StrVal) else None
+        path = self.data_file(name, "") if name else None
+        shapes = h5_shapes(path) if path is not None else None
+        if shapes is None:
+            return UNKNOWN
+        self.result.dependencies[path] = file_digest(path) or ""
+        return DictVal({(var,): ArrayVal(shape) for var, shape in shapes.items()}, complete=False)
+
+    def call_np_load(self, node: cst.Call, env: Env) -> Val:
+        """``np.load('datasets/catvnoncat.npz')``: its arrays (``.npy``: the array), from the headers."""
+        values = [(arg, self.eval(arg.value, env)) for arg in node.args]
+        if not values or values[0][0].keyword not in (None, "file") or values[0][0].star:
+            return UNKNOWN
+        name = values[0][1].text() if isinstance(values[0][1], StrVal) else None
+        path = self.data_file(name, "") if name else None
+        if path is None:
+            return UNKNOWN
+        if path.endswith(".npz"):
+            shapes = npz_shapes(path)
+            value: Val = UNKNOWN if shapes is None else DictVal(
+                {(var,): ArrayVal(shape) for var, shape in shapes.items()}, complete=True)
+        else:
+            shape = npy_shape(path)
+            value = UNKNOWN if shape is None else ArrayVal(shape)
+        if value is not UNKNOWN:
+            self.result.dependencies[path] = file_digest(path) or ""
+        return value
+
+    def data_file(self, name: str, suffix: str) -> Optional[str]:
+        """A data file a relative path names: from the folder of the code that runs (a notebook runs
+        in its own folder), then of the module that makes the call."""
+        names = [name] if name.endswith(suffix) else [name, name + suffix]
+        folders = []
+        for owner in (self.main.path, self.mod.path):
+            if not owner.startswith("<"):
+                folder = os.path.dirname(os.path.abspath(owner))
+                if folder not in folders:
+                    folders.append(folder)
+        for folder in folders:
+            for candidate in names:
+                path = os.path.normpath(os.path.join(folder, candidate))
+                if os.path.isfile(path):
+                    return path
+        return None
 
     def call_array_ctor(self, node: cst.Call, env: Env) -> Val:
         v = self.eval(node.args[0].value, env)

@@ -12,6 +12,7 @@ from shapelint.analysis.values import (
     NONE,
     UNKNOWN,
     ArrayVal,
+    DictVal,
     join_all,
 )
 
@@ -241,7 +242,8 @@ class StatementsMixin:
         for item in node.items:
             v = self.eval(item.item, env)
             if item.asname is not None:
-                self.assign(item.asname.name, UNKNOWN if not isinstance(v, ArrayVal) else v, env, None)
+                # an array, or the datasets of an `h5py.File(...)` (see call_h5_file)
+                self.assign(item.asname.name, v if isinstance(v, (ArrayVal, DictVal)) else UNKNOWN, env, None)
             if isinstance(item.item, cst.Call) and callee_name(item.item.func) in EXPECTS_ERROR:
                 expects_error = True
         if not expects_error:
