@@ -299,3 +299,24 @@ bad = np.dot(W, np.zeros((3, 1)))
 '''
     assert shapes(src)["W"] == [3, 4]
     assert codes(src) == [(6, "SL102")]
+
+
+def test_percent_and_format_keys_name_the_same_entries_as_concatenation():
+    src = '''import numpy as np
+def init(dims):
+    params = {}
+    for l in range(1, len(dims)):
+        params["W%d" % l] = np.random.randn(dims[l], dims[l - 1])
+        params["b{}".format(l)] = np.zeros((dims[l], 1))
+    return params
+p = init([2, 14, 8, 1])
+W2 = p["W" + str(2)]
+b3 = p["b%s" % (3,)]
+W3 = p["W{0}".format(3)]
+other = p["W%05.1f" % 2]
+bad = np.dot(W2, p["W1"].T)
+'''
+    got = shapes(src)
+    assert got["W2"] == [8, 14] and got["b3"] == [1, 1] and got["W3"] == [1, 8]
+    assert got["other"] is None  # a format we do not follow names no entry
+    assert codes(src) == [(13, "SL102")]

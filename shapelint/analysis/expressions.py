@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, List, Optional, Tuple
 
 import libcst as cst
@@ -127,6 +128,41 @@ def concat_key(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> Tuple[Any, ...]:
         merged = split_key(a[-1] + b[0])
         return a[:-1] + merged + b[1:]
     return a + b
+
+
+_PERCENT = re.compile(r"%(.)")
+
+
+def percent_format(template: StrVal, args: Val) -> Val:
+    """``"W%d" % l`` is the key ``"W" + str(l)``: only %d, %i, %s and %% are followed."""
+    text = template.text()
+    if text is None:
+        return UNKNOWN
+    values = list(args.items) if isinstance(args, TupleVal) and not args.is_list else [args]
+    parts: Tuple[Any, ...] = ()
+    position = 0
+    for match in _PERCENT.finditer(text):
+        parts = concat_key(parts, split_key(text[position:match.start()])) if match.start() > position else parts
+        position = match.end()
+        conversion = match.group(1)
+        if conversion == "%":
+            parts = concat_key(parts, ("%",))
+            continue
+        if conversion not in "dis" or not values:
+            return UNKNOWN
+        value = values.pop(0)
+        if isinstance(value, StrVal) and conversion == "s":
+            parts = concat_key(parts, value.parts)
+        elif isinstance(value, IntVal) and value.dim is not None:
+            d = value.dim
+            parts = concat_key(parts, (str(d),) if isinstance(d, int) else (d,))
+        else:
+            return UNKNOWN
+    if values or "%" in text[position:]:
+        return UNKNOWN
+    if position < len(text):
+        parts = concat_key(parts, split_key(text[position:]))
+    return StrVal(parts) if parts else UNKNOWN
 
 
 class ExpressionsMixin:
@@ -317,6 +353,8 @@ class ExpressionsMixin:
             return IntVal(int_op(op, left.dim, right.dim))
         if isinstance(left, StrVal) and isinstance(right, StrVal) and op == "+":
             return StrVal(concat_key(left.parts, right.parts))
+        if isinstance(left, StrVal) and op == "%":
+            return percent_format(left, right)
         if isinstance(left, TupleVal) and isinstance(right, TupleVal) and op == "+":
             return TupleVal(left.items + right.items, left.is_list)
         if isinstance(left, TupleVal) and isinstance(right, IntVal) and op == "*" and isinstance(right.dim, int):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import re
+from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -16,6 +17,7 @@ from shapelint.analysis.containers import items_of
 from shapelint.analysis.contracts import annotation_shape, read_contract
 from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
+from shapelint.analysis.expressions import concat_key, split_key
 from shapelint.analysis.summaries import render_signature
 from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
@@ -40,6 +42,8 @@ from shapelint.analysis.values import (
     join_all,
 )
 from shapelint.diagnostics import ShapeRecord
+
+_FORMAT_FIELD = re.compile(r"\{(\d*)\}")
 
 
 def val_key(v: Val, depth: int = 0) -> Any:
@@ -373,7 +377,38 @@ class FunctionsMixin:
         finally:
             self.recording, self.mod = saved
 
+    def str_format(self, node: cst.Call, env: Env) -> Val:
+        """``"W{}".format(l)`` is the key ``"W" + str(l)``: only bare ``{}`` / ``{0}`` fields are followed."""
+        template = self.eval(node.func.value, env)
+        args = [self.eval(arg.value, env) for arg in node.args]
+        text = template.text() if isinstance(template, StrVal) else None
+        if text is None or any(arg.keyword is not None or arg.star for arg in node.args):
+            return UNKNOWN
+        pieces = _FORMAT_FIELD.split(text)  # text, field, text, field, ..., text
+        if any("{" in p or "}" in p for p in pieces[::2]):
+            return UNKNOWN  # {name}, {:3d}, {{ }}: not followed
+        parts: Tuple[Any, ...] = ()
+        automatic = 0
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0:
+                parts = concat_key(parts, split_key(piece)) if piece else parts
+                continue
+            index = int(piece) if piece else automatic
+            automatic += 1
+            value = args[index] if index < len(args) else None
+            if isinstance(value, StrVal):
+                parts = concat_key(parts, value.parts)
+            elif isinstance(value, IntVal) and value.dim is not None:
+                d = value.dim
+                parts = concat_key(parts, (str(d),) if isinstance(d, int) else (d,))
+            else:
+                return UNKNOWN
+        return StrVal(parts) if parts else UNKNOWN
+
     def expr_Call(self, node: cst.Call, env: Env) -> Val:
+        if (isinstance(node.func, cst.Attribute) and node.func.attr.value == "format"
+                and isinstance(node.func.value, cst.SimpleString)):
+            return self.str_format(node, env)
         func = self.eval(node.func, env)
         if isinstance(func, ContainerMethodVal):
             return self.call_container_method(node, func.owner_node, func.owner, func.name, env)
