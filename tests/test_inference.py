@@ -320,3 +320,19 @@ bad = np.dot(W2, p["W1"].T)
     assert got["W2"] == [8, 14] and got["b3"] == [1, 1] and got["W3"] == [1, 8]
     assert got["other"] is None  # a format we do not follow names no entry
     assert codes(src) == [(13, "SL102")]
+
+
+def test_a_call_python_refuses_runs_nothing_inside():
+    # five arguments to four parameters (or an unknown keyword) is a TypeError at the call:
+    # the callee's body, analyzed with misplaced arguments, must not report shape errors
+    src = '''import numpy as np
+def backward(dZ, caches, lambd, keep_prob):
+    return np.dot(dZ, caches[0])
+AL = np.zeros((1, 5))
+Y = np.zeros((2, 2))
+caches = [np.zeros((3, 1))]
+backward(AL, Y, caches, 0, 1)
+backward(AL, caches=caches, lambd=0, keep_prob=1, extra=2)
+backward(AL, caches, 0, 1)
+'''
+    assert codes(src) == [(9, "SL102")]

@@ -281,6 +281,7 @@ class FunctionsMixin:
         node = func.node
         params = node.params
         positional = list(params.posonly_params) + list(params.params)
+        accepted = {p.name.value for p in list(params.params) + list(params.kwonly_params)}
         args: Dict[str, Val] = {}
         arg_nodes: Dict[str, cst.CSTNode] = {}
         pos_i = 0
@@ -309,12 +310,16 @@ class FunctionsMixin:
                         args[key[0]] = item
                 continue
             if arg.keyword is not None:
+                if arg.keyword.value not in accepted and params.star_kwarg is None:
+                    return self.skip_call(func, args)  # a TypeError: nothing inside runs
                 args[arg.keyword.value] = v
                 arg_nodes[arg.keyword.value] = arg.value
             elif pos_i < len(positional):
                 args[positional[pos_i].name.value] = v
                 arg_nodes[positional[pos_i].name.value] = arg.value
                 pos_i += 1
+            elif not isinstance(params.star_arg, cst.Param):
+                return self.skip_call(func, args)  # too many arguments: a TypeError, nothing inside runs
         # Declarations lose to the code: a call that breaks the callee's declared shapes is
         # reported there (SL301); the callee is analyzed with what the call passes.  When the
         # arguments are themselves only declared (symbols, not sizes the code made), what fails
