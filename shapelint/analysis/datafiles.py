@@ -18,28 +18,33 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 MI_INT8, MI_INT32, MI_UINT32, MI_MATRIX, MI_COMPRESSED = 1, 5, 6, 14, 15
 NUMERIC_CLASSES = set(range(6, 16))  # double, single, int8 ... uint64 (not cell, struct, char, sparse)
 MAX_VARIABLES = 1000
 _HEAD = 512  # decompressed bytes that hold the flags, the dimensions and the name of a matrix
 
-_cache: Dict[Tuple[str, float, int], Optional[Dict[str, Tuple[int, ...]]]] = {}
+_cache: Dict[Tuple[Any, ...], Optional[Dict[str, Tuple[int, ...]]]] = {}
 
 
 def mat_shapes(path: str) -> Optional[Dict[str, Tuple[int, ...]]]:
     """Variable name -> shape for the numeric arrays of a MATLAB 5 file (None: not such a file)."""
+    return _read_once(path, _read_mat)
+
+
+def _read_once(path: str, reader) -> Optional[Dict[str, Tuple[int, ...]]]:
+    """``reader(file, size)`` once per version of the file; None when it cannot be read."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    key = (path, st.st_mtime, st.st_size)
+    key = (path, st.st_mtime, st.st_size, reader)
     if key not in _cache:
         try:
             with open(path, "rb") as fh:
-                _cache[key] = _read_mat(fh, st.st_size)
-        except (OSError, ValueError, struct.error, zlib.error):
+                _cache[key] = reader(fh, st.st_size)
+        except (OSError, ValueError, struct.error, zlib.error, KeyError, IndexError):
             _cache[key] = None
     return _cache[key]
 
@@ -135,23 +140,15 @@ def _matrix(data: bytes, endian: str, out: Dict[str, Tuple[int, ...]]) -> None:
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _MAX_OBJECTS = 1000
 _MAX_READS = 20_000
-_h5_cache: Dict[Tuple[str, float, int], Optional[Dict[str, Tuple[int, ...]]]] = {}
 
 
 def h5_shapes(path: str) -> Optional[Dict[str, Tuple[int, ...]]]:
     """Dataset name -> shape for the datasets in an HDF5 file's root group (None: not readable)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (path, st.st_mtime, st.st_size)
-    if key not in _h5_cache:
-        try:
-            with open(path, "rb") as fh:
-                _h5_cache[key] = _Hdf5(fh, st.st_size).root_datasets()
-        except (OSError, ValueError, struct.error, KeyError, IndexError):
-            _h5_cache[key] = None
-    return _h5_cache[key]
+    return _read_once(path, _read_h5)
+
+
+def _read_h5(fh, size: int) -> Dict[str, Tuple[int, ...]]:
+    return _Hdf5(fh, size).root_datasets()
 
 
 class _Hdf5:

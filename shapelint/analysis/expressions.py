@@ -133,6 +133,15 @@ def concat_key(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> Tuple[Any, ...]:
 _PERCENT = re.compile(r"%(.)")
 
 
+def key_parts(value: Any) -> Optional[Tuple[Any, ...]]:
+    """What a value formatted into a key adds to it: a string's parts, an int's digits or size."""
+    if isinstance(value, StrVal):
+        return value.parts
+    if isinstance(value, IntVal) and value.dim is not None:
+        return (str(value.dim),) if isinstance(value.dim, int) else (value.dim,)
+    return None
+
+
 def percent_format(template: StrVal, args: Val) -> Val:
     """``"W%d" % l`` is the key ``"W" + str(l)``: only %d, %i, %s and %% are followed."""
     text = template.text()
@@ -151,13 +160,10 @@ def percent_format(template: StrVal, args: Val) -> Val:
         if conversion not in "dis" or not values:
             return UNKNOWN
         value = values.pop(0)
-        if isinstance(value, StrVal) and conversion == "s":
-            parts = concat_key(parts, value.parts)
-        elif isinstance(value, IntVal) and value.dim is not None:
-            d = value.dim
-            parts = concat_key(parts, (str(d),) if isinstance(d, int) else (d,))
-        else:
+        piece = key_parts(value) if conversion == "s" or isinstance(value, IntVal) else None
+        if piece is None:
             return UNKNOWN
+        parts = concat_key(parts, piece)
     if values or "%" in text[position:]:
         return UNKNOWN
     if position < len(text):
@@ -235,15 +241,11 @@ class ExpressionsMixin:
                 parts = concat_key(parts, split_key(piece.value)) if piece.value else parts
                 continue
             value = self.eval(piece.expression, env)
-            if piece.format_spec is not None or piece.conversion not in (None, "s"):
+            added = key_parts(value)
+            if piece.format_spec is not None or piece.conversion not in (None, "s") or added is None:
                 known = False
-            elif isinstance(value, StrVal):
-                parts = concat_key(parts, value.parts)
-            elif isinstance(value, IntVal) and value.dim is not None:
-                d = value.dim
-                parts = concat_key(parts, (str(d),) if isinstance(d, int) else (d,))
             else:
-                known = False
+                parts = concat_key(parts, added)
         return StrVal(parts) if known and parts else UNKNOWN
 
     def expr_Ellipsis(self, node: cst.Ellipsis, env: Env) -> Val:

@@ -17,7 +17,7 @@ from shapelint.analysis.containers import items_of
 from shapelint.analysis.contracts import annotation_shape, read_contract
 from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
-from shapelint.analysis.expressions import concat_key, split_key
+from shapelint.analysis.expressions import concat_key, key_parts, split_key
 from shapelint.analysis.summaries import render_signature
 from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
@@ -400,14 +400,10 @@ class FunctionsMixin:
                 continue
             index = int(piece) if piece else automatic
             automatic += 1
-            value = args[index] if index < len(args) else None
-            if isinstance(value, StrVal):
-                parts = concat_key(parts, value.parts)
-            elif isinstance(value, IntVal) and value.dim is not None:
-                d = value.dim
-                parts = concat_key(parts, (str(d),) if isinstance(d, int) else (d,))
-            else:
+            added = key_parts(args[index]) if index < len(args) else None
+            if added is None:
                 return UNKNOWN
+            parts = concat_key(parts, added)
         return StrVal(parts) if parts else UNKNOWN
 
     def expr_Call(self, node: cst.Call, env: Env) -> Val:
