@@ -61,7 +61,10 @@ def _nnfs_classes() -> DataFn:
 DATA: Dict[str, DataFn] = {
     "sklearn.datasets.make_circles": _two_features(),
     "sklearn.datasets.make_moons": _two_features(),
-    "sklearn.datasets.make_blobs": _samples_features(2),
+    # centers given as an array (not a count) set the number of features: not followed
+    "sklearn.datasets.make_blobs": DataFn([("n_samples", 100), ("n_features", 2), ("centers", 0)],
+                                          lambda a: ((a["n_samples"], a["n_features"] if a["centers"] is not None
+                                                      else None), (a["n_samples"],))),
     "sklearn.datasets.make_gaussian_quantiles": DataFn([("n_samples", 100), ("n_features", 2)],
                                                        lambda a: ((a["n_samples"], a["n_features"]), (a["n_samples"],)),
                                                        positional=False),

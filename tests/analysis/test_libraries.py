@@ -28,3 +28,12 @@ def test_what_cannot_be_known_stays_unknown():
                  "Xq, yq = sklearn.datasets.make_gaussian_quantiles(None, 1.0, 40)\n"  # keyword-only there
                  "Xs, ys = spiral_data(100)\n")  # classes is required
     assert got["X"] is None and got["Xq"] is None and got["Xs"] is None
+
+
+def test_make_blobs_with_an_array_of_centers_has_their_features():
+    got = shapes("import numpy as np\nfrom sklearn.datasets import make_blobs\n"
+                 "centers = np.array([[0.0, 5.0, 0.0], [1.0, 1.0, 4.0]])\n"
+                 "X, y = make_blobs(n_samples=100, centers=centers)\n"
+                 "Xc, yc = make_blobs(n_samples=50, centers=4)\n")
+    assert got["X"] is None  # not (100, 2): the centers have 3 features
+    assert got["Xc"] == [50, 2]
