@@ -51,7 +51,15 @@ def find_drivers(path: str, source: Optional[str] = None) -> List[str]:
         dotted = f"{os.path.basename(folder)}.{dotted}"  # one level up, the module is pkg.module
         folder = os.path.dirname(folder)
     ranked = sorted(range(len(found)), key=lambda i: (-found[i][1], not found[i][0].endswith(".ipynb"), i))
-    return [found[i][0] for i in ranked[:MAX_DRIVERS]]
+    chosen: List[str] = []
+    for i in ranked:
+        stem = os.path.splitext(found[i][0])[0]
+        # a notebook and the script paired with it (jupytext, nbconvert) are one driver
+        if all(os.path.splitext(c)[0] != stem for c in chosen):
+            chosen.append(found[i][0])
+        if len(chosen) == MAX_DRIVERS:
+            break
+    return chosen
 
 
 _DEFINITION = re.compile(r"^(?:def|class)[ \t]+(\w+)", re.MULTILINE)

@@ -224,3 +224,26 @@ def test_a_package_star_import_brings_the_submodules_its_all_names(tmp_path):
     assert codes(result) == [(10, "SL102")]
     assert "`Tests.py` passes to `backward()`" in result.diagnostics[0].message
     assert str(tmp_path / "Other.py") not in result.dependencies
+
+
+def test_a_notebook_and_its_paired_script_are_one_driver(tmp_path):
+    # rnn.ipynb and rnn.py (jupytext/nbconvert twins) are one driver: the notebook
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": ["import numpy as np\n", "from layers import rnn_step\n",
+                                "rnn_step(np.ones((2, 3)), np.ones((3, 4)))\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    files = {"layers.py": '''
+        import numpy as np
+        def rnn_step(x, Wx):
+            return np.dot(x, Wx)
+        def lstm_step(x, Wx):
+            return np.dot(x, Wx.T)
+    ''', "rnn.py": "import numpy as np\nfrom layers import rnn_step\nrnn_step(np.ones((2, 3)), np.ones((3, 4)))\n",
+        "lstm.py": "import numpy as np\nfrom layers import lstm_step\nlstm_step(np.ones((2, 3)), np.ones((3, 4)))\n"}
+    write(tmp_path, files)
+    (tmp_path / "rnn.ipynb").write_text(json.dumps(nb))
+    from shapelint.analysis.drivers import find_drivers
+
+    drivers = [Path(d).name for d in find_drivers(str(tmp_path / "layers.py"))]
+    assert drivers == ["rnn.ipynb", "lstm.py"]
+    assert codes(check(tmp_path / "layers.py")) == [(6, "SL102")]
