@@ -57,7 +57,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.enabled = enabled
         self.handlers: Dict[str, List[Callable[[Event, "Inference"], None]]] = {}
         for code, rule_cls in all_rules().items():
-            if code not in enabled:
+            # the errors of SL101-SL106 in a loop that may not run are SL209's (see report)
+            if code not in enabled and not (code.startswith("SL1") and "SL209" in enabled):
                 continue
             rule = rule_cls()
             for attr in dir(rule_cls):
@@ -67,6 +68,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.stmt_of: Dict[int, Tuple[ModuleCtx, Optional[cst.CSTNode]]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
         self.quiet_errors = 0  # > 0 in code that may not run at all (a loop that may run 0 times)
+        self.loop_may_skip = 0  # how many of those are loops (their errors become SL209 warnings)
         self.unrolled = 0  # depth of loops being unrolled
         self.class_depth = 0  # > 0 while a class body runs: its methods are analyzed with the class
         self._attr_logs: Dict[int, Dict[str, List[Val]]] = {}  # see ClassesMixin.analyze_class

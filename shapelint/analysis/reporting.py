@@ -80,7 +80,16 @@ class ReportingMixin:
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def report(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
-        if code not in self.enabled or self.quiet or (self.quiet_errors and severity == "error"):
+        if self.quiet:
+            return
+        if self.quiet_errors and severity == "error":
+            # in a loop that may run zero times, a certain error is certain only if the body runs:
+            # a likely error (SL209); in a branch a call may never take, nothing
+            if self.quiet_errors > self.loop_may_skip or not code.startswith("SL1"):
+                return
+            code, severity = "SL209", "warning"
+            message += " (if the loop body runs: the loop may run zero times)"
+        if code not in self.enabled:
             return
         if self.focus is not None:
             self.report_in_focus(node, code, message, severity)

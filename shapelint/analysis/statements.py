@@ -178,10 +178,12 @@ class StatementsMixin:
         # A loop that may run zero times proves nothing by failing on its first run.
         may_skip = items is None and not runs_at_least_once(iterable)
         self.quiet_errors += may_skip
+        self.loop_may_skip += may_skip
         try:
             self.exec_suite(node.body, body_env)
         finally:
             self.quiet_errors -= may_skip
+            self.loop_may_skip -= may_skip
         # The body ran with the values of its first iteration; after the
         # loop, a name keeps only what holds both before and after it.
         self.merge_branches(env, [(env.copy(), Flow(False)), (body_env, Flow(False))])
@@ -204,10 +206,12 @@ class StatementsMixin:
         body_env = env.copy()
         runs = self.static_truth(node.test, env) is True
         self.quiet_errors += not runs
+        self.loop_may_skip += not runs
         try:
             self.exec_suite(node.body, body_env)
         finally:
             self.quiet_errors -= not runs
+            self.loop_may_skip -= not runs
         self.merge_branches(env, [(env.copy(), Flow(False)), (body_env, Flow(False))])
         if node.orelse is not None:
             self.exec_suite(node.orelse.body, env)

@@ -8,17 +8,20 @@ class LikelyShapeError(Rule):
     code = "SL209"
     name = "likely-shape-error"
     severity = "warning"
-    summary = "A shape error, if the arrays have the ranks their use suggests"
+    summary = "A shape error, if the arrays have the ranks their use suggests, or if a loop body runs"
     doc = """\
 ## What it does
 Reports the errors of SL101-SL106 when they depend on the rank of an array
 that nothing declares, and that shapelint took from how the code uses it:
 an unknown `X` used as `np.dot(W, X)` or `X.shape[1]` is taken to be 2-D.
+Also the errors in the body of a loop that may run zero times (`for x in
+items:` over something of unknown length, `while` on a test shapelint
+cannot decide): the line raises whenever the body runs.
 
 ## Why is this bad?
-With the ranks the code itself suggests, the line raises.  shapelint
-cannot prove the ranks (`X` could be 3-D), so it warns instead of reporting
-an error.
+With the ranks the code itself suggests, or once the loop runs, the line
+raises.  shapelint cannot prove the ranks (`X` could be 3-D) or that the
+loop runs, so it warns instead of reporting an error.
 
 ## Example
 ```python
@@ -33,10 +36,14 @@ a docstring, `shapelint.check`) so that shapelint can be certain.
 """
     VALID = [
         "import numpy as np\ndef f(X):\n    W = np.ones((4, 3))\n    return np.dot(W, X) + np.ones((4, 1))\n",
+        "import numpy as np\ndef f(items):\n    W = np.ones((4, 3))\n    for x in items:\n"
+        "        W = W + np.dot(np.ones((4, 1)), np.ones((1, 3)))\n    return W\n",
     ]
     INVALID = [
         "import numpy as np\ndef f(X):\n    W = np.ones((4, 3))\n    Z = np.dot(W, X)\n"
         "    return Z + np.ones((5, 1))\n",
+        "import numpy as np\ndef f(items):\n    W = np.ones((4, 3))\n    for x in items:\n"
+        "        W = W + np.dot(np.ones((1, 4)), np.ones((1, 3)))\n    return W\n",
     ]
 
     def on_likely_mismatch(self, ev: Any, ctx: Any) -> None:
