@@ -190,8 +190,10 @@ def _cell_problem(lines: List[str]) -> Tuple[List[str], Optional[Diagnostic]]:
     return candidate, problem
 
 
-def build_source(text: str) -> NotebookSource:
-    """The joined Python source of a notebook's code cells.  Raises NotebookError."""
+def build_source(text: str, execution_order: bool = True) -> NotebookSource:
+    """The joined Python source of a notebook's code cells, in the order they were executed when
+    every cell has its count (else, or with ``execution_order=False``, in document order, as
+    "Restart & Run All" runs them).  Raises NotebookError."""
     cells, meta = load_cells(text)
     lang = _language(meta)
     if lang is not None and lang not in ("python", "python3", "ipython", "ipython3"):
@@ -206,7 +208,8 @@ def build_source(text: str) -> NotebookSource:
             continue
         code_cells.append((pos, split_lines(src), cell.get("execution_count")))
 
-    if code_cells and all(isinstance(ec, int) and not isinstance(ec, bool) for _, _, ec in code_cells):
+    if execution_order and code_cells and all(isinstance(ec, int) and not isinstance(ec, bool)
+                                              for _, _, ec in code_cells):
         code_cells.sort(key=lambda c: c[2])  # stable: ties keep document order
 
     nb = NotebookSource(source="")

@@ -247,3 +247,19 @@ def test_a_notebook_and_its_paired_script_are_one_driver(tmp_path):
     drivers = [Path(d).name for d in find_drivers(str(tmp_path / "layers.py"))]
     assert drivers == ["rnn.ipynb", "lstm.py"]
     assert codes(check(tmp_path / "layers.py")) == [(6, "SL102")]
+
+
+def test_a_notebook_drives_a_helper_in_document_order(tmp_path):
+    # the imports cell was re-run last by hand (execution_count 9): run as "Restart & Run All"
+    def cell(count, lines):
+        return {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": count, "source": lines}
+    nb = {"cells": [cell(9, ["import numpy as np\n", "from utils import forward\n"]),
+                    cell(2, ["forward(np.ones((2, 300)), np.ones((5, 2)))\n"])],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    write(tmp_path, {"utils.py": '''
+        import numpy as np
+        def forward(X, W1):
+            return np.dot(W1.T, X)
+    '''})
+    (tmp_path / "homework.ipynb").write_text(json.dumps(nb))
+    assert codes(check(tmp_path / "utils.py")) == [(4, "SL102")]
