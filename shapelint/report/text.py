@@ -14,17 +14,30 @@ def _style(text: str, ctx: ReportContext, **kw) -> str:
     return click.style(text, **kw) if ctx.color else text
 
 
+MAX_SHOWN = 120  # a longer source line is shown as a window around the column, "..." at the cuts
+
+
 def _caret(d: Diagnostic) -> tuple:
     """(line shown, spaces before the caret, caret width), tabs expanded."""
-    line = d.source_line.rstrip("\r\n")
+    line = d.source_line.rstrip("\r\n").expandtabs(4)
+    raw = d.source_line.rstrip("\r\n")
     col = max(d.column, 1)
-    prefix = line[: col - 1].expandtabs(4)
-    shown = line.expandtabs(4)
+    pad = len(raw[: col - 1].expandtabs(4))
     if d.end_line == d.line and d.end_column > d.column:
-        width = len(line[col - 1: d.end_column - 1].expandtabs(4))
+        width = len(raw[col - 1: d.end_column - 1].expandtabs(4))
     else:
-        width = len(line[col - 1:].expandtabs(4))
-    return shown, len(prefix), max(width, 1)
+        width = len(raw[col - 1:].expandtabs(4))
+    width = max(width, 1)
+    if len(line) <= MAX_SHOWN:
+        return line, pad, width
+    start = max(0, min(pad - MAX_SHOWN // 3, len(line) - MAX_SHOWN))
+    shown = line[start:start + MAX_SHOWN]
+    pad -= start
+    if start > 0:
+        shown, pad = "..." + shown, pad + 3
+    if start + MAX_SHOWN < len(line):
+        shown += "..."
+    return shown, pad, max(1, min(width, len(shown) - pad))
 
 
 def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:

@@ -122,3 +122,16 @@ def test_text_caret_spans_the_node_and_handles_tabs():
     d = Diagnostic("f.py", 3, 6, 3, 11, "SL101", "error", "msg", source_line="\tx = a + b  # c")
     out = render("text", [d], ReportContext(root=Path("/"), cwd=Path("/"), quiet=True))
     assert out.splitlines() == ["f.py:3:6: SL101 msg", " 3 |     x = a + b  # c", "   |         ^^^^^"]
+
+
+def test_text_shows_a_window_of_a_very_long_source_line():
+    line = "y = " + " + ".join(["x"] * 5000)
+    col = line.index("x + x") + 1 + 4000
+    d = Diagnostic(path="a.py", line=3, column=col, end_line=3, end_column=col + 5, code="SL101",
+                   severity="error", message="m", source_line=line)
+    text = render("text", [d], ReportContext(root=Path("."), cwd=Path("."), color=False, quiet=True))
+    shown, caret = text.splitlines()[1], text.splitlines()[2]
+    assert len(shown) < 140 and shown.startswith(" 3 | ...") and shown.endswith("...")
+    # the caret still points at the same text: 5 characters from the column on
+    start = caret.index("^")
+    assert caret.count("^") == 5 and shown[start:start + 5] == line[col - 1:col + 4]
