@@ -83,6 +83,8 @@ def resolve(importer: Optional[str], name: str, level: int, root: Optional[str])
     if root is not None:
         bases.append(os.path.abspath(root))
     for base in bases:
+        if _installed_elsewhere(base, parts[0], importer):
+            continue
         hit = _lookup(base, parts)
         if hit is not None:
             return hit
@@ -95,9 +97,22 @@ def resolve(importer: Optional[str], name: str, level: int, root: Optional[str])
             if parent == base:
                 break
             base = parent
+            if _installed_elsewhere(base, parts[0], importer):
+                break
             if os.path.isfile(os.path.join(base, parts[0], "__init__.py")):
                 return _lookup(base, parts)
     return None
+
+
+def _installed_elsewhere(base: str, top: str, importer: Optional[str]) -> bool:
+    """``import scipy`` from inside an installed sklearn: another installed distribution, outside
+    the project even when the folder that holds both is where the paths given meet."""
+    if os.path.basename(base) not in ("site-packages", "dist-packages"):
+        return False
+    if importer is None:
+        return True
+    own = os.path.join(os.path.abspath(base), top) + os.sep
+    return not os.path.abspath(importer).startswith(own)
 
 
 def _package_init(directory: str) -> Optional[str]:

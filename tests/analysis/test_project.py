@@ -263,3 +263,22 @@ def test_a_notebook_drives_a_helper_in_document_order(tmp_path):
     '''})
     (tmp_path / "homework.ipynb").write_text(json.dumps(nb))
     assert codes(check(tmp_path / "utils.py")) == [(4, "SL102")]
+
+
+def test_another_installed_distribution_is_outside_the_project(tmp_path):
+    # linting an installed package: `import other` resolves to site-packages/other, which is
+    # not part of the project even when site-packages is where the paths given meet
+    site = tmp_path / "lib" / "site-packages"
+    write(site, {"mine/__init__.py": "", "mine/core.py": '''
+        import numpy as np
+        from other import helpers
+        from mine import util
+        x = helpers.make(3)
+        y = util.make(3)
+    ''', "mine/util.py": "import numpy as np\ndef make(n):\n    return np.ones((n, 1))\n",
+        "other/__init__.py": "", "other/helpers.py": "import numpy as np\ndef make(n):\n    return np.ones((n, 2))\n"})
+    result = analyze_source((site / "mine" / "core.py").read_text(), str(site / "mine" / "core.py"),
+                            collect_shapes=True, project_root=str(site))
+    got = shapes_of(result)
+    assert got["x"] is None and got["y"] == [3, 1]
+    assert not any("/other/" in dep for dep in result.dependencies)
