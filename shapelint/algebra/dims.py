@@ -214,7 +214,7 @@ def dims_equal(a: Dim, b: Dim) -> Optional[bool]:
 
 ARITHMETIC = "arithmetic"  # holds for every assignment of positive integers
 CONVENTION = "convention"  # holds for generic declared sizes (fails for some special values)
-DOCUMENTED = "documented"  # the convention, applied to a size only a docstring names (see is_documented)
+DOCUMENTED = "documented"  # the convention, applied to a size only a docstring names (DOCUMENTED_PREFIX)
 UNKNOWN = "unknown"        # cannot be decided
 
 _REASON_RANK = {ARITHMETIC: 0, CONVENTION: 1, DOCUMENTED: 2, UNKNOWN: 3}
@@ -470,8 +470,7 @@ def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
     # says n_features has a typo, it does not claim two sizes.
     if _same_up_to_plural(diff):
         return _UNKNOWN_VERDICT
-    reason = DOCUMENTED if any(n.startswith(DOCUMENTED_PREFIX) for n in names) else CONVENTION
-    return Verdict(False, reason, _condition_text(diff, a, b))
+    return Verdict(False, _convention_for(*names), _condition_text(diff, a, b))
 
 
 def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdict]:
@@ -499,6 +498,7 @@ def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdi
 
 
 def _convention_for(*names: str) -> str:
+    """The convention's reason for sizes with these names: DOCUMENTED when a docstring alone names one."""
     return DOCUMENTED if any(n.startswith(DOCUMENTED_PREFIX) for n in names) else CONVENTION
 
 
@@ -564,13 +564,8 @@ def _single_name(d: "Sym") -> Optional[str]:
 _INVENTED_NAME = re.compile(r"\?([^#]*)#\d+")
 
 
-DOCUMENTED_PREFIX = "~"  # a size only a docstring names (outside the course's notation): see is_documented
-
-
-def is_documented(d: Dim) -> bool:
-    """A size named only by a docstring: compared like any declared size, but a docstring
-    can be wrong, so what follows from it alone is not an error (the analyzer warns)."""
-    return isinstance(d, Sym) and any(n.startswith(DOCUMENTED_PREFIX) for n in d.names)
+DOCUMENTED_PREFIX = "~"  # a size only a docstring names (outside the course's notation): compared like
+# any declared size, but a docstring can be wrong, so what follows from it alone is a warning
 
 
 def fmt_dim(d: Dim) -> str:
