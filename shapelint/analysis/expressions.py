@@ -96,16 +96,19 @@ def truth(v: Val) -> Any:
     return api.UNKNOWN
 
 
-def literal_shape(v: Val) -> Shape:
-    """The shape np.array gives a nested list/tuple literal (None if ragged or unknown)."""
-    if isinstance(v, (IntVal, NumVal)):
+def literal_shape(v: Val, records: bool = False) -> Shape:
+    """The shape np.array gives a nested list/tuple literal (None if ragged or unknown).
+
+    ``records``: with a structured dtype, where a tuple is one record (a scalar fills every
+    field): only the list levels above the first tuple are dimensions."""
+    if isinstance(v, (IntVal, NumVal)) or (records and isinstance(v, TupleVal) and not v.is_list):
         return ()
     if isinstance(v, ArrayVal):
-        return v.shape
+        return None if records else v.shape
     if isinstance(v, TupleVal):
         if not v.items:
             return (0,)
-        inner = [literal_shape(x) for x in v.items]
+        inner = [literal_shape(x, records) for x in v.items]
         first = inner[0]
         if first is None or any(s != first for s in inner[1:]):
             return None

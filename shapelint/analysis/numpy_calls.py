@@ -78,22 +78,6 @@ def _has_tuple_level(v: Val) -> bool:
     return False
 
 
-def _records_literal_shape(v: Val) -> Shape:
-    """np.array's shape for a literal with a structured dtype: the list levels above the first
-    tuple (a tuple is one record, a scalar fills every field); None if ragged or unknown."""
-    if isinstance(v, TupleVal) and v.is_list:
-        if not v.items:
-            return (0,)
-        inner = [_records_literal_shape(x) for x in v.items]
-        first = inner[0]
-        if first is None or any(s != first for s in inner[1:]):
-            return None
-        return (len(v.items),) + tuple(first)
-    if isinstance(v, (TupleVal, IntVal, NumVal)):
-        return ()
-    return None
-
-
 _SEQUENCE_ANNOTATIONS = frozenset(("tuple", "Tuple", "list", "List", "Sequence", "Iterable", "Collection"))
 
 # NumPy keywords that never change a result's shape, whichever function takes them (a subarray
@@ -191,12 +175,9 @@ class NumpyCallsMixin:
 
     def call_loadmat(self, node: cst.Call, env: Env) -> Val:
         """``scipy.io.loadmat('datasets/data.mat')``: the arrays the project's file holds, from its header."""
-        values = [(arg, self.eval(arg.value, env)) for arg in node.args]
-        if not values or values[0][0].keyword is not None or values[0][0].star:
-            return UNKNOWN
-        name = values[0][1].text() if isinstance(values[0][1], StrVal) else None
+        path, values = self.data_file_argument(node, env, ".mat")
         squeeze = False
-        for arg, v in values[1:]:
+        for arg, _ in values[1:]:
             keyword = arg.keyword.value if arg.keyword is not None else None
             if keyword == "squeeze_me":
                 flag = arg.value.value if isinstance(arg.value, cst.Name) else None
@@ -205,51 +186,46 @@ class NumpyCallsMixin:
                 squeeze = flag == "True"
             elif keyword in ("mdict", "variable_names") or keyword is None or arg.star:
                 return UNKNOWN
-        path = self.data_file(name, ".mat") if name else None
         shapes = mat_shapes(path) if path is not None else None
-        if shapes is None:
-            return UNKNOWN
-        self.result.dependencies[path] = file_digest(path) or ""
-        entries: Dict[Tuple[Any, ...], Val] = {}
-        for var, shape in shapes.items():
-            if squeeze:
-                shape = tuple(d for d in shape if d != 1)
-            entries[(var,)] = ArrayVal(shape)
-        return DictVal(entries, complete=False)  # loadmat also adds __header__, __version__, __globals__
+        if squeeze and shapes is not None:
+            shapes = {var: tuple(d for d in shape if d != 1) for var, shape in shapes.items()}
+        # loadmat also adds __header__, __version__, __globals__: not a complete dict
+        return self.data_file_arrays(path, shapes, complete=False)
 
     def call_h5_file(self, node: cst.Call, env: Env) -> Val:
         """``h5py.File('datasets/train_catvnoncat.h5', "r")``: its root datasets, from the file's headers
         (``np.array(f["train_set_x"][:])`` has the dataset's shape)."""
-        values = [(arg, self.eval(arg.value, env)) for arg in node.args]
-        if not values or values[0][0].keyword is not None or values[0][0].star:
-            return UNKNOWN
-        name = values[0][1].text() if isinstance(values[0][1], StrVal) else None
-        path = self.data_file(name, "") if name else None
-        shapes = h5_shapes(path) if path is not None else None
-        if shapes is None:
-            return UNKNOWN
-        self.result.dependencies[path] = file_digest(path) or ""
-        return DictVal({(var,): ArrayVal(shape) for var, shape in shapes.items()}, complete=False)
+        path, _ = self.data_file_argument(node, env, "")
+        return self.data_file_arrays(path, h5_shapes(path) if path is not None else None, complete=False)
 
     def call_np_load(self, node: cst.Call, env: Env) -> Val:
         """``np.load('datasets/catvnoncat.npz')``: its arrays (``.npy``: the array), from the headers."""
+        path, _ = self.data_file_argument(node, env, "", file_keyword="file")
+        if path is None or path.endswith(".npz"):
+            return self.data_file_arrays(path, npz_shapes(path) if path is not None else None, complete=True)
+        shape = npy_shape(path)
+        if shape is None:
+            return UNKNOWN
+        self.result.dependencies[path] = file_digest(path) or ""
+        return ArrayVal(shape)
+
+    def data_file_argument(self, node: cst.Call, env: Env, suffix: str, file_keyword: Optional[str] = None):
+        """The data file a call's first argument names (None if it names none we can find), and
+        every argument with its value."""
         values = [(arg, self.eval(arg.value, env)) for arg in node.args]
-        if not values or values[0][0].keyword not in (None, "file") or values[0][0].star:
-            return UNKNOWN
+        if not values or values[0][0].star or (values[0][0].keyword is not None
+                                               and values[0][0].keyword.value != file_keyword):
+            return None, values
         name = values[0][1].text() if isinstance(values[0][1], StrVal) else None
-        path = self.data_file(name, "") if name else None
-        if path is None:
+        return (self.data_file(name, suffix) if name else None), values
+
+    def data_file_arrays(self, path: Optional[str], shapes: Optional[Dict[str, Tuple[int, ...]]],
+                         complete: bool) -> Val:
+        """The arrays of a data file, by name; the result depends on the file (for the cache)."""
+        if path is None or shapes is None:
             return UNKNOWN
-        if path.endswith(".npz"):
-            shapes = npz_shapes(path)
-            value: Val = UNKNOWN if shapes is None else DictVal(
-                {(var,): ArrayVal(shape) for var, shape in shapes.items()}, complete=True)
-        else:
-            shape = npy_shape(path)
-            value = UNKNOWN if shape is None else ArrayVal(shape)
-        if value is not UNKNOWN:
-            self.result.dependencies[path] = file_digest(path) or ""
-        return value
+        self.result.dependencies[path] = file_digest(path) or ""
+        return DictVal({(var,): ArrayVal(shape) for var, shape in shapes.items()}, complete=complete)
 
     def data_file(self, name: str, suffix: str) -> Optional[str]:
         """A data file a relative path names: from the folder of the code that runs (a notebook runs
@@ -288,7 +264,7 @@ class NumpyCallsMixin:
         if dtype_arg is not None and has_object_elements(dtype_arg[1]):
             dtype = "object"
             if is_structured_dtype(dtype_arg[1]) and isinstance(v, TupleVal):
-                shape = _records_literal_shape(v)  # np.array([(1, 2), (3, 4)], dtype="i,i") is (2,)
+                shape = literal_shape(v, records=True)  # np.array([(1, 2), (3, 4)], dtype="i,i") is (2,)
         elif dtype_arg is not None and not _is_plain_dtype(*dtype_arg, env) and _has_tuple_level(v):
             shape = None  # a dtype we cannot read: its tuples may be records or a dimension
         if ndmin == -1:
