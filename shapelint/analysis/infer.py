@@ -98,14 +98,18 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         return self.mod.tree
 
     def run(self) -> None:
+        self.execute_main()
+        if self.collect_shapes:
+            self.result.shapes = self.shape_records() + sorted(self.signatures, key=lambda r: (r.line, r.column))
+        self.result.dependencies.update({ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest})
+
+    def execute_main(self) -> None:
+        """Run the module as ``__main__``; its findings in line order."""
         env = Env()
         env.vars["__name__"] = StrVal(("__main__",))
         self.main.env = env
         self.exec_block(self.main.tree.body, env)
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
-        if self.collect_shapes:
-            self.result.shapes = self.shape_records() + sorted(self.signatures, key=lambda r: (r.line, r.column))
-        self.result.dependencies.update({ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest})
 
     def run_as_driver(self, focus: ModuleCtx) -> None:
         """Run this module (a driver) to check ``focus``, the module being checked, which it imports:
@@ -114,11 +118,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         focus.is_focus = True
         self.modules[focus.path] = focus
         self.path = self.result.path
-        env = Env()
-        env.vars["__name__"] = StrVal(("__main__",))
-        self.main.env = env
-        self.exec_block(self.main.tree.body, env)
-        self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+        self.execute_main()
         if self.collect_shapes:
             self.merge_shapes()
         self.result.dependencies.update({ctx.path: ctx.digest for ctx in self.modules.values()

@@ -118,12 +118,25 @@ class ReportingMixin:
             if key in self._seen:
                 return
             self._seen.add(key)
-        lines = self.main.lines
+        self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity)
+
+    def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
+                       severity: str) -> None:
+        line, col, end_line, end_col = where
+        lines = mod.lines
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         self.result.diagnostics.append(Diagnostic(
             path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
             code=code, severity=severity, message=message, source_line=text,
         ))
+
+    def first_in_focus(self, key: Tuple[int, int, str]) -> bool:
+        """Not reported yet at the checked module's line, by this driver or an earlier one
+        (the drivers of one module share its result)."""
+        if key in self._seen or any((d.line, d.column, d.code) == key for d in self.result.diagnostics):
+            return False
+        self._seen.add(key)
+        return True
 
     def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
         """Running a driver of the checked module: a finding inside that module is reported at its
@@ -137,36 +150,22 @@ class ReportingMixin:
                     self.report_at_origin(origin, where[1], code, message, severity)
                     return
             return
-        line, col, end_line, end_col = self.position(node)
-        key = (line, col, code)
-        if key in self._seen or any((d.line, d.column, d.code) == key for d in self.result.diagnostics):
+        where = self.position(node)
+        if not self.first_in_focus((where[0], where[1], code)):
             return
-        self._seen.add(key)
         site = self.call_site
         driver = os.path.basename(self.main.path)
         if site is not None:
             message = f"{message} (with the arguments `{driver}` passes to `{site.func_name}()`)"
-        lines = self.focus.lines
-        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        self.result.diagnostics.append(Diagnostic(
-            path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
-            code=code, severity=severity, message=message, source_line=text,
-        ))
+        self.add_diagnostic(self.focus, where, code, message, severity)
 
     def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str) -> None:
-        line, col, end_line, end_col = self.position(origin.node, stmt, self.focus)
-        key = (line, col, code)
-        if key in self._seen or any((d.line, d.column, d.code) == key for d in self.result.diagnostics):
+        where = self.position(origin.node, stmt, self.focus)
+        if not self.first_in_focus((where[0], where[1], code)):
             return
-        self._seen.add(key)
-        where = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
-        message = f"the rank-1 array made here goes wrong in {where} (line {self.position_line()}): {message}"
-        lines = self.focus.lines
-        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        self.result.diagnostics.append(Diagnostic(
-            path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
-            code=code, severity="warning" if severity == "error" else severity, message=message, source_line=text,
-        ))
+        module = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
+        message = f"the rank-1 array made here goes wrong in {module} (line {self.position_line()}): {message}"
+        self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity)
 
     def position_line(self) -> int:
         return self.position(self.current_stmt)[0] if self.current_stmt is not None else 0

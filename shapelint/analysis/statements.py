@@ -176,20 +176,24 @@ class StatementsMixin:
         body_env = env.copy()
         self.assign(node.target, self.element_of(iterable, node.target), body_env, None)
         # A loop that may run zero times proves nothing by failing on its first run.
-        may_skip = items is None and not runs_at_least_once(iterable)
-        self.quiet_errors += may_skip
-        self.loop_may_skip += may_skip
-        try:
-            self.exec_suite(node.body, body_env)
-        finally:
-            self.quiet_errors -= may_skip
-            self.loop_may_skip -= may_skip
+        self.exec_loop_body(node.body, body_env, may_skip=items is None and not runs_at_least_once(iterable))
         # The body ran with the values of its first iteration; after the
         # loop, a name keeps only what holds both before and after it.
         self.merge_branches(env, [(env.copy(), Flow(False)), (body_env, Flow(False))])
         if node.orelse is not None:
             self.exec_suite(node.orelse.body, env)
         return Flow(False)
+
+    def exec_loop_body(self, body: cst.BaseSuite, env: Env, may_skip: bool) -> None:
+        """The body once, with the values of its first iteration.  When the loop may run zero
+        times, its errors are certain only if it runs: they become SL209 warnings (see report)."""
+        self.quiet_errors += may_skip
+        self.loop_may_skip += may_skip
+        try:
+            self.exec_suite(body, env)
+        finally:
+            self.quiet_errors -= may_skip
+            self.loop_may_skip -= may_skip
 
     def can_unroll(self, node: cst.For, items: list) -> bool:
         if not 0 < len(items) <= MAX_UNROLL or self.unrolled >= 2:
@@ -204,14 +208,7 @@ class StatementsMixin:
     def stmt_While(self, node: cst.While, env: Env) -> Flow:
         self.eval(node.test, env)
         body_env = env.copy()
-        runs = self.static_truth(node.test, env) is True
-        self.quiet_errors += not runs
-        self.loop_may_skip += not runs
-        try:
-            self.exec_suite(node.body, body_env)
-        finally:
-            self.quiet_errors -= not runs
-            self.loop_may_skip -= not runs
+        self.exec_loop_body(node.body, body_env, may_skip=self.static_truth(node.test, env) is not True)
         self.merge_branches(env, [(env.copy(), Flow(False)), (body_env, Flow(False))])
         if node.orelse is not None:
             self.exec_suite(node.orelse.body, env)
