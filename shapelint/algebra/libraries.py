@@ -44,9 +44,9 @@ class DataFn:
         return self.rule(sizes)
 
 
-def _samples_features(features_default: int, one_d_target: bool = True) -> DataFn:
+def _samples_features(features_default: int, positional: bool = True) -> DataFn:
     return DataFn([("n_samples", 100), ("n_features", features_default)],
-                  lambda a: ((a["n_samples"], a["n_features"]), (a["n_samples"],) if one_d_target else None))
+                  lambda a: ((a["n_samples"], a["n_features"]), (a["n_samples"],)), positional)
 
 
 def _two_features() -> DataFn:
@@ -65,9 +65,7 @@ DATA: Dict[str, DataFn] = {
     "sklearn.datasets.make_blobs": DataFn([("n_samples", 100), ("n_features", 2), ("centers", 0)],
                                           lambda a: ((a["n_samples"], a["n_features"] if a["centers"] is not None
                                                       else None), (a["n_samples"],))),
-    "sklearn.datasets.make_gaussian_quantiles": DataFn([("n_samples", 100), ("n_features", 2)],
-                                                       lambda a: ((a["n_samples"], a["n_features"]), (a["n_samples"],)),
-                                                       positional=False),
+    "sklearn.datasets.make_gaussian_quantiles": _samples_features(2, positional=False),
     "sklearn.datasets.make_classification": _samples_features(20),
     "nnfs.datasets.spiral_data": _nnfs_classes(),
     "nnfs.datasets.vertical_data": _nnfs_classes(),

@@ -58,7 +58,6 @@ class SubscriptsMixin:
         if isinstance(base, ShapeOfVal) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             idx = self.eval(node.slice[0].slice.value, env)
             if isinstance(idx, IntVal) and isinstance(idx.dim, int) and base.owner is not None:
-                # `A_prev.shape[1]`: A_prev has at least 2 dims; 2, as far as we can tell
                 # `A_prev.shape[1]`: A_prev has at least 2 dims (2, as far as we can tell);
                 # `X.shape[0]` or `X.shape[-1]` say nothing of the rank: a size of its own
                 i = idx.dim

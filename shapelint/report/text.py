@@ -19,8 +19,8 @@ MAX_SHOWN = 120  # a longer source line is shown as a window around the column, 
 
 def _caret(d: Diagnostic) -> tuple:
     """(line shown, spaces before the caret, caret width), tabs expanded."""
-    line = d.source_line.rstrip("\r\n").expandtabs(4)
     raw = d.source_line.rstrip("\r\n")
+    line = raw.expandtabs(4)
     col = max(d.column, 1)
     pad = len(raw[: col - 1].expandtabs(4))
     if d.end_line == d.line and d.end_column > d.column:
