@@ -160,7 +160,7 @@ def worst(args: argparse.Namespace) -> int:
 def overhead(folder: str) -> int:
     """CPU time of lint_bytes on every .py file under ``folder`` that mentions numpy, with and without the pre-check."""
     sys.path.insert(0, str(REPO))
-    import shapelint.analysis.precheck as precheck
+    import shapelint.source.precheck as precheck
     from shapelint.analysis import mentions_numpy
     from shapelint.runner import lint_bytes
 
