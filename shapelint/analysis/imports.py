@@ -18,6 +18,7 @@ import libcst as cst
 from shapelint.algebra import api
 from shapelint.analysis import modules
 from shapelint.analysis.env import Env
+from shapelint.analysis.implicit import implicit_numpy_names
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.syntax import dotted, name_of
 from shapelint.analysis.values import UNKNOWN, ModuleVal, QualVal, StrVal, TupleVal, Val
@@ -82,6 +83,13 @@ class ImportsMixin:
                 value = ModuleVal(sub) if sub is not None else UNKNOWN
             env.vars[local] = value
 
+    def bind_implicit_numpy(self, ctx: ModuleCtx, env: Env) -> None:
+        """``np`` that a module uses and never binds is NumPy (the setting ``implicit-numpy``):
+        bound before its first line runs, so any import or assignment of its own wins."""
+        if self.implicit_numpy:
+            for name in implicit_numpy_names(ctx.source):
+                env.vars[name] = QualVal("numpy")
+
     def module_attribute(self, module: ModuleVal, attr: str) -> Val:
         """``du.relu``: a name of the module, or a submodule of a package."""
         env = module.ctx.env
@@ -120,6 +128,7 @@ class ImportsMixin:
             self.modules[path] = ctx
         env = Env()
         env.vars["__name__"] = StrVal((modules.module_name(path),))
+        self.bind_implicit_numpy(ctx, env)
         ctx.env = env
         self.exec_library_module(ctx)
         return ctx
