@@ -263,7 +263,12 @@ class FunctionsMixin:
                 return ArrayVal(shape)
         if p.default is not None and isinstance(p.default, (cst.SimpleString, cst.Float)):
             return UNKNOWN
-        if contract is not None and contract.params and name not in contract.size_names():
+        from shapelint.algebra.spec import NOTATION_NAMES
+
+        if (contract is not None and contract.params and name not in contract.size_names()
+                and name not in NOTATION_NAMES):
+            # the docstring names its sizes, not this one: it may be one of them (`dim` for a
+            # docstring's `n`), unless its name is the course's own (`n_h` is never `m` or `n_x`)
             return ParamVal(name, declared=False)
         return ParamVal(name)
 
