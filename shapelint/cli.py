@@ -356,22 +356,28 @@ def _implicit_numpy_status(path: str, enabled: bool) -> str:
     data, err = read_file(path)
     if data is None:
         return f"{err}"
+    nb = None
     if is_notebook(path):
         try:
-            source = build_source(data.decode("utf-8-sig")).source
+            nb = build_source(data.decode("utf-8-sig"))
         except (NotebookError, UnicodeDecodeError):
             return "not a readable notebook"
+        source = nb.source
     else:
         source, problem = decode_python(data)
         if source is None:
             return "cannot be decoded"
     status = name_status(source)
+    if status is None:
+        return "does not parse: nothing taken as NumPy"
     if not status:
-        return "uses neither `np.` nor `numpy.` without binding it: nothing taken implicitly"
+        return "does not use `np.` or `numpy.`: nothing taken as NumPy"
     said = []
     for name, how in status.items():
         if how != "implicit":
-            said.append(f"`{name}` is {how} (by the file itself): not taken implicitly")
+            cell, line = nb.locate(how) if nb is not None else (None, how)
+            where = f"in cell {cell}, line {line}" if cell else f"on line {line}"
+            said.append(f"`{name}` is bound {where} (by the file itself): not taken implicitly")
         elif enabled:
             said.append(f"`{name}` is taken as NumPy without an import (used as `{name}.<attr>`, never bound "
                         f"in the file)")

@@ -50,17 +50,17 @@ def implicit_numpy_names(source: str) -> Tuple[str, ...]:
     used = [name for name in used if not _USUAL_IMPORT_RE[name].search(source)]
     if not used:
         return ()
-    status = name_status(source, used)
+    status = name_status(source, tuple(used)) or {}
     return tuple(name for name in used if status.get(name) == "implicit")
 
 
-def name_status(source: str, names: Tuple[str, ...] = IMPLICIT_NAMES) -> Dict[str, str]:
+def name_status(source: str, names: Tuple[str, ...] = IMPLICIT_NAMES) -> Optional[Dict[str, object]]:
     """For each of ``names`` the file uses as ``name.attr``: "implicit" when it never binds it, else
-    "bound on line N".  Names it does not use that way are left out; an empty dict for a text that
-    does not parse."""
+    the line (an int) of its first binding.  Names it does not use that way are left out; None for
+    a text that does not parse."""
     tree = _parse(source)
     if tree is None:
-        return {}
+        return None
     wanted = set(names)
     used: Dict[str, bool] = {}
     bound: Dict[str, int] = {}
@@ -71,11 +71,10 @@ def name_status(source: str, names: Tuple[str, ...] = IMPLICIT_NAMES) -> Dict[st
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                 and isinstance(node.value.ctx, ast.Load) and node.value.id in wanted):
             used[node.value.id] = True
-    out: Dict[str, str] = {}
+    out: Dict[str, object] = {}
     for name in names:
-        if not used.get(name):
-            continue
-        out[name] = f"bound on line {bound[name]}" if name in bound else "implicit"
+        if used.get(name):
+            out[name] = bound.get(name, "implicit")
     return out
 
 

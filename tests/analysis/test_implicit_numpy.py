@@ -90,8 +90,9 @@ def test_an_attribute_named_np_is_not_a_use():
 
 
 def test_status_names_the_line_of_the_binding():
-    assert name_status("y = 1\nnp = make()\nnp.ones(3)\n") == {"np": "bound on line 2"}
+    assert name_status("y = 1\nnp = make()\nnp.ones(3)\n") == {"np": 2}
     assert name_status("np.ones(3)\n") == {"np": "implicit"}
+    assert name_status("def f(:\n    np.ones(3)\n") is None  # does not parse: nothing is taken
 
 
 def notebook(*sources):
@@ -150,6 +151,16 @@ def test_show_settings_says_per_file_whether_np_was_taken_as_numpy(proj):
     assert "own.py: `np` is bound on line 1 (by the file itself): not taken implicitly" in out
     assert "plain.py: `np` is bound on line 1" in out
     assert "SL101" in out  # the selection
+
+    (proj / "nb.ipynb").write_bytes(notebook("%pylab inline\n", "x = np.ones(3)\n"))
+    (proj / "nb2.ipynb").write_bytes(notebook("x = 1\n", "import numpy as np\nx = np.ones(3)\n"))
+    (proj / "broken.py").write_text("def f(:\n    np.ones(3)\n")
+    (proj / "other.py").write_text("x = 1\n")
+    out = invoke(["check", "--show-settings", "nb.ipynb", "nb2.ipynb", "broken.py", "other.py"]).stdout
+    assert "nb.ipynb: `np` is taken as NumPy without an import" in out
+    assert "nb2.ipynb: `np` is bound in cell 2, line 1 (by the file itself)" in out
+    assert "broken.py: does not parse: nothing taken as NumPy" in out
+    assert "other.py: does not use `np.` or `numpy.`: nothing taken as NumPy" in out
 
     (proj / "pyproject.toml").write_text("[tool.shapelint]\nimplicit-numpy = false\n")
     out = invoke(["check", "--show-settings", "graded.py"]).stdout
