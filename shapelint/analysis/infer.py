@@ -51,7 +51,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.main = ModuleCtx(path, path, source, module, is_main=True)
         self.mod = self.main  # the module whose code is being executed
         self.project_root = project_root
-        self.implicit_numpy = implicit_numpy  # `np` used and never bound is NumPy (see implicit)
+        self.implicit_numpy_on = implicit_numpy  # `np` used and never bound is NumPy (see implicit)
+        self._implicit_names: Dict[str, Tuple[str, ...]] = {}  # module path -> its implicit names
         self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
         self.path = path
         self.result = result
@@ -109,7 +110,6 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         """Run the module as ``__main__``; its findings in line order."""
         env = Env()
         env.vars["__name__"] = StrVal(("__main__",))
-        self.bind_implicit_numpy(self.main, env)
         self.main.env = env
         self.exec_block(self.main.tree.body, env)
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
