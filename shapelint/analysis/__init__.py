@@ -34,6 +34,13 @@ def mentions_numpy(source: str) -> bool:
     return any(m in source for m in _NUMPY_MARKERS)
 
 
+def uses_implicit_candidate(source: str) -> bool:
+    """Does the text use ``np.`` (maybe NumPy without an import: ``shapelint.analysis.implicit``)?"""
+    from shapelint.analysis.implicit import uses_implicit_candidate as uses
+
+    return uses(source)
+
+
 _IMPORT_RE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.MULTILINE)
 
 
@@ -56,6 +63,7 @@ def analyze_source(
     codes: Optional[Iterable[str]] = None,
     collect_shapes: bool = False,
     project_root: Optional[str] = None,
+    implicit_numpy: bool = True,
 ) -> FileResult:
     """Analyze one Python source text.
 
@@ -64,6 +72,8 @@ def analyze_source(
     collect_shapes: also record the inferred shape of every assigned name.
     project_root: where imports of project modules are also looked up (default:
     the nearest folder above ``path`` with a ``pyproject.toml``, ``.git``, ...).
+    implicit_numpy: ``np`` (or ``numpy``) used and never bound in a file is NumPy
+    (the setting ``implicit-numpy``; see ``shapelint.analysis.implicit``).
     """
     from shapelint.rules import default_codes
 
@@ -76,6 +86,7 @@ def analyze_source(
     # A stub (.pyi) is read by type checkers, never run: its syntax is all there is to check.
     stub = path.endswith(".pyi")
     if stub or (not mentions_numpy(source) and not collect_shapes
+                and not (implicit_numpy and uses_implicit_candidate(source))
                 and not imports_project_module(source, path, project_root)):
         problem = syntax_problem(source, path)
         if problem is not None:
@@ -109,7 +120,7 @@ def analyze_source(
     from shapelint.analysis.infer import run_inference
 
     try:
-        run_inference(module, source, path, enabled, result, collect_shapes, project_root)
+        run_inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy)
     except RecursionError:
         # Our evaluator is a recursive walk; the pre-check keeps it well inside
         # the recursion limit on ordinary nesting, and this catches the rest.

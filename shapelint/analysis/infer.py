@@ -44,12 +44,15 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
                 ContainersMixin, FunctionsMixin, ClassesMixin, NumpyCallsMixin, ImportsMixin, UnifyMixin,
                 ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
-                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None):
+                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None,
+                 implicit_numpy: bool = True):
         from shapelint.rules import all_rules
 
         self.main = ModuleCtx(path, path, source, module, is_main=True)
         self.mod = self.main  # the module whose code is being executed
         self.project_root = project_root
+        self.implicit_numpy_on = implicit_numpy  # `np` used and never bound is NumPy (see implicit)
+        self._implicit_names: Dict[str, Tuple[str, ...]] = {}  # module path -> its implicit names
         self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
         self.path = path
         self.result = result
@@ -128,8 +131,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
 
 
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
-                  collect_shapes: bool, project_root: Optional[str] = None) -> None:
-    Inference(module, source, path, enabled, result, collect_shapes, project_root).run()
+                  collect_shapes: bool, project_root: Optional[str] = None, implicit_numpy: bool = True) -> None:
+    Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy).run()
     if path.startswith("<") or not path.endswith(".py"):
         return
     from shapelint.analysis.drivers import driver_source, find_drivers
@@ -146,4 +149,5 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
         if tree is None:
             continue
         focus = ModuleCtx(me, path, source, module, is_main=False)
-        Inference(tree, text, driver, enabled, result, collect_shapes, project_root).run_as_driver(focus)
+        Inference(tree, text, driver, enabled, result, collect_shapes, project_root,
+                  implicit_numpy).run_as_driver(focus)
