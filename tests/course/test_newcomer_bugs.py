@@ -294,17 +294,12 @@ def test_hint_on_its_line_names_the_fix(bug, checked):
 
 # Findings shapelint gives today on the unmodified fixtures, each a false one: (file, cell, line, code).
 KNOWN_FALSE = {
-    # The course's docstring contradicts the course's own test data (issue 16): `X` is
-    # documented `(2, number of examples)`, the test case passes (3, 5).
-    "regularization": {("regularization.ipynb", 8, 3, "SL301"), ("regularization.ipynb", 10, 3, "SL301")},
     # `gradient_check_n` analyzed on its own: `X` is documented `(input size, number of
     # examples)`, and `vector_to_dictionary` makes a hard-wired W1 of (3, 4); their product
     # "would run only if n_x == 4", which is what the course's code means.
     "gradient_checking": {("gradient_check.py", None, 102, "SL209"), ("gradient_check.py", None, 106, "SL209")},
 }
 CLEAN_XFAIL = {
-    "regularization": "SL301 (warning) at both test cells: the docstring's `(2, number of examples)` "
-                      "contradicts the test case's (3, 5) X",
     "gradient_checking": "SL209 (warning) at the two forward_propagation_n calls of gradient_check_n: "
                          "documented `(input size, ...)` X against the hard-wired (3, 4) W1",
 }
@@ -408,3 +403,15 @@ def test_bug_breaks_its_program(bug, reference, tmp_path):
     _, want = reference[bug.folder]
     changed = [k for k in want if k in shapes and shapes[k] != want[k]]
     assert changed, "the bug runs and changes no array's shape"
+
+
+def test_the_course_docstring_against_its_own_test_data_is_an_opt_in_documentation_finding(tmp_path):
+    """Regularization's `X -- (2, number of examples)` against the test case's (3, 5) X: the
+    default gate passes (issue 16), and SL304, when selected, names it at both test cells."""
+    folder = tmp_path / REG
+    shutil.copytree(FIXTURES / REG, folder)
+    cmd = [sys.executable, "-m", "shapelint", "check", "--isolated", "--no-cache", "--format", "json", str(folder)]
+    assert subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path).returncode == 0
+    out = subprocess.run(cmd + ["--extend-select", "SL304"], capture_output=True, text=True, cwd=tmp_path)
+    found = {(d["cell"], d["line"], d["code"]) for d in json.loads(out.stdout)}
+    assert found == {(8, 3, "SL304"), (10, 3, "SL304")}, out.stdout
