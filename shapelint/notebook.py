@@ -1,9 +1,11 @@
 """Jupyter notebooks: one Python source from the code cells, and the way back.
 
-The code cells are joined in execution order (by ``execution_count`` when
-every non-empty code cell has one, i.e. the notebook was run top to bottom or
-in some order; otherwise in document order), so names flow from cell to cell
-as they did in the kernel.  Markdown and raw cells are skipped.
+The code cells are joined in document order, as "Restart & Run All" runs
+them, so names flow from cell to cell.  The saved ``execution_count`` is not
+used: a cell re-run by hand after a later one (count 30 above a call with
+count 27) would otherwise be joined after the call, which then could not see
+the function it calls, and a bug in that function would go unreported.
+Markdown and raw cells are skipped.
 
 IPython syntax is neutralised without changing line counts: a line magic
 (``%matplotlib inline``), a shell line (``!pip install x``) or a help line
@@ -190,31 +192,26 @@ def _cell_problem(lines: List[str]) -> Tuple[List[str], Optional[Diagnostic]]:
     return candidate, problem
 
 
-def build_source(text: str, execution_order: bool = True) -> NotebookSource:
-    """The joined Python source of a notebook's code cells, in the order they were executed when
-    every cell has its count (else, or with ``execution_order=False``, in document order, as
+def build_source(text: str) -> NotebookSource:
+    """The joined Python source of a notebook's code cells, in document order (as
     "Restart & Run All" runs them).  Raises NotebookError."""
     cells, meta = load_cells(text)
     lang = _language(meta)
     if lang is not None and lang not in ("python", "python3", "ipython", "ipython3"):
         return NotebookSource(source="", not_python=lang)
 
-    code_cells: List[Tuple[int, List[str], Any]] = []
+    code_cells: List[Tuple[int, List[str]]] = []
     for pos, cell in enumerate(cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         src = _source_text(cell.get("source", ""))
         if not src.strip():
             continue
-        code_cells.append((pos, split_lines(src), cell.get("execution_count")))
-
-    if execution_order and code_cells and all(isinstance(ec, int) and not isinstance(ec, bool)
-                                              for _, _, ec in code_cells):
-        code_cells.sort(key=lambda c: c[2])  # stable: ties keep document order
+        code_cells.append((pos, split_lines(src)))
 
     nb = NotebookSource(source="")
     parts: List[str] = []
-    for pos, lines, _ in code_cells:
+    for pos, lines in code_cells:
         lines_out, problem = _cell_problem(lines)
         if problem is not None:
             line = min(max(problem.line, 1), len(lines))

@@ -121,9 +121,7 @@ def driver_source(path: str) -> Optional[str]:
         from shapelint.notebook import NotebookError, build_source
 
         try:
-            # a driver runs as "Restart & Run All" would: the order the course's tests assume
-            # (cells re-run by hand, say the imports last, would leave the others without names)
-            nb = build_source(data.decode("utf-8-sig"), execution_order=False)
+            nb = build_source(data.decode("utf-8-sig"))  # in document order, as "Restart & Run All" runs it
         except (NotebookError, UnicodeDecodeError):
             return None
         return None if nb.not_python else nb.source

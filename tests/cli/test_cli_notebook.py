@@ -1,4 +1,4 @@
-"""Jupyter notebooks: execution order, magics, and findings that name the right cell and line."""
+"""Jupyter notebooks: document order, magics, and findings that name the right cell and line."""
 
 import json
 from pathlib import Path
@@ -75,14 +75,26 @@ def test_clean_fixture_with_magics_and_noqa():
     assert "SL000" not in r.stdout
 
 
-def test_execution_order_when_every_cell_ran():
+def test_cells_are_joined_in_document_order_whatever_their_counts():
+    # as "Restart & Run All" runs them: the saved execution counts are not an order
     src = notebook(("code", "b = a\n", 2), ("code", "a = 1\n", 1))
     nb = build_source(src)
-    assert nb.source == "a = 1\nb = a\n"
-    assert nb.line_map == [(2, 1), (1, 1)]
-    # One cell never ran: document order.
+    assert nb.source == "b = a\na = 1\n"
+    assert nb.line_map == [(1, 1), (2, 1)]
     nb = build_source(notebook(("code", "b = a\n", 2), ("code", "a = 1\n", None)))
     assert nb.source == "b = a\na = 1\n"
+
+
+@needs_sl101
+def test_a_cell_re_run_last_does_not_hide_a_bug_in_the_function_it_defines():
+    # the function's cell was re-run last (count 30), after the cell that calls it (count 27):
+    # joined by counts, the call would come first, name a function not yet defined, and the
+    # missing `.T` would go unreported
+    src = notebook(("code", "import numpy as np\n", 1),
+                   ("code", "def L_model_forward(X, W):\n    Z = np.dot(W, X)\n    return Z + np.ones((4, 1))\n", 30),
+                   ("code", "X = np.ones((5, 10))\nW = np.ones((5, 4))\nA = L_model_forward(X, W)\n", 27))
+    out = lint_bytes(src.encode(), "nb.ipynb")
+    assert [(d.code, d.cell, d.line) for d in out.diagnostics] == [("SL102", 3, 3)]
 
 
 def test_magics_become_python_with_the_same_line_count():
