@@ -19,16 +19,27 @@ Each cell is parsed on its own first: a cell with a syntax error gets an
 ``SL002`` one) and is left out of the joined source, so one broken cell does
 not hide the findings of the others.  As for ``.py`` files, libcst's parser
 decides what is a syntax error (``shapelint.analysis.syntax_problem``).
+
+Each joined line also knows the line of the ``.ipynb`` file that holds it
+(``file_line``), for the formats that annotate the file itself (GitHub,
+SARIF): a cell's ``source`` (nbformat 3: ``input``) is usually a JSON list of
+one string per line, each on its own line of the file; a source saved as one
+string, or a list item holding several lines, puts them all on the file line
+where that string starts.  The JSON text is scanned, not re-serialised, so
+CRLF files, escapes (``\u00e9``, ``\n`` inside a string) and any indentation
+are counted as they are.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import json
 import re
 import warnings
+from json.decoder import scanstring
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from shapelint.diagnostics import Diagnostic
 from shapelint.suppress import split_lines
@@ -61,6 +72,8 @@ class NotebookSource:
     # The original text of line k of `source` (before magics were rewritten).
     original_lines: List[str] = field(default_factory=list)
     cell_errors: List[CellError] = field(default_factory=list)
+    # For line k of `source`: the 1-based line of the .ipynb file that holds it (None: not found).
+    file_lines: List[Optional[int]] = field(default_factory=list)
     # Set when the notebook is not Python (an R or Julia kernel): nothing to check.
     not_python: Optional[str] = None
 
@@ -70,6 +83,12 @@ class NotebookSource:
             return (1, 1)
         idx = min(max(line, 1), len(self.line_map)) - 1
         return self.line_map[idx]
+
+    def file_line(self, line: int) -> Optional[int]:
+        """The line of the .ipynb file that holds line ``line`` of the joined source."""
+        if 1 <= line <= len(self.file_lines):
+            return self.file_lines[line - 1]
+        return None
 
     def original_line(self, line: int) -> str:
         if 1 <= line <= len(self.original_lines):
@@ -111,6 +130,105 @@ def load_cells(text: str) -> Tuple[List[dict], dict]:
         raise NotebookError("not a valid notebook: 'cells' is not a list of objects")
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     return cells, meta
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _object_members(text: str, i: int) -> Dict[str, int]:
+    """Where each member's value starts, for the JSON object starting at ``text[i]`` (``{``)."""
+    out: Dict[str, int] = {}
+    i = _WS.match(text, i + 1).end()
+    if text[i] == "}":
+        return out
+    while True:
+        key, i = scanstring(text, i + 1)
+        i = _WS.match(text, i).end() + 1  # past ':'
+        i = _WS.match(text, i).end()
+        out[key] = i  # a repeated key: the last one wins, as in json.loads
+        _, i = _DECODER.raw_decode(text, i)
+        i = _WS.match(text, i).end()
+        if text[i] != ",":
+            return out
+        i = _WS.match(text, i + 1).end()
+
+
+def _array_items(text: str, i: int) -> List[int]:
+    """Where each item starts, for the JSON array starting at ``text[i]`` (``[``)."""
+    out: List[int] = []
+    i = _WS.match(text, i + 1).end()
+    if text[i] == "]":
+        return out
+    while True:
+        out.append(i)
+        _, i = _DECODER.raw_decode(text, i)
+        i = _WS.match(text, i).end()
+        if text[i] != ",":
+            return out
+        i = _WS.match(text, i + 1).end()
+
+
+def _source_offsets(text: str) -> List[Optional[List[int]]]:
+    """For each cell (as ``load_cells`` lists them): where the strings of its source start in
+    ``text`` (one offset for a source saved as one string), or None."""
+    top = _object_members(text, _WS.match(text).end())
+    if "cells" in top:
+        cells_at, key = top["cells"], "source"
+    else:  # nbformat 3: the first worksheet
+        cells_at = _object_members(text, _array_items(text, top["worksheets"])[0])["cells"]
+        key = "input"
+    out: List[Optional[List[int]]] = []
+    for cell_at in _array_items(text, cells_at):
+        members = _object_members(text, cell_at)
+        at = members.get(key, members.get("source"))
+        if at is None:
+            out.append(None)
+        elif text[at] == "[":
+            out.append(_array_items(text, at))
+        else:
+            out.append([at])
+    return out
+
+
+def _cell_file_lines(text: str, offsets: Optional[List[int]], parts: List[str], n_lines: int,
+                     newlines: List[int]) -> List[Optional[int]]:
+    """The .ipynb line of each of a cell's ``n_lines`` lines: the line where the source string
+    holding the line's first character starts."""
+    if not offsets or len(offsets) != len(parts):
+        return [None] * n_lines
+    src = "".join(parts)
+    starts, at = [], 0
+    for part in parts:
+        starts.append(at)
+        at += len(part)
+    line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(src)]
+    out: List[Optional[int]] = []
+    for k in range(n_lines):
+        offset = line_starts[k] if k < len(line_starts) else len(src)
+        item = max(bisect.bisect_right(starts, offset) - 1, 0)
+        out.append(bisect.bisect_right(newlines, offsets[item]) + 1)
+    return out
+
+
+def _file_lines(text: str, cells: List[dict], n_lines: Dict[int, int]) -> Dict[int, List[Optional[int]]]:
+    """For each code cell position in ``n_lines`` (1-based: its number of lines): the .ipynb line of
+    each of its lines.  Empty when the text cannot be followed (nothing else depends on it)."""
+    try:
+        offsets = _source_offsets(text)
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
+        return {}
+    if len(offsets) != len(cells):
+        return {}
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    out = {}
+    for pos, count in n_lines.items():
+        cell = cells[pos - 1]
+        value = cell.get("source", "")
+        parts = value if isinstance(value, list) else [value if isinstance(value, str) else ""]
+        out[pos] = _cell_file_lines(text, offsets[pos - 1], parts, count, newlines)
+    return out
 
 
 def _language(meta: dict) -> Optional[str]:
@@ -210,6 +328,7 @@ def build_source(text: str) -> NotebookSource:
         code_cells.append((pos, split_lines(src)))
 
     nb = NotebookSource(source="")
+    file_lines = _file_lines(text, cells, {pos: len(lines) for pos, lines in code_cells})
     parts: List[str] = []
     for pos, lines in code_cells:
         lines_out, problem = _cell_problem(lines)
@@ -222,5 +341,6 @@ def build_source(text: str) -> NotebookSource:
             parts.append(new + "\n")
             nb.line_map.append((pos, k))
             nb.original_lines.append(old)
+        nb.file_lines.extend(file_lines.get(pos) or [None] * len(lines))
     nb.source = "".join(parts)
     return nb

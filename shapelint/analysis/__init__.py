@@ -16,7 +16,7 @@ import re
 import sys
 import traceback
 import warnings
-from typing import TYPE_CHECKING, Iterable, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Set, Tuple
 
 from shapelint.diagnostics import Diagnostic, FileResult
 
@@ -57,6 +57,7 @@ def analyze_source(
     codes: Optional[Iterable[str]] = None,
     collect_shapes: bool = False,
     project_root: Optional[str] = None,
+    cells: Optional[Sequence[Tuple[int, int]]] = None,
 ) -> FileResult:
     """Analyze one Python source text.
 
@@ -65,6 +66,8 @@ def analyze_source(
     collect_shapes: also record the inferred shape of every assigned name.
     project_root: where imports of project modules are also looked up (default:
     the nearest folder above ``path`` with a ``pyproject.toml``, ``.git``, ...).
+    cells: for a notebook's joined cells, (cell, line in cell) of each line of ``source``:
+    line numbers inside messages are then given as ``cell 4, line 2``.
     """
     from shapelint.rules import default_codes
 
@@ -110,7 +113,7 @@ def analyze_source(
     from shapelint.analysis.infer import run_inference
 
     try:
-        run_inference(module, source, path, enabled, result, collect_shapes, project_root)
+        run_inference(module, source, path, enabled, result, collect_shapes, project_root, cells)
     except RecursionError:
         # Our evaluator is a recursive walk; the pre-check keeps it well inside
         # the recursion limit on ordinary nesting, and this catches the rest.

@@ -18,7 +18,7 @@ module: ``statements`` (blocks, branches, loops), ``assignments``,
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -44,10 +44,12 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
                 ContainersMixin, FunctionsMixin, ClassesMixin, NumpyCallsMixin, ImportsMixin, UnifyMixin,
                 ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
-                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None):
+                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None,
+                 cells: Optional[Sequence[Tuple[int, int]]] = None):
         from shapelint.rules import all_rules
 
         self.main = ModuleCtx(path, path, source, module, is_main=True)
+        self.main.cells = cells
         self.mod = self.main  # the module whose code is being executed
         self.project_root = project_root
         self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
@@ -81,7 +83,16 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
-        self._finding_frames: List[List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]]] = []
+        # (depth in call_chain, [(module, statement, node, code, message, severity, the calls below the
+        # frame's)]): a cached call reports them again, at the places they were first found
+        self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
+        self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
+        # findings placed inside a function for a call's arguments: (line, column, code) -> index in
+        # result.diagnostics, and how many calls gave each (see ReportingMixin.report_for_call)
+        self._placed: Dict[Tuple[int, int, str], int] = {}
+        self._placed_calls: Dict[Tuple[int, int, str], List[Tuple[int, int]]] = {}
+        self._placed_message: Dict[Tuple[int, int, str], str] = {}
+        self._calls_reported: Set[Tuple[int, int, str]] = set()  # (line, column of the call, code)
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
@@ -126,8 +137,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
 
 
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
-                  collect_shapes: bool, project_root: Optional[str] = None) -> None:
-    Inference(module, source, path, enabled, result, collect_shapes, project_root).run()
+                  collect_shapes: bool, project_root: Optional[str] = None,
+                  cells: Optional[Sequence[Tuple[int, int]]] = None) -> None:
+    Inference(module, source, path, enabled, result, collect_shapes, project_root, cells).run()
     if path.startswith("<") or not path.endswith(".py"):
         return
     from shapelint.analysis.drivers import driver_source, find_drivers
@@ -136,7 +148,7 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
 
     me = os.path.abspath(path)
     for driver in find_drivers(path, source):
-        text = driver_source(driver)
+        text, cells = driver_source(driver)
         tree = parse_or_none(text) if text is not None else None
         digest = file_digest(driver)
         if digest is not None:
@@ -144,4 +156,4 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
         if tree is None:
             continue
         focus = ModuleCtx(me, path, source, module, is_main=False)
-        Inference(tree, text, driver, enabled, result, collect_shapes, project_root).run_as_driver(focus)
+        Inference(tree, text, driver, enabled, result, collect_shapes, project_root, cells).run_as_driver(focus)

@@ -94,7 +94,9 @@ def test_a_cell_re_run_last_does_not_hide_a_bug_in_the_function_it_defines():
                    ("code", "def L_model_forward(X, W):\n    Z = np.dot(W, X)\n    return Z + np.ones((4, 1))\n", 30),
                    ("code", "X = np.ones((5, 10))\nW = np.ones((5, 4))\nA = L_model_forward(X, W)\n", 27))
     out = lint_bytes(src.encode(), "nb.ipynb")
-    assert [(d.code, d.cell, d.line) for d in out.diagnostics] == [("SL102", 3, 3)]
+    (d,) = out.diagnostics
+    assert (d.code, d.cell, d.line) == ("SL102", 2, 2)
+    assert [(r.cell, r.line) for r in d.related] == [(3, 3)]
 
 
 def test_magics_become_python_with_the_same_line_count():
@@ -149,3 +151,112 @@ def test_lines_split_as_python_splits_them():
     assert nb.line_map == [(1, 1), (1, 2), (1, 3)]
     (err,) = nb.cell_errors
     assert (err.cell, err.line) == (1, 3)
+
+
+# -- where a finding is: the cell, the line in it, and the line of the .ipynb file ----------------
+
+def _file_lines(text):
+    nb = build_source(text)
+    return [(cell, line, file_line) for (cell, line), file_line in zip(nb.line_map, nb.file_lines)]
+
+
+def _line_holding(text, fragment):
+    (n,) = [k for k, line in enumerate(text.splitlines(), 1) if fragment in line]
+    return n
+
+
+def test_file_line_of_a_source_saved_as_a_list_of_lines():
+    text = notebook(("markdown", "# t\n", None), "import numpy as np\nx = 1\n\ny = 'caf\u00e9'\n")
+    got = _file_lines(text)
+    assert [(c, l) for c, l, _ in got] == [(2, 1), (2, 2), (2, 3), (2, 4)]
+    for (_, _, file_line), fragment in zip(got, ['"import numpy', '"x = 1', '"\\n"', '"y = ']):
+        assert file_line == _line_holding(text, fragment)
+
+
+def test_file_line_of_a_source_saved_as_one_string_and_of_a_list_item_with_several_lines():
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "a = 1\nb = 2\n"},
+             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": ["c = 3\nd = 4\n", "e = 5\n"]}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+    one, two = _line_holding(text, '"a = 1'), _line_holding(text, '"c = 3')
+    assert _file_lines(text) == [(1, 1, one), (1, 2, one), (2, 1, two), (2, 2, two), (2, 3, two + 1)]
+    # a notebook written without indentation is one line of JSON: every line is on it
+    assert {f for _, _, f in _file_lines(json.dumps(json.loads(text)))} == {1}
+
+
+def test_file_line_with_crlf_escapes_and_nbformat_3():
+    text = notebook("x = 'd\u00e9j\u00e0'\n\ty = 2\n").replace("\n", "\r\n")
+    assert "\\u00e9" in text  # json.dumps escapes non-ASCII by default
+    assert _file_lines(text) == [(1, 1, _line_holding(text, '"x = ')), (1, 2, _line_holding(text, 'y = 2'))]
+    # the same text unescaped (as Jupyter writes it) and \r\n inside the cell's own lines
+    raw = json.dumps(json.loads(text) | {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                                                    "execution_count": None, "source": ["x = 1\r\n", "y = 'é'\r\n"]}]},
+                     indent=2, ensure_ascii=False)
+    assert _file_lines(raw) == [(1, 1, _line_holding(raw, '"x = 1')), (1, 2, _line_holding(raw, '"y = '))]
+    nb3 = json.dumps({"metadata": {}, "nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "markdown", "source": ["# t\n"]},
+        {"cell_type": "code", "language": "python", "input": ["import numpy as np\n", "z = np.ones(3)\n"],
+         "outputs": []}]}]}, indent=1)
+    assert _file_lines(nb3) == [(2, 1, _line_holding(nb3, '"import')), (2, 2, _line_holding(nb3, '"z = '))]
+
+
+def test_a_syntax_error_cell_is_annotated_on_its_line_of_the_file():
+    text = notebook("x = 1\n", "y = 2\nz = (\n")
+    (d,) = lint_bytes(text.encode(), "nb.ipynb").diagnostics
+    assert (d.code, d.cell, d.line, d.file_line) == ("SL000", 2, 2, _line_holding(text, '"z = ('))
+
+
+CALLED_LATER = "fixtures/notebooks/call_in_later_cell.ipynb"
+SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture
+def called_later():
+    text = (REPO / CALLED_LATER).read_text()
+    return {"dot": _line_holding(text, "np.dot(dZ, A_prev)"), "call": _line_holding(text, "= linear_backward(")}
+
+
+def test_function_of_one_cell_called_in_a_later_one_text_and_json(called_later):
+    r = check(CALLED_LATER)
+    assert r.exit_code == 1
+    assert r.stdout.startswith(f"{CALLED_LATER}:cell 3:3:10: SL102 `np.dot(dZ, A_prev)`")
+    assert f" = note: with the shapes passed at {CALLED_LATER}:cell 5:4" in r.stdout
+    assert "with the arguments given here" not in r.stdout
+    (d,) = json.loads(check(CALLED_LATER, "--format", "json").stdout)
+    assert (d["cell"], d["line"], d["column"], d["file_line"]) == (3, 3, 10, called_later["dot"])
+    (rel,) = d["related"]
+    assert (rel["path"], rel["cell"], rel["line"], rel["file_line"]) == (CALLED_LATER, 5, 4, called_later["call"])
+    assert "linear_backward()" in rel["message"]
+
+
+def test_function_of_one_cell_called_in_a_later_one_github_and_sarif(called_later):
+    r = check(CALLED_LATER, "--format", "github")
+    assert r.stdout.startswith(f"::error file={CALLED_LATER},line={called_later['dot']},endLine={called_later['dot']},"
+                               f"title=SL102::SL102 cell 3, line 3: `np.dot(dZ, A_prev)`")
+    assert f"(with the shapes passed at {CALLED_LATER}:cell 5:4)" in r.stdout
+    doc = json.loads(check(CALLED_LATER, "--format", "sarif").stdout)
+    (res,) = doc["runs"][0]["results"]
+    assert res["locations"][0]["physicalLocation"]["region"] == {"startLine": called_later["dot"]}
+    assert res["properties"] == {"cell": 3, "cellLine": 3, "cellColumn": 10}
+    (rel,) = res["relatedLocations"]
+    assert rel["physicalLocation"]["region"] == {"startLine": called_later["call"]}
+    assert rel["physicalLocation"]["artifactLocation"]["uri"] == CALLED_LATER
+    assert rel["properties"] == {"cell": 5, "cellLine": 4, "cellColumn": 19}
+    if SCHEMA.is_file():
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(doc, json.loads(SCHEMA.read_text()), cls=jsonschema.Draft7Validator)
+
+
+def test_a_good_call_in_a_later_cell_gives_nothing():
+    text = (REPO / CALLED_LATER).read_text().replace("np.dot(dZ, A_prev)", "np.dot(dZ, A_prev.T)")
+    assert lint_bytes(text.encode(), "nb.ipynb").diagnostics == []
+
+
+def test_lines_named_in_a_notebook_message_are_cell_lines():
+    # the rank-1 `b` is made in cell 2 and fails in cell 3's function, called from cell 4
+    src = notebook("import numpy as np\n", "b = np.random.randn(3)\nW = np.ones((3, 4))\n",
+                   "def f(W, b):\n    x = np.ones((4, 5))\n    return np.dot(W, x) + b\n", "y = f(W, b)\n")
+    (d,) = lint_bytes(src.encode(), "nb.ipynb").diagnostics
+    assert (d.code, d.cell, d.line) == ("SL101", 3, 3)
+    assert "created on cell 2, line 1" in d.message and "line 7" not in d.message
+    assert [(r.cell, r.line) for r in d.related] == [(4, 1)]
