@@ -260,3 +260,16 @@ def test_lines_named_in_a_notebook_message_are_cell_lines():
     assert (d.code, d.cell, d.line) == ("SL101", 3, 3)
     assert "created on cell 2, line 1" in d.message and "line 7" not in d.message
     assert [(r.cell, r.line) for r in d.related] == [(4, 1)]
+
+
+def test_a_notebook_that_drives_a_module_is_named_in_cell_lines(tmp_path):
+    # the checked module's rank-1 `b` goes wrong in the notebook that uses it: the message names
+    # the notebook's cell and line, not a line of its joined cells
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "cases.py").write_text("import numpy as np\n\ndef forward_case():\n    W = np.random.randn(3, 4)\n"
+                                       "    b = np.random.randn(3)\n    return W, b\n")
+    (tmp_path / "hw.ipynb").write_text(notebook("import numpy as np\nfrom cases import *\n", "x = 1\n",
+                                                "W, b = forward_case()\nA = np.ones((4, 5))\nZ = np.dot(W, A) + b\n"))
+    path = str(tmp_path / "cases.py")
+    (d,) = lint_bytes((tmp_path / "cases.py").read_bytes(), path).diagnostics
+    assert d.line == 5 and "goes wrong in `hw.ipynb` (cell 3, line 3)" in d.message
