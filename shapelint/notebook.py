@@ -137,33 +137,41 @@ _DECODER = json.JSONDecoder()
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _object_members(text: str, i: int) -> Dict[str, int]:
-    """Where each member's value starts, for the JSON object starting at ``text[i]`` (``{``)."""
+def _object_members(text: str, i: int, stop: Tuple[str, ...] = ()) -> Tuple[Dict[str, int], int]:
+    """Where each member's value starts, for the JSON object starting at ``text[i]`` (``{``), and
+    where the object ends; with ``stop``, as soon as one of those keys is found (the end is then -1)."""
     out: Dict[str, int] = {}
     i = _WS.match(text, i + 1).end()
     if text[i] == "}":
-        return out
+        return out, i + 1
     while True:
         key, i = scanstring(text, i + 1)
         i = _WS.match(text, i).end() + 1  # past ':'
         i = _WS.match(text, i).end()
         out[key] = i  # a repeated key: the last one wins, as in json.loads
+        if key in stop:
+            return out, -1
         _, i = _DECODER.raw_decode(text, i)
         i = _WS.match(text, i).end()
         if text[i] != ",":
-            return out
+            return out, i + 1
         i = _WS.match(text, i + 1).end()
 
 
-def _array_items(text: str, i: int) -> List[int]:
-    """Where each item starts, for the JSON array starting at ``text[i]`` (``[``)."""
-    out: List[int] = []
+def _array_items(text: str, i: int, objects: bool = False) -> List[Any]:
+    """For the JSON array starting at ``text[i]`` (``[``): where each item starts, or with
+    ``objects``, each item's members (see ``_object_members``; each item is read once)."""
+    out: List[Any] = []
     i = _WS.match(text, i + 1).end()
     if text[i] == "]":
         return out
     while True:
-        out.append(i)
-        _, i = _DECODER.raw_decode(text, i)
+        if objects:
+            members, i = _object_members(text, i)
+            out.append(members)
+        else:
+            out.append(i)
+            _, i = _DECODER.raw_decode(text, i)
         i = _WS.match(text, i).end()
         if text[i] != ",":
             return out
@@ -173,15 +181,14 @@ def _array_items(text: str, i: int) -> List[int]:
 def _source_offsets(text: str) -> List[Optional[List[int]]]:
     """For each cell (as ``load_cells`` lists them): where the strings of its source start in
     ``text`` (one offset for a source saved as one string), or None."""
-    top = _object_members(text, _WS.match(text).end())
+    top, _ = _object_members(text, _WS.match(text).end(), stop=("cells", "worksheets"))
     if "cells" in top:
         cells_at, key = top["cells"], "source"
     else:  # nbformat 3: the first worksheet
-        cells_at = _object_members(text, _array_items(text, top["worksheets"])[0])["cells"]
-        key = "input"
+        first = _array_items(text, top["worksheets"])[0]
+        cells_at, key = _object_members(text, first, stop=("cells",))[0]["cells"], "input"
     out: List[Optional[List[int]]] = []
-    for cell_at in _array_items(text, cells_at):
-        members = _object_members(text, cell_at)
+    for members in _array_items(text, cells_at, objects=True):
         at = members.get(key, members.get("source"))
         if at is None:
             out.append(None)

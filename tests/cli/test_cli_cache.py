@@ -168,3 +168,16 @@ def test_entries_of_old_builds_are_pruned(proj, monkeypatch):
     monkeypatch.setattr(cache_mod, "_package_hash", "f" * 64)  # a new build writes: prune
     assert cached_count(run()) == 0
     assert sorted(p.name for p in v1.iterdir()) == sorted([current.name, recent.name, "f" * 16])
+
+
+def test_related_locations_and_file_lines_come_back_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for fixture in ("fixtures/notebooks/call_in_later_cell.ipynb", "fixtures/placement/call_sites.py"):
+        (tmp_path / Path(fixture).name).write_bytes((REPO / fixture).read_bytes())
+    first = run()
+    second = run()
+    assert cached_count(first) == 0 and cached_count(second) == 2
+    found = json.loads(second.stdout)
+    assert found == json.loads(first.stdout)
+    assert [len(d["related"]) for d in found] == [1, 2]
+    assert found[0]["file_line"] is not None and found[0]["related"][0]["cell"] == 5
