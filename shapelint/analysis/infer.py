@@ -32,7 +32,7 @@ from shapelint.analysis.imports import ImportsMixin
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
-from shapelint.analysis.reporting import Event, ReportingMixin
+from shapelint.analysis.reporting import Event, PlacedFinding, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.subscripts import SubscriptsMixin
 from shapelint.analysis.unify import UnifyMixin
@@ -87,11 +87,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         # frame's)]): a cached call reports them again, at the places they were first found
         self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
         self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
-        # findings placed inside a function for a call's arguments: (line, column, code) -> index in
-        # result.diagnostics, and how many calls gave each (see ReportingMixin.report_for_call)
-        self._placed: Dict[Tuple[int, int, str], int] = {}
-        self._placed_calls: Dict[Tuple[int, int, str], List[Tuple[int, int]]] = {}
-        self._placed_message: Dict[Tuple[int, int, str], str] = {}
+        # findings placed inside a function for a call's arguments, by (line, column, code)
+        # (see ReportingMixin.report_for_call)
+        self._placed: Dict[Tuple[int, int, str], PlacedFinding] = {}
         self._calls_reported: Set[Tuple[int, int, str]] = set()  # (line, column of the call, code)
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0

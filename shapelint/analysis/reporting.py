@@ -33,6 +33,17 @@ class Event:
         self.__dict__.update(data)
 
 
+class PlacedFinding:
+    """A finding placed inside a function for the shapes calls pass: where it is in
+    ``result.diagnostics``, its message, and the calls (line, column) that gave it."""
+
+    __slots__ = ("index", "message", "calls")
+
+    def __init__(self, index: int, message: str):
+        self.index, self.message = index, message
+        self.calls: List[Tuple[int, int]] = []
+
+
 class ReportingMixin:
     def emit(self, kind: str, node: cst.CSTNode, **data: Any) -> None:
         handlers = self.handlers.get(kind)
@@ -137,8 +148,8 @@ class ReportingMixin:
             related_to = site if inner is not site else None
         key = (where[0], where[1], code)
         call = self.position(site.node, site.stmt, self.main) if related_to is not None else None
-        index = self._placed.get(key)
-        if index is None:
+        placed = self._placed.get(key)
+        if placed is None:
             if key in self._seen:
                 return  # already reported here for any arguments
             if call is not None:
@@ -149,27 +160,21 @@ class ReportingMixin:
                     return
                 self._calls_reported.add(first)
             self._seen.add(key)
-            self._placed[key] = len(self.result.diagnostics)
-            self._placed_message[key] = message
-            self._placed_calls[key] = []
+            placed = self._placed[key] = PlacedFinding(len(self.result.diagnostics), message)
             self.add_diagnostic(self.main, where, code, message, severity)
-            index = self._placed[key]
-        if call is None or call[0] == where[0]:
+        if call is None or call[0] == where[0] or (call[0], call[1]) in placed.calls:
             return
-        calls = self._placed_calls[key]
-        if (call[0], call[1]) in calls:
-            return
-        calls.append((call[0], call[1]))
-        d = self.result.diagnostics[index]
+        placed.calls.append((call[0], call[1]))
+        d = self.result.diagnostics[placed.index]
         text = (f"`{site.func_name}()` is called here with the shapes that fail"
-                if message == self._placed_message[key] else f"`{site.func_name}()` is called here: {message}")
+                if message == placed.message else f"`{site.func_name}()` is called here: {message}")
         related = d.related
         if len(related) < MAX_RELATED:
             related = related + (Related(self.path, call[0], call[1], text),)
-        more = len(calls) - len(related)
-        shown = self._placed_message[key] + (f" (and {more} more {'call' if more == 1 else 'calls'} "
-                                             f"that pass failing shapes)" if more else "")
-        self.result.diagnostics[index] = d.with_(related=related, message=shown)
+        more = len(placed.calls) - len(related)
+        shown = placed.message + (f" (and {more} more {'call' if more == 1 else 'calls'} that pass failing shapes)"
+                                  if more else "")
+        self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
 
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
                        severity: str) -> None:
