@@ -138,16 +138,16 @@ class ReportingMixin:
         imported module, whose findings belong to its own check, it is reported at the last call
         in the checked file that leads there, naming the line of the module where it fails.
         """
-        related_to = site
+        caller = site  # the call named as related information, where the shapes come from
         if not self.mod.is_main:
             func = self._returns_stack[-1][0].qualname if self._returns_stack else site.func_name
             message = (f"in `{func}()` (line {where[0]} of `{self.mod.display}`) with the arguments "
                        f"given here: {message}")
             inner = next((c for c in reversed(self.call_chain) if c.mod.is_main), site)
             where = self.position(inner.node, inner.stmt, self.main)
-            related_to = site if inner is not site else None
+            caller = site if inner is not site else None
         key = (where[0], where[1], code)
-        call = self.position(site.node, site.stmt, self.main) if related_to is not None else None
+        call = self.position(caller.node, caller.stmt, self.main) if caller is not None else None
         placed = self._placed.get(key)
         if placed is None:
             if key in self._seen:
@@ -166,8 +166,9 @@ class ReportingMixin:
             return
         placed.calls.append((call[0], call[1]))
         d = self.result.diagnostics[placed.index]
-        text = (f"`{site.func_name}()` is called here with the shapes that fail"
-                if message == placed.message else f"`{site.func_name}()` is called here: {message}")
+        assert caller is not None
+        text = (f"`{caller.func_name}()` is called here with the shapes that fail"
+                if message == placed.message else f"`{caller.func_name}()` is called here: {message}")
         related = d.related
         if len(related) < MAX_RELATED:
             related = related + (Related(self.path, call[0], call[1], text),)
