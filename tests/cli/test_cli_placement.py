@@ -121,10 +121,23 @@ def test_a_helper_of_another_module_keeps_its_finding_at_the_call_in_the_checked
     main.write_text("import numpy as np\nfrom helpers import linear_forward\n\ndef layer(X, W):\n"
                     "    return linear_forward(X, W, np.zeros((W.shape[0], 1)))\n\n"
                     "Z = linear_forward(np.ones((3, 10)), np.ones((3, 4)), np.zeros((4, 1)))\n"
-                    "Z2 = layer(np.ones((5, 10)), np.ones((4, 3)))\n")
+                    "Z2 = layer(np.ones((5, 10)), np.ones((4, 3)))\n"
+                    "Z3 = layer(np.ones((5, 10)), np.ones((4, 3)))\n")
     found = analyze_source(main.read_text(), str(main)).diagnostics
     assert [(d.line, d.code) for d in found] == [(5, "SL102"), (7, "SL102")]
     for d in found:
         assert d.message.startswith("in `linear_forward()` (line 4 of `helpers.py`) with the arguments given here: ")
     # called from a function of the checked file: at that function's call, with the outer call related
-    assert [r.line for r in found[0].related] == [8] and found[1].related == ()
+    assert [r.line for r in found[0].related] == [8, 9] and found[1].related == ()
+
+
+def test_a_call_with_the_same_shapes_again_is_listed_too():
+    # the second call's analysis comes from the cache of the first: its findings are replayed
+    # with the calls below it, and still land inside the function
+    src = ("import numpy as np\ndef inner(a, b):\n    return np.dot(a, b)\ndef outer(a, b):\n    return inner(a, b)\n"
+           "outer(np.ones((2, 3)), np.ones((4, 2)))\nouter(np.ones((2, 3)), np.ones((4, 2)))\n"
+           "inner(np.ones((2, 3)), np.ones((4, 2)))\n")
+    (d,) = analyze_source(src, "same.py").diagnostics
+    assert (d.line, d.code) == (3, "SL102")
+    assert [r.line for r in d.related] == [6, 7, 8]
+    assert d.related[0].message == "`outer()` is called here with the shapes that fail"
