@@ -273,3 +273,33 @@ def test_a_notebook_that_drives_a_module_is_named_in_cell_lines(tmp_path):
     path = str(tmp_path / "cases.py")
     (d,) = lint_bytes((tmp_path / "cases.py").read_bytes(), path).diagnostics
     assert d.line == 5 and "goes wrong in `hw.ipynb` (cell 3, line 3)" in d.message
+
+
+def test_file_lines_hold_their_source_line_whatever_the_json_layout():
+    # random notebooks written with every layout json.dumps offers (indentation or none, escaped or
+    # raw non-ASCII, sorted keys, odd separators, CRLF, sources as lists or one string, braces and
+    # quotes inside strings): the file line given for a source line always holds its text
+    import random
+
+    rng = random.Random(3)
+    pieces = ["x = 1", "y = 'é'", 'z = "q\\\\"', "w = [1, {'}': 2}]", "pass", "# ü ✓", ""]
+    for _ in range(60):
+        cells = []
+        for _ in range(rng.randint(1, 5)):
+            kind = rng.choice(["code", "code", "markdown"])
+            src = [rng.choice(pieces) + rng.choice(["\n", "\r\n"]) for _ in range(rng.randint(0, 4))]
+            cell = {"cell_type": kind, "metadata": {"a": [1, {"b": "}]"}]}, "source": src if rng.random() < 0.7 else "".join(src)}
+            if kind == "code":
+                cell.update(outputs=[{"text": ['[{"}\n']}], execution_count=None)
+            cells.append(cell)
+        text = json.dumps({"metadata": {}, "nbformat": 4, "nbformat_minor": 5, "cells": cells},
+                          indent=rng.choice([None, 0, 1, "\t"]), ensure_ascii=rng.random() < 0.5,
+                          sort_keys=rng.random() < 0.5, separators=rng.choice([None, (",", ":"), (" , ", " : ")]))
+        if rng.random() < 0.3:
+            text = text.replace("\n", "\r\n")
+        nb = build_source(text)
+        file_lines = text.split("\n")
+        for file_line, original in zip(nb.file_lines, nb.original_lines):
+            held = file_lines[file_line - 1]
+            assert (json.dumps(original)[1:-1][:6] in held
+                    or json.dumps(original, ensure_ascii=False)[1:-1][:6] in held), (original, held)
