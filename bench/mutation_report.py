@@ -74,6 +74,10 @@ def main() -> int:
         print(f"{kind} mutants caught: {pct(caught, total)}; target {target:.0%}: {verdict}")
     print("(crash: caught by an SL1xx/SL3xx finding the correct file does not have; silent: by any new finding;"
           " 'in function': a catching finding lies in, or points into, the mutated function)")
+    caught = [m for m in mutants if m.kind in ("crash", "silent") and m.caught()]
+    on_line = sum(any(line == m.line and (m.kind != "crash" or code.startswith(("SL1", "SL3")))
+                      for line, code, _, _ in m.findings) for m in caught)
+    print(f"caught with a catching finding on the mutated line itself: {pct(on_line, len(caught))}")
 
     print("\n== findings on the correct fixtures")
     total_errors = total_warnings = 0

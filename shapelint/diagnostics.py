@@ -3,7 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place that belongs to a finding: a call whose arguments make the function fail.
+
+    ``line`` and ``column`` are 1-based, inside the cell when ``cell`` is set;
+    ``file_line`` is then the line of the ``.ipynb`` file that holds that line.
+    """
+
+    path: str
+    line: int
+    column: int
+    message: str
+    cell: Optional[int] = None
+    file_line: Optional[int] = None
+
+    def to_json(self) -> Dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "Related":
+        return cls(**data)
+
+
+# At most this many related locations are kept on a finding; the rest are counted in its message.
+MAX_RELATED = 5
 
 
 @dataclass(frozen=True)
@@ -22,11 +49,24 @@ class Diagnostic:
     # The shape-free identity of a finding, stable under edits that move lines
     # (used by --baseline): the code plus the text of the reported line.
     source_line: str = field(default="", compare=False)
+    # In a notebook: the 1-based line of the .ipynb file that holds the reported line
+    # (what GitHub annotations and SARIF point at); None for .py files.
+    file_line: Optional[int] = None
+    # Other places that belong to the finding: the calls that pass the shapes it fails with.
+    related: Tuple[Related, ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
         d.pop("source_line")
+        d["related"] = [r.to_json() for r in self.related]
         return d
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "Diagnostic":
+        """The inverse of ``to_json`` (plus ``source_line`` when given): what the cache reads back."""
+        data = dict(data)
+        data["related"] = tuple(Related.from_json(r) for r in data.get("related") or ())
+        return cls(**data)
 
     def with_(self, **changes: Any) -> "Diagnostic":
         return replace(self, **changes)

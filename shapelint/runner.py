@@ -85,7 +85,7 @@ class FileOutcome:
 
     @classmethod
     def load_cached(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
-        diags = [Diagnostic(path=path, **d) for d in data["diagnostics"]]
+        diags = [Diagnostic.from_json(dict(d, path=path)) for d in data["diagnostics"]]
         shapes = [ShapeRecord(path=path, **s) for s in data["shapes"]]
         return cls(path=path, diagnostics=diags, shapes=shapes, message=data.get("message"),
                    message_kind=data.get("message_kind"), from_cache=True,
@@ -136,13 +136,15 @@ def decode_python(data: bytes) -> Tuple[Optional[str], Optional[Tuple[str, int, 
                       f"or declare its encoding)", line, col, text)
 
 
-def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, implicit_numpy: bool = True):
+def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, implicit_numpy: bool = True,
+             cells=None):
     """analyze_source, with any exception it lets through turned into an internal error."""
     from shapelint.analysis import analyze_source
 
+    notebook = {"cells": cells} if cells is not None else {}
     try:
         return analyze_source(source, path, codes=codes - _RUNNER_CODES, collect_shapes=collect_shapes,
-                              implicit_numpy=implicit_numpy), None
+                              implicit_numpy=implicit_numpy, **notebook), None
     except RecursionError:
         return None, ("warning", "expression nesting too deep to analyze: skipped", None)
     except Exception as exc:  # an analyzer bug must not stop the run, nor pass silently
@@ -188,7 +190,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if skip_file(source):
         return FileOutcome(path=path)
 
-    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy)
+    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy,
+                               nb.line_map if nb is not None else None)
     if failure is not None:
         kind, message, trace = failure
         return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
@@ -200,7 +203,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
         else:
             outcome.message, outcome.message_kind = result.error, "warning"
 
-    diags = [d if d.path == path else d.with_(path=path) for d in result.diagnostics]
+    diags = [d if d.path == path else d.with_(path=path, related=tuple(replace(r, path=path) for r in d.related))
+             for d in result.diagnostics]
     if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
@@ -242,7 +246,10 @@ def _to_cell(d: Diagnostic, nb) -> Diagnostic:
     original = nb.original_line(d.line)
     if end_cell != cell:
         end_line, end_column = line, len(original) + 1
-    return d.with_(line=line, end_line=end_line, end_column=end_column, cell=cell, source_line=original)
+    related = tuple(replace(r, cell=nb.locate(r.line)[0], line=nb.locate(r.line)[1], file_line=nb.file_line(r.line))
+                    for r in d.related)
+    return d.with_(line=line, end_line=end_line, end_column=end_column, cell=cell, source_line=original,
+                   file_line=nb.file_line(d.line), related=related)
 
 
 # --- many files ------------------------------------------------------------------

@@ -108,7 +108,9 @@ bad = forward(np.ones((4, 7)), params)
     result = analyze_source(src, "example.py", collect_shapes=True)
     got = {rec.name: rec.shape for rec in result.shapes}
     assert got["out"] == [1, 7]
-    assert [(d.line, d.code) for d in result.diagnostics] == [(18, "SL102")]
+    # at the line that fails with the shapes line 18 passes
+    assert [(d.line, d.code) for d in result.diagnostics] == [(13, "SL102")]
+    assert [r.line for r in result.diagnostics[0].related] == [18]
 
 
 def test_unrolled_loop_is_quiet_in_branches_it_cannot_decide():
@@ -248,7 +250,7 @@ step(np.zeros((3, 1)))
 '''
     found = codes(src)
     assert (3, "SL302") not in found
-    assert (7, "SL302") in found  # reported where step() is called with these shapes
+    assert (5, "SL302") in found  # inside step(), with the shapes line 7 passes
 
 
 def test_a_numpy_scalar_type_called_on_an_array_keeps_its_shape():
@@ -335,4 +337,6 @@ backward(AL, Y, caches, 0, 1)
 backward(AL, caches=caches, lambd=0, keep_prob=1, extra=2)
 backward(AL, caches, 0, 1)
 '''
-    assert codes(src) == [(9, "SL102")]
+    assert codes(src) == [(3, "SL102")]  # with the shapes of line 9 only
+    (d,) = analyze_source(src, "example.py").diagnostics
+    assert [r.line for r in d.related] == [9]

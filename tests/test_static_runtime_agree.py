@@ -68,8 +68,9 @@ DISAGREE = re.compile(r"#\s*disagree:\s*([a-z][a-z0-9-]*)\s*$")
 KNOWN_DISAGREEMENTS: Dict[str, str] = {
 }
 
-# a finding inside a callee that only the call's arguments make fail is reported at the call, prefixed
-_STATIC_WHAT = re.compile(r"^(?:in `[\w.]+\(\)` \((?:`[^`]*` )?line (?P<inner>\d+)\) with the arguments given here: )?"
+# a finding inside a function of the checked file is reported at its own line; one inside an imported
+# module is reported at the call, prefixed
+_STATIC_WHAT = re.compile(r"^(?:in `[\w.]+\(\)` \(line (?P<inner>\d+) of `[^`]*`\) with the arguments given here: )?"
                           r"(?:argument `(?P<arg>\w+)`|return value(?: `\w+`)?) of `(?P<func>[\w.]+)\(\)`")
 _RUNTIME_ARG = re.compile(r"^argument '(\w+)'")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from typing import Iterable, Optional, Set
+from typing import Iterable, Optional, Sequence, Set, Tuple
 
 from shapelint.diagnostics import Diagnostic, FileResult
 from shapelint.source.syntax import (  # noqa: F401  (re-exported: the analysis's entry points)
@@ -64,6 +64,7 @@ def analyze_source(
     collect_shapes: bool = False,
     project_root: Optional[str] = None,
     implicit_numpy: bool = True,
+    cells: Optional[Sequence[Tuple[int, int]]] = None,
 ) -> FileResult:
     """Analyze one Python source text.
 
@@ -74,6 +75,8 @@ def analyze_source(
     the nearest folder above ``path`` with a ``pyproject.toml``, ``.git``, ...).
     implicit_numpy: ``np`` (or ``numpy``) used and never bound in a file is NumPy
     (the setting ``implicit-numpy``; see ``shapelint.analysis.implicit``).
+    cells: for a notebook's joined cells, (cell, line in cell) of each line of ``source``:
+    line numbers inside messages are then given as ``cell 4, line 2``.
     """
     from shapelint.rules import default_codes
 
@@ -120,7 +123,7 @@ def analyze_source(
     from shapelint.analysis.infer import run_inference
 
     try:
-        run_inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy)
+        run_inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy, cells)
     except RecursionError:
         # Our evaluator is a recursive walk; the pre-check keeps it well inside
         # the recursion limit on ordinary nesting, and this catches the rest.

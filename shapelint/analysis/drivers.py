@@ -110,23 +110,22 @@ def _names_used(text: str, defined: set) -> int:
     return len(defined.intersection(_WORD.findall(text)))
 
 
-def driver_source(path: str) -> Optional[str]:
-    """The Python source a driver runs (a notebook's code cells joined), or None."""
+def driver_source(path: str) -> Tuple[Optional[str], Optional[List[Tuple[int, int]]]]:
+    """The Python source a driver runs (a notebook's code cells joined) or None, and for a
+    notebook the (cell, line in cell) of each of its lines."""
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
-        return None
+        return None, None
     if path.endswith(".ipynb"):
         from shapelint.notebook import NotebookError, build_source
 
         try:
-            # a driver runs as "Restart & Run All" would: the order the course's tests assume
-            # (cells re-run by hand, say the imports last, would leave the others without names)
-            nb = build_source(data.decode("utf-8-sig"), execution_order=False)
+            nb = build_source(data.decode("utf-8-sig"))  # in document order, as "Restart & Run All" runs it
         except (NotebookError, UnicodeDecodeError):
-            return None
-        return None if nb.not_python else nb.source
+            return None, None
+        return (None, None) if nb.not_python else (nb.source, nb.line_map)
     from shapelint.analysis.modules import _decode
 
-    return _decode(data)
+    return _decode(data), None

@@ -151,8 +151,10 @@ MAX_INSTANTIATIONS = 300  # per file: call-site re-analysis of local functions
 
 
 class CallSite:
-    """The outermost call being analyzed: findings inside the callee that depend on
-    its arguments are reported here, at the call."""
+    """A call being analyzed.  The outermost one (``call_site``) is where the arguments come
+    from: a finding inside a function of the checked file that depends on them is reported at
+    its own line and names this call; one inside an imported module is reported at the last
+    call of ``call_chain`` that is in the checked file."""
 
     __slots__ = ("node", "stmt", "mod", "func_name")
 
@@ -342,8 +344,10 @@ class FunctionsMixin:
         key = (node, tuple(sorted((k, val_key(v)) for k, v in args.items())))
         outermost = self.call_site is None
         saved_site = self.call_site
+        here = CallSite(call, self.current_stmt, self.mod, func.qualname)
         if outermost:
-            self.call_site = CallSite(call, self.current_stmt, self.mod, func.qualname)
+            self.call_site = here
+        self.call_chain.append(here)
         try:
             cached = self._instance_cache.get(key)
             if cached is not None:
@@ -356,20 +360,21 @@ class FunctionsMixin:
                     self.replay(findings)
                 return result
             self.instantiations += 1
-            self._finding_frames.append([])
+            self._finding_frames.append((len(self.call_chain), []))
             self.quiet += contradicted
             try:
                 result = self.analyze_function(func, args, call)
             finally:
                 self.quiet -= contradicted
-                findings = self._finding_frames.pop()
-            if any(severity == "error" for _, _, _, _, severity in findings):
+                _, findings = self._finding_frames.pop()
+            if any(finding[5] == "error" for finding in findings):
                 result = UNKNOWN  # the call raises: what it would return says nothing
             effects = [(name, snapshot_state(v)) for name, v in args.items() if isinstance(v, (InstanceVal, DictVal))]
             self._instance_cache[key] = (result, effects, findings)
             return result
         finally:
             self.call_site = saved_site
+            self.call_chain.pop()
 
     def makes_test_data(self, func: FuncVal) -> bool:
         """A test-case function of the course (``*_test_case()``), or any function of a test-data module."""
@@ -388,14 +393,19 @@ class FunctionsMixin:
         return fresh_sizes(func.generic_return, {})
 
     def replay(self, findings: list) -> None:
-        saved = (self.recording, self.mod)
+        """Report again what a call with the same arguments found, as if its calls ran again."""
+        saved = (self.recording, self.mod, self.current_stmt, len(self.call_chain))
         self.recording = False
         try:
-            for mod, node_, code, message, severity in findings:
-                self.mod = mod
-                self.report(node_, code, message, severity)
+            for mod, stmt, node_, code, message, severity, inner_calls in findings:
+                self.mod, self.current_stmt = mod, stmt
+                self.call_chain.extend(inner_calls)
+                try:
+                    self.report(node_, code, message, severity)
+                finally:
+                    del self.call_chain[saved[3]:]
         finally:
-            self.recording, self.mod = saved
+            self.recording, self.mod, self.current_stmt, _ = saved
 
     def str_format(self, node: cst.Call, env: Env) -> Val:
         """``"W{}".format(l)`` is the key ``"W" + str(l)``: only bare ``{}`` / ``{0}`` fields are followed."""

@@ -138,15 +138,15 @@ class ImportsMixin:
 
     def exec_library_module(self, ctx: ModuleCtx) -> None:
         saved = (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-                 self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack)
+                 self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain)
         self.mod, self.current_stmt, self.recording, self.call_site = ctx, None, False, None
         self.call_stack, self.quiet, self.quiet_errors, self.loop_may_skip = [], 0, 0, 0
-        self.unrolled, self._returns_stack = 0, []
+        self.unrolled, self._returns_stack, self.call_chain = 0, [], []
         try:
             self.exec_block(ctx.tree.body, ctx.env)
         finally:
             (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-             self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack) = saved
+             self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain) = saved
 
     def display_path(self, path: str) -> str:
         """How messages name another module: relative to the checked file's folder where possible."""

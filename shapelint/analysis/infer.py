@@ -18,7 +18,7 @@ module: ``statements`` (blocks, branches, loops), ``assignments``,
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -32,7 +32,7 @@ from shapelint.analysis.imports import ImportsMixin
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
-from shapelint.analysis.reporting import Event, ReportingMixin
+from shapelint.analysis.reporting import Event, PlacedFinding, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.subscripts import SubscriptsMixin
 from shapelint.analysis.unify import UnifyMixin
@@ -45,10 +45,11 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
                 ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
                  result: FileResult, collect_shapes: bool, project_root: Optional[str] = None,
-                 implicit_numpy: bool = True):
+                 implicit_numpy: bool = True, cells: Optional[Sequence[Tuple[int, int]]] = None):
         from shapelint.rules import all_rules
 
         self.main = ModuleCtx(path, path, source, module, is_main=True)
+        self.main.cells = cells
         self.mod = self.main  # the module whose code is being executed
         self.project_root = project_root
         self.implicit_numpy_on = implicit_numpy  # `np` used and never bound is NumPy (see implicit)
@@ -86,7 +87,14 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
-        self._finding_frames: List[List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]]] = []
+        # (depth in call_chain, [(module, statement, node, code, message, severity, the calls below the
+        # frame's)]): a cached call reports them again, at the places they were first found
+        self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
+        self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
+        # findings placed inside a function for a call's arguments, by (line, column, code)
+        # (see ReportingMixin.report_for_call)
+        self._placed: Dict[Tuple[int, int, str], PlacedFinding] = {}
+        self._calls_reported: Set[Tuple[int, int, str]] = set()  # (line, column of the call, code)
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
@@ -131,8 +139,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
 
 
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
-                  collect_shapes: bool, project_root: Optional[str] = None, implicit_numpy: bool = True) -> None:
-    Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy).run()
+                  collect_shapes: bool, project_root: Optional[str] = None, implicit_numpy: bool = True,
+                  cells: Optional[Sequence[Tuple[int, int]]] = None) -> None:
+    Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy, cells).run()
     if path.startswith("<") or not path.endswith(".py"):
         return
     from shapelint.analysis.drivers import driver_source, find_drivers
@@ -141,7 +150,7 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
 
     me = os.path.abspath(path)
     for driver in find_drivers(path, source):
-        text = driver_source(driver)
+        text, cells = driver_source(driver)
         tree = parse_or_none(text) if text is not None else None
         digest = file_digest(driver)
         if digest is not None:
@@ -150,4 +159,4 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
             continue
         focus = ModuleCtx(me, path, source, module, is_main=False)
         Inference(tree, text, driver, enabled, result, collect_shapes, project_root,
-                  implicit_numpy).run_as_driver(focus)
+                  implicit_numpy, cells).run_as_driver(focus)

@@ -19,7 +19,7 @@ import hashlib
 import io
 import os
 import tokenize
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -204,7 +204,7 @@ class ModuleCtx:
     """A module while it is analyzed: its tree and text, positions on demand, its top-level scope."""
 
     __slots__ = ("path", "display", "source", "tree", "lines", "env", "is_main", "is_focus", "digest",
-                 "_positions")
+                 "cells", "_positions")
 
     def __init__(self, path: str, display: str, source: str, tree: cst.Module, is_main: bool,
                  digest: Optional[str] = None):
@@ -217,7 +217,16 @@ class ModuleCtx:
         self.is_main = is_main
         self.is_focus = False  # the checked module, imported by a driver (see drivers)
         self.digest = digest
+        # a notebook's joined cells: (cell, line in cell) of each line, so messages name lines as the user sees them
+        self.cells: Optional[Sequence[Tuple[int, int]]] = None
         self._positions = None
+
+    def line_label(self, line: int) -> str:
+        """``line 8``, or ``cell 4, line 2`` in a notebook (never a line of the joined cells)."""
+        if self.cells and 1 <= line <= len(self.cells):
+            cell, in_cell = self.cells[line - 1]
+            return f"cell {cell}, line {in_cell}"
+        return f"line {line}"
 
     def positions(self):
         if self._positions is None:

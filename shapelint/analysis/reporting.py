@@ -21,7 +21,7 @@ from shapelint.analysis.values import (
     Val,
     join_shapes,
 )
-from shapelint.diagnostics import Diagnostic, ShapeRecord
+from shapelint.diagnostics import MAX_RELATED, Diagnostic, Related, ShapeRecord
 
 
 class Event:
@@ -31,6 +31,17 @@ class Event:
         self.kind = kind
         self.node = node
         self.__dict__.update(data)
+
+
+class PlacedFinding:
+    """A finding placed inside a function for the shapes calls pass: where it is in
+    ``result.diagnostics``, its message, and the calls (line, column) that gave it."""
+
+    __slots__ = ("index", "message", "calls")
+
+    def __init__(self, index: int, message: str):
+        self.index, self.message = index, message
+        self.calls: List[Tuple[int, int]] = []
 
 
 class ReportingMixin:
@@ -69,10 +80,11 @@ class ReportingMixin:
         return self.position(node, stmt, mod)[0]
 
     def where(self, node: cst.CSTNode) -> str:
-        """``line 8``, or ``line 8 of `dnn_utils.py` `` for a node of another module."""
+        """``line 8`` (``cell 4, line 2`` in a notebook), or ``line 8 of `dnn_utils.py` `` for a
+        node of another module."""
         mod, stmt = self.stmt_of.get(id(node), (self.mod, None))
         line = self.position(node, stmt, mod)[0]
-        return f"line {line}" if mod.is_main else f"line {line} of `{mod.display}`"
+        return mod.line_label(line) if mod.is_main else f"line {line} of `{mod.display}`"
 
     def code_of(self, node: cst.CSTNode, limit: int = 40) -> str:
         text = self.mod.tree.code_for_node(node).strip()
@@ -106,19 +118,64 @@ class ReportingMixin:
             if self.recording:
                 self._generic_findings.add((self.mod.path, line, code))
         else:
-            # The callee is fine for other arguments: the finding belongs to this call.
-            for frame in self._finding_frames:
-                frame.append((self.mod, node, code, message, severity))
+            # The callee is fine for other arguments: the finding belongs to this call's arguments.
+            for depth, frame in self._finding_frames:
+                frame.append((self.mod, self.current_stmt, node, code, message, severity,
+                              tuple(self.call_chain[depth:])))
             if (self.mod.path, line, code) in self._generic_findings:
                 return  # the function is wrong for any arguments: reported there already
-            inner = f"line {line}" if self.mod.is_main else f"`{self.mod.display}` line {line}"
-            line, col, end_line, end_col = self.position(site.node, site.stmt, self.main)
-            message = f"in `{site.func_name}()` ({inner}) with the arguments given here: {message}"
-            key = (line, col, code)
-            if key in self._seen:
-                return
-            self._seen.add(key)
+            self.report_for_call(site, (line, col, end_line, end_col), code, message, severity)
+            return
         self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity)
+
+    def report_for_call(self, site: Any, where: Tuple[int, int, int, int], code: str, message: str,
+                        severity: str) -> None:
+        """A finding inside a called function that only the call's arguments make fail.
+
+        In a function of the checked file it is reported at its own line, where the code has to
+        change, with the outermost call (where the arguments come from) as related information;
+        the same failure from other calls is the same finding, listing them too.  Inside an
+        imported module, whose findings belong to its own check, it is reported at the last call
+        in the checked file that leads there, naming the line of the module where it fails.
+        """
+        caller = site  # the call named as related information, where the shapes come from
+        if not self.mod.is_main:
+            func = self._returns_stack[-1][0].qualname if self._returns_stack else site.func_name
+            message = (f"in `{func}()` (line {where[0]} of `{self.mod.display}`) with the arguments "
+                       f"given here: {message}")
+            inner = next((c for c in reversed(self.call_chain) if c.mod.is_main), site)
+            where = self.position(inner.node, inner.stmt, self.main)
+            caller = site if inner is not site else None
+        key = (where[0], where[1], code)
+        call = self.position(caller.node, caller.stmt, self.main) if caller is not None else None
+        placed = self._placed.get(key)
+        if placed is None:
+            if key in self._seen:
+                return  # already reported here for any arguments
+            if call is not None:
+                # one finding per call and code, as when it was reported at the call: what fails
+                # after the first failure is most often its consequence
+                first = (call[0], call[1], code)
+                if first in self._calls_reported:
+                    return
+                self._calls_reported.add(first)
+            self._seen.add(key)
+            placed = self._placed[key] = PlacedFinding(len(self.result.diagnostics), message)
+            self.add_diagnostic(self.main, where, code, message, severity)
+        if call is None or call[0] == where[0] or (call[0], call[1]) in placed.calls:
+            return
+        placed.calls.append((call[0], call[1]))
+        d = self.result.diagnostics[placed.index]
+        assert caller is not None
+        text = (f"`{caller.func_name}()` is called here with the shapes that fail"
+                if message == placed.message else f"`{caller.func_name}()` is called here: {message}")
+        related = d.related
+        if len(related) < MAX_RELATED:
+            related = related + (Related(self.path, call[0], call[1], text),)
+        more = len(placed.calls) - len(related)
+        shown = placed.message + (f" (and {more} more {'call' if more == 1 else 'calls'} that pass failing shapes)"
+                                  if more else "")
+        self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
 
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
                        severity: str) -> None:
@@ -164,7 +221,7 @@ class ReportingMixin:
         if not self.first_in_focus((where[0], where[1], code)):
             return
         module = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
-        message = f"the rank-1 array made here goes wrong in {module} (line {self.position_line()}): {message}"
+        message = f"the rank-1 array made here goes wrong in {module} ({self.mod.line_label(self.position_line())}): {message}"
         self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity)
 
     def position_line(self) -> int:

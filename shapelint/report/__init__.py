@@ -9,7 +9,7 @@ import importlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from shapelint.diagnostics import Diagnostic
 
@@ -41,6 +41,25 @@ def location(d: Diagnostic) -> str:
     if d.cell is not None:
         return f"{d.path}:cell {d.cell}:{d.line}:{d.column}"
     return f"{d.path}:{d.line}:{d.column}"
+
+
+def place(path: str, line: int, cell: Optional[int]) -> str:
+    """``FILE:LINE``, or ``FILE:cell N:LINE`` in a notebook."""
+    return f"{path}:cell {cell}:{line}" if cell is not None else f"{path}:{line}"
+
+
+def passed_at(d: Diagnostic) -> str:
+    """``with the shapes passed at a.py:9, a.py:12``: the calls whose arguments make the finding
+    fail (its related locations), or ``""``."""
+    if not d.related:
+        return ""
+    return "with the shapes passed at " + ", ".join(place(r.path, r.line, r.cell) for r in d.related)
+
+
+def with_calls(d: Diagnostic) -> str:
+    """The message, and the calls that pass the shapes it fails with, on one line."""
+    note = passed_at(d)
+    return f"{d.message} ({note})" if note else d.message
 
 
 def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:

@@ -3,7 +3,10 @@
 Keys: path, line, column, end_line, end_column (1-based; the end is just
 past the node), code, severity ("error" | "warning"), message, cell (the
 1-based position of the cell among all the notebook's cells, with line and
-column counted inside that cell; null for .py files).
+column counted inside that cell; null for .py files), file_line (in a
+notebook, the line of the .ipynb file that holds the reported line; null for
+.py files), related (the calls that pass the shapes the finding fails with:
+path, line, column, message, cell, file_line; empty for most findings).
 """
 
 from __future__ import annotations

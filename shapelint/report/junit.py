@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Dict, List
 
 from shapelint.diagnostics import Diagnostic
-from shapelint.report import ReportContext, location
+from shapelint.report import ReportContext, location, with_calls
 
 
 def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
@@ -31,6 +31,6 @@ def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
             case = ET.SubElement(suite, "testcase", name=f"org.shapelint.{d.code}", classname=f, file=f,
                                  line=str(d.line))
             failure = ET.SubElement(case, "failure", message=d.message, type=d.code)
-            failure.text = f"{location(d)}: {d.code} {d.message}"
+            failure.text = f"{location(d)}: {d.code} {with_calls(d)}"
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

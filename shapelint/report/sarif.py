@@ -3,8 +3,12 @@
 ``tool.driver.rules`` lists every rule of the registry; each result has a
 ``ruleId``, a ``level`` (error / warning), a message, and a location whose
 ``artifactLocation.uri`` is relative to the project root (``%SRCROOT%``) with
-a 1-based region.  In a notebook the region is inside the cell and the cell
-is in the result's ``properties.cell``.
+a 1-based region.  In a notebook the region is the line of the ``.ipynb``
+file that holds the source line (no column: the JSON quoting moves it), and
+the cell, the line and the column inside it are in the result's
+``properties`` (``cell``, ``cellLine``, ``cellColumn``).  The calls whose
+arguments make a finding fail are its ``relatedLocations``, placed the same
+way.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 from urllib.parse import quote
 
-from shapelint.diagnostics import Diagnostic
-from shapelint.report import ReportContext
+from shapelint.diagnostics import Diagnostic, Related
+from shapelint.report import ReportContext, with_calls
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -31,6 +35,20 @@ def _uri(path: str, ctx: ReportContext) -> Dict[str, str]:
         return {"uri": quote(rel.as_posix()), "uriBaseId": "%SRCROOT%"}
     except ValueError:
         return {"uri": p.as_uri()}
+
+
+def _related(i: int, r: Related, ctx: ReportContext) -> Dict[str, Any]:
+    if r.cell is not None and r.file_line is not None:
+        region: Dict[str, Any] = {"startLine": max(r.file_line, 1)}
+        text = f"cell {r.cell}, line {r.line}: {r.message}"
+    else:
+        region = {"startLine": max(r.line, 1), "startColumn": max(r.column, 1)}
+        text = r.message if r.cell is None else f"cell {r.cell}: {r.message}"
+    location: Dict[str, Any] = {"id": i, "physicalLocation": {"artifactLocation": _uri(r.path, ctx), "region": region},
+                                "message": {"text": text}}
+    if r.cell is not None:
+        location["properties"] = {"cell": r.cell, "cellLine": r.line, "cellColumn": r.column}
+    return location
 
 
 def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
@@ -53,23 +71,30 @@ def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
         })
     results = []
     for d in diagnostics:
-        region: Dict[str, Any] = {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)}
-        if d.end_line >= d.line:
-            region["endLine"] = max(d.end_line, 1)
-            if d.end_line > d.line or d.end_column > d.column:
-                region["endColumn"] = max(d.end_column, 1)
-        if d.source_line:
-            region["snippet"] = {"text": d.source_line}
+        in_file = d.cell is not None and d.file_line is not None
+        if in_file:
+            region: Dict[str, Any] = {"startLine": max(d.file_line or 1, 1)}
+        else:
+            region = {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)}
+            if d.end_line >= d.line:
+                region["endLine"] = max(d.end_line, 1)
+                if d.end_line > d.line or d.end_column > d.column:
+                    region["endColumn"] = max(d.end_column, 1)
+            if d.source_line:
+                region["snippet"] = {"text": d.source_line}
+        where = "" if d.cell is None else f"cell {d.cell}, line {d.line}: " if in_file else f"cell {d.cell}: "
         result: Dict[str, Any] = {
             "ruleId": d.code,
             "level": "error" if d.severity == "error" else "warning",
-            "message": {"text": d.message if d.cell is None else f"cell {d.cell}: {d.message}"},
+            "message": {"text": where + with_calls(d)},
             "locations": [{"physicalLocation": {"artifactLocation": _uri(d.path, ctx), "region": region}}],
         }
+        if d.related:
+            result["relatedLocations"] = [_related(i, r, ctx) for i, r in enumerate(d.related, start=1)]
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         if d.cell is not None:
-            result["properties"] = {"cell": d.cell}
+            result["properties"] = {"cell": d.cell, "cellLine": d.line, "cellColumn": d.column}
         results.append(result)
     invocation: Dict[str, Any] = {"executionSuccessful": not ctx.internal_errors}
     if ctx.internal_errors:

@@ -1,4 +1,8 @@
-"""``--format text`` (default): location, code, message, the source line and a caret."""
+"""``--format text`` (default): location, code, message, the source line and a caret.
+
+A finding that fails only with the shapes some calls pass has a note for each of them:
+`` = note: with the shapes passed at path:line``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import List
 import click
 
 from shapelint.diagnostics import Diagnostic
-from shapelint.report import ReportContext, location, summary
+from shapelint.report import ReportContext, location, place, summary
 
 
 def _style(text: str, ctx: ReportContext, **kw) -> str:
@@ -53,6 +57,8 @@ def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
             out.append(_style(f" {gutter} |", ctx, fg="blue") + " " + shown)
             out.append(_style(f" {' ' * len(gutter)} |", ctx, fg="blue") + " " + " " * pad
                        + _style("^" * width, ctx, fg=colour, bold=True))
+        for r in d.related:
+            out.append(_style(" = note:", ctx, fg="blue") + f" with the shapes passed at {place(r.path, r.line, r.cell)}")
         out.append("")
     if not ctx.quiet:
         out.append(summary(diagnostics, ctx))

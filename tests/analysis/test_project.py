@@ -63,9 +63,11 @@ def test_star_import_of_a_sibling_gives_test_inputs_and_functions(tmp_path):
     result = check(tmp_path / "main.py")
     got = shapes_of(result)
     assert got["A"] == [3, 2] and got["W"] == [1, 3] and got["Z"] == [1, 2]
-    # the bug is in the call (A.T), found inside the helper and reported at the call
+    # the bug is in the call (A.T), found inside the helper (another module) and reported at the call,
+    # naming the helper's function and line
     assert codes(result) == [(5, "SL102")]
-    assert "`testCases.py` line" in result.diagnostics[0].message
+    assert result.diagnostics[0].message.startswith("in `linear_forward()` (line 9 of `testCases.py`) ")
+    assert result.diagnostics[0].related == ()
 
 
 def test_import_as_from_import_and_module_constants(tmp_path):
@@ -133,7 +135,7 @@ def test_main_guard_runs_for_the_checked_file_only(tmp_path):
             y = f(np.ones((3, 5)))
     '''})
     assert codes(check(tmp_path / "main.py")) == []
-    assert codes(check(tmp_path / "helpers.py")) == [(6, "SL102")]
+    assert codes(check(tmp_path / "helpers.py")) == [(4, "SL102")]  # in f(), with the shapes of line 6
 
 
 def test_import_cycles_and_missing_modules_are_harmless(tmp_path):

@@ -158,7 +158,7 @@ def test_cache_key_parts(tmp_path):
 
 def test_entries_of_old_builds_are_pruned(proj, monkeypatch):
     run()
-    v1 = proj / ".shapelint_cache" / "v1"
+    v1 = proj / ".shapelint_cache" / f"v{cache_mod.FORMAT}"
     (current,) = list(v1.iterdir())
     old, recent = v1 / "0123456789abcdef", v1 / "fedcba9876543210"
     for gen in (old, recent):
@@ -168,3 +168,16 @@ def test_entries_of_old_builds_are_pruned(proj, monkeypatch):
     monkeypatch.setattr(cache_mod, "_package_hash", "f" * 64)  # a new build writes: prune
     assert cached_count(run()) == 0
     assert sorted(p.name for p in v1.iterdir()) == sorted([current.name, recent.name, "f" * 16])
+
+
+def test_related_locations_and_file_lines_come_back_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for fixture in ("fixtures/notebooks/call_in_later_cell.ipynb", "fixtures/placement/call_sites.py"):
+        (tmp_path / Path(fixture).name).write_bytes((REPO / fixture).read_bytes())
+    first = run()
+    second = run()
+    assert cached_count(first) == 0 and cached_count(second) == 2
+    found = json.loads(second.stdout)
+    assert found == json.loads(first.stdout)
+    assert [len(d["related"]) for d in found] == [1, 2]
+    assert found[0]["file_line"] is not None and found[0]["related"][0]["cell"] == 5

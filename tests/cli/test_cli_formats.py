@@ -24,8 +24,14 @@ def proj(tmp_path, monkeypatch):
     (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": [
         {"cell_type": "markdown", "source": ["# t\n"], "metadata": {}},
         {"cell_type": "code", "source": ["a = 1\n", "b = (\n"], "metadata": {}, "outputs": [], "execution_count": None},
-    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
     return tmp_path
+
+
+def nb_line(proj, fragment='"b = ('):
+    """The line of nb.ipynb that holds ``fragment``: where GitHub and SARIF point."""
+    (n,) = [k for k, line in enumerate((proj / "nb.ipynb").read_text().splitlines(), 1) if fragment in line]
+    return n
 
 
 def run(*args):
@@ -54,8 +60,9 @@ def test_json_lines(proj):
 
 def test_github_annotations(proj):
     r = run("--format", "github")
+    n = nb_line(proj)
     assert r.stdout.splitlines() == [
-        "::error file=nb.ipynb,line=2,col=5,endLine=2,endColumn=6,title=SL000::SL000 cell 2: syntax error: '(' was never closed",
+        f"::error file=nb.ipynb,line={n},endLine={n},title=SL000::SL000 cell 2, line 2: syntax error: '(' was never closed",
         "::error file=pkg/bad.py,line=2,col=7,endLine=2,endColumn=8,title=SL000::SL000 syntax error: invalid syntax",
     ]
 
@@ -94,7 +101,10 @@ def test_sarif_structure(proj):
     loc = bad["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     assert loc["region"]["startLine"] == 2 and loc["region"]["startColumn"] == 7
-    assert res["nb.ipynb"]["properties"] == {"cell": 2}
+    # a notebook's finding is on the line of the .ipynb file that holds its source line
+    assert res["nb.ipynb"]["properties"] == {"cell": 2, "cellLine": 2, "cellColumn": 5}
+    assert res["nb.ipynb"]["locations"][0]["physicalLocation"]["region"] == {"startLine": nb_line(proj)}
+    assert res["nb.ipynb"]["message"]["text"].startswith("cell 2, line 2: syntax error")
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == proj.resolve().as_uri() + "/"
     assert run_["invocations"][0]["executionSuccessful"] is True
 

@@ -248,7 +248,8 @@ class _Apply(cst.CSTTransformer):
 # -- mutants ---------------------------------------------------------------------------
 
 
-# "in `f()` (line 55) with the arguments given here", "(from line 59)", "created on line 57"
+# "in `f()` (line 55 of `m.py`) with the arguments given here", "(from line 59)", "created on line 57",
+# "(with the shapes passed at line 61)"
 _LINE_REF = re.compile(r"\bline (\d+)")
 
 
@@ -284,8 +285,9 @@ class Mutant:
         """Caught by a finding inside the mutated function (or top-level statement).
 
         A finding reported elsewhere counts when its message points into the
-        function: "in `f()` (line N) with the arguments given here", "the
-        rank-1 operand was created on line N".
+        function: "the rank-1 operand was created on line N", or a call that
+        passes the shapes it fails with is there ("with the shapes passed at
+        line N", its related location).
         """
         if not self.caught():
             return False
@@ -559,7 +561,10 @@ def findings(source: str, module: str) -> List[Tuple[int, str, str, str]]:
     result = analyze_source(source, str(fixture_path(module)))
     if result.error is not None:
         raise RuntimeError(f"shapelint could not analyze {module}: {result.error}")
-    return [(d.line, d.code, d.severity, d.message) for d in result.diagnostics]
+    # the calls that pass the shapes a function fails with are named as the text formats name them
+    return [(d.line, d.code, d.severity, d.message + "".join(f" (with the shapes passed at line {r.line})"
+                                                              for r in d.related))
+            for d in result.diagnostics]
 
 
 _CORRECT_FINDINGS: Dict[str, List[Tuple[int, str, str, str]]] = {}
