@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
+from shapelint.fixes import Fix
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -22,10 +23,16 @@ class Diagnostic:
     # The shape-free identity of a finding, stable under edits that move lines
     # (used by --baseline): the code plus the text of the reported line.
     source_line: str = field(default="", compare=False)
+    # The checked fix whose title ends the message (None: no hint), and, until the
+    # runner has checked them, the fixes the rule proposed (never shown, never cached).
+    fix: Optional[Fix] = field(default=None, compare=False)
+    candidates: Tuple[Fix, ...] = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
         d.pop("source_line")
+        d.pop("candidates")
+        d["fix"] = self.fix.to_json() if self.fix is not None else None
         return d
 
     def with_(self, **changes: Any) -> "Diagnostic":

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from shapelint.diagnostics import Diagnostic, ShapeRecord
+from shapelint.fixes import Fix
 from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
 
 UNREADABLE_CODE = "SL001"
@@ -85,7 +86,11 @@ class FileOutcome:
 
     @classmethod
     def load_cached(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
-        diags = [Diagnostic(path=path, **d) for d in data["diagnostics"]]
+        diags = []
+        for d in data["diagnostics"]:
+            d = dict(d)
+            fix = d.pop("fix", None)
+            diags.append(Diagnostic(path=path, fix=Fix.from_json(fix) if fix is not None else None, **d))
         shapes = [ShapeRecord(path=path, **s) for s in data["shapes"]]
         return cls(path=path, diagnostics=diags, shapes=shapes, message=data.get("message"),
                    message_kind=data.get("message_kind"), from_cache=True,
@@ -199,6 +204,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
             outcome.message, outcome.message_kind = result.error, "warning"
 
     diags = [d if d.path == path else d.with_(path=path) for d in result.diagnostics]
+    if any(d.candidates for d in diags):
+        diags = _checked_fixes(source, path, codes, diags, nb)
     if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
@@ -233,6 +240,23 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     return outcome
 
 
+def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnostic], nb) -> List[Diagnostic]:
+    """The findings with the candidates that pass the check as their fixes (``shapelint.fix_check``)."""
+    from shapelint.fix_check import check_candidates
+
+    def analyze(edited: str) -> Optional[List[Diagnostic]]:
+        result, failure = _analyze(edited, path, codes, False)
+        if failure is not None or result.error:
+            return None
+        return list(result.diagnostics)
+
+    def editable(line: int) -> bool:  # not a notebook line that IPython syntax rewrote
+        return nb is None or (0 < line <= len(nb.original_lines)
+                              and split_lines(source)[line - 1] == nb.original_line(line))
+
+    return check_candidates(source, diags, analyze, editable)
+
+
 def _to_cell(d: Diagnostic, nb) -> Diagnostic:
     cell, line = nb.locate(d.line)
     end_cell, end_line = nb.locate(max(d.end_line, d.line))
@@ -240,7 +264,14 @@ def _to_cell(d: Diagnostic, nb) -> Diagnostic:
     original = nb.original_line(d.line)
     if end_cell != cell:
         end_line, end_column = line, len(original) + 1
-    return d.with_(line=line, end_line=end_line, end_column=end_column, cell=cell, source_line=original)
+    fix = d.fix
+    if fix is not None and fix.edits:
+        edits = []
+        for e in fix.edits:
+            (c, l), (ec, el) = nb.locate(e.line), nb.locate(e.end_line)
+            edits.append(replace(e, line=l, end_line=el, cell=c) if c == ec else None)
+        fix = replace(fix, edits=tuple(edits)) if None not in edits else None
+    return d.with_(line=line, end_line=end_line, end_column=end_column, cell=cell, source_line=original, fix=fix)
 
 
 # --- many files ------------------------------------------------------------------

@@ -357,7 +357,7 @@ class FunctionsMixin:
             finally:
                 self.quiet -= contradicted
                 findings = self._finding_frames.pop()
-            if any(severity == "error" for _, _, _, _, severity in findings):
+            if any(severity == "error" for _, _, _, _, severity, _ in findings):
                 result = UNKNOWN  # the call raises: what it would return says nothing
             effects = [(name, snapshot_state(v)) for name, v in args.items() if isinstance(v, (InstanceVal, DictVal))]
             self._instance_cache[key] = (result, effects, findings)
@@ -376,9 +376,9 @@ class FunctionsMixin:
         saved = (self.recording, self.mod)
         self.recording = False
         try:
-            for mod, node_, code, message, severity in findings:
+            for mod, node_, code, message, severity, fixes in findings:
                 self.mod = mod
-                self.report(node_, code, message, severity)
+                self.report(node_, code, message, severity, fixes)
         finally:
             self.recording, self.mod = saved
 

@@ -81,7 +81,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
-        self._finding_frames: List[List[Tuple[ModuleCtx, cst.CSTNode, str, str, str]]] = []
+        self._finding_frames: List[List[Tuple[ModuleCtx, cst.CSTNode, str, str, str, Any]]] = []
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site

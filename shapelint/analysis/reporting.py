@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -22,6 +22,7 @@ from shapelint.analysis.values import (
     join_shapes,
 )
 from shapelint.diagnostics import Diagnostic, ShapeRecord
+from shapelint.fixes import Edit, Fix
 
 
 class Event:
@@ -79,7 +80,35 @@ class ReportingMixin:
         text = " ".join(text.split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
-    def report(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
+    def edit(self, node: cst.CSTNode, content: str, standalone: bool = False) -> Optional[Edit]:
+        """An edit that replaces ``node`` by ``content``, if the node is in the checked file: a fix
+        edits the file being checked, never a module it imports.  ``standalone``: ``content`` is
+        an expression that binds less tightly than ``node``; it is parenthesized unless the node
+        stands alone (a whole right-hand side, argument or return value)."""
+        checked = self.focus if self.focus is not None else self.main
+        mod, stmt = self.stmt_of.get(id(node), (self.mod, self.current_stmt))
+        if mod is not checked:
+            return None
+        try:
+            line, col, end_line, end_col = self.position(node, stmt, mod)
+        except Exception:  # a node whose statement is not known here: no edit rather than a wrong one
+            return None
+        if standalone:
+            before = mod.lines[line - 1][: col - 1].rstrip() if 0 < line <= len(mod.lines) else ""
+            after = mod.lines[end_line - 1][end_col - 1:].lstrip() if 0 < end_line <= len(mod.lines) else ""
+            alone = (before == "" or before.endswith(("=", "(", ",", "[", "return"))) and \
+                (after == "" or after[0] in "),]#")
+            if not alone:
+                content = f"({content})"
+        return Edit(line, col, end_line, end_col, content)
+
+    def text_of(self, node: cst.CSTNode) -> str:
+        """The whole source text of a node (``code_of`` shortens it), of whichever module holds it."""
+        mod, _ = self.stmt_of.get(id(node), (self.mod, None))
+        return mod.tree.code_for_node(node)
+
+    def report(self, node: cst.CSTNode, code: str, message: str, severity: str,
+               fixes: Sequence[Fix] = ()) -> None:
         if self.quiet:
             return
         if self.quiet_errors and severity == "error":
@@ -92,7 +121,7 @@ class ReportingMixin:
         if code not in self.enabled:
             return
         if self.focus is not None:
-            self.report_in_focus(node, code, message, severity)
+            self.report_in_focus(node, code, message, severity, fixes)
             return
         site = self.call_site if not self.recording else None
         if not (site.mod.is_main if site is not None else self.mod.is_main):
@@ -108,7 +137,7 @@ class ReportingMixin:
         else:
             # The callee is fine for other arguments: the finding belongs to this call.
             for frame in self._finding_frames:
-                frame.append((self.mod, node, code, message, severity))
+                frame.append((self.mod, node, code, message, severity, fixes))
             if (self.mod.path, line, code) in self._generic_findings:
                 return  # the function is wrong for any arguments: reported there already
             inner = f"line {line}" if self.mod.is_main else f"`{self.mod.display}` line {line}"
@@ -118,16 +147,17 @@ class ReportingMixin:
             if key in self._seen:
                 return
             self._seen.add(key)
-        self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity)
+        self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity, fixes)
 
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
-                       severity: str) -> None:
+                       severity: str, fixes: Sequence[Fix] = ()) -> None:
         line, col, end_line, end_col = where
         lines = mod.lines
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         self.result.diagnostics.append(Diagnostic(
             path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
             code=code, severity=severity, message=message, source_line=text,
+            candidates=tuple(f for f in fixes if f is not None),
         ))
 
     def first_in_focus(self, key: Tuple[int, int, str]) -> bool:
@@ -138,7 +168,8 @@ class ReportingMixin:
         self._seen.add(key)
         return True
 
-    def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
+    def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str,
+                        fixes: Sequence[Fix] = ()) -> None:
         """Running a driver of the checked module: a finding inside that module is reported at its
         own line, with the driver's call named; anything else is the driver's own business."""
         if not self.mod.is_focus:
@@ -147,7 +178,7 @@ class ReportingMixin:
             for origin in self._event_origins:
                 where = self.stmt_of.get(id(origin.node))
                 if where is not None and where[0] is self.focus:
-                    self.report_at_origin(origin, where[1], code, message, severity)
+                    self.report_at_origin(origin, where[1], code, message, severity, fixes)
                     return
             return
         where = self.position(node)
@@ -157,15 +188,17 @@ class ReportingMixin:
         driver = os.path.basename(self.main.path)
         if site is not None:
             message = f"{message} (with the arguments `{driver}` passes to `{site.func_name}()`)"
-        self.add_diagnostic(self.focus, where, code, message, severity)
+        self.add_diagnostic(self.focus, where, code, message, severity, fixes)
 
-    def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str) -> None:
+    def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str,
+                         fixes: Sequence[Fix] = ()) -> None:
         where = self.position(origin.node, stmt, self.focus)
         if not self.first_in_focus((where[0], where[1], code)):
             return
         module = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
         message = f"the rank-1 array made here goes wrong in {module} (line {self.position_line()}): {message}"
-        self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity)
+        self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity,
+                            fixes)
 
     def position_line(self) -> int:
         return self.position(self.current_stmt)[0] if self.current_stmt is not None else 0

@@ -50,13 +50,14 @@ class ParamVal(Val):
 class Rank1Origin:
     """Where a rank-1 array came from, for the SL201/SL207 messages."""
 
-    __slots__ = ("node", "kind", "fix", "source", "axes")
+    __slots__ = ("node", "kind", "fix", "source", "axes", "row_fix")
 
     def __init__(self, node: Any, kind: str, fix: str, source: Optional["ArrayVal"] = None,
-                 axes: Tuple[int, ...] = ()):
+                 axes: Tuple[int, ...] = (), row_fix: str = ""):
         self.node = node
         self.kind = kind  # "created" | "reduction" | "index"
-        self.fix = fix
+        self.fix = fix  # the text that makes it a column (for "created" and "index"); "" when none
+        self.row_fix = row_fix  # the text that makes it a row (for "created")
         self.source = source  # for reductions: the array that was reduced
         self.axes = axes  # for reductions: the normalized reduced axes
 

@@ -1,7 +1,8 @@
-from typing import Any
+from typing import Any, List
 
 from shapelint.algebra.dims import dims_equal
-from shapelint.rules._mismatch import MismatchRule
+from shapelint.fixes import UNSAFE, Fix
+from shapelint.rules._mismatch import MismatchRule, atom, candidate
 
 
 class MatmulMismatch(MismatchRule):
@@ -45,39 +46,46 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         if ev.error.code != self.code:
             return
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
-        hint = self.fitting_product(ev, ctx)
-        if hint:
-            message += f"; {hint}"
-        ctx.report(ev.node, self.code, message, self.severity)
+        ctx.report(ev.node, self.code, message, self.severity, self.fitting_products(ev, ctx))
 
     @staticmethod
-    def fitting_product(ev: Any, ctx: Any) -> str:
-        """Name the product that would fit: swapped operands, or one transposed."""
+    def fitting_products(ev: Any, ctx: Any) -> List[Fix]:
+        """The products that would fit (all unsafe: each computes something else): an element-wise
+        product when both operands have one shape (``np.dot(dA, s * (1 - s))``), swapped operands,
+        or one operand transposed."""
         operands = getattr(ev, "operands", [])
         nodes = getattr(ev, "operand_nodes", [])
         if len(operands) != 2 or len(nodes) != 2 or any(n is None for n in nodes):
-            return ""
+            return []
         a, b = operands[0].shape, operands[1].shape
         if a is None or b is None or len(a) != 2 or len(b) != 2:
-            return ""
-        x, y = ctx.code_of(nodes[0], 20), ctx.code_of(nodes[1], 20)
-        at, bt = _transposed(x), _transposed(y)
+            return []
+        x, y = (ctx.text_of(n).strip() for n in nodes)
         infix = getattr(ev, "func", "") == "@"
-        def show(p: str, q: str) -> str:
-            return f"`{p} @ {q}`" if infix else f"`np.dot({p}, {q})`"
+        call = ev.node
+
+        def product(p: str, q: str) -> str:
+            return f"{p} @ {q}" if infix else f"np.dot({p}, {q})"
+
+        fixes = []
+        if dims_equal(a[0], b[0]) is True and dims_equal(a[1], b[1]) is True:
+            text = f"{atom(x)} * {atom(y)}"
+            fixes.append(candidate(f"did you mean `{text}`? the operands have one shape: `*` multiplies "
+                                   f"them element-wise", UNSAFE, ctx.edit(call, text, standalone=True)))
         if dims_equal(b[1], a[0]) is True:
-            return f"did you mean {show(y, x)}? the operands look swapped"
+            fixes.append(candidate(f"did you mean `{product(y, x)}`? the operands look swapped", UNSAFE,
+                                   ctx.edit(nodes[0], y), ctx.edit(nodes[1], x)))
         if dims_equal(a[0], b[0]) is True:
-            return f"did you mean {show(at, y)}?"
+            fixes.append(candidate(f"did you mean `{product(_transposed(x), y)}`?", UNSAFE,
+                                   ctx.edit(nodes[0], _transposed(x))))
         if dims_equal(a[1], b[1]) is True:
-            return f"did you mean {show(x, bt)}?"
-        return ""
+            fixes.append(candidate(f"did you mean `{product(x, _transposed(y))}`?", UNSAFE,
+                                   ctx.edit(nodes[1], _transposed(y))))
+        return [f for f in fixes if f is not None]
 
 
 def _transposed(text: str) -> str:
     """`W` -> `W.T`, `W.T` -> `W` (undo a transpose rather than stack another)."""
     if text.endswith(".T"):
         return text[:-2]
-    if "(" not in text and " " not in text:
-        return f"{text}.T"
-    return f"({text}).T"
+    return f"{atom(text)}.T"
