@@ -3,7 +3,11 @@
 Keys: path, line, column, end_line, end_column (1-based; the end is just
 past the node), code, severity ("error" | "warning"), message, cell (the
 1-based position of the cell among all the notebook's cells, with line and
-column counted inside that cell; null for .py files).
+column counted inside that cell; null for .py files), fix (null, or the
+checked fix whose title ends the message: {title, applicability ("safe" |
+"unsafe" | "display"), edits: [{line, column, end_line, end_column, content}]},
+an edit replacing the text from its start up to its end, in a notebook with
+the edit's ``cell``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
 ``ruleId``, a ``level`` (error / warning), a message, and a location whose
 ``artifactLocation.uri`` is relative to the project root (``%SRCROOT%``) with
 a 1-based region.  In a notebook the region is inside the cell and the cell
-is in the result's ``properties.cell``.
+is in the result's ``properties.cell``.  A finding's checked fix is its
+``fixes`` entry (one ``artifactChange`` of ``replacements``; the applicability,
+safe / unsafe / display, in its ``properties``); notebook findings have none.
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ def _uri(path: str, ctx: ReportContext) -> Dict[str, str]:
         return {"uri": quote(rel.as_posix()), "uriBaseId": "%SRCROOT%"}
     except ValueError:
         return {"uri": p.as_uri()}
+
+
+def _fixes(d: Diagnostic, ctx: ReportContext) -> List[Dict[str, Any]]:
+    """The finding's checked fix as SARIF ``fixes`` (its applicability in the properties).  Not for
+    notebooks: their edits are in cell coordinates, not regions of the .ipynb file."""
+    fix = d.fix
+    if fix is None or not fix.edits or d.cell is not None:
+        return []
+    replacements = [{"deletedRegion": {"startLine": e.line, "startColumn": e.column,
+                                       "endLine": e.end_line, "endColumn": e.end_column},
+                     "insertedContent": {"text": e.content}} for e in fix.edits]
+    return [{"description": {"text": fix.title},
+             "artifactChanges": [{"artifactLocation": _uri(d.path, ctx), "replacements": replacements}],
+             "properties": {"applicability": fix.applicability}}]
 
 
 def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
@@ -70,6 +86,9 @@ def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
             result["ruleIndex"] = index[d.code]
         if d.cell is not None:
             result["properties"] = {"cell": d.cell}
+        fixes = _fixes(d, ctx)
+        if fixes:
+            result["fixes"] = fixes
         results.append(result)
     invocation: Dict[str, Any] = {"executionSuccessful": not ctx.internal_errors}
     if ctx.internal_errors:

@@ -47,7 +47,7 @@ db = 1 / m * np.sum(dZ, axis=1, keepdims=True)
         hint, fixes = "", []
         origin = getattr(ev.grad, "origin", None)
         if len(g) == len(v) - 1 and len(v) == 2 and v[1] == 1 and origin is not None and origin.kind == "reduction":
-            hint = "; it comes from a sum without `keepdims=True`"
+            hint = f"; it comes from the reduction on {ctx.where(origin.node)}"
             fixes = [f for f in (keepdims_fix(ctx, origin.node),) if f is not None]
         elif len(g) == len(v) == 2 and dims_equal(g[0], v[1]) is True and dims_equal(g[1], v[0]) is True:
             hint = "; it looks transposed"
