@@ -15,9 +15,11 @@ display-only candidate without edits (it names options, not one edit) has
 nothing to check and is kept as it is.
 
 The cost is bounded: at most ``MAX_CANDIDATES`` candidates per finding and
-``MAX_CHECKS`` re-analyses per file, none started after ``CHECK_SECONDS``
-(a candidate shared by several findings is analyzed once); findings past the
-cap keep their message without a hint and have no fix.
+``MAX_CHECKS`` re-analyses per file, and only as many as fit in
+``CHECK_SECONDS`` when each takes as long as the last analysis of the file did
+(a file that takes longer than that to analyze gets none); a candidate shared
+by several findings is analyzed once.  Findings past the cap keep their message
+without a hint and have no fix.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from shapelint.fixes import DISPLAY, Fix, apply_edits, keeps_lines
 
 MAX_CANDIDATES = 3  # per finding
 MAX_CHECKS = 8  # re-analyses per file
-CHECK_SECONDS = 5.0  # and no new one starts after this long (a file has FILE_TIMEOUT seconds in all)
+CHECK_SECONDS = 5.0  # all of them together (a file has FILE_TIMEOUT seconds in all)
 
 def finding_keys(diagnostics: Sequence[Diagnostic]) -> "Counter[Tuple[str, int]]":
     return Counter((d.code, d.line) for d in diagnostics)
@@ -44,17 +46,19 @@ def passes(before: "Counter[Tuple[str, int]]", after: "Counter[Tuple[str, int]]"
 
 def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
                      analyze: Callable[[str], Optional[Sequence[Diagnostic]]],
-                     editable: Callable[[int], bool] = lambda line: True) -> List[Diagnostic]:
+                     editable: Callable[[int], bool] = lambda line: True,
+                     analysis_seconds: float = 0.0) -> List[Diagnostic]:
     """The findings with their checked fix (and its hint) set, and the candidates dropped.
 
     analyze: the findings of an edited source (before suppressions), or None when
     it could not be analyzed (the candidate fails).  editable: whether a line of the
     analyzed source may be edited (a notebook's line that IPython syntax rewrote may not).
+    analysis_seconds: how long the file's own analysis took (what one check is expected to cost).
     """
     before = finding_keys(diagnostics)
     results: Dict[Tuple, Optional["Counter[Tuple[str, int]]"]] = {}
     checks = 0
-    stop = time.monotonic() + CHECK_SECONDS
+    spent, last = 0.0, analysis_seconds
     out = []
     for d in diagnostics:
         chosen: Optional[Fix] = None
@@ -65,10 +69,13 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
                     break
                 continue
             if fix.edits not in results:
-                if checks >= MAX_CHECKS or time.monotonic() > stop:
+                if checks >= MAX_CHECKS or spent + last > CHECK_SECONDS:
                     break
                 checks += 1
+                started = time.monotonic()
                 results[fix.edits] = _after(source, fix, analyze, editable)
+                last = time.monotonic() - started
+                spent += last
             after = results[fix.edits]
             if after is not None and passes(before, after, (d.code, d.line)):
                 chosen = fix

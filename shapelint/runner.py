@@ -24,6 +24,7 @@ import io
 import os
 import stat
 import sys
+import time
 import tokenize
 import traceback
 from dataclasses import dataclass, field, replace
@@ -191,7 +192,9 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if skip_file(source):
         return FileOutcome(path=path)
 
+    started = time.monotonic()
     result, failure = _analyze(source, path, codes, collect_shapes)
+    analysis_seconds = time.monotonic() - started
     if failure is not None:
         kind, message, trace = failure
         return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
@@ -205,7 +208,7 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
 
     diags = [d if d.path == path else d.with_(path=path) for d in result.diagnostics]
     if any(d.candidates for d in diags):
-        diags = _checked_fixes(source, path, codes, diags, nb)
+        diags = _checked_fixes(source, path, codes, diags, nb, analysis_seconds)
     if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
@@ -240,7 +243,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     return outcome
 
 
-def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnostic], nb) -> List[Diagnostic]:
+def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnostic], nb,
+                   analysis_seconds: float) -> List[Diagnostic]:
     """The findings with the candidates that pass the check as their fixes (``shapelint.fix_check``)."""
     from shapelint.fix_check import check_candidates
 
@@ -250,11 +254,13 @@ def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnost
             return None
         return list(result.diagnostics)
 
-    def editable(line: int) -> bool:  # not a notebook line that IPython syntax rewrote
-        return nb is None or (0 < line <= len(nb.original_lines)
-                              and split_lines(source)[line - 1] == nb.original_line(line))
+    analyzed = split_lines(source) if nb is not None else []
 
-    return check_candidates(source, diags, analyze, editable)
+    def editable(line: int) -> bool:  # not a notebook line that IPython syntax rewrote
+        return nb is None or (0 < line <= min(len(analyzed), len(nb.original_lines))
+                              and analyzed[line - 1] == nb.original_line(line))
+
+    return check_candidates(source, diags, analyze, editable, analysis_seconds)
 
 
 def _to_cell(d: Diagnostic, nb) -> Diagnostic:

@@ -288,3 +288,18 @@ def test_the_check_compares_findings_by_code_and_line():
     assert fix_check.passes(before, Counter({("SL201", 6): 1}), ("SL101", 4))
     assert not fix_check.passes(before, Counter({("SL201", 6): 1, ("SL102", 9): 1}), ("SL101", 4))
     assert not fix_check.passes(before, before, ("SL101", 4))
+
+
+def test_checks_fit_in_the_time_budget_at_the_pace_of_the_analysis():
+    calls = []
+
+    def analyze(text):
+        calls.append(text)
+        return []
+
+    d = Diagnostic("t.py", 1, 1, 1, 2, "SL101", "error", "m",
+                   candidates=(Fix("did you mean `b`?", SAFE, (Edit(1, 1, 1, 2, "b"),)),))
+    (slow,) = fix_check.check_candidates("a\n", [d], analyze, analysis_seconds=fix_check.CHECK_SECONDS + 1)
+    assert not calls and slow.fix is None and slow.message == "m" and not slow.candidates
+    (fast,) = fix_check.check_candidates("a\n", [d], analyze, analysis_seconds=0.01)
+    assert calls == ["b\n"] and fast.fix is not None and fast.message == "m; did you mean `b`?"
