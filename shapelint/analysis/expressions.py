@@ -77,7 +77,11 @@ def elementwise_result(shape: Shape, operands: List[ArrayVal], dtype: Optional[s
     if shape is not None and len(shape) == 1:
         origin = next((o.origin for o in operands
                        if o.origin is not None and o.shape is not None and len(o.shape) == 1), None)
-    return ArrayVal(shape, origin, dtype, any(o.matrix for o in operands), any(o.explicit_axes for o in operands))
+    out = ArrayVal(shape, origin, dtype, any(o.matrix for o in operands), any(o.explicit_axes for o in operands))
+    arrays = [o for o in operands if o.shape != ()]
+    if len(arrays) == 1 and arrays[0].flattened is not None and arrays[0].shape == shape:
+        out.flattened = arrays[0].flattened  # `X_flat / 255.` is still the flattened X
+    return out
 
 
 def rank1_through_product(a: ArrayVal, b: ArrayVal, result: Shape) -> Optional[Rank1Origin]:

@@ -496,8 +496,13 @@ class NumpyCallsMixin:
         if event == "reshape" or fn.qualname in ("numpy.expand_dims", "numpy.atleast_2d"):
             # x.reshape(-1, 1), np.expand_dims(x, 0): the author shapes it to broadcast
             explicit = explicit or (shape is not None and any(d == 1 for d in shape))
+        flattened = None
+        if (event == "reshape" and a is not None and a.shape is not None and len(a.shape) >= 3
+                and shape is not None and len(shape) == 2):
+            flattened = node  # a missing `.T` is added here
+            self.remember_stmt(node)
         return ArrayVal(shape, a.origin if keep_origin else None, dtype or (a.dtype if a is not None and fn.event != "join" else None),
-                        a.matrix if a is not None else False, explicit)
+                        a.matrix if a is not None else False, explicit, flattened=flattened)
 
     def rank1_fix(self, node: cst.Call, fn: api.Fn, shape: Tuple[Dim, ...], row: bool = False) -> str:
         """The call made 2-D: a column ``np.zeros((n, 1))``, or a row ``np.zeros((1, n))``, as the

@@ -63,11 +63,12 @@ class Rank1Origin:
 
 
 class ArrayVal(Val):
-    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative")
+    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",
+                 "flattened")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
-                 declared: Optional[str] = None, tentative: bool = False):
+                 declared: Optional[str] = None, tentative: bool = False, flattened: Any = None):
         self.shape = shape
         self.origin = origin  # set only while the array is rank-1 and we know why
         self.dtype = dtype  # "bool" for masks; None otherwise
@@ -77,11 +78,14 @@ class ArrayVal(Val):
         self.declared = declared  # the declared shape text (docstring/annotation/assert), if any
         # the rank is the one the code's use suggests (np.dot(W, X) with X unknown: 2-D), not proven
         self.tentative = tentative
+        # the reshape that flattened a higher-rank array into this 2-D one (`X.reshape(X.shape[0], -1)`),
+        # while only scalars have touched it since: where a missing `.T` belongs (a fix's edit)
+        self.flattened = flattened
 
     def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
         return ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
-                        self.declared, self.tentative if tentative is None else tentative)
+                        self.declared, self.tentative if tentative is None else tentative, self.flattened)
 
     def __repr__(self) -> str:
         return f"Array{self.shape}"

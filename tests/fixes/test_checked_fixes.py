@@ -255,13 +255,27 @@ parameters = L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1])
 '''
 
 
-def test_wrong_hint_flatten_never_edits_the_helper_module(tmp_path):
+def test_wrong_hint_flatten_adds_the_transpose_on_the_flatten_not_in_the_helper_module(tmp_path):
     (tmp_path / "dnn_app_utils.py").write_text(HELPER)
     main = tmp_path / "app.py"
     main.write_text(FLATTEN)
     found = lint_bytes(main.read_bytes(), str(main)).diagnostics
     (d,) = [d for d in found if d.code == "SL102"]
     assert "dnn_app_utils.py" in d.message  # where the product is
+    assert "X.T" not in d.message  # no edit of the helper module's product
+    assert d.fix.applicability == UNSAFE
+    assert [(e.line, e.end_line) for e in d.fix.edits] == [(6, 6)]  # the flatten, in the checked file
+    assert d.message.endswith("did you mean `train_x_orig.reshape(train_x_orig.shape[0], -1).T` on line 6?")
+    after = fixed(FLATTEN, d)
+    assert "train_x_flatten = train_x_orig.reshape(train_x_orig.shape[0], -1).T\n" in after
+    assert not lint_bytes(after.encode(), str(main)).diagnostics
+
+
+def test_a_transpose_in_a_helper_module_with_no_flatten_in_the_checked_file_gets_no_hint(tmp_path):
+    (tmp_path / "dnn_app_utils.py").write_text(HELPER)
+    main = tmp_path / "app.py"
+    main.write_text(FLATTEN.replace("train_x_orig.reshape(train_x_orig.shape[0], -1)", "np.random.randn(209, 12288)"))
+    (d,) = [d for d in lint_bytes(main.read_bytes(), str(main)).diagnostics if d.code == "SL102"]
     assert_no_hint(d)
 
 
