@@ -43,6 +43,7 @@ from shapelint.analysis.values import (
     ArrayVal,
     DictVal,
     IntVal,
+    Made,
     MethodVal,
     NumVal,
     ParamVal,
@@ -467,7 +468,13 @@ class NumpyCallsMixin:
                 origin = Rank1Origin(node, "created", self.rank1_fix(node, fn, shape),
                                      row_fix=self.rank1_fix(node, fn, shape, row=True))
                 self.remember_stmt(node)
-            return ArrayVal(shape, origin, dtype)
+            made = None
+            if shape is not None and len(shape) == 2:
+                swapped = self.swapped_sizes(node, fn)
+                if swapped:
+                    made = Made(node, swapped)
+                    self.remember_stmt(node)
+            return ArrayVal(shape, origin, dtype, made=made)
         if event == "arange":
             # np.arange(n) is an index vector: its rank-1 is intended
             return ArrayVal(shape, None, "int")
@@ -496,13 +503,13 @@ class NumpyCallsMixin:
         if event == "reshape" or fn.qualname in ("numpy.expand_dims", "numpy.atleast_2d"):
             # x.reshape(-1, 1), np.expand_dims(x, 0): the author shapes it to broadcast
             explicit = explicit or (shape is not None and any(d == 1 for d in shape))
-        flattened = None
+        made = None
         if (event == "reshape" and a is not None and a.shape is not None and len(a.shape) >= 3
-                and shape is not None and len(shape) == 2):
-            flattened = node  # a missing `.T` is added here
+                and shape is not None and len(shape) == 2 and self.handlers):
+            made = Made(node, f"{self.module.code_for_node(node).strip()}.T")  # a missing `.T` goes here
             self.remember_stmt(node)
         return ArrayVal(shape, a.origin if keep_origin else None, dtype or (a.dtype if a is not None and fn.event != "join" else None),
-                        a.matrix if a is not None else False, explicit, flattened=flattened)
+                        a.matrix if a is not None else False, explicit, made=made)
 
     def rank1_fix(self, node: cst.Call, fn: api.Fn, shape: Tuple[Dim, ...], row: bool = False) -> str:
         """The call made 2-D: a column ``np.zeros((n, 1))``, or a row ``np.zeros((1, n))``, as the
@@ -542,6 +549,24 @@ class NumpyCallsMixin:
         if not found:
             return ""
         return f"{text(node.func)}({', '.join(parts)})"
+
+    def swapped_sizes(self, node: cst.Call, fn: api.Fn) -> str:
+        """A 2-D creation with its two sizes the other way round (``np.random.rand(b, a)``,
+        ``np.zeros((b, a))``), as the whole text of the call; "" when the sizes are not two plain
+        arguments or a two-item tuple."""
+        if not self.handlers or not fn.params or not node.args or any(a.star for a in node.args):
+            return ""
+        text = self.module.code_for_node
+        positional = [a for a in node.args if a.keyword is None]
+        if fn.params[0].kind == "dims*" and len(positional) == 2 == len(node.args):
+            return f"{text(node.func)}({text(positional[1].value).strip()}, {text(positional[0].value).strip()})"
+        first = node.args[0]
+        if fn.params[0].kind == "shape" and first.keyword is None and isinstance(first.value, cst.Tuple) \
+                and len(first.value.elements) == 2 and not any(isinstance(e, cst.StarredElement) for e in first.value.elements):
+            a, b = (text(e.value).strip() for e in first.value.elements)
+            rest = "".join(", " + text(arg).strip().rstrip(",").strip() for arg in node.args[1:])
+            return f"{text(node.func)}(({b}, {a}){rest})"
+        return ""
 
     def arrays_arg(self, v: Val) -> Optional[List[Shape]]:
         if isinstance(v, TupleVal):

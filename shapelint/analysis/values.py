@@ -62,13 +62,25 @@ class Rank1Origin:
         self.axes = axes  # for reductions: the normalized reduced axes
 
 
+class Made:
+    """Where a 2-D array got its layout: a flatten ``X.reshape(X.shape[0], -1)`` or a creation
+    ``np.random.rand(a, b)``, and the text that makes it the other way round there
+    (``X.reshape(X.shape[0], -1).T``, ``np.random.rand(b, a)``)."""
+
+    __slots__ = ("node", "transposed")
+
+    def __init__(self, node: Any, transposed: str):
+        self.node = node
+        self.transposed = transposed
+
+
 class ArrayVal(Val):
     __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",
-                 "flattened")
+                 "made")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
-                 declared: Optional[str] = None, tentative: bool = False, flattened: Any = None):
+                 declared: Optional[str] = None, tentative: bool = False, made: Optional["Made"] = None):
         self.shape = shape
         self.origin = origin  # set only while the array is rank-1 and we know why
         self.dtype = dtype  # "bool" for masks; None otherwise
@@ -78,14 +90,14 @@ class ArrayVal(Val):
         self.declared = declared  # the declared shape text (docstring/annotation/assert), if any
         # the rank is the one the code's use suggests (np.dot(W, X) with X unknown: 2-D), not proven
         self.tentative = tentative
-        # the reshape that flattened a higher-rank array into this 2-D one (`X.reshape(X.shape[0], -1)`),
-        # while only scalars have touched it since: where a missing `.T` belongs (a fix's edit)
-        self.flattened = flattened
+        # where this 2-D array was made the way it is, while only scalars have touched it since
+        # (`X / 255.`, `mask < keep_prob`): where a fix that transposes it belongs
+        self.made = made
 
     def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
         return ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
-                        self.declared, self.tentative if tentative is None else tentative, self.flattened)
+                        self.declared, self.tentative if tentative is None else tentative, self.made)
 
     def __repr__(self) -> str:
         return f"Array{self.shape}"

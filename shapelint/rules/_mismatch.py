@@ -108,14 +108,27 @@ def matmul_fits(a: Any, b: Any) -> bool:
             and dims_equal(a[1], b[0]) is True)
 
 
+def made_fix(ctx: Any, operand: Any) -> Optional[Fix]:
+    """Transpose a 2-D array where it was made (``np.random.rand(b, a)`` for ``(a, b)``, a
+    flatten's missing ``.T``), in the checked file (unsafe: it changes the array)."""
+    made = getattr(operand, "made", None)
+    if made is None:
+        return None
+    return candidate(f"did you mean `{made.transposed}` on {ctx.where(made.node)}?", UNSAFE,
+                     ctx.edit(made.node, made.transposed))
+
+
 def star_to_dot(ctx: Any, node: Any, nodes: Any, operands: Any, infix: bool) -> List[Fix]:
     """``a * b`` -> ``a @ b`` (unsafe) when the shapes chain like a matrix product, but not for
     ``(n, m) * (m, n)``: an element-wise product of an array and one the wrong way round (a
-    dropout mask made with swapped sizes) is not a matrix product that lost its ``@``.
+    dropout mask made with swapped sizes) is not a matrix product that lost its ``@``; the
+    fix for that is to make one of them the other way round where it was made.
     (``@`` binds like ``*`` and needs no name for NumPy.)"""
     a, b = operands[0].shape, operands[1].shape
-    if not matmul_fits(a, b) or (dims_equal(a[0], b[1]) is True and dims_equal(a[1], b[0]) is True):
+    if not matmul_fits(a, b):
         return []
+    if dims_equal(a[0], b[1]) is True and dims_equal(a[1], b[0]) is True:
+        return [f for f in (made_fix(ctx, operands[1]), made_fix(ctx, operands[0])) if f is not None]
     x, y = (ctx.text_of(n).strip() for n in nodes[:2])
     if not infix:  # np.multiply(a, b): the call becomes an operator
         x, y = atom(x), atom(y)

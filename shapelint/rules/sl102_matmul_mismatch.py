@@ -2,7 +2,7 @@ from typing import Any, List, Optional
 
 from shapelint.algebra.dims import dims_equal
 from shapelint.fixes import UNSAFE, Fix
-from shapelint.rules._mismatch import MismatchRule, atom, candidate
+from shapelint.rules._mismatch import MismatchRule, atom, candidate, made_fix
 
 
 class MatmulMismatch(MismatchRule):
@@ -77,21 +77,17 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
                                    ctx.edit(nodes[0], y), ctx.edit(nodes[1], x)))
         if dims_equal(a[0], b[0]) is True:
             fixes.append(candidate(f"did you mean `{product(_transposed(x), y)}`?", UNSAFE,
-                                   ctx.edit(nodes[0], _transposed(x))) or _at_flatten(ctx, operands[0]))
+                                   ctx.edit(nodes[0], _transposed(x))) or _where_made(ctx, operands[0]))
         if dims_equal(a[1], b[1]) is True:
             fixes.append(candidate(f"did you mean `{product(x, _transposed(y))}`?", UNSAFE,
-                                   ctx.edit(nodes[1], _transposed(y))) or _at_flatten(ctx, operands[1]))
+                                   ctx.edit(nodes[1], _transposed(y))) or _where_made(ctx, operands[1]))
         return [f for f in fixes if f is not None]
 
 
-def _at_flatten(ctx: Any, operand: Any) -> Optional[Fix]:
+def _where_made(ctx: Any, operand: Any) -> Optional[Fix]:
     """The operand to transpose is not in the checked file (a course's helper module), but the
-    checked file flattened it: the `.T` belongs on that flatten."""
-    flat = getattr(operand, "flattened", None)
-    if flat is None:
-        return None
-    text = f"{ctx.text_of(flat).strip()}.T"
-    return candidate(f"did you mean `{text}` on {ctx.where(flat)}?", UNSAFE, ctx.edit(flat, text))
+    checked file made it (a flatten missing its `.T`): the edit belongs there."""
+    return made_fix(ctx, operand)
 
 
 def _transposed(text: str) -> str:

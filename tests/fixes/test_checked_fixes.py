@@ -219,12 +219,24 @@ forward_dropout(np.random.randn(3, 5), np.random.randn(4, 3), np.zeros((4, 1)), 
 '''
 
 
-def test_wrong_hint_dropout_mask_with_swapped_sizes_gets_no_matrix_product():
+def test_wrong_hint_dropout_mask_with_swapped_sizes_gets_the_mask_sizes():
     found = check(DROPOUT)
     assert {d.code for d in found} == {"SL101", "SL202"}
     for d in found:
         assert "np.dot" not in d.message and "@" not in d.message
-        assert_no_hint(d)
+        assert d.fix.applicability == UNSAFE
+        assert d.message.endswith("did you mean `np.random.rand(A1.shape[0], A1.shape[1])` on line 8?")
+        after = fixed(DROPOUT, d)
+        assert "    D1 = np.random.rand(A1.shape[0], A1.shape[1]) < keep_prob\n" in after
+        assert not check(after)
+
+
+def test_sizes_where_made_stay_quiet_when_both_arrays_are_used_as_they_are_later():
+    src = ("import numpy as np\nA1 = np.ones((4, 5))\nD1 = np.random.rand(5, 4) < 0.5\nB = A1 * D1\n"
+           "E = D1 + np.ones((5, 4))\nF = A1 + np.ones((4, 5))\n")
+    assert_no_hint(only(src, "SL101"))
+    d = only(src.replace("E = D1 + np.ones((5, 4))\n", ""), "SL101")  # the mask is free to change
+    assert "D1 = np.random.rand(4, 5) < 0.5" in fixed(src, d)
 
 
 HELPER = '''import numpy as np
@@ -271,10 +283,11 @@ def test_wrong_hint_flatten_adds_the_transpose_on_the_flatten_not_in_the_helper_
     assert not lint_bytes(after.encode(), str(main)).diagnostics
 
 
-def test_a_transpose_in_a_helper_module_with_no_flatten_in_the_checked_file_gets_no_hint(tmp_path):
+def test_a_transpose_in_a_helper_module_gets_no_hint_when_the_checked_file_did_not_make_the_array(tmp_path):
     (tmp_path / "dnn_app_utils.py").write_text(HELPER)
     main = tmp_path / "app.py"
-    main.write_text(FLATTEN.replace("train_x_orig.reshape(train_x_orig.shape[0], -1)", "np.random.randn(209, 12288)"))
+    made = "np.ones((209, 12288)) + np.zeros((209, 12288))"  # two arrays: no single place to transpose
+    main.write_text(FLATTEN.replace("train_x_orig.reshape(train_x_orig.shape[0], -1)", made))
     (d,) = [d for d in lint_bytes(main.read_bytes(), str(main)).diagnostics if d.code == "SL102"]
     assert_no_hint(d)
 
