@@ -472,7 +472,7 @@ class NumpyCallsMixin:
             if shape is not None and len(shape) == 2:
                 swapped = self.swapped_sizes(node, fn)
                 if swapped:
-                    made = Made(node, swapped)
+                    made = Made(node, swapped, "created")
                     self.remember_stmt(node)
             return ArrayVal(shape, origin, dtype, made=made)
         if event == "arange":
@@ -506,8 +506,10 @@ class NumpyCallsMixin:
         made = None
         if (event == "reshape" and a is not None and a.shape is not None and len(a.shape) >= 3
                 and shape is not None and len(shape) == 2 and self.handlers):
-            made = Made(node, f"{self.module.code_for_node(node).strip()}.T")  # a missing `.T` goes here
+            made = Made(node, f"{self.module.code_for_node(node).strip()}.T", "flatten")  # a missing `.T` goes here
             self.remember_stmt(node)
+        elif fn.rule is api._same and a is not None and a.shape is not None and a.shape == shape:
+            made = a.made  # `mask.astype(int)`, `np.copy(X)`: still the array made there
         return ArrayVal(shape, a.origin if keep_origin else None, dtype or (a.dtype if a is not None and fn.event != "join" else None),
                         a.matrix if a is not None else False, explicit, made=made)
 

@@ -67,11 +67,12 @@ class Made:
     ``np.random.rand(a, b)``, and the text that makes it the other way round there
     (``X.reshape(X.shape[0], -1).T``, ``np.random.rand(b, a)``)."""
 
-    __slots__ = ("node", "transposed")
+    __slots__ = ("node", "transposed", "kind")
 
-    def __init__(self, node: Any, transposed: str):
+    def __init__(self, node: Any, transposed: str, kind: str):
         self.node = node
         self.transposed = transposed
+        self.kind = kind  # "flatten" | "created"
 
 
 class ArrayVal(Val):

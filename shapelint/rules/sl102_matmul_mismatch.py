@@ -76,18 +76,20 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
             fixes.append(candidate(f"did you mean `{product(y, x)}`? the operands look swapped", UNSAFE,
                                    ctx.edit(nodes[0], y), ctx.edit(nodes[1], x)))
         if dims_equal(a[0], b[0]) is True:
-            fixes.append(candidate(f"did you mean `{product(_transposed(x), y)}`?", UNSAFE,
-                                   ctx.edit(nodes[0], _transposed(x))) or _where_made(ctx, operands[0]))
+            fixes.extend(_transposing(ctx, operands[0], nodes[0], product(_transposed(x), y), _transposed(x)))
         if dims_equal(a[1], b[1]) is True:
-            fixes.append(candidate(f"did you mean `{product(x, _transposed(y))}`?", UNSAFE,
-                                   ctx.edit(nodes[1], _transposed(y))) or _where_made(ctx, operands[1]))
+            fixes.extend(_transposing(ctx, operands[1], nodes[1], product(x, _transposed(y)), _transposed(y)))
         return [f for f in fixes if f is not None]
 
 
-def _where_made(ctx: Any, operand: Any) -> Optional[Fix]:
-    """The operand to transpose is not in the checked file (a course's helper module), but the
-    checked file made it (a flatten missing its `.T`): the edit belongs there."""
-    return made_fix(ctx, operand)
+def _transposing(ctx: Any, operand: Any, node: Any, product: str, text: str) -> List[Optional[Fix]]:
+    """Transpose an operand: where it is used, or where the checked file made it (the only way when
+    the product is in a helper module).  Data flattened without its `.T` is fixed at the flatten
+    first: that is where the course's `.T` belongs, and what the rest of the code expects."""
+    here = candidate(f"did you mean `{product}`?", UNSAFE, ctx.edit(node, text))
+    made = made_fix(ctx, operand)
+    flatten = getattr(getattr(operand, "made", None), "kind", "") == "flatten"
+    return [made, here] if flatten else [here, made]
 
 
 def _transposed(text: str) -> str:
