@@ -66,7 +66,9 @@ def fix_file(data: bytes, path: str, codes: Set[str], severity: Optional[Dict[st
             if edited is None or edited == current:
                 continue
             after = lint_bytes(edited, path, codes, severity)
-            if after.message_kind is None and len(after.diagnostics) < len(outcome.diagnostics):
+            # no worse a check (a cell still too deep to check is no reason not to fix the others)
+            if after.message_kind in (None, outcome.message_kind) and after.message_kind != "internal" \
+                    and len(after.diagnostics) < len(outcome.diagnostics):
                 current, outcome, applied = edited, after, applied + len(batch)
                 break
         else:

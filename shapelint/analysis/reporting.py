@@ -103,8 +103,11 @@ class ReportingMixin:
         return Edit(line, col, end_line, end_col, content)
 
     def text_of(self, node: cst.CSTNode) -> str:
-        """The whole source text of a node (``code_of`` shortens it), of whichever module holds it."""
+        """The whole source text of a node (``code_of`` shortens it), of whichever module holds it,
+        without the node's own parentheses: the span an edit of the node replaces."""
         mod, _ = self.stmt_of.get(id(node), (self.mod, None))
+        if getattr(node, "lpar", None):
+            node = node.with_changes(lpar=[], rpar=[])
         return mod.tree.code_for_node(node)
 
     def report(self, node: cst.CSTNode, code: str, message: str, severity: str,

@@ -62,6 +62,8 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
             return []
         x, y = (ctx.text_of(n).strip() for n in nodes)
         infix = getattr(ev, "func", "") == "@"
+        if infix:  # `A @ (b + c)` swapped is `(b + c) @ A`
+            x, y = atom(x), atom(y)
         call = ev.node
 
         def product(p: str, q: str) -> str:

@@ -196,6 +196,15 @@ def test_dot_to_star_stays_quiet_when_no_product_fits_what_follows():
     assert_no_hint(only(src, "SL102"))
 
 
+def test_parentheses_stay_balanced_and_keep_the_meaning():
+    src = "import numpy as np\nW = np.random.randn(4, 3)\nX = np.random.randn(3, 10)\nZ = (W * X) ** 2\n"
+    assert "Z = (W @ X) ** 2\n" in fixed(src, only(src, "SL101"))
+    src = "import numpy as np\nX = np.ones((4, 4))\nc = X - (X.mean(axis=1))\n"
+    assert "c = X - (X.mean(axis=1, keepdims=True))\n" in fixed(src, only(src, "SL207"))
+    src = "import numpy as np\nW = np.ones((4, 3))\nA = np.ones((3, 10))\nZ = A @ (W + 1)\n"
+    assert "Z = (W + 1) @ (A)\n" in fixed(src, only(src, "SL102"))  # (the source's own parentheses stay)
+
+
 def test_an_edit_in_an_expression_is_parenthesized():
     src = SIGMOID.replace("dZ = np.dot(dA, s * (1 - s))", "dZ = 2 / np.dot(dA, s * (1 - s))")
     d = only(src, "SL102")
