@@ -22,7 +22,7 @@ from shapelint.analysis.values import (
     join_shapes,
 )
 from shapelint.diagnostics import Diagnostic, ShapeRecord
-from shapelint.fixes import Edit, Fix
+from shapelint.fixes import Edit, Fix, apply_edits
 
 
 class Event:
@@ -109,6 +109,19 @@ class ReportingMixin:
         if getattr(node, "lpar", None):
             node = node.with_changes(lpar=[], rpar=[])
         return mod.tree.code_for_node(node)
+
+    def text_with(self, node: cst.CSTNode, edits: Sequence[Optional[Edit]]) -> str:
+        """The text of ``node`` once ``edits`` (inside it) are made, on one line: what the hint of a
+        fix that edits part of an expression shows; "" when an edit is missing or outside it."""
+        if not edits or any(e is None for e in edits):
+            return ""
+        mod, stmt = self.stmt_of.get(id(node), (self.mod, self.current_stmt))
+        line, col, _, _ = self.position(node, stmt, mod)
+        inside = [Edit(e.line - line + 1, e.column - col + 1 if e.line == line else e.column,
+                       e.end_line - line + 1, e.end_column - col + 1 if e.end_line == line else e.end_column,
+                       e.content) for e in edits if e is not None]
+        text = apply_edits(self.text_of(node), inside)
+        return " ".join(text.split()) if text is not None else ""
 
     def report(self, node: cst.CSTNode, code: str, message: str, severity: str,
                fixes: Sequence[Fix] = ()) -> None:

@@ -61,34 +61,35 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         if a is None or b is None or len(a) != 2 or len(b) != 2:
             return []
         x, y = (ctx.text_of(n).strip() for n in nodes)
-        infix = getattr(ev, "func", "") == "@"
-        if infix:  # `A @ (b + c)` swapped is `(b + c) @ A`
+        if getattr(ev, "func", "") == "@":  # `A @ (b + c)` swapped is `(b + c) @ A`
             x, y = atom(x), atom(y)
         call = ev.node
 
-        def product(p: str, q: str) -> str:
-            return f"{p} @ {q}" if infix else f"np.dot({p}, {q})"
+        def product(title: str, *edits: Any) -> Optional[Fix]:
+            """The call with these edits of its operands, the edited call as the hint."""
+            text = ctx.text_with(call, edits)
+            return candidate(f"did you mean `{text}`?{title}", UNSAFE, *edits) if text else None
 
-        fixes = []
+        fixes: List[Optional[Fix]] = []
+        if dims_equal(b[1], a[0]) is True:
+            fixes.append(product(" the operands look swapped", ctx.edit(nodes[0], y), ctx.edit(nodes[1], x)))
+        if dims_equal(a[0], b[0]) is True:
+            fixes.extend(_transposing(ctx, operands[0], product("", ctx.edit(nodes[0], _transposed(x)))))
+        if dims_equal(a[1], b[1]) is True:
+            fixes.extend(_transposing(ctx, operands[1], product("", ctx.edit(nodes[1], _transposed(y)))))
         if dims_equal(a[0], b[0]) is True and dims_equal(a[1], b[1]) is True:
             text = f"{atom(x)} * {atom(y)}"
-            fixes.append(candidate(f"did you mean `{text}`? the operands have one shape: `*` multiplies "
-                                   f"them element-wise", UNSAFE, ctx.edit(call, text, standalone=True)))
-        if dims_equal(b[1], a[0]) is True:
-            fixes.append(candidate(f"did you mean `{product(y, x)}`? the operands look swapped", UNSAFE,
-                                   ctx.edit(nodes[0], y), ctx.edit(nodes[1], x)))
-        if dims_equal(a[0], b[0]) is True:
-            fixes.extend(_transposing(ctx, operands[0], nodes[0], product(_transposed(x), y), _transposed(x)))
-        if dims_equal(a[1], b[1]) is True:
-            fixes.extend(_transposing(ctx, operands[1], nodes[1], product(x, _transposed(y)), _transposed(y)))
+            star = candidate(f"did you mean `{text}`? the operands have one shape: `*` multiplies them "
+                             f"element-wise", UNSAFE, ctx.edit(call, text, standalone=True))
+            # first, unless it is one array twice (`W.dot(W)`: a Gram matrix `W.T @ W` is likelier)
+            fixes.insert(0 if x != y else len(fixes), star)
         return [f for f in fixes if f is not None]
 
 
-def _transposing(ctx: Any, operand: Any, node: Any, product: str, text: str) -> List[Optional[Fix]]:
-    """Transpose an operand: where it is used, or where the checked file made it (the only way when
-    the product is in a helper module).  Data flattened without its `.T` is fixed at the flatten
-    first: that is where the course's `.T` belongs, and what the rest of the code expects."""
-    here = candidate(f"did you mean `{product}`?", UNSAFE, ctx.edit(node, text))
+def _transposing(ctx: Any, operand: Any, here: Optional[Fix]) -> List[Optional[Fix]]:
+    """Transpose an operand: where it is used (``here``), or where the checked file made it (the only
+    way when the product is in a helper module).  Data flattened without its `.T` is fixed at the
+    flatten first: that is where the course's `.T` belongs, and what the rest of the code expects."""
     made = made_fix(ctx, operand)
     flatten = getattr(getattr(operand, "made", None), "kind", "") == "flatten"
     return [made, here] if flatten else [here, made]

@@ -196,6 +196,13 @@ def test_dot_to_star_stays_quiet_when_no_product_fits_what_follows():
     assert_no_hint(only(src, "SL102"))
 
 
+def test_the_hint_is_the_edited_expression():
+    src = "import numpy as np\nW1 = np.random.randn(5, 3)\nZ = W1.dot(W1)\n"
+    d = only(src, "SL102")
+    assert d.message.endswith("did you mean `W1.T.dot(W1)`?")  # one array twice: a Gram matrix, not `*`
+    assert "Z = W1.T.dot(W1)\n" in fixed(src, d)
+
+
 def test_parentheses_stay_balanced_and_keep_the_meaning():
     src = "import numpy as np\nW = np.random.randn(4, 3)\nX = np.random.randn(3, 10)\nZ = (W * X) ** 2\n"
     assert "Z = (W @ X) ** 2\n" in fixed(src, only(src, "SL101"))
