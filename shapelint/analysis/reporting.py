@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -109,6 +110,12 @@ class ReportingMixin:
         if getattr(node, "lpar", None):
             node = node.with_changes(lpar=[], rpar=[])
         return mod.tree.code_for_node(node)
+
+    def numpy_name(self) -> Optional[str]:
+        """What the checked file calls NumPy at its top level (`np` for `import numpy as np`), or None."""
+        checked = self.focus if self.focus is not None else self.main
+        found = re.findall(r"^import numpy(?: as (\w+))?\s*(?:#.*)?$", checked.source, re.MULTILINE)
+        return (found[0] or "numpy") if len(set(found)) == 1 else None
 
     def text_with(self, node: cst.CSTNode, edits: Sequence[Optional[Edit]]) -> str:
         """The text of ``node`` once ``edits`` (inside it) are made, on one line: what the hint of a

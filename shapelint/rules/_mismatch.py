@@ -119,20 +119,25 @@ def made_fix(ctx: Any, operand: Any) -> Optional[Fix]:
 
 
 def star_to_dot(ctx: Any, node: Any, nodes: Any, operands: Any, infix: bool) -> List[Fix]:
-    """``a * b`` -> ``a @ b`` (unsafe) when the shapes chain like a matrix product, but not for
+    """``a * b`` -> ``np.dot(a, b)`` (unsafe) when the shapes chain like a matrix product, but not for
     ``(n, m) * (m, n)``: an element-wise product of an array and one the wrong way round (a
     dropout mask made with swapped sizes) is not a matrix product that lost its ``@``; the
     fix for that is to make one of them the other way round where it was made.
-    (``@`` binds like ``*`` and needs no name for NumPy.)"""
+    ``np.dot(a, b)`` where the file imports NumPy as a name, ``a @ b`` otherwise."""
     a, b = operands[0].shape, operands[1].shape
     if not matmul_fits(a, b):
         return []
     if dims_equal(a[0], b[1]) is True and dims_equal(a[1], b[0]) is True:
         return [f for f in (made_fix(ctx, operands[1]), made_fix(ctx, operands[0])) if f is not None]
     x, y = (ctx.text_of(n).strip() for n in nodes[:2])
-    if not infix:  # np.multiply(a, b): the call becomes an operator
-        x, y = atom(x), atom(y)
-    text = f"{x} @ {y}"
-    fix = candidate(f"did you mean `{text}`? `*` is element-wise on arrays", UNSAFE,
-                    ctx.edit(node, text, standalone=not infix))
+    np_name = ctx.numpy_name()
+    if np_name is not None:  # the course's spelling
+        text = f"{np_name}.dot({x}, {y})"
+        edit = ctx.edit(node, text)
+    else:  # `@` needs no name for NumPy, and binds like `*`
+        if not infix:  # np.multiply(a, b): the call becomes an operator
+            x, y = atom(x), atom(y)
+        text = f"{x} @ {y}"
+        edit = ctx.edit(node, text, standalone=not infix)
+    fix = candidate(f"did you mean `{text}`? `*` is element-wise on arrays", UNSAFE, edit)
     return [fix] if fix is not None else []

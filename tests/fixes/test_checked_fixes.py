@@ -165,8 +165,15 @@ def test_added_transpose_fires_and_stays_quiet_when_it_breaks_a_later_line():
 def test_star_to_matrix_product_fires_and_stays_quiet_when_it_breaks_a_later_line():
     src = "import numpy as np\nW = np.random.randn(4, 3)\nX = np.random.randn(3, 10)\nZ = W * X\n"
     d = only(src, "SL101")
-    assert d.fix.applicability == UNSAFE and "Z = W @ X" in fixed(src, d)
+    assert d.fix.applicability == UNSAFE and "Z = np.dot(W, X)\n" in fixed(src, d)
     assert_no_hint(only(src + "Y = Z + np.ones((4, 3))\n", "SL101"))
+
+
+def test_star_to_matrix_product_spells_numpy_as_the_file_does():
+    src = "import numpy\nW = numpy.ones((4, 3))\nX = numpy.ones((3, 10))\nZ = W * X\n"
+    assert "Z = numpy.dot(W, X)\n" in fixed(src, only(src, "SL101"))
+    src = "from numpy import ones\nW = ones((4, 3))\nX = ones((3, 10))\nZ = (W * X) ** 2\n"
+    assert "Z = (W @ X) ** 2\n" in fixed(src, only(src, "SL101"))  # no name for NumPy: `@`
 
 
 SIGMOID = '''import numpy as np
@@ -205,7 +212,7 @@ def test_the_hint_is_the_edited_expression():
 
 def test_parentheses_stay_balanced_and_keep_the_meaning():
     src = "import numpy as np\nW = np.random.randn(4, 3)\nX = np.random.randn(3, 10)\nZ = (W * X) ** 2\n"
-    assert "Z = (W @ X) ** 2\n" in fixed(src, only(src, "SL101"))
+    assert "Z = (np.dot(W, X)) ** 2\n" in fixed(src, only(src, "SL101"))
     src = "import numpy as np\nX = np.ones((4, 4))\nc = X - (X.mean(axis=1))\n"
     assert "c = X - (X.mean(axis=1, keepdims=True))\n" in fixed(src, only(src, "SL207"))
     src = "import numpy as np\nW = np.ones((4, 3))\nA = np.ones((3, 10))\nZ = A @ (W + 1)\n"
