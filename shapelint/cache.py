@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
-FORMAT = 2  # 2: findings carry file_line and related locations
+FORMAT = 3  # 2: findings carry file_line and related locations; 3: and their checked fix
 DIRNAME = ".shapelint_cache"
 # Entries written by another shapelint build (version or sources) are deleted
 # once that build has not been used for this long.
@@ -140,18 +140,22 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes, shared: bool = False) -> None:
+def atomic_write(path: Path, data: bytes, shared: bool = False, mode: Optional[int] = None) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old or the new file, never a part.
 
     shared: give the file the usual permissions (0666 less the umask) rather
     than the temporary file's 0600, for files that users keep (the baseline).
+    mode: these permissions instead (a fixed source file keeps its own).
     """
     fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            if shared and hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), 0o666 & ~_umask())
+            if hasattr(os, "fchmod"):
+                if mode is not None:
+                    os.fchmod(fh.fileno(), mode)
+                elif shared:
+                    os.fchmod(fh.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:

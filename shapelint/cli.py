@@ -274,21 +274,35 @@ def _use_color(choice: str, output_file: Optional[Path]) -> bool:
 @click.option("--show-settings", is_flag=True,
               help="Print the resolved settings and, for each file, whether `np` is taken as NumPy "
                    "without an import; check nothing.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes (each one checked by analyzing the edited file).")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, apply the unsafe fixes too; alone, count them as fixable.")
+@click.option("--diff", is_flag=True,
+              help="Print a unified diff of what --fix would change, write nothing (exit 1 if anything would change).")
 def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero, baseline,
-          update_baseline, color, show_settings, **kw) -> None:
+          update_baseline, color, show_settings, fix, unsafe_fixes, diff, **kw) -> None:
     """Check files and folders (*.py, *.ipynb; default: the current folder).
 
     Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    With --diff: 0 nothing to change, 1 changes shown.
     """
     from shapelint.report import ReportContext, render, render_statistics
 
     if update_baseline and baseline is None:
         fail("--update-baseline needs --baseline FILE")
+    if (fix or diff) and "-" in kw["paths"]:
+        fail("--fix and --diff change files: name them instead of `-` (stdin)")
     run = _Run(kw, select, ignore, extend_select)
     if show_settings:
         click.echo(_settings_text(run))
         sys.exit(EXIT_CLEAN)
     outcomes = run.execute(collect_shapes=False)
+    fixed = 0
+    if fix or diff:
+        outcomes, fixed, changes = _apply_fixes(run, outcomes, unsafe_fixes, write=not diff)
+        if diff:
+            _show_diff(changes, fixed, kw["quiet"])
+            sys.exit(EXIT_ERROR if run.internal_errors else EXIT_FINDINGS if changes else EXIT_CLEAN)
     diagnostics = [d for o in outcomes for d in o.diagnostics]
 
     hidden = 0
@@ -310,6 +324,8 @@ def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero
     ctx = ReportContext(root=run.settings.root, cwd=run.cwd, files=[d for _, d in run.files], color=use_color,
                         quiet=kw["quiet"], baselined=hidden, internal_errors=run.internal_errors)
     text = render_statistics(fmt, diagnostics) if statistics else render(fmt, diagnostics, ctx)
+    if fmt in ("text", "concise") and not statistics and not kw["quiet"]:
+        text = "\n".join(line for line in (text, _fix_summary(diagnostics, fixed, unsafe_fixes, fix)) if line)
     try:
         _emit(text, output_file, use_color)
     except BrokenPipeError:
@@ -384,6 +400,71 @@ def _implicit_numpy_status(path: str, enabled: bool) -> str:
         else:
             said.append(f"`{name}` is used without an import and NOT taken as NumPy (implicit-numpy = false)")
     return "; ".join(said)
+
+
+def _apply_fixes(run: "_Run", outcomes: List[Any], unsafe: bool, write: bool):
+    """Fix each file that has a fix to apply: (the outcomes after fixing, fixes applied, the changes
+    as (name, old, new) texts).  Writes (unless ``write`` is off) only files whose bytes change."""
+    from shapelint.cache import atomic_write
+    from shapelint.fixing import applicable, fix_file
+    from shapelint.runner import read_file
+
+    absolute = {display: abs_path for abs_path, display in run.files}
+    out, applied, changes = [], 0, []
+    for o in outcomes:
+        path = absolute.get(o.path)
+        if path is None or o.message_kind == "internal" or not applicable(o, unsafe):
+            out.append(o)
+            continue
+        data, err = read_file(str(path))
+        if data is None:
+            out.append(o)
+            continue
+        try:
+            rel = path.relative_to(run.settings.root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        result = fix_file(data, o.path, run.settings.codes_for(rel), dict(run.settings.severity), unsafe, o)
+        if result.changed and write:
+            try:
+                atomic_write(path, result.fixed, mode=path.stat().st_mode & 0o7777)
+            except OSError as exc:
+                click.echo(f"{o.path}: warning: cannot write the fixes: {exc.strerror or exc}", err=True)
+                out.append(o)
+                continue
+        if result.changed:
+            applied += result.applied
+            changes.extend(result.changes)
+        out.append(result.outcome if write else o)
+    return out, applied, changes
+
+
+def _show_diff(changes: List[Any], fixes: int, quiet: bool) -> None:
+    from shapelint.fixing import unified_diff
+
+    for change in changes:
+        click.echo(unified_diff(change), nl=False)
+    if not quiet:
+        files = len({name.split(":cell ")[0] for name, _, _ in changes})
+        click.echo(f"Would apply {fixes} {'fix' if fixes == 1 else 'fixes'} in {files} "
+                   f"{'file' if files == 1 else 'files'}." if fixes else "No fixes to apply.", err=True)
+
+
+def _fix_summary(diagnostics: Sequence[Any], fixed: int, unsafe: bool, fixing: bool) -> str:
+    """Ruff's lines: what --fix did, and what it could do."""
+    from shapelint.fixes import SAFE, UNSAFE
+
+    safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.edits and d.fix.applicability == SAFE)
+    risky = sum(1 for d in diagnostics if d.fix is not None and d.fix.edits and d.fix.applicability == UNSAFE)
+    lines = []
+    fixable = safe + risky if unsafe else safe
+    if fixing:
+        lines.append(f"Applied {fixed} {'fix' if fixed == 1 else 'fixes'}.")
+    elif fixable:
+        lines.append(f"{fixable} fixable with --fix" + (" --unsafe-fixes" if unsafe and risky else "") + ".")
+    if risky and not unsafe:
+        lines.append(f"{risky} hidden unsafe {'fix' if risky == 1 else 'fixes'}, enable with --unsafe-fixes.")
+    return "\n".join(lines)
 
 
 def format_shape(shape: Optional[Sequence[Any]]) -> str:

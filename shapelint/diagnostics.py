@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Dict, List, Optional, Tuple
 
+from shapelint.fixes import Fix
+
 
 @dataclass(frozen=True)
 class Related:
@@ -54,11 +56,17 @@ class Diagnostic:
     file_line: Optional[int] = None
     # Other places that belong to the finding: the calls that pass the shapes it fails with.
     related: Tuple[Related, ...] = ()
+    # The checked fix whose title ends the message (None: no hint), and, until the
+    # runner has checked them, the fixes the rule proposed (never shown, never cached).
+    fix: Optional[Fix] = field(default=None, compare=False)
+    candidates: Tuple[Fix, ...] = field(default=(), compare=False, repr=False)
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
         d.pop("source_line")
         d["related"] = [r.to_json() for r in self.related]
+        d.pop("candidates")
+        d["fix"] = self.fix.to_json() if self.fix is not None else None
         return d
 
     @classmethod
@@ -66,7 +74,8 @@ class Diagnostic:
         """The inverse of ``to_json`` (plus ``source_line`` when given): what the cache reads back."""
         data = dict(data)
         data["related"] = tuple(Related.from_json(r) for r in data.get("related") or ())
-        return cls(**data)
+        fix = data.pop("fix", None)
+        return cls(fix=Fix.from_json(fix) if fix is not None else None, **data)
 
     def with_(self, **changes: Any) -> "Diagnostic":
         return replace(self, **changes)

@@ -24,6 +24,7 @@ import io
 import os
 import stat
 import sys
+import time
 import tokenize
 import traceback
 from dataclasses import dataclass, field, replace
@@ -190,8 +191,10 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if skip_file(source):
         return FileOutcome(path=path)
 
-    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy,
-                               nb.line_map if nb is not None else None)
+    started = time.monotonic()
+    cells = nb.line_map if nb is not None else None
+    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy, cells)
+    analysis_seconds = time.monotonic() - started
     if failure is not None:
         kind, message, trace = failure
         return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
@@ -205,6 +208,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
 
     diags = [d if d.path == path else d.with_(path=path, related=tuple(replace(r, path=path) for r in d.related))
              for d in result.diagnostics]
+    if any(d.candidates for d in diags):
+        diags = _checked_fixes(source, path, codes, diags, nb, analysis_seconds, implicit_numpy)
     if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
@@ -239,6 +244,26 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     return outcome
 
 
+def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnostic], nb,
+                   analysis_seconds: float, implicit_numpy: bool = True) -> List[Diagnostic]:
+    """The findings with the candidates that pass the check as their fixes (``shapelint.fix_check``)."""
+    from shapelint.fix_check import check_candidates
+
+    def analyze(edited: str) -> Optional[List[Diagnostic]]:
+        result, failure = _analyze(edited, path, codes, False, implicit_numpy, nb.line_map if nb is not None else None)
+        if failure is not None or result.error:
+            return None
+        return list(result.diagnostics)
+
+    analyzed = split_lines(source) if nb is not None else []
+
+    def editable(line: int) -> bool:  # not a notebook line that IPython syntax rewrote
+        return nb is None or (0 < line <= min(len(analyzed), len(nb.original_lines))
+                              and analyzed[line - 1] == nb.original_line(line))
+
+    return check_candidates(source, diags, analyze, editable, analysis_seconds)
+
+
 def _to_cell(d: Diagnostic, nb) -> Diagnostic:
     cell, line = nb.locate(d.line)
     end_cell, end_line = nb.locate(max(d.end_line, d.line))
@@ -248,8 +273,15 @@ def _to_cell(d: Diagnostic, nb) -> Diagnostic:
         end_line, end_column = line, len(original) + 1
     related = tuple(replace(r, cell=nb.locate(r.line)[0], line=nb.locate(r.line)[1], file_line=nb.file_line(r.line))
                     for r in d.related)
+    fix = d.fix
+    if fix is not None and fix.edits:
+        edits = []
+        for e in fix.edits:
+            (c, l), (ec, el) = nb.locate(e.line), nb.locate(e.end_line)
+            edits.append(replace(e, line=l, end_line=el, cell=c) if c == ec else None)
+        fix = replace(fix, edits=tuple(edits)) if None not in edits else None
     return d.with_(line=line, end_line=end_line, end_column=end_column, cell=cell, source_line=original,
-                   file_line=nb.file_line(d.line), related=related)
+                   file_line=nb.file_line(d.line), related=related, fix=fix)
 
 
 # --- many files ------------------------------------------------------------------

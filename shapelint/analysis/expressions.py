@@ -77,7 +77,11 @@ def elementwise_result(shape: Shape, operands: List[ArrayVal], dtype: Optional[s
     if shape is not None and len(shape) == 1:
         origin = next((o.origin for o in operands
                        if o.origin is not None and o.shape is not None and len(o.shape) == 1), None)
-    return ArrayVal(shape, origin, dtype, any(o.matrix for o in operands), any(o.explicit_axes for o in operands))
+    out = ArrayVal(shape, origin, dtype, any(o.matrix for o in operands), any(o.explicit_axes for o in operands))
+    arrays = [o for o in operands if o.shape is not None and o.shape != ()]  # not scalars, nor unknowns
+    if len(arrays) == 1 and arrays[0].made is not None and arrays[0].shape == shape:
+        out.made = arrays[0].made  # `X_flat / 255.` is still the flattened X, `mask < p` the mask
+    return out
 
 
 def rank1_through_product(a: ArrayVal, b: ArrayVal, result: Shape) -> Optional[Rank1Origin]:
@@ -336,7 +340,8 @@ class ExpressionsMixin:
             right = self.eval(comp.comparator, env)
             if isinstance(comp.operator, BOOL_COMPARE) and (isinstance(left, ArrayVal) or isinstance(right, ArrayVal)):
                 r = self.binary(node, "==", left, right, prev_node, comp.comparator, env=env)
-                result = ArrayVal(r.shape, dtype="bool", tentative=r.tentative) if isinstance(r, ArrayVal) else UNKNOWN
+                result = ArrayVal(r.shape, dtype="bool", tentative=r.tentative, made=r.made) \
+                    if isinstance(r, ArrayVal) else UNKNOWN
             elif isinstance(comp.operator, (cst.In, cst.NotIn, cst.Is, cst.IsNot)):
                 result = NUM
             elif not (isinstance(left, (IntVal, NumVal, StrVal, NoneVal)) and isinstance(right, (IntVal, NumVal, StrVal, NoneVal))):

@@ -397,11 +397,11 @@ class FunctionsMixin:
         saved = (self.recording, self.mod, self.current_stmt, len(self.call_chain))
         self.recording = False
         try:
-            for mod, stmt, node_, code, message, severity, inner_calls in findings:
+            for mod, stmt, node_, code, message, severity, inner_calls, fixes in findings:
                 self.mod, self.current_stmt = mod, stmt
                 self.call_chain.extend(inner_calls)
                 try:
-                    self.report(node_, code, message, severity)
+                    self.report(node_, code, message, severity, fixes)
                 finally:
                     del self.call_chain[saved[3]:]
         finally:

@@ -88,7 +88,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._generic_findings: Set[Tuple[str, int, str]] = set()
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
         # (depth in call_chain, [(module, statement, node, code, message, severity, the calls below the
-        # frame's)]): a cached call reports them again, at the places they were first found
+        # frame's, the fixes proposed)]): a cached call reports them again, at the places they were first found
         self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
         self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
         # findings placed inside a function for a call's arguments, by (line, column, code)

@@ -43,6 +43,7 @@ from shapelint.analysis.values import (
     ArrayVal,
     DictVal,
     IntVal,
+    Made,
     MethodVal,
     NumVal,
     ParamVal,
@@ -471,9 +472,16 @@ class NumpyCallsMixin:
             return ArrayVal(shape, a.origin if a is not None and shape is not None and len(shape) == 1 else None)
         if event == "create":
             if shape is not None and len(shape) == 1 and fn.qualname not in ("numpy.linspace", "numpy.logspace"):
-                origin = Rank1Origin(node, "created", self.rank1_fix(node, fn, shape))
+                origin = Rank1Origin(node, "created", self.rank1_fix(node, fn, shape),
+                                     row_fix=self.rank1_fix(node, fn, shape, row=True))
                 self.remember_stmt(node)
-            return ArrayVal(shape, origin, dtype)
+            made = None
+            if shape is not None and len(shape) == 2:
+                swapped = self.swapped_sizes(node, fn)
+                if swapped:
+                    made = Made(node, swapped, "created")
+                    self.remember_stmt(node)
+            return ArrayVal(shape, origin, dtype, made=made)
         if event == "arange":
             # np.arange(n) is an index vector: its rank-1 is intended
             return ArrayVal(shape, None, "int")
@@ -502,21 +510,72 @@ class NumpyCallsMixin:
         if event == "reshape" or fn.qualname in ("numpy.expand_dims", "numpy.atleast_2d"):
             # x.reshape(-1, 1), np.expand_dims(x, 0): the author shapes it to broadcast
             explicit = explicit or (shape is not None and any(d == 1 for d in shape))
+        made = None
+        if (event == "reshape" and a is not None and a.shape is not None and len(a.shape) >= 3
+                and shape is not None and len(shape) == 2 and self.handlers):
+            made = Made(node, f"{self.module.code_for_node(node).strip()}.T", "flatten")  # a missing `.T` goes here
+            self.remember_stmt(node)
+        elif fn.rule is api._same and a is not None and a.shape is not None and a.shape == shape:
+            made = a.made  # `mask.astype(int)`, `np.copy(X)`: still the array made there
         return ArrayVal(shape, a.origin if keep_origin else None, dtype or (a.dtype if a is not None and fn.event != "join" else None),
-                        a.matrix if a is not None else False, explicit)
+                        a.matrix if a is not None else False, explicit, made=made)
 
-    def rank1_fix(self, node: cst.Call, fn: api.Fn, shape: Tuple[Dim, ...]) -> str:
-        if not self.handlers:
+    def rank1_fix(self, node: cst.Call, fn: api.Fn, shape: Tuple[Dim, ...], row: bool = False) -> str:
+        """The call made 2-D: a column ``np.zeros((n, 1))``, or a row ``np.zeros((1, n))``, as the
+        whole text of the call (it becomes a fix's edit); "" when the size is not given in a way
+        that text can change (not the shape parameter, a starred argument, a tuple of sizes)."""
+        if not self.handlers or not fn.params or any(a.star for a in node.args):
             return ""
-        func_text = self.code_of(node.func, 40)
-        args = [self.code_of(a.value, 30) for a in node.args if a.keyword is None]
-        if fn.params and fn.params[0].kind == "dims*" and args:
-            return f"{func_text}({args[0]}, 1)"
-        if args:
-            inner = args[0].strip("()").rstrip(",")
-            rest = "".join(", " + a for a in args[1:])
-            return f"{func_text}(({inner}, 1){rest})"
-        return f"{func_text}(..., size=(n, 1))"
+        text = self.module.code_for_node
+
+        def two_d(size: str) -> str:
+            size = size.strip()
+            if size.startswith("(") and size.endswith(")"):
+                size = size[1:-1].strip().rstrip(",").strip()
+            if not size or "," in size or "\n" in size:
+                return ""
+            return f"(1, {size})" if row else f"({size}, 1)"
+
+        parts = []
+        found = False
+        for k, arg in enumerate(node.args):
+            value = text(arg.value)
+            if arg.keyword is None and k == 0 and fn.params[0].kind == "dims*":
+                if len(node.args) != 1:
+                    return ""
+                new, found = (f"1, {value}" if row else f"{value}, 1"), True
+            elif (arg.keyword is None and k == 0 and fn.params[0].kind == "shape") or (
+                    arg.keyword is not None and arg.keyword.value in ("shape", "size")):
+                new = two_d(value)
+                if not new:
+                    return ""
+                found = True
+                if arg.keyword is not None:
+                    new = f"{arg.keyword.value}={new}"
+            else:
+                new = value if arg.keyword is None else f"{arg.keyword.value}={value}"
+            parts.append(new)
+        if not found:
+            return ""
+        return f"{text(node.func)}({', '.join(parts)})"
+
+    def swapped_sizes(self, node: cst.Call, fn: api.Fn) -> str:
+        """A 2-D creation with its two sizes the other way round (``np.random.rand(b, a)``,
+        ``np.zeros((b, a))``), as the whole text of the call; "" when the sizes are not two plain
+        arguments or a two-item tuple."""
+        if not self.handlers or not fn.params or not node.args or any(a.star for a in node.args):
+            return ""
+        text = self.module.code_for_node
+        positional = [a for a in node.args if a.keyword is None]
+        if fn.params[0].kind == "dims*" and len(positional) == 2 == len(node.args):
+            return f"{text(node.func)}({text(positional[1].value).strip()}, {text(positional[0].value).strip()})"
+        first = node.args[0]
+        if fn.params[0].kind == "shape" and first.keyword is None and isinstance(first.value, cst.Tuple) \
+                and len(first.value.elements) == 2 and not any(isinstance(e, cst.StarredElement) for e in first.value.elements):
+            a, b = (text(e.value).strip() for e in first.value.elements)
+            rest = "".join(", " + text(arg).strip().rstrip(",").strip() for arg in node.args[1:])
+            return f"{text(node.func)}(({b}, {a}){rest})"
+        return ""
 
     def arrays_arg(self, v: Val) -> Optional[List[Shape]]:
         if isinstance(v, TupleVal):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Tuple
+import re
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -22,6 +23,7 @@ from shapelint.analysis.values import (
     join_shapes,
 )
 from shapelint.diagnostics import MAX_RELATED, Diagnostic, Related, ShapeRecord
+from shapelint.fixes import Edit, Fix, apply_edits
 
 
 class Event:
@@ -91,7 +93,57 @@ class ReportingMixin:
         text = " ".join(text.split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
-    def report(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
+    def edit(self, node: cst.CSTNode, content: str, standalone: bool = False) -> Optional[Edit]:
+        """An edit that replaces ``node`` by ``content``, if the node is in the checked file: a fix
+        edits the file being checked, never a module it imports.  ``standalone``: ``content`` is
+        an expression that binds less tightly than ``node``; it is parenthesized unless the node
+        stands alone (a whole right-hand side, argument or return value)."""
+        checked = self.focus if self.focus is not None else self.main
+        mod, stmt = self.stmt_of.get(id(node), (self.mod, self.current_stmt))
+        if mod is not checked:
+            return None
+        try:
+            line, col, end_line, end_col = self.position(node, stmt, mod)
+        except Exception:  # a node whose statement is not known here: no edit rather than a wrong one
+            return None
+        if standalone:
+            before = mod.lines[line - 1][: col - 1].rstrip() if 0 < line <= len(mod.lines) else ""
+            after = mod.lines[end_line - 1][end_col - 1:].lstrip() if 0 < end_line <= len(mod.lines) else ""
+            alone = (before == "" or before.endswith(("=", "(", ",", "[", "return"))) and \
+                (after == "" or after[0] in "),]#")
+            if not alone:
+                content = f"({content})"
+        return Edit(line, col, end_line, end_col, content)
+
+    def text_of(self, node: cst.CSTNode) -> str:
+        """The whole source text of a node (``code_of`` shortens it), of whichever module holds it,
+        without the node's own parentheses: the span an edit of the node replaces."""
+        mod, _ = self.stmt_of.get(id(node), (self.mod, None))
+        if getattr(node, "lpar", None):
+            node = node.with_changes(lpar=[], rpar=[])
+        return mod.tree.code_for_node(node)
+
+    def numpy_name(self) -> Optional[str]:
+        """What the checked file calls NumPy at its top level (`np` for `import numpy as np`), or None."""
+        checked = self.focus if self.focus is not None else self.main
+        found = re.findall(r"^import numpy(?: as (\w+))?\s*(?:#.*)?$", checked.source, re.MULTILINE)
+        return (found[0] or "numpy") if len(set(found)) == 1 else None
+
+    def text_with(self, node: cst.CSTNode, edits: Sequence[Optional[Edit]]) -> str:
+        """The text of ``node`` once ``edits`` (inside it) are made, on one line: what the hint of a
+        fix that edits part of an expression shows; "" when an edit is missing or outside it."""
+        if not edits or any(e is None for e in edits):
+            return ""
+        mod, stmt = self.stmt_of.get(id(node), (self.mod, self.current_stmt))
+        line, col, _, _ = self.position(node, stmt, mod)
+        inside = [Edit(e.line - line + 1, e.column - col + 1 if e.line == line else e.column,
+                       e.end_line - line + 1, e.end_column - col + 1 if e.end_line == line else e.end_column,
+                       e.content) for e in edits if e is not None]
+        text = apply_edits(self.text_of(node), inside)
+        return " ".join(text.split()) if text is not None else ""
+
+    def report(self, node: cst.CSTNode, code: str, message: str, severity: str,
+               fixes: Sequence[Fix] = ()) -> None:
         if self.quiet:
             return
         if self.quiet_errors and severity == "error":
@@ -104,7 +156,7 @@ class ReportingMixin:
         if code not in self.enabled:
             return
         if self.focus is not None:
-            self.report_in_focus(node, code, message, severity)
+            self.report_in_focus(node, code, message, severity, fixes)
             return
         site = self.call_site if not self.recording else None
         if not (site.mod.is_main if site is not None else self.mod.is_main):
@@ -121,15 +173,15 @@ class ReportingMixin:
             # The callee is fine for other arguments: the finding belongs to this call's arguments.
             for depth, frame in self._finding_frames:
                 frame.append((self.mod, self.current_stmt, node, code, message, severity,
-                              tuple(self.call_chain[depth:])))
+                              tuple(self.call_chain[depth:]), fixes))
             if (self.mod.path, line, code) in self._generic_findings:
                 return  # the function is wrong for any arguments: reported there already
-            self.report_for_call(site, (line, col, end_line, end_col), code, message, severity)
+            self.report_for_call(site, (line, col, end_line, end_col), code, message, severity, fixes)
             return
-        self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity)
+        self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity, fixes)
 
     def report_for_call(self, site: Any, where: Tuple[int, int, int, int], code: str, message: str,
-                        severity: str) -> None:
+                        severity: str, fixes: Sequence[Fix] = ()) -> None:
         """A finding inside a called function that only the call's arguments make fail.
 
         In a function of the checked file it is reported at its own line, where the code has to
@@ -161,7 +213,7 @@ class ReportingMixin:
                 self._calls_reported.add(first)
             self._seen.add(key)
             placed = self._placed[key] = PlacedFinding(len(self.result.diagnostics), message)
-            self.add_diagnostic(self.main, where, code, message, severity)
+            self.add_diagnostic(self.main, where, code, message, severity, fixes)
         if call is None or call[0] == where[0] or (call[0], call[1]) in placed.calls:
             return
         placed.calls.append((call[0], call[1]))
@@ -178,13 +230,14 @@ class ReportingMixin:
         self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
 
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
-                       severity: str) -> None:
+                       severity: str, fixes: Sequence[Fix] = ()) -> None:
         line, col, end_line, end_col = where
         lines = mod.lines
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         self.result.diagnostics.append(Diagnostic(
             path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
             code=code, severity=severity, message=message, source_line=text,
+            candidates=tuple(f for f in fixes if f is not None),
         ))
 
     def first_in_focus(self, key: Tuple[int, int, str]) -> bool:
@@ -195,7 +248,8 @@ class ReportingMixin:
         self._seen.add(key)
         return True
 
-    def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str) -> None:
+    def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str,
+                        fixes: Sequence[Fix] = ()) -> None:
         """Running a driver of the checked module: a finding inside that module is reported at its
         own line, with the driver's call named; anything else is the driver's own business."""
         if not self.mod.is_focus:
@@ -204,7 +258,7 @@ class ReportingMixin:
             for origin in self._event_origins:
                 where = self.stmt_of.get(id(origin.node))
                 if where is not None and where[0] is self.focus:
-                    self.report_at_origin(origin, where[1], code, message, severity)
+                    self.report_at_origin(origin, where[1], code, message, severity, fixes)
                     return
             return
         where = self.position(node)
@@ -214,15 +268,17 @@ class ReportingMixin:
         driver = os.path.basename(self.main.path)
         if site is not None:
             message = f"{message} (with the arguments `{driver}` passes to `{site.func_name}()`)"
-        self.add_diagnostic(self.focus, where, code, message, severity)
+        self.add_diagnostic(self.focus, where, code, message, severity, fixes)
 
-    def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str) -> None:
+    def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str,
+                         fixes: Sequence[Fix] = ()) -> None:
         where = self.position(origin.node, stmt, self.focus)
         if not self.first_in_focus((where[0], where[1], code)):
             return
         module = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
         message = f"the rank-1 array made here goes wrong in {module} ({self.mod.line_label(self.position_line())}): {message}"
-        self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity)
+        self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity,
+                            fixes)
 
     def position_line(self) -> int:
         return self.position(self.current_stmt)[0] if self.current_stmt is not None else 0

@@ -165,8 +165,8 @@ class SubscriptsMixin:
         origin = None
         if (int_on_2d_column and shape is not None and len(shape) == 1 and arr.shape is not None
                 and len(arr.shape) == 2):
-            base = self.code_of(node.value, 20) if self.handlers else "X"
-            col = self.code_of(node.slice[1].slice.value, 10) if self.handlers else "j"
+            base = self.module.code_for_node(node.value) if self.handlers else "X"
+            col = self.module.code_for_node(node.slice[1].slice.value) if self.handlers else "j"
             fix = f"{base}[:, {col}:{col} + 1]" if not col.isdigit() else f"{base}[:, {col}:{int(col) + 1}]"
             origin = Rank1Origin(node, "index", fix)
             self.remember_stmt(node)

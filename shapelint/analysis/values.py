@@ -50,24 +50,38 @@ class ParamVal(Val):
 class Rank1Origin:
     """Where a rank-1 array came from, for the SL201/SL207 messages."""
 
-    __slots__ = ("node", "kind", "fix", "source", "axes")
+    __slots__ = ("node", "kind", "fix", "source", "axes", "row_fix")
 
     def __init__(self, node: Any, kind: str, fix: str, source: Optional["ArrayVal"] = None,
-                 axes: Tuple[int, ...] = ()):
+                 axes: Tuple[int, ...] = (), row_fix: str = ""):
         self.node = node
         self.kind = kind  # "created" | "reduction" | "index"
-        self.fix = fix
+        self.fix = fix  # the text that makes it a column (for "created" and "index"); "" when none
+        self.row_fix = row_fix  # the text that makes it a row (for "created")
         self.source = source  # for reductions: the array that was reduced
         self.axes = axes  # for reductions: the normalized reduced axes
 
 
+class Made:
+    """Where a 2-D array got its layout: a flatten ``X.reshape(X.shape[0], -1)`` or a creation
+    ``np.random.rand(a, b)``, and the text that makes it the other way round there
+    (``X.reshape(X.shape[0], -1).T``, ``np.random.rand(b, a)``)."""
+
+    __slots__ = ("node", "transposed", "kind")
+
+    def __init__(self, node: Any, transposed: str, kind: str):
+        self.node = node
+        self.transposed = transposed
+        self.kind = kind  # "flatten" | "created"
+
+
 class ArrayVal(Val):
     __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",
-                 "test_data")
+                 "test_data", "made")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
-                 declared: Optional[str] = None, tentative: bool = False):
+                 declared: Optional[str] = None, tentative: bool = False, made: Optional["Made"] = None):
         self.shape = shape
         self.origin = origin  # set only while the array is rank-1 and we know why
         self.dtype = dtype  # "bool" for masks; None otherwise
@@ -79,11 +93,14 @@ class ArrayVal(Val):
         self.tentative = tentative
         # made by the course's own test-case code (see testdata), passed on unchanged
         self.test_data = False
+        # where this 2-D array was made the way it is, while only scalars have touched it since
+        # (`X / 255.`, `mask < keep_prob`): where a fix that transposes it belongs
+        self.made = made
 
     def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
         copy = ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
-                        self.declared, self.tentative if tentative is None else tentative)
+                        self.declared, self.tentative if tentative is None else tentative, self.made)
         copy.test_data = self.test_data
         return copy
 

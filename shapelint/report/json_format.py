@@ -6,7 +6,11 @@ past the node), code, severity ("error" | "warning"), message, cell (the
 column counted inside that cell; null for .py files), file_line (in a
 notebook, the line of the .ipynb file that holds the reported line; null for
 .py files), related (the calls that pass the shapes the finding fails with:
-path, line, column, message, cell, file_line; empty for most findings).
+path, line, column, message, cell, file_line; empty for most findings), fix
+(null, or the checked fix whose title ends the message: {title,
+applicability ("safe" | "unsafe" | "display"), edits: [{line, column,
+end_line, end_column, content}]}, an edit replacing the text from its start
+up to its end, in a notebook with the edit's ``cell``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ the cell, the line and the column inside it are in the result's
 ``properties`` (``cell``, ``cellLine``, ``cellColumn``).  The calls whose
 arguments make a finding fail are its ``relatedLocations``, placed the same
 way.
+A finding's checked fix is its ``fixes`` entry (one ``artifactChange`` of
+``replacements``; the applicability, safe / unsafe / display, in its
+``properties``); notebook findings have none (their edits are in cell
+coordinates).
 """
 
 from __future__ import annotations
@@ -49,6 +53,20 @@ def _related(i: int, r: Related, ctx: ReportContext) -> Dict[str, Any]:
     if r.cell is not None:
         location["properties"] = {"cell": r.cell, "cellLine": r.line, "cellColumn": r.column}
     return location
+
+
+def _fixes(d: Diagnostic, ctx: ReportContext) -> List[Dict[str, Any]]:
+    """The finding's checked fix as SARIF ``fixes`` (its applicability in the properties).  Not for
+    notebooks: their edits are in cell coordinates, not regions of the .ipynb file."""
+    fix = d.fix
+    if fix is None or not fix.edits or d.cell is not None:
+        return []
+    replacements = [{"deletedRegion": {"startLine": e.line, "startColumn": e.column,
+                                       "endLine": e.end_line, "endColumn": e.end_column},
+                     "insertedContent": {"text": e.content}} for e in fix.edits]
+    return [{"description": {"text": fix.title},
+             "artifactChanges": [{"artifactLocation": _uri(d.path, ctx), "replacements": replacements}],
+             "properties": {"applicability": fix.applicability}}]
 
 
 def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
@@ -95,6 +113,9 @@ def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
             result["ruleIndex"] = index[d.code]
         if d.cell is not None:
             result["properties"] = {"cell": d.cell, "cellLine": d.line, "cellColumn": d.column}
+        fixes = _fixes(d, ctx)
+        if fixes:
+            result["fixes"] = fixes
         results.append(result)
     invocation: Dict[str, Any] = {"executionSuccessful": not ctx.internal_errors}
     if ctx.internal_errors:

@@ -1,6 +1,6 @@
 from typing import Any
 
-from shapelint.rules._mismatch import MismatchRule, matmul_fits, operand_text, origin_hint
+from shapelint.rules._mismatch import MismatchRule, hint_fix, operand_text, origin_hint, star_to_dot
 
 
 class BroadcastError(MismatchRule):
@@ -45,21 +45,18 @@ Z = np.dot(W, X)   # or W @ X: (4, 3) . (3, 10) -> (4, 10)
             return
         operands = getattr(ev, "operands", [])
         nodes = getattr(ev, "operand_nodes", [None] * len(operands))
-        hints = []
-        if len(operands) == 2 and getattr(ev, "op", "") in ("*", "np.multiply") and matmul_fits(operands[0].shape, operands[1].shape):
-            a, b = (ctx.code_of(n, 20) if n is not None else x for n, x in zip(nodes, "ab"))
-            hints.append(f"did you mean `np.dot({a}, {b})` (or `{a} @ {b}`)? `*` is element-wise on arrays")
-        hint = origin_hint(ctx, operands)
-        if hint:
-            hints.append(hint)
-        if ev.error.hint:
-            hints.append(ev.error.hint)
+        fixes = []
+        body, rank1 = origin_hint(ctx, operands)
         if len(operands) == 2 and all(n is not None for n in nodes[:2]):
             detail = (f"operands could not be broadcast together: {operand_text(ctx, nodes[0], operands[0])} "
                       f"and {operand_text(ctx, nodes[1], operands[1])}")
+            if getattr(ev, "op", "") in ("*", "np.multiply"):
+                fixes.extend(star_to_dot(ctx, ev.node, nodes, operands, ev.op == "*"))
         else:
             detail = ev.error.message
+        fixes.extend(rank1)
         message = f"`{ctx.code_of(ev.node, 50)}`: {detail}"
-        if hints:
-            message += "; " + "; ".join(hints)
-        ctx.report(ev.node, self.code, message, self.severity)
+        if body:
+            message += f"; {body}"
+        ctx.report(ev.node, self.code, message, self.severity, fixes + hint_fix(ev.error.hint))
+

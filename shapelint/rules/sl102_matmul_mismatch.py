@@ -1,7 +1,8 @@
-from typing import Any
+from typing import Any, List, Optional
 
 from shapelint.algebra.dims import dims_equal
-from shapelint.rules._mismatch import MismatchRule
+from shapelint.fixes import UNSAFE, Fix
+from shapelint.rules._mismatch import MismatchRule, atom, candidate, made_fix
 
 
 class MatmulMismatch(MismatchRule):
@@ -45,39 +46,57 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         if ev.error.code != self.code:
             return
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
-        hint = self.fitting_product(ev, ctx)
-        if hint:
-            message += f"; {hint}"
-        ctx.report(ev.node, self.code, message, self.severity)
+        ctx.report(ev.node, self.code, message, self.severity, self.fitting_products(ev, ctx))
 
     @staticmethod
-    def fitting_product(ev: Any, ctx: Any) -> str:
-        """Name the product that would fit: swapped operands, or one transposed."""
+    def fitting_products(ev: Any, ctx: Any) -> List[Fix]:
+        """The products that would fit (all unsafe: each computes something else): an element-wise
+        product when both operands have one shape (``np.dot(dA, s * (1 - s))``), swapped operands,
+        or one operand transposed."""
         operands = getattr(ev, "operands", [])
         nodes = getattr(ev, "operand_nodes", [])
         if len(operands) != 2 or len(nodes) != 2 or any(n is None for n in nodes):
-            return ""
+            return []
         a, b = operands[0].shape, operands[1].shape
         if a is None or b is None or len(a) != 2 or len(b) != 2:
-            return ""
-        x, y = ctx.code_of(nodes[0], 20), ctx.code_of(nodes[1], 20)
-        at, bt = _transposed(x), _transposed(y)
-        infix = getattr(ev, "func", "") == "@"
-        def show(p: str, q: str) -> str:
-            return f"`{p} @ {q}`" if infix else f"`np.dot({p}, {q})`"
+            return []
+        x, y = (ctx.text_of(n).strip() for n in nodes)
+        if getattr(ev, "func", "") == "@":  # `A @ (b + c)` swapped is `(b + c) @ A`
+            x, y = atom(x), atom(y)
+        call = ev.node
+
+        def product(title: str, *edits: Any) -> Optional[Fix]:
+            """The call with these edits of its operands, the edited call as the hint."""
+            text = ctx.text_with(call, edits)
+            return candidate(f"did you mean `{text}`?{title}", UNSAFE, *edits) if text else None
+
+        fixes: List[Optional[Fix]] = []
         if dims_equal(b[1], a[0]) is True:
-            return f"did you mean {show(y, x)}? the operands look swapped"
+            fixes.append(product(" the operands look swapped", ctx.edit(nodes[0], y), ctx.edit(nodes[1], x)))
         if dims_equal(a[0], b[0]) is True:
-            return f"did you mean {show(at, y)}?"
+            fixes.extend(_transposing(ctx, operands[0], product("", ctx.edit(nodes[0], _transposed(x)))))
         if dims_equal(a[1], b[1]) is True:
-            return f"did you mean {show(x, bt)}?"
-        return ""
+            fixes.extend(_transposing(ctx, operands[1], product("", ctx.edit(nodes[1], _transposed(y)))))
+        if dims_equal(a[0], b[0]) is True and dims_equal(a[1], b[1]) is True:
+            text = f"{atom(x)} * {atom(y)}"
+            star = candidate(f"did you mean `{text}`? the operands have one shape: `*` multiplies them "
+                             f"element-wise", UNSAFE, ctx.edit(call, text, standalone=True))
+            # first, unless it is one array twice (`W.dot(W)`: a Gram matrix `W.T @ W` is likelier)
+            fixes.insert(0 if x != y else len(fixes), star)
+        return [f for f in fixes if f is not None]
+
+
+def _transposing(ctx: Any, operand: Any, here: Optional[Fix]) -> List[Optional[Fix]]:
+    """Transpose an operand: where it is used (``here``), or where the checked file made it (the only
+    way when the product is in a helper module).  Data flattened without its `.T` is fixed at the
+    flatten first: that is where the course's `.T` belongs, and what the rest of the code expects."""
+    made = made_fix(ctx, operand)
+    flatten = getattr(getattr(operand, "made", None), "kind", "") == "flatten"
+    return [made, here] if flatten else [here, made]
 
 
 def _transposed(text: str) -> str:
     """`W` -> `W.T`, `W.T` -> `W` (undo a transpose rather than stack another)."""
     if text.endswith(".T"):
         return text[:-2]
-    if "(" not in text and " " not in text:
-        return f"{text}.T"
-    return f"({text}).T"
+    return f"{atom(text)}.T"

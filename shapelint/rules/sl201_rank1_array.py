@@ -1,6 +1,7 @@
 from typing import Any
 
 from shapelint.algebra.dims import dims_equal, fmt_shape
+from shapelint.rules._mismatch import rank1_fixes
 from shapelint.rules.base import Rule
 
 
@@ -65,14 +66,10 @@ Z = np.dot(W, X) + b          # (n_h, m) + (n_h, 1)
             name = f"`{ctx.code_of(r_node, 25)}`" if r_node is not None else "an operand"
             outcome = (f"gives {fmt_shape((p, p))}" if q == 1
                        else "only works when the sizes happen to be equal")
-            if origin.kind == "reduction":
-                fix = "`keepdims=True`"
-            else:
-                fix = f"`{origin.fix}`"
             ctx.report(
                 ev.node, self.code,
                 f"{name} is rank-1 {fmt_shape(r.shape)} because of {where}, and lines up with the last axis of "
-                f"{fmt_shape(M.shape)}, not the first: this {outcome}; did you mean {fix}?",
-                self.severity,
+                f"{fmt_shape(M.shape)}, not the first: this {outcome}",
+                self.severity, rank1_fixes(ctx, r, M),
             )
             return

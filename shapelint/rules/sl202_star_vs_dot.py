@@ -1,7 +1,7 @@
 from typing import Any
 
 from shapelint.algebra.dims import dims_equal, fmt_shape
-from shapelint.rules._mismatch import matmul_fits
+from shapelint.rules._mismatch import matmul_fits, star_to_dot
 from shapelint.rules.base import Rule
 
 
@@ -57,9 +57,11 @@ def forward(W, X):
         if not any(x != 1 and y != 1 and dims_equal(x, y) is not True for x, y in zip(a, b)):
             return
         x, y = (ctx.code_of(n, 20) if n is not None else "?" for n in ev.operand_nodes)
+        fixes = star_to_dot(ctx, ev.node, ev.operand_nodes, ev.operands, ev.op == "*") \
+            if all(n is not None for n in ev.operand_nodes) else []
         ctx.report(
             ev.node, self.code,
             f"`{x} * {y}` multiplies {fmt_shape(a)} and {fmt_shape(b)} element-wise, which only works if the "
-            f"sizes coincide; the shapes fit a matrix product: did you mean `np.dot({x}, {y})` or `{x} @ {y}`?",
-            self.severity,
+            f"sizes coincide",
+            self.severity, fixes,
         )

@@ -1,5 +1,6 @@
 from typing import Any
 
+from shapelint.rules._mismatch import hint_fix
 from shapelint.rules.base import Rule
 
 
@@ -40,8 +41,8 @@ M = np.outer(x, y)          # (5, 5)
     def _report(self, ev: Any, ctx: Any, how: str) -> None:
         where = ctx.where(ev.value.dot_scalar)
         ctx.report(ev.node, self.code,
-                   f"the value from {where} is the dot product of two rank-1 arrays, a scalar, but {how}; "
-                   f"did you mean `np.outer(x, y)`, or column vectors `(n, 1)`?", self.severity)
+                   f"the value from {where} is the dot product of two rank-1 arrays, a scalar, but {how}",
+                   self.severity, hint_fix("did you mean `np.outer(x, y)`, or column vectors `(n, 1)`?"))
 
     def on_scalar_dot_used(self, ev: Any, ctx: Any) -> None:
         self._report(ev, ctx, ev.how)

@@ -1,6 +1,7 @@
 from typing import Any
 
 from shapelint.algebra.dims import dims_equal, fmt_shape
+from shapelint.rules._mismatch import keepdims_fix
 from shapelint.rules.base import Rule
 
 
@@ -56,8 +57,7 @@ X_centered = X - X.mean(axis=1, keepdims=True)
             ctx.report(
                 ev.node, self.code,
                 f"the reduction on {ctx.where(origin.node)} has shape {fmt_shape(r.shape)} and lines up "
-                f"with the last axis of its source {fmt_shape(M.shape)}, not the first: "
-                f"did you mean `keepdims=True`?",
-                self.severity,
+                f"with the last axis of its source {fmt_shape(M.shape)}, not the first",
+                self.severity, [f for f in (keepdims_fix(ctx, origin.node),) if f is not None],
             )
             return

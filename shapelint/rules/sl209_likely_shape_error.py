@@ -1,6 +1,7 @@
 from typing import Any
 
 from shapelint.algebra.dims import fmt_shape
+from shapelint.rules._mismatch import hint_fix
 from shapelint.rules.base import Rule
 
 
@@ -48,10 +49,8 @@ a docstring, `shapelint.check`) so that shapelint can be certain.
 
     def on_likely_mismatch(self, ev: Any, ctx: Any) -> None:
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
-        if ev.error.hint:
-            message += f"; {ev.error.hint}"
         ctx.report(ev.node, self.code, message + " (if the arrays have the ranks their use suggests)",
-                   self.severity)
+                   self.severity, hint_fix(ev.error.hint))
 
     def on_likely_assert_fails(self, ev: Any, ctx: Any) -> None:
         if ev.want is not None:

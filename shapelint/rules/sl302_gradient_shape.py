@@ -1,6 +1,7 @@
 from typing import Any
 
 from shapelint.algebra.dims import dims_equal, fmt_shape
+from shapelint.rules._mismatch import keepdims_fix
 from shapelint.rules.base import Rule
 
 
@@ -43,11 +44,13 @@ db = 1 / m * np.sum(dZ, axis=1, keepdims=True)
         g, v = ev.grad.shape, ev.var.shape
         if len(g) == len(v) and not any(dims_equal(a, b) is False for a, b in zip(g, v)):
             return
-        hint = ""
-        if len(g) == len(v) - 1 and len(v) == 2 and v[1] == 1:
-            hint = "; did you mean `keepdims=True` in the sum?"
+        hint, fixes = "", []
+        origin = getattr(ev.grad, "origin", None)
+        if len(g) == len(v) - 1 and len(v) == 2 and v[1] == 1 and origin is not None and origin.kind == "reduction":
+            hint = f"; it comes from the reduction on {ctx.where(origin.node)}"
+            fixes = [f for f in (keepdims_fix(ctx, origin.node),) if f is not None]
         elif len(g) == len(v) == 2 and dims_equal(g[0], v[1]) is True and dims_equal(g[1], v[0]) is True:
             hint = "; it looks transposed"
         ctx.report(ev.node, self.code,
                    f"gradient `{ev.grad_name}` has shape {fmt_shape(g)} but `{ev.var_name}` has shape "
-                   f"{fmt_shape(v)}{hint}", self.severity)
+                   f"{fmt_shape(v)}{hint}", self.severity, fixes)

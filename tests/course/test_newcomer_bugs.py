@@ -111,13 +111,12 @@ BUGS = [
     Bug("dot_for_elementwise_in_backward", SBS, "dnn_utils.py", None,
         "dZ = dA * (s * (1 - s))",
         "dZ = np.dot(dA, s * (1 - s))",
-        hint="dA * (s * (1 - s))",
-        hint_xfail="'did you mean `np.dot(dA.T, s * (1 - s))`?': a transpose, where `*` was meant"),
+        hint="dA * (s * (1 - s))"),
     Bug("flatten_missing_transpose", SBS, NB, 27,
         "train_x_flatten = train_x_orig.reshape(train_x_orig.shape[0], -1).T",
         "train_x_flatten = train_x_orig.reshape(train_x_orig.shape[0], -1)",
-        xfail="only at cell 29: SL102 in linear_forward (hint `np.dot(W, A.T)`), SL301 on Y, SL101 `(p == y)` "
-              "in predict; nothing in cell 27",
+        xfail="only at cell 29: SL102 in linear_forward (its hint adds the `.T` on the flatten in cell 27), "
+              "SL301 on Y, SL101 `(p == y)` in predict; nothing in cell 27",
         hint="train_x_orig.reshape(train_x_orig.shape[0], -1).T", hint_xfail=ON_LINE),
     Bug("m_from_the_wrong_axis", SBS, NB, 28,
         "m = X.shape[1]",
@@ -127,7 +126,7 @@ BUGS = [
     Bug("dropout_mask_sizes_swapped", REG, REG_NB, 7,
         "D1 = np.random.rand(A1.shape[0], A1.shape[1])",
         "D1 = np.random.rand(A1.shape[1], A1.shape[0])",
-        xfail="SL202 two lines below, at `A1 = A1 * D1` (cell 7 line 27, hint `np.dot(A1, D1)`), and SL101 at "
+        xfail="SL202 two lines below, at `A1 = A1 * D1` (cell 7 line 27, its hint the mask's sizes), and SL101 at "
               "the calling cell 8; nothing at the line that makes the mask",
         hint="np.random.rand(A1.shape[0], A1.shape[1])", hint_xfail=ON_LINE),
     Bug("elementwise_for_dot_in_forward", REG, REG_NB, 7,
@@ -149,8 +148,8 @@ BUGS = [
     Bug("he_init_sizes_swapped", "initialization", "initialization.py", None,
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l - 1])",
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l - 1], layers_dims[l]) * np.sqrt(2 / layers_dims[l - 1])",
-        xfail="only where W1 is used: init_utils.py line 33 (SL102 `np.dot(W1, X)`, hint `np.dot(W1.T, X)`), "
-              "SL209 at lines 35 and 37, and the first_loss call in initialization.py (line 108); nothing at "
+        xfail="only where W1 is used: init_utils.py line 33 (SL102 `np.dot(W1, X)`), SL209 at lines 35 and 37, "
+              "and the first_loss call in initialization.py (line 108, its hint the sizes of line 71); nothing at "
               "line 71, though the docstring gives W1 as (layers_dims[1], layers_dims[0])"),
     Bug("unroll_reshape_wrong_size", "gradient_checking", "gc_utils.py", None,
         "parameters[\"W2\"] = theta[15:21].reshape((2, 3))",
@@ -159,8 +158,7 @@ BUGS = [
         "self.biases = np.zeros((1, n_neurons))",
         "self.biases = np.zeros(n_neurons)",
         xfail="only where the bias is updated: layers.py line 60 (SL101 `layer.biases += ...`, 'created on line "
-              "13', hint the column layout's `np.zeros((n_neurons, 1))`) and the update_params calls in "
-              "train_spiral.py",
+              "13', hint the row `np.zeros((1, n_neurons))`) and the update_params calls in train_spiral.py",
         hint="np.zeros((1, n_neurons))", hint_xfail=ON_LINE),
     Bug("nabla_w_missing_transpose", "nielsen", "network.py", None,
         "nabla_w[-1] = np.dot(delta, activations[-2].transpose())",
@@ -288,6 +286,20 @@ def test_hint_on_its_line_names_the_fix(bug, checked):
     hits = on_its_line(bug, checked.changed_line[bug.name], checked.findings[f"bug-{bug.name}"])
     assert any(bug.hint in d["message"] for d in hits), (
         f"no finding on the bug's line names `{bug.hint}`; there:\n{_listing(hits)}")
+
+
+def test_every_hint_is_a_checked_fix(checked):
+    """A message ends with a guess only when it is the title of the finding's fix, which the runner
+    kept after analyzing the edited file (an edit-less display-only fix names options)."""
+    hinted = 0
+    for findings in checked.findings.values():
+        for d in findings:
+            if "did you mean" in d["message"]:
+                hinted += 1
+                assert d["fix"] is not None and d["message"].endswith(d["fix"]["title"]), d
+            if d["fix"] is not None and d["fix"]["applicability"] != "display":
+                assert d["fix"]["edits"] and all(e["line"] >= 1 for e in d["fix"]["edits"])
+    assert hinted >= 10
 
 
 # -- the unmodified fixtures stay quiet ---------------------------------------------------------
