@@ -92,22 +92,15 @@ BUGS = [
         hint="np.zeros((layer_dims[l], 1))", hint_xfail=ON_LINE),
     Bug("last_layer_fed_A_prev", SBS, NB, 11,
         "AL, cache = linear_activation_forward(A, parameters['W' + str(L)], parameters['b' + str(L)], activation=\"sigmoid\")",
-        "AL, cache = linear_activation_forward(A_prev, parameters['W' + str(L)], parameters['b' + str(L)], activation=\"sigmoid\")",
-        xfail="the test cell 12 (count 8) is joined before this re-run cell 11 (count 17), so its call is not "
-              "followed; found only through cell 29's L_layer_model call (SL102 in linear_forward) and in "
-              "dnn_utils.py (SL105, SL302 in relu_backward); nothing in cell 11"),
+        "AL, cache = linear_activation_forward(A_prev, parameters['W' + str(L)], parameters['b' + str(L)], activation=\"sigmoid\")"),
     Bug("dW_missing_transpose", SBS, NB, 17,
         "dW = np.dot(dZ, A_prev.T) / m",
         "dW = np.dot(dZ, A_prev) / m",
-        xfail="only at the calling cells 18, 20, 22 and 29: SL102 'in `linear_backward()` (line 108)', a line "
-              "of the joined cells; nothing in cell 17",
-        hint="np.dot(dZ, A_prev.T)", hint_xfail=ON_LINE),
+        hint="np.dot(dZ, A_prev.T)"),
     Bug("db_keepdims_dropped", SBS, NB, 17,
         "db = np.sum(dZ, axis=1, keepdims=True) / m",
         "db = np.sum(dZ, axis=1) / m",
-        xfail="only at the calling cells 18, 20, 22 and 29: SL302 'in `linear_backward()` (line 109)' and SL301 "
-              "on the documented return, SL101/SL201 in the update at cell 29; nothing in cell 17",
-        hint="keepdims=True", hint_xfail=ON_LINE),
+        hint="keepdims=True"),
     Bug("dot_for_elementwise_in_backward", SBS, "dnn_utils.py", None,
         "dZ = dA * (s * (1 - s))",
         "dZ = np.dot(dA, s * (1 - s))",
@@ -132,19 +125,13 @@ BUGS = [
     Bug("elementwise_for_dot_in_forward", REG, REG_NB, 7,
         "Z2 = np.dot(W2, A1) + b2",
         "Z2 = W2 * A1 + b2",
-        xfail="only at the calling cell 8 line 3: SL101 `W2 * A1` in forward_propagation_with_dropout() (line "
-              "58 of the joined cells); nothing in cell 7",
-        hint="np.dot(W2, A1)", hint_xfail=ON_LINE),
+        hint="np.dot(W2, A1)"),
     Bug("dropout_backward_wrong_mask", REG, REG_NB, 9,
         "dA2 = dA2 * D2",
-        "dA2 = dA2 * D1",
-        xfail="only at the calling cell 10 line 3: SL101 `dA2 * D1` in backward_propagation_with_dropout() "
-              "(line 94 of the joined cells); nothing in cell 9"),
+        "dA2 = dA2 * D1"),
     Bug("db_summed_over_the_wrong_axis", REG, REG_NB, 9,
         "db2 = 1. / m * np.sum(dZ2, axis=1, keepdims=True)",
-        "db2 = 1. / m * np.sum(dZ2, axis=0, keepdims=True)",
-        xfail="only at the calling cell 10 line 3: SL302 gradient `db2` (1, 5) vs `b2` (2, 1) (line 99 of the "
-              "joined cells); nothing in cell 9"),
+        "db2 = 1. / m * np.sum(dZ2, axis=0, keepdims=True)"),
     Bug("he_init_sizes_swapped", "initialization", "initialization.py", None,
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l - 1])",
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l - 1], layers_dims[l]) * np.sqrt(2 / layers_dims[l - 1])",
@@ -309,11 +296,12 @@ KNOWN_FALSE = {
     # `gradient_check_n` analyzed on its own: `X` is documented `(input size, number of
     # examples)`, and `vector_to_dictionary` makes a hard-wired W1 of (3, 4); their product
     # "would run only if n_x == 4", which is what the course's code means.
-    "gradient_checking": {("gradient_check.py", None, 102, "SL209"), ("gradient_check.py", None, 106, "SL209")},
+    # One finding, inside forward_propagation_n, with the two calls as related locations.
+    "gradient_checking": {("gradient_check.py", None, 29, "SL209")},
 }
 CLEAN_XFAIL = {
-    "gradient_checking": "SL209 (warning) at the two forward_propagation_n calls of gradient_check_n: "
-                         "documented `(input size, ...)` X against the hard-wired (3, 4) W1",
+    "gradient_checking": "SL209 (warning) in forward_propagation_n, with the shapes gradient_check_n passes "
+                         "at its two calls: documented `(input size, ...)` X against the hard-wired (3, 4) W1",
 }
 
 
