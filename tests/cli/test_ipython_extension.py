@@ -215,3 +215,15 @@ def test_unload(shell, capsys):
     shell.run_line_magic("load_ext", "shapelint")  # and it loads again
     _, err = run(shell, capsys, "c = np.ones((2, 3)) + np.ones((4, 5))\n")
     assert err.startswith("In [3], line 1: SL101 ")
+
+
+def test_per_file_ignores_match_the_notebook_jupyter_names(shell, capsys, tmp_path):
+    (tmp_path / "project" / "pyproject.toml").write_text(
+        '[tool.shapelint]\nper-file-ignores = { "lesson*.ipynb" = ["SL101"] }\n')
+    shell.run_line_magic("load_ext", "shapelint")
+    run(shell, capsys, "import numpy as np\n")
+    _, err = run(shell, capsys, "c = np.ones((2, 3)) + np.ones((4, 5))\n")
+    assert err.startswith("In [2], line 1: SL101 ")  # a session with no name: ipython-session.ipynb
+    shell.user_ns["__session__"] = str(tmp_path / "project" / "lesson1.ipynb")
+    _, err = run(shell, capsys, "c = np.ones((2, 3)) + np.ones((4, 5))\n")
+    assert err == ""
