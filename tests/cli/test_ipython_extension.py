@@ -227,3 +227,14 @@ def test_per_file_ignores_match_the_notebook_jupyter_names(shell, capsys, tmp_pa
     shell.user_ns["__session__"] = str(tmp_path / "project" / "lesson1.ipynb")
     _, err = run(shell, capsys, "c = np.ones((2, 3)) + np.ones((4, 5))\n")
     assert err == ""
+
+
+def test_a_line_of_the_session_named_in_a_message_becomes_a_cells_line():
+    from shapelint.ipython import _cell_lines
+
+    line_map = [(1, 1), (1, 2), (2, 1), (2, 2), (2, 3), (3, 1)]
+    labels = ["In [1]", "In [4]", "In [5]"]
+    assert _cell_lines("in `f()` (line 5) with", line_map, labels, 3) == "in `f()` (In [4], line 3) with"
+    assert _cell_lines("made on line 6: did", line_map, labels, 3) == "made on line 1: did"
+    for untouched in ("in `f()` (line 9 of `helpers.py`)", "(cell 2, line 3)", "(line 70)", "`line 2`"):
+        assert _cell_lines(untouched, line_map, labels, 3) == untouched
