@@ -93,7 +93,7 @@ class SessionChecker:
                 self.cells.append((f"In [{count}]", source))
         # Loaded from a cell, that cell is in the history already and its
         # post_run_cell comes next: it must not be recorded twice.
-        self._maybe_current = self.cells[-1][1] if self.cells else None
+        self._maybe_current = self.cells[-1][1].rstrip("\n") if self.cells else None
 
     # -- the events ----------------------------------------------------------------------
 
@@ -117,7 +117,7 @@ class SessionChecker:
         raw = getattr(info, "raw_cell", None)
         maybe_current, self._maybe_current = self._maybe_current, None
         if isinstance(raw, str) and raw.strip() and getattr(result, "error_before_exec", None) is None \
-                and raw != maybe_current:
+                and raw.rstrip("\n") != maybe_current:
             count = getattr(result, "execution_count", None)
             self.cells.append((f"In [{count}]" if count else "a cell", raw))
         if self.enabled:

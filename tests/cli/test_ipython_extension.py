@@ -125,6 +125,10 @@ def test_cells_run_before_loading_are_known(shell, capsys):
 def test_loaded_from_a_cell_and_magics_in_cells(shell, capsys):
     _, err = run(shell, capsys, "%load_ext shapelint\nimport numpy as np\n")
     assert err == ""
+    from shapelint.ipython import _checkers
+
+    # the cell that loaded it is in IPython's history already: recorded once
+    assert [label for label, _ in _checkers[id(shell)].cells] == ["In [1]"]
     _, err = run(shell, capsys, "!true\nx = np.ones(3)\n%who_ls\ny = x.reshape(4)\n")
     assert err.startswith("In [2], line 4: ")
 
