@@ -242,3 +242,27 @@ def test_a_line_of_the_session_named_in_a_message_becomes_a_cells_line():
     assert _cell_lines("made on line 6: did", line_map, labels, 3) == "made on line 1: did"
     for untouched in ("in `f()` (line 9 of `helpers.py`)", "(cell 2, line 3)", "(line 70)", "`line 2`"):
         assert _cell_lines(untouched, line_map, labels, 3) == untouched
+
+
+def test_a_cells_class_has_its_documented_methods_checked(shell, capsys):
+    shell.run_line_magic("load_ext", "shapelint")
+    run(shell, capsys, '''
+        import numpy as np
+
+        class Layer:
+            def forward(self, X):
+                """
+                Arguments:
+                X -- input data of shape (3, number of examples)
+                """
+                return X.sum(axis=0)
+
+            def size(self):
+                return 3
+        ''')
+    layer = shell.user_ns["Layer"]
+    assert hasattr(vars(layer)["forward"], "__wrapped__") and not hasattr(vars(layer)["size"], "__wrapped__")
+    result, _ = run(shell, capsys, "Layer().forward(np.ones((4, 2)))\n")
+    assert isinstance(result.error_in_exec, shapelint.ShapeError)
+    shell.run_line_magic("unload_ext", "shapelint")
+    assert not hasattr(vars(layer)["forward"], "__wrapped__")
