@@ -68,7 +68,7 @@ class SessionChecker:
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.shell.events.register("post_run_cell", self.post_run_cell)
         self.shell.register_magic_function(self.magic, magic_kind="line", magic_name=MAGIC)
-        self._instrument_namespace()
+        self._instrument_safely()  # what the cells before defined
 
     def unregister(self) -> None:
         for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
@@ -121,11 +121,7 @@ class SessionChecker:
             count = getattr(result, "execution_count", None)
             self.cells.append((f"In [{count}]" if count else "a cell", raw))
         if self.enabled:
-            try:
-                self._instrument_namespace()
-            except Exception as exc:
-                sys.stderr.write(f"shapelint: could not instrument this cell's functions "
-                                 f"({type(exc).__name__}: {exc})\n")
+            self._instrument_safely()
 
     def magic(self, line: str) -> None:
         """``%shapelint on`` / ``%shapelint off``; alone, print the state."""
@@ -191,6 +187,12 @@ class SessionChecker:
         return str(cwd / _SESSION_FILE)
 
     # -- the runtime check ---------------------------------------------------------------
+
+    def _instrument_safely(self) -> None:
+        try:
+            self._instrument_namespace()
+        except Exception as exc:  # as for the static check: never the user's problem
+            sys.stderr.write(f"shapelint: could not instrument the cell's functions ({type(exc).__name__}: {exc})\n")
 
     def _instrument_namespace(self) -> None:
         """Wrap the functions (and classes' methods) the cells defined since the last look."""
