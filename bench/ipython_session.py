@@ -1,23 +1,31 @@
 """What ``%load_ext shapelint`` costs each cell of a course-style session.
 
-    python bench/ipython_session.py            # the session once, the time of each cell's check
-    python bench/ipython_session.py --repeat 3 # the median of 3 sessions
+    python bench/ipython_session.py                  # the newcomer's step-by-step notebook, cell by cell
+    python bench/ipython_session.py --repeat 3       # the median of 3 sessions
+    python bench/ipython_session.py --notebook NB    # the code cells of another notebook
+    python bench/ipython_session.py --course-fixtures  # fixtures/course as a 37-cell session
 
-The session is the course fixtures (``fixtures/course``) as a student runs
-them in a notebook: ``import numpy as np``, then every function in its own
-cell, each file's ``__main__`` test code after its functions, split at its
-blank lines into cells of their own (37 cells, 556 lines).  It runs in a real IPython
-shell with the extension loaded; for each cell the script reports the time
-of the static check before it runs (``pre_run_cell``: the cells that ran
-before it and the new one, analyzed as one notebook) and of instrumenting its
-functions after it (``post_run_cell``), as CPU and wall-clock milliseconds
-(the machine is shared: CPU time is the steadier).  Needs IPython.
+The default session is ``fixtures/newcomer/step_by_step/step_by_step.ipynb``
+(the course's week-4 "step by step" notebook: 22 code cells, 299 lines, its
+helpers beside it), run in document order from its folder.  With
+``--course-fixtures`` it is the course fixtures (``fixtures/course``) as a
+student runs them in a notebook: ``import numpy as np``, then every function
+in its own cell, each file's ``__main__`` test code after its functions, split
+at its blank lines into cells of their own (37 cells, 556 lines).
+
+The cells run in a real IPython shell with the extension loaded; for each
+cell the script reports the time of the static check before it runs
+(``pre_run_cell``: the cells that ran before it and the new one, analyzed as
+one notebook) and of instrumenting its functions after it
+(``post_run_cell``), as CPU and wall-clock milliseconds (the machine is
+shared: CPU time is the steadier).  Needs IPython.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import statistics
 import sys
@@ -28,7 +36,16 @@ from typing import List
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "fixtures" / "course"
+STEP_BY_STEP = REPO / "fixtures" / "newcomer" / "step_by_step" / "step_by_step.ipynb"
 FILES = ("initialize", "forward", "cost", "backward", "update", "two_layer_model")
+
+
+def notebook_cells(path: Path) -> List[str]:
+    """The code cells of a notebook, in document order ("Run All")."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    sources = ("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+               for c in cells if c.get("cell_type") == "code")
+    return [src for src in sources if src.strip()]
 
 
 def session_cells() -> List[str]:
@@ -78,7 +95,7 @@ def run_session(cells: List[str]):
     rows = []
     lines = 0
     for number, cell in enumerate(cells, start=1):
-        lines += cell.count("\n")
+        lines += len(cell.splitlines())
         times.clear()
         result = shell.run_cell(cell, store_history=True)
         if not result.success:
@@ -92,12 +109,19 @@ def run_session(cells: List[str]):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="sessions to run (the median is shown)")
+    parser.add_argument("--notebook", type=Path, default=STEP_BY_STEP, help="the notebook whose code cells to run")
+    parser.add_argument("--course-fixtures", action="store_true", help="fixtures/course as a session instead")
     args = parser.parse_args()
-    cells = session_cells()
+    if args.course_fixtures:
+        cells, folder = session_cells(), None
+    else:
+        cells, folder = notebook_cells(args.notebook), args.notebook.resolve().parent
     home = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["IPYTHONDIR"] = os.path.join(tmp, ".ipython")
-        os.chdir(tmp)  # no configuration, no cache
+        os.chdir(folder or tmp)  # the notebook's helpers are imported from its folder
+        if folder is not None:
+            sys.path.insert(0, str(folder))
         saved = sys.stdout, sys.stderr
         with open(os.devnull, "w") as devnull:
             sys.stdout = sys.stderr = devnull  # the cells' output, and shapelint's (there are no findings)
@@ -106,7 +130,7 @@ def main() -> None:
             finally:
                 sys.stdout, sys.stderr = saved
                 os.chdir(home)
-    print(f"{len(cells)} cells, {sum(c.count(chr(10)) for c in cells)} lines; "
+    print(f"{len(cells)} cells, {sum(len(c.splitlines()) for c in cells)} lines; "
           f"median of {args.repeat} session{'s' if args.repeat != 1 else ''}")
     print(f"{'cell':>4} {'lines so far':>12} {'check cpu ms':>12} {'check wall ms':>13} {'wrap cpu ms':>11}")
     for i in range(len(cells)):
