@@ -1,8 +1,11 @@
 """``%load_ext shapelint`` in a real IPython shell: cells checked before they run, functions with
 declared shapes checked while they run, ``%shapelint off``/``on``, unloading."""
 
+import json
+import shutil
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +269,57 @@ def test_a_cells_class_has_its_documented_methods_checked(shell, capsys):
     assert isinstance(result.error_in_exec, shapelint.ShapeError)
     shell.run_line_magic("unload_ext", "shapelint")
     assert not hasattr(vars(layer)["forward"], "__wrapped__")
+
+
+STEP_BY_STEP = Path(__file__).resolve().parents[2] / "fixtures" / "newcomer" / "step_by_step"
+
+
+def run_notebook(shell, capsys, cells, stop_after=None):
+    """Each code cell in turn: [(its In [n], its result, what shapelint printed before it)]."""
+    ran = []
+    for cell in cells[:stop_after]:
+        count = shell.execution_count
+        result, err = run(shell, capsys, cell)
+        ran.append((count, result, err))
+    return ran
+
+
+@pytest.fixture
+def step_by_step(tmp_path, monkeypatch):
+    """The newcomer's step-by-step notebook's code cells, run from a copy of its folder."""
+    folder = tmp_path / "project" / "step_by_step"
+    shutil.copytree(STEP_BY_STEP, folder)
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
+    yield [src for src in (("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+                           for c in json.loads((folder / "step_by_step.ipynb").read_text())["cells"]
+                           if c["cell_type"] == "code") if src.strip()]
+    for name in ("testCases", "dnn_utils"):
+        sys.modules.pop(name, None)
+
+
+def test_the_course_notebook_runs_clean_with_the_extension(shell, capsys, step_by_step):
+    shell.run_line_magic("load_ext", "shapelint")
+    ran = run_notebook(shell, capsys, step_by_step)
+    # no static finding and no runtime contract error on the unmodified notebook
+    assert [(n, err) for n, _, err in ran if err] == []
+    assert [(n, r.error_in_exec) for n, r, _ in ran if not r.success] == []
+    # the functions whose docstrings state shapes were checked on every call
+    for name in ("linear_forward", "linear_activation_forward", "L_model_forward", "compute_cost"):
+        assert hasattr(shell.user_ns[name], "__wrapped__"), name
+
+
+def test_a_students_bug_in_the_course_notebook(shell, capsys, step_by_step):
+    # issue 16's dW_missing_transpose: the bug is in the cell defining linear_backward, the
+    # finding in the next cell, its test call, which names the bug's own cell and line
+    at = next(k for k, cell in enumerate(step_by_step) if "dW = np.dot(dZ, A_prev.T) / m" in cell)
+    cells = list(step_by_step)
+    cells[at] = cells[at].replace("dW = np.dot(dZ, A_prev.T) / m", "dW = np.dot(dZ, A_prev) / m")
+    bug_line = cells[at].splitlines().index("    dW = np.dot(dZ, A_prev) / m") + 1
+    shell.run_line_magic("load_ext", "shapelint")
+    ran = run_notebook(shell, capsys, cells, stop_after=at + 2)
+    assert [err for _, _, err in ran[:at + 1]] == [""] * (at + 1)
+    count, result, err = ran[at + 1]
+    assert err.startswith(f"In [{count}], line ")
+    assert f"SL102 in `linear_backward()` (In [{count - 1}], line {bug_line}) with the arguments given here" in err
+    assert not result.success  # and the cell fails when it runs, as shapelint said
