@@ -7,6 +7,20 @@ __version__ = "0.1.0"
 __all__ = ["ShapeError", "check", "shapes", "__version__"]
 
 
+def load_ipython_extension(shell):
+    """``%load_ext shapelint`` in IPython or Jupyter (see ``shapelint.ipython``)."""
+    from shapelint.ipython import load_ipython_extension as load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell):
+    """``%unload_ext shapelint``."""
+    from shapelint.ipython import unload_ipython_extension as unload
+
+    unload(shell)
+
+
 def __getattr__(name):
     # shapelint.shapes / shapelint.check load the runtime on first use, so the
     # CLI does not pay for it
