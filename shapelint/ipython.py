@@ -168,13 +168,22 @@ class SessionChecker:
                       "source": source})
         text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
         outcome = lint_bytes(text.encode("utf-8"), session, settings.codes_for(rel), settings.severity)
-        mine = [d for d in outcome.diagnostics if d.cell == len(cells) and d.code not in _KERNEL_REPORTS]
+        new = len(cells)
+        # the new cell's findings, and those inside an earlier cell's function that the new cell's
+        # calls make fail (reported where the function fails, with the call as related location)
+        mine = [d for d in outcome.diagnostics if d.code not in _KERNEL_REPORTS
+                and (d.cell == new or any(r.cell == new for r in d.related))]
         if not mine:
             return ""
         labels = [name for name, _ in self.cells] + [label]
         line_map = build_source(text).line_map
-        out = [_render(d.with_(message=_cell_lines(d.message, line_map, labels, len(cells))), label)
-               for d in mine]
+        out = []
+        for d in mine:
+            shown = _render(d.with_(message=_cell_lines(d.message, line_map, labels, d.cell or new)),
+                            labels[d.cell - 1] if d.cell else label)
+            notes = [f" = note: with the shapes passed at {label if r.cell == new else labels[r.cell - 1]}, line {r.line}"
+                     for r in d.related if r.cell]
+            out.append("\n".join([shown] + notes))
         if outcome.message and outcome.message_kind == "internal":
             out.append(f"shapelint: could not check this cell ({outcome.message})")
         return "\n".join(out)
@@ -220,11 +229,19 @@ class SessionChecker:
 
 # "line 8" in a message names a line of the joined source (where a called function fails)
 _LINE = re.compile(r"(?<![\w`])line (\d+)\b(?! of `)")
-_CELL_BEFORE = re.compile(r"cell \d+,?\s*$")
+_CELL_BEFORE = re.compile(r"(cell \d+|In \[\d+\]),?\s*$")
+_NOTEBOOK_CELL = re.compile(r"\bcell (\d+), line (\d+)\b")
 
 
 def _cell_lines(message: str, line_map: List[Tuple[int, int]], labels: List[str], current: int) -> str:
-    """``line 8`` of the joined source as ``In [2], line 6`` (or ``line 6`` in the cell itself)."""
+    """``line 8`` of the joined source as ``In [2], line 6`` (or ``line 6`` in the cell itself), and
+    ``cell 2, line 6`` (a notebook's own coordinates: the session's cells) as ``In [2], line 6``."""
+    def named_cell(m: "re.Match[str]") -> str:
+        cell, line = int(m.group(1)), m.group(2)
+        if not 0 < cell <= len(labels):
+            return m.group(0)
+        return f"line {line}" if cell == current else f"{labels[cell - 1]}, line {line}"
+
     def cell_line(m: "re.Match[str]") -> str:
         k = int(m.group(1))
         if not 0 < k <= len(line_map) or _CELL_BEFORE.search(message, 0, m.start()):
@@ -232,7 +249,8 @@ def _cell_lines(message: str, line_map: List[Tuple[int, int]], labels: List[str]
         cell, line = line_map[k - 1]
         return f"line {line}" if cell == current else f"{labels[cell - 1]}, line {line}"
 
-    return _LINE.sub(cell_line, message)
+    # joined lines first: the cells' own `cell 2, line 3` are left for named_cell
+    return _NOTEBOOK_CELL.sub(named_cell, _LINE.sub(cell_line, message))
 
 
 def _render(d: Any, label: str) -> str:

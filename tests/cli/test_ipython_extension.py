@@ -92,7 +92,9 @@ def test_a_function_with_declared_shapes_is_checked_when_called(shell, capsys):
     original = shell.user_ns["linear_forward"].__wrapped__
     # the statically visible part is reported before the cell runs ...
     result, err = run(shell, capsys, "Z = linear_forward(np.ones((5, 10)), np.ones((4, 3)), np.zeros((4, 1)))\n")
-    assert err.startswith("In [2], line 1: SL102 in `linear_forward()` (In [1], line 14) with the arguments given here")
+    # (the product fails inside the earlier cell's function: reported there, with this cell's call)
+    assert err.startswith("In [1], line 14: SL102 `np.dot(W, A)`")
+    assert " = note: with the shapes passed at In [2], line 1" in err
     assert "\nIn [2], line 1: SL301 argument `W` of `linear_forward()` has shape (4, 3)" in err
     # ... and the call raises the runtime contract's error, as under `shapelint run`
     assert isinstance(result.error_in_exec, shapelint.ShapeError)
@@ -113,7 +115,9 @@ def test_a_bug_in_an_earlier_cells_function_is_located_there(shell, capsys):
             return np.dot(W, X.T)
         """)
     _, err = run(shell, capsys, "Z = forward(np.ones((3, 10)), np.ones((4, 3)))\n")
-    assert err.startswith("In [2], line 1: SL102 in `forward()` (In [1], line 5) with the arguments given here")
+    # where the function fails, in the cell that defines it, with the new cell's call as the note
+    assert err.startswith("In [1], line 5: SL102 `np.dot(W, X.T)`")
+    assert err.rstrip().endswith(" = note: with the shapes passed at In [2], line 1")
 
 
 def test_cells_run_before_loading_are_known(shell, capsys):
@@ -243,7 +247,10 @@ def test_a_line_of_the_session_named_in_a_message_becomes_a_cells_line():
     labels = ["In [1]", "In [4]", "In [5]"]
     assert _cell_lines("in `f()` (line 5) with", line_map, labels, 3) == "in `f()` (In [4], line 3) with"
     assert _cell_lines("made on line 6: did", line_map, labels, 3) == "made on line 1: did"
-    for untouched in ("in `f()` (line 9 of `helpers.py`)", "(cell 2, line 3)", "(line 70)", "`line 2`"):
+    # a notebook's own cell coordinates are the session's cells
+    assert _cell_lines("made on cell 2, line 3: did", line_map, labels, 3) == "made on In [4], line 3: did"
+    assert _cell_lines("made on cell 3, line 1: did", line_map, labels, 3) == "made on line 1: did"
+    for untouched in ("in `f()` (line 9 of `helpers.py`)", "(cell 7, line 3)", "(line 70)", "`line 2`"):
         assert _cell_lines(untouched, line_map, labels, 3) == untouched
 
 
@@ -310,8 +317,9 @@ def test_the_course_notebook_runs_clean_with_the_extension(shell, capsys, step_b
 
 
 def test_a_students_bug_in_the_course_notebook(shell, capsys, step_by_step):
-    # issue 16's dW_missing_transpose: the bug is in the cell defining linear_backward, the
-    # finding in the next cell, its test call, which names the bug's own cell and line
+    # issue 16's dW_missing_transpose: the bug is in the cell defining linear_backward; the
+    # next cell's test call makes it fail: the finding is at the bug's own cell and line,
+    # printed before that test cell runs, with the call as its note
     at = next(k for k, cell in enumerate(step_by_step) if "dW = np.dot(dZ, A_prev.T) / m" in cell)
     cells = list(step_by_step)
     cells[at] = cells[at].replace("dW = np.dot(dZ, A_prev.T) / m", "dW = np.dot(dZ, A_prev) / m")
@@ -320,6 +328,6 @@ def test_a_students_bug_in_the_course_notebook(shell, capsys, step_by_step):
     ran = run_notebook(shell, capsys, cells, stop_after=at + 2)
     assert [err for _, _, err in ran[:at + 1]] == [""] * (at + 1)
     count, result, err = ran[at + 1]
-    assert err.startswith(f"In [{count}], line ")
-    assert f"SL102 in `linear_backward()` (In [{count - 1}], line {bug_line}) with the arguments given here" in err
+    assert err.startswith(f"In [{count - 1}], line {bug_line}: SL102 `np.dot(dZ, A_prev)`")
+    assert f" = note: with the shapes passed at In [{count}], line " in err
     assert not result.success  # and the cell fails when it runs, as shapelint said
