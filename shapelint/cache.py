@@ -11,7 +11,7 @@ moved into place with ``os.replace`` (two runs writing the same entry both
 write complete files); an unreadable, corrupt or foreign entry is a miss; a
 cache folder that cannot be created or written just turns caching off.
 
-Layout: ``v1/<build>/<ab>/<key>.json`` where ``<build>`` identifies the
+Layout: ``v2/<build>/<ab>/<key>.json`` where ``<build>`` identifies the
 shapelint version and sources; the entries of other builds are deleted once
 unused for a week (``PRUNE_AFTER_DAYS``).  Delete the folder at any time.
 """
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
-FORMAT = 1
+FORMAT = 2  # 2: entries carry the unchecked functions and the coverage
 DIRNAME = ".shapelint_cache"
 # Entries written by another shapelint build (version or sources) are deleted
 # once that build has not been used for this long.

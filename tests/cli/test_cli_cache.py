@@ -158,7 +158,7 @@ def test_cache_key_parts(tmp_path):
 
 def test_entries_of_old_builds_are_pruned(proj, monkeypatch):
     run()
-    v1 = proj / ".shapelint_cache" / "v1"
+    v1 = proj / ".shapelint_cache" / f"v{cache_mod.FORMAT}"
     (current,) = list(v1.iterdir())
     old, recent = v1 / "0123456789abcdef", v1 / "fedcba9876543210"
     for gen in (old, recent):
