@@ -224,7 +224,7 @@ class FunctionsMixin:
         if not facts.sized_call and any(knows_a_size(v) for v in args.values()):
             facts.sized_call = True
         if self.collect_shapes:
-            facts.calls.append(({p: env.vars.get(p) for p in facts.param_names}, result))
+            facts.calls.append(({p: env.vars.get(p) for p in facts.param_names}, result, self.focus is not None))
 
     def bind_params(self, func: FuncVal, args: Optional[Dict[str, Val]], env: Env,
                     bound_self: Optional[Val] = None) -> None:

@@ -18,12 +18,16 @@ say) and its result, in one consistent notation:
 * A dict shows its keys as the code builds them: ``{W1: (n_h, n_x), ...}``,
   ``{W[l]: (layer_dims[l], layer_dims[l - 1]), ...}`` for ``"W" + str(l)``.
 * A result's part whose shape is unknown is named as the ``return`` names it:
-  ``sigmoid(Z) -> (A, cache)`` reads "returns its ``A`` and its ``cache``".
+  ``sigmoid(Z: ?) -> (A, cache)`` reads "returns its ``A`` and its ``cache``"; so is a
+  whole result that is a parameter nothing is known of (``update(parameters: ?, ...) ->
+  parameters``).
 
 Where the function's own analysis knows nothing of a parameter or result, the
 analyses of its calls (in the file, or in the drivers that import it) fill it
-in, joined (what every call agrees on), exactly as ``shapelint shapes`` does for
-an assigned name: so the two commands agree (a letter here is a ``?`` there).
+in, joined (what every call that passes a real size agrees on), as ``shapelint
+shapes`` does for an assigned name: so the two commands agree wherever
+``shapes`` shows a size (where it shows ``?``, a letter here says which made-up
+size it is; a number is ``int`` or ``float`` here, ``()`` there).
 
 The same facts say which functions could not be checked at all (see
 ``unchecked_functions``).
@@ -235,6 +239,12 @@ def fill_from_calls(v: Optional[Val], seen: List[Val], env: Dict[str, Val], dept
         v = TupleVal(tuple(env.get(p, ParamVal(p)) for p in v.parts))
     if _is_unknown(v):
         arrays = [s.shape for s in seen if isinstance(s, ArrayVal) and s.shape is not None]
+        # a call made by code that knows no sizes either (a caller's own analysis) tells only a
+        # rank: joined with the calls that pass real sizes, it would hide them; so the calls
+        # that know every size come first, then those that know some
+        full = [s for s in arrays if all(_real_size(d) or d in (0, 1) for d in s)]
+        some = [s for s in arrays if any(_real_size(d) or d in (0, 1) for d in s)]
+        arrays = full or some or arrays
         if arrays:
             shape = arrays[0]
             for other in arrays[1:]:
@@ -308,17 +318,18 @@ def render_signature(name: str, params: List[str], env_vars: Dict[str, Val], res
     for p, v in zip(shown, values):
         text = "int" if isinstance(v, ParamVal) and not v.parts and p in size_names else writer.value(v)
         rendered.append(f"{p}: {text}")
-    return f"{name}(" + ", ".join(rendered) + f") -> {_result_text(writer, result, returns_as)}"
+    return f"{name}(" + ", ".join(rendered) + f") -> {_result_text(writer, result, returns_as, shown)}"
 
 
-def _result_text(writer: SignatureWriter, result: Val, returns_as: Optional[List[Optional[str]]]) -> str:
+def _result_text(writer: SignatureWriter, result: Val, returns_as: Optional[List[Optional[str]]],
+                 params: List[str]) -> str:
     if returns_as is None:
         return writer.value(result)
     if isinstance(result, TupleVal) and not result.is_list and len(returns_as) == len(result.items) > 1:
         parts = [n if n and _is_unknown(x) else writer.value(x, 1) for x, n in zip(result.items, returns_as)]
         return "(" + ", ".join(parts) + ")"
-    if len(returns_as) == 1 and returns_as[0] and _is_unknown(result) and not isinstance(result, ArrayVal):
-        return returns_as[0]  # `-> parameters`: it returns what it was given (a value nothing is known of)
+    if len(returns_as) == 1 and returns_as[0] in params and _is_unknown(result) and not isinstance(result, ArrayVal):
+        return returns_as[0]  # `-> parameters`: it returns a parameter it was given, nothing known of it
     return writer.value(result)
 
 
@@ -337,8 +348,8 @@ class FunctionFacts:
         self.env: Optional[Dict[str, Val]] = None  # its own analysis: every local at the end
         self.result: Val = UNKNOWN
         self.method = False
-        # (parameter values, result) of each analysis at a call (only when shapes are collected)
-        self.calls: List[Tuple[Dict[str, Optional[Val]], Val]] = []
+        # (parameter values, result, made by a driver?) of each analysis at a call (when shapes are collected)
+        self.calls: List[Tuple[Dict[str, Optional[Val]], Val, bool]] = []
         self.sized_call = False  # a call passed an argument with a size that can be checked
 
     def own(self, func, env_vars: Dict[str, Val], result: Val, method: bool) -> None:
@@ -354,12 +365,16 @@ class FunctionFacts:
         return self.param_names[1:] if self.method else self.param_names
 
     def filled(self) -> Tuple[Dict[str, Val], Val]:
-        """Parameters and result, the own analysis's unknowns filled in from the calls."""
+        """Parameters and result, the own analysis's unknowns filled in from the calls: the file's
+        own first, then what is still unknown from its drivers' (as `shapes` merges them)."""
         env = dict(self.env or {})
-        for p in self.shown_params:
-            seen = [c[0][p] for c in self.calls if c[0].get(p) is not None]
-            env[p] = fill_from_calls(env.get(p), seen, env)
-        return env, fill_from_calls(self.result, [r for _, r in self.calls], env)
+        result = self.result
+        for driver in (False, True):
+            calls = [(args, r) for args, r, by_driver in self.calls if by_driver == driver]
+            for p in self.shown_params:
+                env[p] = fill_from_calls(env.get(p), [c[0][p] for c in calls if c[0].get(p) is not None], env)
+            result = fill_from_calls(result, [r for _, r in calls], env)
+        return env, result
 
     def signature(self) -> str:
         env, result = self.filled()
