@@ -59,8 +59,8 @@ from shapelint.analysis.values import (
 )
 
 _INVENTED = re.compile(r"\?(.*)#\d+$")  # fresh()'s spelling: `?label#17`
-_INVENTED_INSIDE = re.compile(r"\?[^#]*#\d+")
-_PHRASE = re.compile(r"#\d+$")  # a docstring phrase outside the notation: `number of boxes#0`
+_INVENTED_INSIDE = re.compile(r"\?[^#]*(?:#\d+)+")  # one inside an opaque size: `(?a#3) // 2`
+_PHRASE = re.compile(r"#\d+")  # a docstring phrase outside the notation: `number of boxes#0`
 # a label a size keeps: one the code wrote as a name (`m = X.shape[1]`), an item or a length
 # (`layer_dims[l - 1]`, `len(caches)`); `X.shape[0]` is a letter
 _READABLE_LABEL = re.compile(r"[A-Za-z_]\w*(\[[\w +*-]+\])*$|len\([A-Za-z_][\w.]*\)$")
@@ -80,7 +80,7 @@ def shown_name(name: str, made_up=None) -> str:
         return ""
     if INVENTED_PREFIX in name:
         name = _INVENTED_INSIDE.sub(lambda m: made_up(m.group(0)) if made_up else "?", name)
-    return _PHRASE.sub("", name[len(DOCUMENTED_PREFIX):] if name.startswith(DOCUMENTED_PREFIX) else name)
+    return _PHRASE.sub("", name.replace(DOCUMENTED_PREFIX, ""))
 
 
 class SignatureWriter:
