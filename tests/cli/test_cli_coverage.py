@@ -169,3 +169,30 @@ def test_coverage_exit_codes(project):
     assert "broken.py:" in r.output and "forward" in r.output
     r = invoke(["coverage", "missing.py", "--no-cache"])
     assert r.exit_code == 2
+
+
+def test_a_drivers_calls_check_a_helper_and_fill_in_its_signature(tmp_path, monkeypatch):
+    # dnn_utils.py calls nothing itself; the script beside it that imports it does (a driver)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.shapelint]\n")
+    helper = textwrap.dedent('''
+        import numpy as np
+
+        def sigmoid(Z):
+            A = 1 / (1 + np.exp(-Z))
+            cache = Z
+            return A, cache
+    ''')
+    (tmp_path / "dnn_utils.py").write_text(helper)
+    r = invoke(["check", "dnn_utils.py", "--no-cache"])
+    assert "1 function could not be checked" in r.output  # no driver yet
+    r = invoke(["shapes", "--signatures", "dnn_utils.py", "--no-cache"])
+    assert r.output.strip().endswith("sigmoid(Z: ?) -> (A, cache)")
+    (tmp_path / "run.py").write_text("import numpy as np\nfrom dnn_utils import sigmoid\n"
+                                     "A, cache = sigmoid(np.ones((3, 4)))\n")
+    r = invoke(["check", "dnn_utils.py", "--no-cache"])
+    assert r.output.strip() == "All checks passed!"
+    r = invoke(["shapes", "--signatures", "dnn_utils.py", "--no-cache"])
+    assert r.output.strip().endswith("sigmoid(Z: (3, 4)) -> ((3, 4), (3, 4))")
+    r = invoke(["shapes", "dnn_utils.py", "--no-cache"])
+    assert "A: (3, 4)" in r.output  # as `shapes` has it
