@@ -326,7 +326,8 @@ def format_shape(shape: Optional[Sequence[Any]]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--signatures", is_flag=True,
               help="Print each function's summary instead: the shapes its parameters and result have for the "
-                   "analysis, e.g. `linear_forward(A: (b, m), W: (a, b), b: (a, 1)) -> (a, m)`.")
+                   "analysis, e.g. `linear_backward(dZ: (a, m), cache: ((c, m), (a, c), (a, 1))) -> "
+                   "((c, m), (a, c), (a, 1))`.")
 def shapes(fmt, signatures, **kw) -> None:
     """Print the inferred shape of every assignment to a plain name (or `self.attr`).
 

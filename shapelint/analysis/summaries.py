@@ -4,11 +4,11 @@
 shapes its own analysis gave its parameters (what the code's uses of them
 say) and its result, in one consistent notation:
 
-    linear_backward(dZ: (a, m), cache: ((b, m), (a, b), (a, 1))) -> (dA_prev: (b, m), dW: (a, b), db: (a, 1))
+    linear_backward(dZ: (a, m), cache: ((c, m), (a, c), (a, 1))) -> ((c, m), (a, c), (a, 1))
 
 * Sizes the code or a declaration named keep their names (``n_x``, ``m``,
   ``n[l]``, a docstring's ``n_samples``); a size the code read into a name
-  (``m = X.shape[1]``) has that name.
+  (``n, m = X.shape``, ``m = X.shape[1]``, ``L = len(caches)``) has that name.
 * Sizes nobody named are letters (``a``, ``b``, ...), the same letter for the
   same size throughout the signature, never a name the signature already uses
   (a parameter's or a size's).
@@ -64,6 +64,7 @@ _PHRASE = re.compile(r"#\d+")  # a docstring phrase outside the notation: `numbe
 # a label a size keeps: one the code wrote as a name (`m = X.shape[1]`), an item or a length
 # (`layer_dims[l - 1]`, `len(caches)`); `X.shape[0]` is a letter
 _READABLE_LABEL = re.compile(r"[A-Za-z_]\w*(\[[\w +*-]+\])*$|len\([A-Za-z_][\w.]*\)$")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*$")
 _LETTERS = "abcdefghijkpqrstuvwxyz"  # no l, m, n, o: the course's own letters, and l/o read as 1/0
 MAX_DEPTH = 4
 MAX_DICT_ITEMS = 6
@@ -91,6 +92,13 @@ class SignatureWriter:
         self.reserved: Set[str] = set()  # the real sizes' names: no made-up size is shown as one
         self.avoid: Set[str] = set(avoid)  # no letter reads as one of these either (parameters, locals)
         self.shown: Dict[str, str] = {}  # made-up size -> its letter or label
+        # made-up size -> the first local that holds it as an int (`m = A.shape[1]`)
+        self.locals: Dict[str, str] = {}
+        for var, v in env_vars.items():
+            if isinstance(v, IntVal) and isinstance(v.dim, Sym) and len(v.dim.terms) == 1:
+                (mono, coef), = v.dim.terms
+                if coef == 1 and len(mono) == 1 and mono[0].startswith(INVENTED_PREFIX) and var.strip("_"):
+                    self.locals.setdefault(mono[0], var)
         self.used: Set[str] = set()
         self.next_letter = 0
 
@@ -104,16 +112,26 @@ class SignatureWriter:
 
     def made_up(self, name: str) -> str:
         if name not in self.shown:
-            m = _INVENTED.match(name)
-            label = m.group(1) if m else ""
-            if (label and label.strip("_") and _READABLE_LABEL.match(label)
-                    and label not in self.reserved and label not in self.used):
-                text = label
-            else:
-                text = self.letter()
+            text = next((c for c in self.names_for(name) if c not in self.reserved and c not in self.used), None)
+            text = text or self.letter()
             self.shown[name] = text
             self.used.add(text)
         return self.shown[name]
+
+    def names_for(self, name: str) -> List[str]:
+        """What a made-up size may be shown as, best first: the name the code gave it where it
+        made it (`n, m = X.shape`, a loop's `l`), a local that holds it (`m = A.shape[1]`,
+        `L = len(caches)`), its label when readable (`len(caches)`, `layer_dims[l]`)."""
+        m = _INVENTED.match(name)
+        label = m.group(1) if m else ""
+        out = []
+        if label.strip("_") and _IDENTIFIER.match(label):
+            out.append(label)
+        if name in self.locals:
+            out.append(self.locals[name])
+        if label.strip("_") and _READABLE_LABEL.match(label):
+            out.append(label)
+        return out
 
     def letter(self) -> str:
         while True:
@@ -190,9 +208,8 @@ class SignatureWriter:
             return self.dim(d)
         labels = {}
         for n in d.names:
-            m = _INVENTED.match(n)
-            if m and m.group(1).strip("_") and _READABLE_LABEL.match(m.group(1)):
-                labels[n] = m.group(1)
+            if n.startswith(INVENTED_PREFIX) and self.names_for(n):
+                labels[n] = self.names_for(n)[0]
         if not labels:
             return self.dim(d)
         poly: Dict[Tuple[str, ...], int] = {}

@@ -37,12 +37,13 @@ DEEP = {
         "((n[l], m), ((n[l-1], m), (n[l], n[l-1]), (n[l], 1)))",
     # the sizes linear_forward's docstring names reach sigmoid through the call in linear_activation_forward
     "sigmoid": "sigmoid(Z: (n[l], m)) -> ((n[l], m), (n[l], m))",
-    # no letter reads as the local `b` (`A_prev, W, b = cache`)
-    "linear_backward": "linear_backward(dZ: (a, c), cache: ((d, c), (a, e), ?)) -> ((e, c), (a, d), (a, 1))",
-    "compute_cost": "compute_cost(AL: ?, Y: (a, b)) -> ()",
+    # `m = A_prev.shape[1]` names a size; no letter reads as the local `b` (`A_prev, W, b = cache`)
+    "linear_backward": "linear_backward(dZ: (a, m), cache: ((c, m), (a, d), ?)) -> ((d, m), (a, c), (a, 1))",
+    "compute_cost": "compute_cost(AL: ?, Y: (a, m)) -> ()",
+    # `L = len(caches)`; a loop's `l`
     "L_model_backward":
-        "L_model_backward(AL: ?, Y: ?, caches: ?) -> {dA[len(caches) - 1]: array, dW[len(caches)]: array, "
-        "db[len(caches)]: array, dA[l]: array, dW[l + 1]: array, db[l + 1]: array}",
+        "L_model_backward(AL: ?, Y: ?, caches: ?) -> {dA[L - 1]: array, dW[L]: array, "
+        "db[L]: array, dA[l]: array, dW[l + 1]: array, db[l + 1]: array}",
 }
 
 
