@@ -2,7 +2,7 @@
 
 An entry is keyed by a hash of: the file's bytes, its path relative to the
 project root, the enabled codes and severity overrides for that file, whether
-shapes are collected, the shapelint version, and a hash of the source files
+shapes are collected, the ``implicit-numpy`` setting, the shapelint version, and a hash of the source files
 of the installed ``shapelint`` package (so editing the analyzer during
 development invalidates the cache).
 
@@ -63,9 +63,10 @@ class Cache:
         self._prepared = False
 
     def key(self, data: bytes, rel_path: str, codes: Iterable[str], severity: Dict[str, str],
-            collect_shapes: bool) -> str:
+            collect_shapes: bool, implicit_numpy: bool = True) -> str:
         h = hashlib.sha256()
-        meta = json.dumps([self.salt, rel_path, sorted(codes), sorted(severity.items()), collect_shapes])
+        meta = json.dumps([self.salt, rel_path, sorted(codes), sorted(severity.items()), collect_shapes,
+                           implicit_numpy])
         h.update(meta.encode("utf-8", "surrogateescape"))
         h.update(b"\0")
         h.update(data)

@@ -162,7 +162,7 @@ class _Run:
         start = time.perf_counter()
         tasks = make_tasks(self.files, self.settings.root, codes_for or self.settings.codes_for)
         opts = RunOptions(severity=dict(self.settings.severity), collect_shapes=collect_shapes,
-                          cache=self.cache, jobs=self.jobs)
+                          cache=self.cache, jobs=self.jobs, implicit_numpy=self.settings.implicit_numpy)
         if self.stdin_name is not None:
             outcomes = [self._check_stdin(opts, codes_for or self.settings.codes_for)]
         else:
@@ -206,7 +206,7 @@ class _Run:
         stdin = sys.stdin
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8", "surrogateescape")
         try:
-            return lint_bytes(data, name, codes_for(rel), opts.severity, opts.collect_shapes)
+            return lint_bytes(data, name, codes_for(rel), opts.severity, opts.collect_shapes, opts.implicit_numpy)
         except Exception as exc:  # a bug outside the analyzer: reported like any internal error
             import traceback
 
@@ -271,8 +271,11 @@ def _use_color(choice: str, output_file: Optional[Path]) -> bool:
 @click.option("--update-baseline", is_flag=True, help="Rewrite the --baseline file with the current findings.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text output (auto: when stdout is a terminal and NO_COLOR is unset).")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved settings and, for each file, whether `np` is taken as NumPy "
+                   "without an import; check nothing.")
 def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero, baseline,
-          update_baseline, color, **kw) -> None:
+          update_baseline, color, show_settings, **kw) -> None:
     """Check files and folders (*.py, *.ipynb; default: the current folder).
 
     Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
@@ -282,6 +285,9 @@ def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero
     if update_baseline and baseline is None:
         fail("--update-baseline needs --baseline FILE")
     run = _Run(kw, select, ignore, extend_select)
+    if show_settings:
+        click.echo(_settings_text(run))
+        sys.exit(EXIT_CLEAN)
     outcomes = run.execute(collect_shapes=False)
     diagnostics = [d for o in outcomes for d in o.diagnostics]
 
@@ -312,6 +318,73 @@ def check(select, ignore, extend_select, fmt, output_file, statistics, exit_zero
     if run.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _settings_text(run: _Run) -> str:
+    """`check --show-settings`: the configuration in force, then what `implicit-numpy` does to each file."""
+    st = run.settings
+    on_off = {True: "true", False: "false"}
+    where = str(st.config_path) if st.config_path is not None else "none (defaults)"
+    lines = [
+        f"config file: {where}",
+        f"project root: {st.root}",
+        f"select: {', '.join(sorted(st.codes)) or '(nothing)'}",
+        "per-file-ignores: " + ("; ".join(f"{p} = {', '.join(sorted(c))}" for p, c in st.per_file_ignores)
+                                or "(none)"),
+        f"exclude: {', '.join(st.exclude) or '(none)'}",
+        f"include: {', '.join(st.include)}",
+        f"respect-gitignore: {on_off[st.respect_gitignore]}",
+        "severity: " + (", ".join(f"{c} = {lvl}" for c, lvl in sorted(st.severity.items())) or "(rule defaults)"),
+        f"implicit-numpy: {on_off[st.implicit_numpy]}",
+    ]
+    files = [display for _, display in run.files]
+    paths = [str(p) for p, _ in run.files]
+    if run.stdin_name is not None:
+        lines.append("files: stdin is not read with --show-settings")
+    else:
+        lines.append(f"files: {len(files)}")
+        for path, display in zip(paths, files):
+            lines.append(f"  {display}: {_implicit_numpy_status(path, st.implicit_numpy)}")
+    return "\n".join(lines)
+
+
+def _implicit_numpy_status(path: str, enabled: bool) -> str:
+    """Whether `np` (or `numpy`) is taken as NumPy without an import in one file, said in words."""
+    from shapelint.analysis.implicit import name_status
+    from shapelint.notebook import NotebookError, build_source
+    from shapelint.runner import decode_python, is_notebook, read_file
+
+    data, err = read_file(path)
+    if data is None:
+        return f"{err}"
+    nb = None
+    if is_notebook(path):
+        try:
+            nb = build_source(data.decode("utf-8-sig"))
+        except (NotebookError, UnicodeDecodeError):
+            return "not a readable notebook"
+        source = nb.source
+    else:
+        source, problem = decode_python(data)
+        if source is None:
+            return "cannot be decoded"
+    status = name_status(source)
+    if status is None:
+        return "does not parse: nothing taken as NumPy"
+    if not status:
+        return "does not use `np.` or `numpy.`: nothing taken as NumPy"
+    said = []
+    for name, how in status.items():
+        if how != "implicit":
+            cell, line = nb.locate(how) if nb is not None else (None, how)
+            where = f"in cell {cell}, line {line}" if cell else f"on line {line}"
+            said.append(f"`{name}` is bound {where} (by the file itself): not taken implicitly")
+        elif enabled:
+            said.append(f"`{name}` is taken as NumPy without an import (used as `{name}.<attr>`, never bound "
+                        f"in the file)")
+        else:
+            said.append(f"`{name}` is used without an import and NOT taken as NumPy (implicit-numpy = false)")
+    return "; ".join(said)
 
 
 def format_shape(shape: Optional[Sequence[Any]]) -> str:

@@ -20,6 +20,7 @@ Keys (all optional; an unknown key is an error that names it)::
     extend-include = ["*.pyw"]
     respect-gitignore = true
     severity = {SL204 = "error"}     # severity overrides
+    implicit-numpy = true            # `np` used and never bound in a file is NumPy
 
 Command-line options win over the file: ``--select`` replaces the selection
 (the file's ``ignore`` and ``extend-select`` are then dropped, as in ruff),
@@ -55,7 +56,7 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 DEFAULT_INCLUDE: Tuple[str, ...] = ("*.py", "*.ipynb")
 
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "include", "extend-include")
-_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "severity", "respect-gitignore"}
+_KNOWN_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "severity", "respect-gitignore", "implicit-numpy"}
 
 
 class ConfigError(Exception):
@@ -74,6 +75,9 @@ class Settings:
     include: List[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     severity: Dict[str, str] = field(default_factory=dict)
     respect_gitignore: bool = True
+    # `np.dot(...)` in a file that never imports or binds `np`: NumPy, imported elsewhere
+    # (a grader, another notebook cell); see shapelint.analysis.implicit
+    implicit_numpy: bool = True
 
     def codes_for(self, rel_path: str) -> Set[str]:
         """The enabled codes for one file (``rel_path``: POSIX, relative to the root)."""
@@ -239,4 +243,9 @@ def load_settings(cwd: Path, cli: CliOverrides, config_path: Optional[Path] = No
     if not isinstance(rg, bool):
         raise ConfigError(f"{src}: 'respect-gitignore' must be true or false")
     settings.respect_gitignore = rg if cli.respect_gitignore is None else cli.respect_gitignore
+
+    implicit = table.get("implicit-numpy", True)
+    if not isinstance(implicit, bool):
+        raise ConfigError(f"{src}: 'implicit-numpy' must be true or false")
+    settings.implicit_numpy = implicit
     return settings

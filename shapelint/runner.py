@@ -146,12 +146,13 @@ def decode_python(data: bytes) -> Tuple[Optional[str], Optional[Tuple[str, int, 
                       f"or declare its encoding)", line, col, text)
 
 
-def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool):
+def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, implicit_numpy: bool = True):
     """analyze_source, with any exception it lets through turned into an internal error."""
     from shapelint.analysis import analyze_source
 
     try:
-        return analyze_source(source, path, codes=codes - _RUNNER_CODES, collect_shapes=collect_shapes), None
+        return analyze_source(source, path, codes=codes - _RUNNER_CODES, collect_shapes=collect_shapes,
+                              implicit_numpy=implicit_numpy), None
     except RecursionError:
         return None, ("warning", "expression nesting too deep to analyze: skipped", None)
     except Exception as exc:  # an analyzer bug must not stop the run, nor pass silently
@@ -159,7 +160,8 @@ def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool):
 
 
 def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
-               severity: Optional[Dict[str, str]] = None, collect_shapes: bool = False) -> FileOutcome:
+               severity: Optional[Dict[str, str]] = None, collect_shapes: bool = False,
+               implicit_numpy: bool = True) -> FileOutcome:
     """Check one file's contents (``path`` is what findings are reported against).
 
     The whole pipeline except discovery, caching and the baseline: decoding,
@@ -196,7 +198,7 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if skip_file(source):
         return FileOutcome(path=path)
 
-    result, failure = _analyze(source, path, codes, collect_shapes)
+    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy)
     if failure is not None:
         kind, message, trace = failure
         return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
@@ -274,6 +276,7 @@ class RunOptions:
     collect_shapes: bool = False
     cache: Any = None  # shapelint.cache.Cache or None
     jobs: int = 1
+    implicit_numpy: bool = True  # the setting `implicit-numpy`
     file_timeout: Optional[float] = None  # seconds; None: SHAPELINT_FILE_TIMEOUT, else FILE_TIMEOUT
 
 
@@ -300,12 +303,13 @@ def check_task(task: Task, opts: RunOptions) -> FileOutcome:
     if data is None:
         return _unreadable(task.display, err or "cannot read", set(task.codes))
     try:
-        outcome = lint_bytes(data, task.display, task.codes, opts.severity, opts.collect_shapes)
+        outcome = lint_bytes(data, task.display, task.codes, opts.severity, opts.collect_shapes,
+                             opts.implicit_numpy)
     except Exception as exc:  # a bug outside the analyzer: still only this file
         return FileOutcome(path=task.display, message=f"internal error: {type(exc).__name__}: {exc}",
                            message_kind="internal", trace=traceback.format_exc(limit=-8))
     if opts.cache is not None and not outcome.internal_error:
-        key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes)
+        key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes, opts.implicit_numpy)
         opts.cache.put(key, outcome.to_cache())
     return outcome
 
@@ -335,7 +339,7 @@ def run_tasks(tasks: Sequence[Task], opts: RunOptions,
         if opts.cache is not None:
             data, _ = read_file(task.path)
             if data is not None:
-                key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes)
+                key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes, opts.implicit_numpy)
                 hit = opts.cache.get(key)
                 if hit is not None:
                     try:

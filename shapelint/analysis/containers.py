@@ -319,9 +319,14 @@ class ContainersMixin:
                 items.append(self.quiet_eval(node.elt, scope) if items else self.eval(node.elt, scope))
             return TupleVal(tuple(items), True) if is_list else SeqVal(join_all(items) if items else UNKNOWN,
                                                                         len(items), False)
-        length = sequence_length(iterable) if len(clauses) == 1 and not first.ifs else None
-        if length is None and isinstance(iterable, RangeVal):
-            length = iterable.length
+        length = None
+        if len(clauses) == 1 and not first.ifs:
+            # one item per item of the iterable: a list's, a range's, an array's first axis
+            length = sequence_length(iterable)
+            if length is None and isinstance(iterable, RangeVal):
+                length = iterable.length
+            if length is None and isinstance(iterable, ArrayVal) and iterable.shape:
+                length = iterable.shape[0]
         for i, clause in enumerate(clauses):
             source = iterable if i == 0 else self.eval(clause.iter, scope)
             self.assign(clause.target, self.element_of(source, clause.target), scope, None)

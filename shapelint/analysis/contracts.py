@@ -78,17 +78,19 @@ class Contract:
             if isinstance(a, ArrayVal) and isinstance(b, ArrayVal) and a.shape is not None and b.shape is not None:
                 problem = _same_shape(a.shape, b.shape, other)
                 if problem:
-                    inf.emit("contract_violation", arg_nodes.get(name, call),
+                    inf.emit(_violation_kind(inf, [a, b]), arg_nodes.get(name, call),
                              what=f"argument `{name}` of `{self.func_name}()`", declared=b.shape,
                              declared_text=text, actual=a.shape, reason=problem)
                     return True
         ordered = [n for n in self.param_order if n in self.params] or list(self.params)
+        checked: List[Val] = []  # the arrays compared so far: what the sizes were bound to
         for name in ordered:
             shape, text, _ = self.params[name]
             v = args.get(name)
             spec = self.specs.get(name)
             if not isinstance(v, ArrayVal) or v.shape is None:
                 continue
+            checked.append(v)
             before = set(binding)
             if spec is not None and (shape is None or _has_expr(spec)):
                 # `"b *rest"`, `"n+1"`: matched on the spec itself
@@ -101,7 +103,7 @@ class Contract:
                 bound_by[new] = name
             if problem:
                 # like the runtime check: the first argument that breaks the contract
-                inf.emit("contract_violation", arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
+                inf.emit(_violation_kind(inf, checked), arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
                          declared=shape, declared_text=text, actual=v.shape, reason=problem)
                 return True
         return False
@@ -150,6 +152,12 @@ class Contract:
                 label = f"return value `{name}`" if name else "return value"
                 inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=other.shape,
                          declared_text=text, actual=v.shape, reason=problem)
+
+
+def _violation_kind(inf: Any, arrays: List[Val]) -> str:
+    """SL301's event, or SL304's when the arrays that contradict the declaration are all the
+    course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong)."""
+    return "test_data_contradicts_contract" if inf.from_course_tests(arrays) else "contract_violation"
 
 
 def _as_the_code_defines(shape: Tuple[Dim, ...], env: Any) -> Tuple[Dim, ...]:

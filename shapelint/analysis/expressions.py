@@ -209,7 +209,7 @@ class ExpressionsMixin:
             return IntVal(1 if node.value == "True" else 0)
         if node.value == "None":
             return NONE
-        return UNKNOWN
+        return self.unbound_name(node.value)
 
     def expr_Integer(self, node: cst.Integer, env: Env) -> Val:
         try:

@@ -12,6 +12,7 @@ from shapelint.algebra.dims import (
     Sym,
     fresh,
 )
+from shapelint.analysis import testdata
 from shapelint.analysis.builtins import BUILTINS
 from shapelint.analysis.containers import items_of
 from shapelint.analysis.contracts import annotation_shape, read_contract
@@ -174,7 +175,7 @@ class FunctionsMixin:
             target = d.func if isinstance(d, cst.Call) else d
             value = self.quiet_eval(target, env)
             if isinstance(value, QualVal) and value.qualname in ("shapelint.shapes", "shapelint.runtime.shapes",
-                                                                  "shapelint.runtime.contracts.shapes"):
+                                                                  "shapelint.runtime.decorator.shapes"):
                 decorator_specs = d if isinstance(d, cst.Call) else ()
         return read_contract(self, node, decorator_specs)
 
@@ -270,7 +271,12 @@ class FunctionsMixin:
                 return ArrayVal(shape)
         if p.default is not None and isinstance(p.default, (cst.SimpleString, cst.Float)):
             return UNKNOWN
-        if contract is not None and contract.params and name not in contract.size_names():
+        from shapelint.algebra.spec import NOTATION_NAMES
+
+        if (contract is not None and contract.params and name not in contract.size_names()
+                and name not in NOTATION_NAMES):
+            # the docstring names its sizes, not this one: it may be one of them (`dim` for a
+            # docstring's `n`), unless its name is the course's own (`n_h` is never `m` or `n_x`)
             return ParamVal(name, declared=False)
         return ParamVal(name)
 
@@ -373,6 +379,15 @@ class FunctionsMixin:
         finally:
             self.call_site = saved_site
 
+    def makes_test_data(self, func: FuncVal) -> bool:
+        """A test-case function of the course (``*_test_case()``), or any function of a test-data module."""
+        return testdata.is_test_case_function(func.qualname.rsplit(".", 1)[-1]) or (
+            func.mod is not None and testdata.is_test_module(func.mod.path))
+
+    def from_course_tests(self, values: List[Val]) -> bool:
+        """Do these arguments come from the course's own test data (see testdata)?"""
+        return testdata.is_test_module(self.mod.path) or testdata.all_test_data(values)
+
     def skip_call(self, func: FuncVal, args: Dict[str, Val]) -> Val:
         """A call not analyzed here: what it may change in its arguments is forgotten, and its
         result is the function's own, with the sizes it names made unknowns: they are the
@@ -426,7 +441,8 @@ class FunctionsMixin:
         if isinstance(func, MethodVal):
             return self.call_method(node, func, env)
         if isinstance(func, FuncVal):
-            return self.call_function(func, node, env)
+            result = self.call_function(func, node, env)
+            return testdata.mark(result) if self.makes_test_data(func) else result
         if isinstance(func, BoundMethodVal):
             return self.call_function(func.func, node, env, bound_self=func.instance)
         if isinstance(func, ClassVal):

@@ -18,6 +18,7 @@ import libcst as cst
 from shapelint.algebra import api
 from shapelint.analysis import modules
 from shapelint.analysis.env import Env
+from shapelint.analysis.implicit import IMPLICIT_NAMES, implicit_numpy_names
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.syntax import dotted, name_of
 from shapelint.analysis.values import UNKNOWN, ModuleVal, QualVal, StrVal, TupleVal, Val
@@ -81,6 +82,17 @@ class ImportsMixin:
                 sub = self.submodule(target, name)
                 value = ModuleVal(sub) if sub is not None else UNKNOWN
             env.vars[local] = value
+
+    def unbound_name(self, name: str) -> Val:
+        """A name read where nothing bound it: ``np`` is NumPy when the module never binds it (the
+        setting ``implicit-numpy``; see ``implicit``), anything else is unknown.  Asked only then,
+        so a file that imports NumPy never pays for the look at its bindings."""
+        if not self.implicit_numpy_on or name not in IMPLICIT_NAMES:
+            return UNKNOWN
+        names = self._implicit_names.get(self.mod.path)
+        if names is None:
+            names = self._implicit_names[self.mod.path] = implicit_numpy_names(self.mod.source)
+        return QualVal("numpy") if name in names else UNKNOWN
 
     def module_attribute(self, module: ModuleVal, attr: str) -> Val:
         """``du.relu``: a name of the module, or a submodule of a package."""

@@ -46,12 +46,15 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
                 ContainersMixin, FunctionsMixin, ClassesMixin, NumpyCallsMixin, ImportsMixin, UnifyMixin,
                 ReportingMixin):
     def __init__(self, module: cst.Module, source: str, path: str, enabled: Set[str],
-                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None):
+                 result: FileResult, collect_shapes: bool, project_root: Optional[str] = None,
+                 implicit_numpy: bool = True):
         from shapelint.rules import all_rules
 
         self.main = ModuleCtx(path, path, source, module, is_main=True)
         self.mod = self.main  # the module whose code is being executed
         self.project_root = project_root
+        self.implicit_numpy_on = implicit_numpy  # `np` used and never bound is NumPy (see implicit)
+        self._implicit_names: Dict[str, Tuple[str, ...]] = {}  # module path -> its implicit names
         self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
         self.path = path
         self.result = result
@@ -77,7 +80,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._writes_cache: Dict[Any, Any] = {}  # see effects.writes_of
         # shape variables (see unify): pairs of sizes the code keeps apart, and what each was bound to
         self.apart: Dict[frozenset, Tuple[str, int, int]] = {}  # -> (array, axis, axis)
+        self.apart_of: Dict[str, list] = {}  # variable -> the pairs of `apart` it is in (no scans)
         self.bound: Dict[str, Any] = {}
+        self.bound_order: list = []  # the variables of `bound`, in the order they were first bound
         self.forced_reported: Set[Any] = set()  # functions that already got their SL208
         self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
         self._seen: Set[Tuple[int, int, str]] = set()
@@ -150,16 +155,18 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
 
 
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
-                  collect_shapes: bool, project_root: Optional[str] = None) -> None:
-    main = Inference(module, source, path, enabled, result, collect_shapes, project_root)
+                  collect_shapes: bool, project_root: Optional[str] = None, implicit_numpy: bool = True) -> None:
+    main = Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy)
     main.run()
     if not (path.startswith("<") or not path.endswith(".py")):
-        run_drivers(module, source, path, enabled, result, collect_shapes, project_root, main.function_facts)
+        run_drivers(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy,
+                    main.function_facts)
     main.summarize_functions()
 
 
 def run_drivers(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
-                collect_shapes: bool, project_root: Optional[str], facts: Dict[int, FunctionFacts]) -> None:
+                collect_shapes: bool, project_root: Optional[str], implicit_numpy: bool,
+                facts: Dict[int, FunctionFacts]) -> None:
     from shapelint.analysis.drivers import driver_source, find_drivers
     from shapelint.analysis.modules import file_digest
     from shapelint.analysis.parsing import parse_or_none
@@ -174,6 +181,6 @@ def run_drivers(module: cst.Module, source: str, path: str, enabled: Set[str], r
         if tree is None:
             continue
         focus = ModuleCtx(me, path, source, module, is_main=False)
-        driving = Inference(tree, text, driver, enabled, result, collect_shapes, project_root)
+        driving = Inference(tree, text, driver, enabled, result, collect_shapes, project_root, implicit_numpy)
         driving.function_facts = facts  # the calls it makes fill in the file's function summaries
         driving.run_as_driver(focus)

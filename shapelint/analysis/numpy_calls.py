@@ -49,6 +49,7 @@ from shapelint.analysis.values import (
     QualVal,
     Rank1Origin,
     RNGVal,
+    SeqVal,
     ShapeOfVal,
     StrVal,
     TupleVal,
@@ -284,6 +285,12 @@ class NumpyCallsMixin:
         if isinstance(v, TupleVal):
             shape = literal_shape(v)
             return ArrayVal(shape)
+        if isinstance(v, SeqVal) and v.is_list and v.length is not None:
+            # `[int(a > 0) for a in X[0]]`: as many items as X[0], each alike; only items whose
+            # shape is known in full (ragged items would make an object array of another rank)
+            item = literal_shape(v.elem)
+            if item is not None and all(d is not None for d in item):
+                return ArrayVal((v.length,) + tuple(item))
         return ArrayVal(None)
 
     def call_method(self, node: cst.Call, method: MethodVal, env: Env) -> Val:

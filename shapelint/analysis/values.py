@@ -62,7 +62,8 @@ class Rank1Origin:
 
 
 class ArrayVal(Val):
-    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative")
+    __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",
+                 "test_data")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
@@ -76,11 +77,15 @@ class ArrayVal(Val):
         self.declared = declared  # the declared shape text (docstring/annotation/assert), if any
         # the rank is the one the code's use suggests (np.dot(W, X) with X unknown: 2-D), not proven
         self.tentative = tentative
+        # made by the course's own test-case code (see testdata), passed on unchanged
+        self.test_data = False
 
     def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
-        return ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
+        copy = ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
                         self.declared, self.tentative if tentative is None else tentative)
+        copy.test_data = self.test_data
+        return copy
 
     def __repr__(self) -> str:
         return f"Array{self.shape}"

@@ -32,6 +32,7 @@ _RULE_MODULES = [
     "sl301_declared_shape",
     "sl302_gradient_shape",
     "sl303_unreadable_declaration",
+    "sl304_test_data_contradicts_docstring",
     "sl900_unused_suppression",
 ]
 

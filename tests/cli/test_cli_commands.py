@@ -270,10 +270,10 @@ def test_quiet_hides_warnings_but_not_findings(project, monkeypatch):
 
     real = analysis.analyze_source
 
-    def skipping(source, path="<string>", codes=None, collect_shapes=False):
+    def skipping(source, path="<string>", codes=None, collect_shapes=False, **settings):
         if path.endswith("deep.py"):
             return FileResult(path=path, error="expression nesting too deep to analyze: skipped")
-        return real(source, path, codes, collect_shapes)
+        return real(source, path, codes, collect_shapes, **settings)
 
     monkeypatch.setattr(analysis, "analyze_source", skipping)
     (project / "deep.py").write_text("x = 1\n")

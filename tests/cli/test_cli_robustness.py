@@ -105,10 +105,10 @@ def test_internal_error_is_reported_per_file_and_exits_2(tmp_path, monkeypatch):
     (tmp_path / "fine.py").write_text("def f(:\n")
     real = analysis.analyze_source
 
-    def flaky(source, path="<string>", codes=None, collect_shapes=False):
+    def flaky(source, path="<string>", codes=None, collect_shapes=False, **settings):
         if path.endswith("crash.py"):
             raise KeyError("boom")
-        return real(source, path, codes, collect_shapes)
+        return real(source, path, codes, collect_shapes, **settings)
 
     monkeypatch.setattr(analysis, "analyze_source", flaky)
     r = check(".", "--format", "concise", "-j", "1")
@@ -127,7 +127,7 @@ def test_internal_error_flagged_by_the_analyzer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.py").write_text("x = 1\n")
 
-    def crashed(source, path="<string>", codes=None, collect_shapes=False):
+    def crashed(source, path="<string>", codes=None, collect_shapes=False, **settings):
         return FileResult(path=path, error="internal error: ValueError: bad\nTraceback (most recent call last):\n  here",
                           internal_error=True)
 
