@@ -102,6 +102,34 @@ class ShapeRecord:
         return d
 
 
+@dataclass(frozen=True)
+class FunctionCoverage:
+    """What ``shapelint coverage`` prints for one function of the checked file."""
+
+    path: str
+    line: int
+    column: int
+    name: str
+    values: int  # its assigned names that are (or may be) arrays
+    known: int  # ... whose shape `shapelint shapes` shows in full (no `?`)
+    partly: int  # ... whose rank is known but not every size
+    unknown_names: List[str] = field(default_factory=list)  # the names whose shape is not known in full
+    # parameters whose declaration would help most: (parameter, how many of those names it flows into)
+    helpful: List[List[Any]] = field(default_factory=list)
+    unchecked: bool = False  # see `FunctionFacts.unchecked`
+    cell: Optional[int] = None
+
+    @property
+    def share(self) -> float:
+        return self.known / self.values if self.values else 1.0
+
+    def to_json(self) -> Dict[str, Any]:
+        d = asdict(self)
+        if d["cell"] is None:
+            d.pop("cell")
+        return d
+
+
 @dataclass
 class FileResult:
     path: str
@@ -114,3 +142,7 @@ class FileResult:
     # Project modules the analysis read (absolute path -> sha256 of their bytes):
     # a cached result is stale once any of them changes.
     dependencies: Dict[str, str] = field(default_factory=dict)
+    # The functions that could not be checked (no call with sizes, no declared or known size: see
+    # `analysis.summaries.FunctionFacts.unchecked`), by qualified name: the summary line counts them.
+    unchecked: List[str] = field(default_factory=list)
+    coverage: List[FunctionCoverage] = field(default_factory=list)  # when shapes are collected

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from shapelint.diagnostics import Diagnostic, ShapeRecord
+from shapelint.diagnostics import Diagnostic, FunctionCoverage, ShapeRecord
 from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
 
 UNREADABLE_CODE = "SL001"
@@ -64,6 +64,9 @@ class FileOutcome:
     from_cache: bool = False
     # project modules the analysis read (absolute path -> sha256): the cached result is stale when one changes
     dependencies: Dict[str, str] = field(default_factory=dict)
+    # functions that could not be checked (their qualified names; see FileResult.unchecked)
+    unchecked: List[str] = field(default_factory=list)
+    coverage: List[FunctionCoverage] = field(default_factory=list)  # `shapelint coverage`
 
     @property
     def internal_error(self) -> bool:
@@ -81,16 +84,23 @@ class FileOutcome:
             j = s.to_json()
             j.pop("path")
             shapes.append(j)
+        coverage = []
+        for c in self.coverage:
+            j = c.to_json()
+            j.pop("path")
+            coverage.append(j)
         return {"diagnostics": diags, "shapes": shapes, "message": self.message, "message_kind": self.message_kind,
-                "dependencies": self.dependencies}
+                "dependencies": self.dependencies, "unchecked": self.unchecked, "coverage": coverage}
 
     @classmethod
     def load_cached(cls, path: str, data: Dict[str, Any]) -> "FileOutcome":
         diags = [Diagnostic.from_json(dict(d, path=path)) for d in data["diagnostics"]]
         shapes = [ShapeRecord(path=path, **s) for s in data["shapes"]]
+        coverage = [FunctionCoverage(path=path, **c) for c in data.get("coverage") or ()]
         return cls(path=path, diagnostics=diags, shapes=shapes, message=data.get("message"),
                    message_kind=data.get("message_kind"), from_cache=True,
-                   dependencies=dict(data.get("dependencies") or {}))
+                   dependencies=dict(data.get("dependencies") or {}),
+                   unchecked=list(data.get("unchecked") or ()), coverage=coverage)
 
     def dependencies_unchanged(self) -> bool:
         from shapelint.analysis.modules import file_digest
@@ -198,7 +208,7 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if failure is not None:
         kind, message, trace = failure
         return FileOutcome(path=path, message=message, message_kind=kind, trace=trace)
-    outcome = FileOutcome(path=path, dependencies=dict(result.dependencies))
+    outcome = FileOutcome(path=path, dependencies=dict(result.dependencies), unchecked=list(result.unchecked))
     if result.error:
         if result.internal_error:
             message, _, trace = result.error.partition("\n")
@@ -241,6 +251,10 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     if nb is not None:
         shapes = [replace(s, line=nb.locate(s.line)[1], cell=nb.locate(s.line)[0]) for s in shapes]
     outcome.shapes = [s if s.path == path else replace(s, path=path) for s in shapes]
+    coverage = result.coverage
+    if nb is not None:
+        coverage = [replace(c, line=nb.locate(c.line)[1], cell=nb.locate(c.line)[0]) for c in coverage]
+    outcome.coverage = [replace(c, path=path) for c in coverage]
     return outcome
 
 

@@ -19,7 +19,7 @@ from shapelint.analysis.contracts import annotation_shape, read_contract
 from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.expressions import concat_key, key_parts, split_key
-from shapelint.analysis.summaries import render_signature
+from shapelint.analysis.summaries import FunctionFacts, knows_a_size
 from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
     NONE,
@@ -42,7 +42,6 @@ from shapelint.analysis.values import (
     Val,
     join_all,
 )
-from shapelint.diagnostics import ShapeRecord
 
 _FORMAT_FIELD = re.compile(r"\{(\d*)\}")
 
@@ -208,18 +207,27 @@ class FunctionsMixin:
         if not flow.terminated:
             returns.append(NONE)
         result = join_all(returns) if returns else UNKNOWN
-        if args is None and self.collect_shapes and self.recording and self.mod.is_main:
-            self.record_signature(func, env, result, bound_self is not None)
+        home = func.mod or self.mod
+        if home.is_main if self.focus is None else home.is_focus:
+            self.note_function(func, args, env, result, bound_self is not None)
         return result
 
-    def record_signature(self, func: FuncVal, env: Env, result: Val, method: bool) -> None:
-        params = func.node.params
-        names = [p.name.value for p in list(params.posonly_params) + list(params.params)
-                 + list(params.kwonly_params)]
-        text, _, _ = render_signature(func.qualname if func.owner is None else f"{func.owner.name}.{func.qualname}",
-                                      names, env.vars, result, skip_first=method)
-        line, col, _, _ = self.position(func.node.name, func.node)
-        self.signatures.append(ShapeRecord(self.path, line, col, func.qualname, None, signature=text))
+    def note_function(self, func: FuncVal, args: Optional[Dict[str, Val]], env: Env, result: Val,
+                      method: bool) -> None:
+        """What an analysis of a function of the checked file found, for its summary (``shapes
+        --signatures``, ``coverage``) and for the count of functions that could not be checked:
+        its own analysis (``args`` None), or one at a call."""
+        facts = self.function_facts.get(id(func.node))
+        if facts is None:
+            facts = self.function_facts[id(func.node)] = FunctionFacts(func.node)
+        if args is None:
+            if self.recording and self.focus is None:  # (a driver's run of the file adds only its calls)
+                facts.own(func, env.vars, result, method)
+            return
+        if not facts.sized_call and any(knows_a_size(v) for v in args.values()):
+            facts.sized_call = True
+        if self.collect_shapes:
+            facts.calls.append(({p: env.vars.get(p) for p in facts.param_names}, result, self.focus is not None))
 
     def bind_params(self, func: FuncVal, args: Optional[Dict[str, Val]], env: Env,
                     bound_self: Optional[Val] = None) -> None:

@@ -25,6 +25,7 @@ import libcst as cst
 from shapelint.analysis.assignments import AssignmentsMixin
 from shapelint.analysis.classes import ClassesMixin
 from shapelint.analysis.containers import ContainersMixin
+from shapelint.analysis.coverage import function_coverage
 from shapelint.analysis.env import Env
 from shapelint.analysis.expressions import ExpressionsMixin
 from shapelint.analysis.functions import CallSite, FunctionsMixin
@@ -34,6 +35,7 @@ from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
 from shapelint.analysis.reporting import Event, PlacedFinding, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
+from shapelint.analysis.summaries import FunctionFacts
 from shapelint.analysis.subscripts import SubscriptsMixin
 from shapelint.analysis.unify import UnifyMixin
 from shapelint.analysis.values import StrVal, Val
@@ -102,7 +104,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._instance_cache: Dict[Any, Val] = {}
         self._returns_stack: List[Tuple[Any, List[Val]]] = []
         self._shape_records: Dict[Any, list] = {}  # for `shapelint shapes`: see record_shape
-        self.signatures: List[ShapeRecord] = []  # for `shapelint shapes --signatures`
+        # the checked file's functions (by id of their node), for their summaries: see note_function
+        self.function_facts: Dict[int, FunctionFacts] = {}
         self.focus: Optional[ModuleCtx] = None  # set when this module runs as a driver of the checked one
         self._event_origins: List[Any] = []  # rank-1 origins of the event being reported (driver runs)
 
@@ -113,8 +116,29 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
     def run(self) -> None:
         self.execute_main()
         if self.collect_shapes:
-            self.result.shapes = self.shape_records() + sorted(self.signatures, key=lambda r: (r.line, r.column))
+            self.result.shapes = self.shape_records()
         self.result.dependencies.update({ctx.path: ctx.digest for ctx in self.modules.values() if ctx.digest})
+
+    def summarize_functions(self) -> None:
+        """Once the file and its drivers ran: the functions that could not be checked, and (when
+        shapes are collected) every function's summary."""
+        facts = [f for f in self.function_facts.values() if f.analyzed]
+        # names only: a position costs a layout of the function, and clean files never pay for one
+        self.result.unchecked = [f.name for f in facts if f.unchecked()]
+        if not self.collect_shapes:
+            return
+        shown = {(r.line, r.column, r.name): r.shape for r in self.result.shapes}  # drivers' calls merged in
+        names: Dict[int, list] = {}
+        for entry in self._shape_records.values():
+            if entry[6] is not None:
+                names.setdefault(id(entry[6]), []).append((entry, shown.get((entry[0], entry[1], entry[2]))))
+        signatures = []
+        for f in facts:
+            line, col, _, _ = self.position(f.node.name, f.node, self.main)
+            signatures.append(ShapeRecord(self.path, line, col, f.node.name.value, None, signature=f.signature()))
+            self.result.coverage.append(function_coverage(self.path, f, line, col, names.get(id(f.node), [])))
+        self.result.shapes += sorted(signatures, key=lambda r: (r.line, r.column))
+        self.result.coverage.sort(key=lambda c: (c.line, c.column))
 
     def execute_main(self) -> None:
         """Run the module as ``__main__``; its findings in line order."""
@@ -141,9 +165,18 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
 def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
                   collect_shapes: bool, project_root: Optional[str] = None, implicit_numpy: bool = True,
                   cells: Optional[Sequence[Tuple[int, int]]] = None) -> None:
-    Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy, cells).run()
-    if path.startswith("<") or not path.endswith(".py"):
-        return
+    main = Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy, cells)
+    main.run()
+    if not (path.startswith("<") or not path.endswith(".py")):
+        # (a notebook has no drivers: `cells` is for notebooks only)
+        run_drivers(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy,
+                    main.function_facts)
+    main.summarize_functions()
+
+
+def run_drivers(module: cst.Module, source: str, path: str, enabled: Set[str], result: FileResult,
+                collect_shapes: bool, project_root: Optional[str], implicit_numpy: bool,
+                facts: Dict[int, FunctionFacts]) -> None:
     from shapelint.analysis.drivers import driver_source, find_drivers
     from shapelint.analysis.modules import file_digest
     from shapelint.analysis.parsing import parse_or_none
@@ -158,5 +191,6 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
         if tree is None:
             continue
         focus = ModuleCtx(me, path, source, module, is_main=False)
-        Inference(tree, text, driver, enabled, result, collect_shapes, project_root,
-                  implicit_numpy, cells).run_as_driver(focus)
+        driving = Inference(tree, text, driver, enabled, result, collect_shapes, project_root, implicit_numpy)
+        driving.function_facts = facts  # the calls it makes fill in the file's function summaries
+        driving.run_as_driver(focus)

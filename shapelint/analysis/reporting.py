@@ -19,6 +19,7 @@ from shapelint.analysis.values import (
     ArrayVal,
     IntVal,
     NumVal,
+    ParamVal,
     Val,
     join_shapes,
 )
@@ -321,22 +322,34 @@ class ReportingMixin:
         entry = self._shape_records.get(key)
         if entry is None:
             line, col, _, _ = self.position(target)
-            entry = self._shape_records[key] = [line, col, name, None, [], None]
+            # [line, col, name, own shape, shapes at calls, (env, name), function, statement, kinds]
+            entry = self._shape_records[key] = [line, col, name, None, [], None,
+                                                self.call_stack[-1] if self.call_stack else None,
+                                                self.current_stmt, set()]
         if self.recording:
             entry[3] = shape if entry[3] is None else entry[3]
             if env is not None and entry[5] is None:
                 entry[5] = (env, name)
         elif shape is not None:
             entry[4].append(shape)
+        entry[8].add(value_kind(value))
 
     def shape_records(self) -> List[ShapeRecord]:
+        out = [ShapeRecord(self.path, e[0], e[1], e[2], shape_to_json(shape) if shape is not None else None)
+               for e, shape in self.final_shapes()]
+        out.sort(key=lambda r: (r.line, r.column))
+        return out
+
+    def final_shapes(self) -> List[Tuple[list, Any]]:
+        """Every recorded name (see ``record_shape``) with the shape ``shapelint shapes`` shows for it."""
         assigned: Dict[Any, int] = {}
         for entry in self._shape_records.values():
             if entry[5] is not None:
                 key = (id(entry[5][0]), entry[5][1])
                 assigned[key] = assigned.get(key, 0) + 1
         out = []
-        for line, col, name, generic, seen, where in self._shape_records.values():
+        for entry in self._shape_records.values():
+            _, _, _, generic, seen, where = entry[:6]
             shape = generic
             if shape is None and where is not None and assigned[(id(where[0]), where[1])] == 1:
                 shape = _shape_of(where[0].vars.get(where[1], UNKNOWN))
@@ -344,9 +357,17 @@ class ReportingMixin:
                 shape = seen[0]
                 for other in seen[1:]:
                     shape = join_shapes(shape, other)
-            out.append(ShapeRecord(self.path, line, col, name, shape_to_json(shape) if shape is not None else None))
-        out.sort(key=lambda r: (r.line, r.column))
+            out.append((entry, shape))
         return out
+
+
+def value_kind(value: Val) -> str:
+    """For ``coverage``: "array", "unknown" (may be one), or "other" (a tuple, a dict, a number...)."""
+    if isinstance(value, ArrayVal):
+        return "array"
+    if value is UNKNOWN or isinstance(value, ParamVal):
+        return "unknown"
+    return "other"
 
 
 def _shape_of(value: Val) -> Optional[Tuple[Any, ...]]:

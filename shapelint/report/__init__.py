@@ -34,6 +34,9 @@ class ReportContext:
     quiet: bool = False  # findings only: no summary line
     baselined: int = 0  # findings hidden by --baseline
     internal_errors: List[str] = field(default_factory=list)  # "path: message"
+    # functions no finding could come from: nothing calls them with sizes, nothing declares any
+    # (see `shapelint.analysis.summaries.FunctionFacts.unchecked`); the summary says how many
+    unchecked: int = 0
 
 
 def location(d: Diagnostic) -> str:
@@ -65,8 +68,9 @@ def with_calls(d: Diagnostic) -> str:
 def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     hidden = f" ({ctx.baselined} known {'finding' if ctx.baselined == 1 else 'findings'} hidden by the baseline)" \
         if ctx.baselined else ""
+    unchecked = _unchecked(ctx.unchecked)
     if not diagnostics:
-        return f"All checks passed!{hidden}"
+        return f"All checks passed!{hidden}{unchecked}"
     n = len(diagnostics)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = n - errors
@@ -77,7 +81,15 @@ def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     if warnings:
         kinds.append(f"{warnings} {'warning' if warnings == 1 else 'warnings'}")
     return (f"Found {n} {'finding' if n == 1 else 'findings'} ({', '.join(kinds)}) "
-            f"in {files} {'file' if files == 1 else 'files'}.{hidden}")
+            f"in {files} {'file' if files == 1 else 'files'}.{hidden}{unchecked}")
+
+
+def _unchecked(n: int) -> str:
+    """Silence is not a clean bill: how many functions shapelint could not check at all."""
+    if not n:
+        return ""
+    return (f" ({n} {'function' if n == 1 else 'functions'} could not be checked: no caller and no declared "
+            "shapes; see `shapelint coverage`)")
 
 
 def render(fmt: str, diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:

@@ -116,8 +116,9 @@ def test_signatures(tmp_path):
     path.write_text(textwrap.dedent(LINEAR_BACKWARD))
     r = CliRunner().invoke(cli, ["shapes", "--signatures", "--no-cache", str(path)])
     assert r.exit_code == 0, r.output
+    # `m = A_prev.shape[1]` names a size; no size is lettered `b`, the bias's name here
     assert r.output.strip().endswith(
-        "linear_backward(dZ: (a, b), cache: ((c, b), (a, c), (a, 1))) -> ((c, b), (a, c), (a, 1))")
+        "linear_backward(dZ: (a, m), cache: ((c, m), (a, c), (a, 1))) -> ((c, m), (a, c), (a, 1))")
     r = CliRunner().invoke(cli, ["shapes", "--no-cache", str(path)])
     assert "->" not in r.output and "dW: (" in r.output
 
