@@ -3,6 +3,8 @@
     python -m venv /tmp/bench-venv
     /tmp/bench-venv/bin/pip install scikit-learn scipy pylint flake8 ruff psutil
     python bench/bench_lint.py /tmp/bench-venv/lib/python3.11/site-packages
+    python bench/bench_lint.py SITE --packages sklearn --first 150 --skip pylint,flake8,ruff,cold1
+        # issue 15's case: the first 150 scikit-learn files, shapelint cold against the bare parse
 
 Every tool gets the same explicit list of .py files.  shapelint is timed cold
 (empty cache) and warm (from that cache), with 1 job and with all cores;
@@ -158,6 +160,11 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated: pylint,flake8,ruff,parse,cold1")
     ap.add_argument("--jobs", type=int, default=0, help="'all cores' job count (default: os.cpu_count())")
     ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--first", type=int, default=0,
+                    help="only the first N files (sorted by path) of the packages, e.g. 150 scikit-learn files")
+    ap.add_argument("--source", default=str(REPO),
+                    help="the checkout whose shapelint/ is timed (default: this one; another commit's worktree "
+                         "compares two versions on one machine)")
     ap.add_argument("--pylint-every", type=int, default=1,
                     help="time pylint on every Nth file only (pylint -E runs at ~200 lines/s; its lines/s is "
                          "computed on that sample)")
@@ -169,6 +176,8 @@ def main() -> None:
     files: List[str] = []
     for pkg in args.packages.split(","):
         files += sorted(str(p) for p in (site / pkg).rglob("*.py"))
+    if args.first:
+        files = files[:args.first]
     lines = 0
     numpy_files = numpy_lines = 0
     line_counts: Dict[str, int] = {}
@@ -191,7 +200,7 @@ def main() -> None:
     listfile.write_text("\n".join(files))
     # A snapshot of the package: the cache key includes a hash of shapelint's
     # sources, so edits made while the bench runs would make every warm run cold.
-    shutil.copytree(REPO / "shapelint", work / "src" / "shapelint",
+    shutil.copytree(Path(args.source) / "shapelint", work / "src" / "shapelint",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     env = dict(os.environ, PYTHONPATH=str(work / "src"), NO_COLOR="1")
     sl = [sys.executable, "-c", "from shapelint.cli import main; main()", "check", "--isolated", "--exit-zero",

@@ -168,7 +168,6 @@ def run_inference(module: cst.Module, source: str, path: str, enabled: Set[str],
     main = Inference(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy, cells)
     main.run()
     if not (path.startswith("<") or not path.endswith(".py")):
-        # (a notebook has no drivers: `cells` is for notebooks only)
         run_drivers(module, source, path, enabled, result, collect_shapes, project_root, implicit_numpy,
                     main.function_facts)
     main.summarize_functions()
@@ -191,6 +190,8 @@ def run_drivers(module: cst.Module, source: str, path: str, enabled: Set[str], r
         if tree is None:
             continue
         focus = ModuleCtx(me, path, source, module, is_main=False)
-        driving = Inference(tree, text, driver, enabled, result, collect_shapes, project_root, implicit_numpy)
+        # (the driver's own cells: a driving notebook's lines are named as its cells)
+        driving = Inference(tree, text, driver, enabled, result, collect_shapes, project_root, implicit_numpy,
+                            cells)
         driving.function_facts = facts  # the calls it makes fill in the file's function summaries
         driving.run_as_driver(focus)
