@@ -91,6 +91,7 @@ sys.path.insert(0, str(HERE))
 
 from real_code import corpus as C  # noqa: E402
 from real_code import execute as E  # noqa: E402
+from real_code import fixes as F  # noqa: E402
 from real_code import lint as L  # noqa: E402
 from real_code import mutate as M  # noqa: E402
 from real_code import report as R  # noqa: E402
@@ -145,6 +146,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--call-budget", type=float, default=10.0, help="seconds for each call of a function")
     p.add_argument("--lint-all", action="store_true", help="also lint the mutants with no effect")
     p.add_argument("--json", type=Path, help="write every mutant and finding here")
+    p.add_argument("--fix-roundtrip", action="store_true",
+                   help="give every caught bug to `shapelint check --fix --unsafe-fixes` and report how often "
+                        "the fixed file runs, gives the original's shapes and checks clean (real_code/fixes.py)")
     p.add_argument("--beside", action="store_true",
                    help="lint each mutant as a new file beside its original (<stem>__slmut<k>.py) instead of "
                         "in place of it (a copy of its folder where it replaces the original, as a user who "
@@ -235,7 +239,7 @@ def _main(args: argparse.Namespace) -> int:
                 f.repo.name, f.rel, m.function.qualname, m.line, m.kind, m.before.strip(), m.after.strip(),
                 o["outcome"], reason=o.get("reason"), exc_type=o.get("exc_type"), exc=o.get("exc"),
                 diff=o.get("diff"), degenerate=ut.degenerate if ut.usable else False, inputs=ut.inputs,
-                cell=tuple(cell) if cell else None))
+                cell=tuple(cell) if cell else None, classified_by=ut.inputs if ut.usable else None))
         records += recs
         by_file.append((f, s, truth, recs))
 
@@ -279,6 +283,14 @@ def _main(args: argparse.Namespace) -> int:
             rec.new_findings.append((x, where))
     timings["lint"] = time.perf_counter() - t
 
+    # 4b. fix round-trip -----------------------------------------------------------------------------------
+    fix_lines: List[str] = []
+    fix_data: Optional[dict] = None
+    if args.fix_roundtrip:
+        t = time.perf_counter()
+        fix_lines, fix_data = _fix_roundtrip(args, by_file, found, drivers, mpl, progress)
+        timings["fix round-trip"] = time.perf_counter() - t
+
     # 5. shapes known ----------------------------------------------------------------------------------
     t = time.perf_counter()
     shape_entries = L.shapes(originals, args.work, args.jobs)
@@ -304,15 +316,29 @@ def _main(args: argparse.Namespace) -> int:
     emit("")
     _totals(records, emit)
     emit("")
+    emit("== where the findings of the caught bugs land")
+    landing_lines, landing = R.landing(records)
+    out += landing_lines
+    emit("")
+    if args.fix_roundtrip:
+        emit("== fix round-trip (--fix-roundtrip): the caught bugs through `shapelint check --fix --unsafe-fixes`")
+        out += fix_lines
+        emit("")
+    emit("== every function with a seeded bug, called or not")
+    classified_lines, classified = R.classification(records)
+    out += classified_lines
+    emit("")
     emit("== mutants by repository")
     out += R.table(R.MUTANT_HEADER, R.mutant_rows(records, lambda r: r.repo, [r.name for r in repos]))
     emit("")
 
     emit("== findings on the unmutated NumPy files (templates excluded, deduplicated)")
     display = {str(f.path): f.ident for f in numpy_files}
+    unmodified = {str(f.path): found.get(str(f.path), []) for f in numpy_files}
+    headline_lines, headline = R.unmodified_headline(unmodified, sum(f.lines for f in numpy_files), display)
+    out += headline_lines
     cells = {str(f.path): {i + 1: c for i, c in enumerate(f.notebook.cells)} for f in numpy_files if f.notebook}
-    out += R.findings_section({str(f.path): found.get(str(f.path), []) for f in numpy_files},
-                              sum(f.lines for f in numpy_files), display, cells)
+    out += R.findings_section(unmodified, sum(f.lines for f in numpy_files), display, cells)
     if internal:
         emit(f"analyzer internal errors: {len(internal)}")
         for path, msg in sorted(internal.items()):
@@ -335,7 +361,8 @@ def _main(args: argparse.Namespace) -> int:
     print("\n".join(out))
 
     if args.json:
-        data = {"mutants": [r.to_json() for r in records],
+        data = {"unmodified": headline, "landing": landing, "classification": classified, "fix_roundtrip": fix_data,
+                "mutants": [r.to_json() for r in records],
                 "findings": [dict(x.to_json(), repo=f.repo.name, file=f.rel,
                                   cell=list(f.notebook.cells[x.line - 1]) if f.notebook and 0 < x.line <= len(f.notebook.cells) else None)
                              for f in numpy_files for x in found.get(str(f.path), [])],
@@ -347,6 +374,64 @@ def _main(args: argparse.Namespace) -> int:
         C.atomic_write_text(args.json, json.dumps(data, indent=1))
         print(f"\nwrote {args.json}")
     return 0
+
+
+def _fix_roundtrip(args, by_file, found, drivers, mpl, progress) -> Tuple[List[str], dict]:
+    """Fix every caught bug in a copy of its in-place folder, check and run the fixed files (fixes.py)."""
+    t0 = time.perf_counter()
+    reason = F.unsupported()
+    if reason:
+        return [f"skipped: {reason}"], {"skipped": reason}
+    caught = [(f, s, m, rec) for f, s, _, recs in by_file for m, rec in zip(s.mutants, recs)
+              if rec.outcome in R.BUG_OUTCOMES and rec.caught]
+    root = args.work / "fix-overlays"
+    shutil.rmtree(root, ignore_errors=True)
+    paths: List[Path] = []
+    try:
+        for n, (f, s, m, rec) in enumerate(caught):
+            path = _overlay(f.path, root / str(n))
+            path.write_text(M.mutated_source(f.text, m), encoding="utf-8")
+            paths.append(path)
+        progress(f"fix round-trip: fixing {len(paths)} caught bugs")
+        problems = L.fix(paths, args.work, args.jobs, F.FIX_FLAGS)
+        fixed_texts = [p.read_text(encoding="utf-8") for p in paths]
+        after, internal = L.check(paths, args.work, args.jobs, progress)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    records: List[F.FixRecord] = []
+    per_file: Dict[str, Tuple[C.SourceFile, M.Scan, list]] = {}
+    for k, ((f, s, m, rec), path, fixed) in enumerate(zip(caught, paths, fixed_texts)):
+        fr = F.FixRecord(k)
+        records.append(fr)
+        mutant_lines = M.mutated_source(f.text, m).splitlines()
+        fixed_lines = fixed.splitlines()
+        fr.changed, fr.outside, body = F.unit_edit(mutant_lines, fixed_lines, m.function.unit_start,
+                                                   m.function.unit_end)
+        fr.clean = str(path) not in internal and F.clean(f.text.splitlines(), fixed_lines,
+                                                          found.get(str(f.path), []), after.get(str(path), []))
+        if str(path) in problems:
+            fr.detail = problems[str(path)]
+        if not fr.changed:  # the mutant as it was: its truth says whether it runs
+            fr.outcome = "raises" if rec.outcome == "crash" else "differs"
+        elif fr.outside:
+            fr.detail = "edited outside the mutated function"
+        else:
+            per_file.setdefault(f.ident, (f, s, []))[2].append((k, m.function, body))
+    budgets = E.Budgets(trace=args.trace_budget, call=args.call_budget)
+    items = [(f, F.job_for(f, s, fixes, budgets, mpl[f.ident], drivers.get(f.ident)))
+             for f, s, fixes in per_file.values()]
+    progress(f"fix round-trip: running the fixed functions of {len(items)} files")
+    ran = F.run_jobs(items, args.work, args.python, args.jobs, progress)
+    for k, r in ran.items():
+        records[k].outcome = r.get("outcome")
+        records[k].detail = r.get("exc") or r.get("detail") or ("; ".join(r["diff"]) if r.get("diff") else None)
+    for fr, (_, _, _, rec) in zip(records, caught):
+        rec.fix = fr.to_json()
+    lines, data = F.summary(records, time.perf_counter() - t0)
+    if problems:
+        lines.append(f"files the fixer failed on: {len(problems)}")
+        data["fixer_problems"] = problems
+    return lines, data
 
 
 def _corpus_table(files: Sequence[C.SourceFile]) -> str:

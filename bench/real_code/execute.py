@@ -201,7 +201,8 @@ def _limits() -> None:  # runs in the child before exec
         pass
 
 
-def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) -> Tuple[List[dict], str]:
+def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str, script: Path = WORKER
+               ) -> Tuple[List[dict], str]:
     jobs = work / "jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     out = jobs / f"{key}.out"
@@ -217,7 +218,7 @@ def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) ->
                TMPDIR=str(home), PYTHONNOUSERSITE="1")
     note = ""
     with open(jobs / f"{key}.stderr", "wb") as err:
-        proc = subprocess.Popen([python, str(WORKER), str(job_path)], cwd=str(Path(job["path"]).parent), env=env,
+        proc = subprocess.Popen([python, str(script), str(job_path)], cwd=str(Path(job["path"]).parent), env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                 preexec_fn=_limits, start_new_session=True)
         with _LIVE_LOCK:

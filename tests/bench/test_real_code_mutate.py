@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from real_code import corpus, execute, mutate  # noqa: E402
+from real_code import corpus, execute, fixes, lint, mutate, report  # noqa: E402
 
 SNIPPET = textwrap.dedent('''\
     import numpy as np
@@ -228,3 +228,88 @@ def test_a_helper_is_driven_by_a_script_that_imports_it(tmp_path):
     truth = execute.interpret(records, scan, job, note)
     assert truth.units[("Dense.__init__", 3)].usable == 1
     assert truth.driver_status == "completed"
+
+
+# -- the report's figures and the fix round-trip (bench/real_code/report.py, fixes.py, fix_worker.py) --------
+
+
+def _record(outcome, caught_at=(), classified_by="trace", function="f", line=10):
+    rec = report.MutantRecord("me/net", "net.py", function, line, "T_added", "a", "b", outcome,
+                              classified_by=classified_by)
+    rec.new_findings = [(lint.Finding(at, "SL101", "error", "m"), "line" if at == line else "call site")
+                        for at in caught_at]
+    return rec
+
+
+def test_percentile_is_nearest_rank():
+    assert report.percentile([1] * 9 + [5], 90) == 1  # the 9th of 10 values, not the 10th
+    assert report.percentile([1, 2, 3, 4], 50) == 2
+    assert report.percentile([7], 90) == 7
+
+
+def test_landing_counts_the_caught_bugs_only():
+    records = [_record("crash", caught_at=(10,)), _record("silent", caught_at=(30, 31, 32)),
+               _record("crash"), _record("no_effect", caught_at=(10,))]
+    lines, data = report.landing(records)
+    assert data["caught"] == 2 and data["on_mutated_line"] == 1
+    assert data["new_findings_per_bug"] == {"median": 1, "p90": 3, "max": 3}
+    assert "1/2 (50.0%)" in lines[0]
+
+
+def test_classification_separates_the_code_the_repository_runs():
+    records = [_record("crash", caught_at=(10,), function="a"), _record("crash", function="a"),
+               _record("silent", caught_at=(10,), classified_by="docstring", function="b"),
+               _record("not_run", classified_by=None, function="c"), _record("not_run", classified_by=None,
+                                                                             function="c")]
+    _, data = report.classification(records)
+    assert data["functions"] == {"recorded calls": 1, "docstring inputs": 1, "unclassifiable": 1}
+    assert data["mutants"]["unclassifiable"] == 2
+    runs, every = data["caught on code the repository runs"], data["caught over all classifiable"]
+    assert runs["crash"] == {"caught": 1, "of": 2, "recall": 0.5} and runs["silent"]["of"] == 0
+    assert every["silent"] == {"caught": 1, "of": 1, "recall": 1.0}
+
+
+def test_unmodified_headline_lists_every_finding():
+    findings = {"/t/a.py": [lint.Finding(3, "SL301", "warning", "m"), lint.Finding(9, "SL101", "error", "m")],
+                "/t/b.py": []}
+    lines, data = report.unmodified_headline(findings, 20000, {"/t/a.py": "r/a.py"})
+    assert (data["findings"], data["errors"], data["per_1000_lines"]) == (2, 1, 0.1)
+    assert data["list"] == ["r/a.py:3 SL301 (warning)", "r/a.py:9 SL101 (error)"]
+
+
+def test_a_fix_is_located_in_its_function_or_outside_it():
+    mutant = ["def f(W, X):", "    Z = np.dot(X, W)", "    return Z", "", "y = 1"]
+    inside = ["def f(W, X):", "    Z = np.dot(W, X)", "    Z = Z + 0", "    return Z", "", "y = 1"]
+    assert fixes.unit_edit(mutant, inside, 1, 3) == (True, False, inside[:4])
+    outside = ["def f(W, X):", "    Z = np.dot(X, W)", "    return Z", "", "y = 2"]
+    assert fixes.unit_edit(mutant, outside, 1, 3)[:2] == (True, True)
+    assert fixes.unit_edit(mutant, mutant, 1, 3) == (False, False, mutant[:3])
+
+
+def test_clean_maps_the_original_findings_through_the_edits():
+    original = ["a", "b", "c"]
+    fixed = ["a", "new", "b", "c"]
+    on_original = [lint.Finding(3, "SL301", "warning", "m")]
+    assert fixes.clean(original, fixed, on_original, [lint.Finding(4, "SL301", "warning", "m")])
+    assert not fixes.clean(original, fixed, on_original, [lint.Finding(3, "SL301", "warning", "m")])
+    assert not fixes.clean(original, fixed, [], [lint.Finding(1, "SL101", "error", "m")])
+
+
+def test_fixed_functions_run_on_the_recorded_calls(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text(TRUTH_MODULE)
+    f = corpus.SourceFile(corpus.Repo("me/net", "0" * 40, "scratch"), "net.py", path, TRUTH_MODULE, "sha", 17,
+                          tree=tmp_path)
+    scan = mutate.scan(TRUTH_MODULE)
+    forward = next(fn for fn in scan.functions if fn.qualname == "forward")
+    body = TRUTH_MODULE.splitlines()[forward.unit_start - 1:forward.unit_end]
+    two_lines = body[:1] + ["    Z = np.dot(W, X)", "    Z = Z + b"] + body[2:]
+    bodies = {0: body, 1: [b.replace("np.dot(W, X) + b", "np.dot(X, W) + b") for b in body],
+              2: [b.replace("keepdims=True", "keepdims=False") for b in body], 3: two_lines}
+    job = fixes.job_for(f, scan, [(k, forward, b) for k, b in bodies.items()], execute.Budgets(trace=20, call=5),
+                        False, None)
+    assert [u["qualname"] for u in job["units"]] == ["forward"]
+    records, note = execute.run_worker(job, "fix", tmp_path / "work", tmp_path, sys.executable,
+                                       script=fixes.FIX_WORKER)
+    outcome = {r["id"]: r["outcome"] for r in records if r.get("type") == "fix"}
+    assert outcome == {0: "same", 1: "raises", 2: "differs", 3: "same"}
