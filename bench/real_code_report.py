@@ -146,6 +146,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--call-budget", type=float, default=10.0, help="seconds for each call of a function")
     p.add_argument("--lint-all", action="store_true", help="also lint the mutants with no effect")
     p.add_argument("--json", type=Path, help="write every mutant and finding here")
+    p.add_argument("--layout-inputs", action="store_true",
+                   help="also run the functions nothing calls and no docstring declares on inputs made from the "
+                        "course's layout conventions (parameter X -> (n_x, m), W1 -> (n_h, n_x), a parameters dict "
+                        "of W1..WL...: real_code/layout.py); their mutants join every figure")
     p.add_argument("--fix-roundtrip", action="store_true",
                    help="give every caught bug to `shapelint check --fix --unsafe-fixes` and report how often "
                         "the fixed file runs, gives the original's shapes and checks clean (real_code/fixes.py)")
@@ -226,6 +230,11 @@ def _main(args: argparse.Namespace) -> int:
     budgets = E.Budgets(trace=args.trace_budget, call=args.call_budget)
     truths = E.learn(items, args.work, args.python, budgets, args.jobs, progress)
     timings["truth"] = time.perf_counter() - t
+    if args.layout_inputs:
+        t = time.perf_counter()
+        n = E.layout_pass(items, truths, args.work, args.python, budgets, args.jobs, progress)
+        progress(f"layout conventions: {n} more functions run")
+        timings["layout inputs"] = time.perf_counter() - t
 
     records: List[R.MutantRecord] = []
     by_file: List[Tuple[C.SourceFile, M.Scan, E.FileTruth, List[R.MutantRecord]]] = []
@@ -515,7 +524,9 @@ def _not_run(by_file, emit) -> None:
     ran = [u for _, u in units if u.usable]
     emit(f"functions and methods: {len(units)}; run {len(ran)} "
          f"({sum(u.inputs == 'trace' for u in ran)} on recorded calls, "
-         f"{sum(u.inputs == 'docstring' for u in ran)} on inputs made from their docstring); not run {len(units) - len(ran)}")
+         f"{sum(u.inputs == 'docstring' for u in ran)} on inputs made from their docstring, "
+         f"{sum(u.inputs == 'conventions' for u in ran)} on inputs made from the course's layout conventions); "
+         f"not run {len(units) - len(ran)}")
     mutants_by_reason: collections.Counter = collections.Counter()
     for f, s, truth, recs in by_file:
         for r in recs:
@@ -542,7 +553,8 @@ def _caveats(by_file, records, emit) -> None:
     emit(f"no-effect mutants in functions whose recorded array arguments all have one same size "
          f"(or no array argument), so that swapping two dims cannot show: {sum(r.degenerate for r in ne)} of {len(ne)}")
     emit(f"mutants run only on inputs made from a docstring: "
-         f"{sum(r.inputs == 'docstring' and r.outcome != 'not_run' for r in records)}")
+         f"{sum(r.inputs == 'docstring' and r.outcome != 'not_run' for r in records)}; "
+         f"from the layout conventions: {sum(r.inputs == 'conventions' and r.outcome != 'not_run' for r in records)}")
     drift = [(f, u) for f, s, t, _ in by_file for u in t.units.values() if u.drift]
     emit(f"functions whose original changed behaviour after its mutants ran (shared mutable globals): {len(drift)}")
     for f, u in drift[:10]:

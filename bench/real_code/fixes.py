@@ -10,7 +10,7 @@ fixed file is then
 * **checked**: ``shapelint check`` again; it is clean when every finding on
   it is also on the unmutated file (same code, same line once the lines are
   mapped through the fix's edits);
-* **run** as the mutants were (``fix_worker.py``, under the corpus
+* **run** as the mutants were (``rerun_worker.py``, under the corpus
   interpreter, on the calls recorded from the file's own run or on the inputs
   made from the docstring): the fixed function is rebuilt from its lines in
   the fixed file and called; it **runs** when no recorded call raises, and
@@ -18,26 +18,20 @@ fixed file is then
 
 A fix that also edits lines outside the mutated function is not judged by
 the function's calls (it counts as neither running nor giving the shapes).
-The run results are cached in ``<work>/fixes/`` like the truth.
+The run results are cached in ``<work>/truth/fix-*.json`` like the truth.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import execute, lint, mutate
-from .corpus import SourceFile, atomic_write_text
+from .corpus import SourceFile
 
-FIX_WORKER = Path(__file__).with_name("fix_worker.py")
-FIX_VERSION = "1"
 FIX_FLAGS = ("--fix", "--unsafe-fixes")
 
 
@@ -99,7 +93,7 @@ class FixRecord:
     changed: bool = False  # the fixer edited the file
     outside: bool = False  # ... also outside the mutated function
     clean: Optional[bool] = None
-    outcome: Optional[str] = None  # same / differs / raises / timeout / not_run (fix_worker), None: not run
+    outcome: Optional[str] = None  # same / differs / raises / timeout / not_run (rerun_worker), None: not run
     detail: Optional[str] = None
     new_findings: List[lint.Finding] = field(default_factory=list)
 
@@ -131,49 +125,24 @@ def job_for(f: SourceFile, scan: mutate.Scan, fixes: List[Tuple[int, mutate.Func
 
 def run_jobs(items: Sequence[Tuple[SourceFile, dict]], work: Path, python: str, jobs: int,
              progress: Callable[[str], None]) -> Dict[int, dict]:
-    """fix id -> the fix worker's record, from the cache or by running (jobs in parallel)."""
+    """fix id -> rerun_worker.py's record of it, from the cache or by running (jobs in parallel)."""
     ident = execute.python_identity(python)
     results: Dict[int, dict] = {}
     lock = threading.Lock()
 
-    def key_of(f: SourceFile, job: dict) -> str:
-        h = hashlib.sha256()
-        for part in (FIX_VERSION.encode(), FIX_WORKER.read_bytes(), execute.WORKER.read_bytes(),
-                     f.repo.commit.encode(), ident.encode(), json.dumps(dict(job, rel=f.rel), sort_keys=True).encode()):
-            h.update(part)
-        return h.hexdigest()[:32]
-
     def one(item: Tuple[SourceFile, dict]) -> None:
         f, job = item
-        key = key_of(f, job)
-        cache = work / "fixes" / f"{key}.json"
-        records = None
-        if cache.exists():
-            try:
-                records = json.loads(cache.read_text(encoding="utf-8"))["records"]
-            except (ValueError, KeyError):
-                records = None
-        if records is None:
-            assert f.tree is not None
-            records, note = execute.run_worker(job, "fix-" + key, work, f.tree, python, script=FIX_WORKER)
-            if any(r.get("type") == "done" for r in records):
-                atomic_write_text(cache, json.dumps({"records": records, "note": note}))
-            else:
-                problem = note or next((r["error"] for r in records if r.get("type") == "worker_error"), "stopped")
-                records = records + [{"type": "fix", "id": x["id"], "outcome": None, "detail": problem}
-                                     for x in job["fixes"]]
+        records, note = execute.rerun_cached("fix", f, job, work, python, ident)
+        if not any(r.get("type") == "done" for r in records):
+            problem = note or next((r["error"] for r in records if r.get("type") == "worker_error"), "stopped")
+            records = records + [{"type": "fix", "id": x["id"], "outcome": None, "detail": problem}
+                                 for x in job["fixes"]]
         with lock:
             for r in records:
                 if r.get("type") == "fix" and r["id"] not in results:
                     results[r["id"]] = r
 
-    started = time.perf_counter()
-    done = 0
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for _ in pool.map(one, items):
-            done += 1
-            if done % 25 == 0 or done == len(items):
-                progress(f"fix round-trip: {done}/{len(items)} files run ({time.perf_counter() - started:.0f} s)")
+    execute.run_pool(items, one, jobs, progress, "fix round-trip")
     return results
 
 

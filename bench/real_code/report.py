@@ -29,7 +29,8 @@ class MutantRecord:
     new_findings: List[Tuple[Finding, str]] = field(default_factory=list)  # (finding, where)
     cell: Optional[Tuple[int, int]] = None  # notebook (cell, line in cell)
     # how the mutated function was run: "trace" (calls recorded while the repository's code ran),
-    # "docstring" (inputs made from its declarations), or None (it could not be run: unclassifiable)
+    # "docstring" (inputs made from its declarations), "conventions" (inputs made from the course's
+    # names, --layout-inputs), or None (it could not be run: unclassifiable)
     classified_by: Optional[str] = None
     fix: Optional[dict] = None  # the fix round-trip of a caught bug (fixes.FixRecord.to_json)
 
@@ -137,16 +138,17 @@ def classification(records: Sequence[MutantRecord]) -> Tuple[List[str], dict]:
         functions[(r.repo, r.file, r.function)] = r.classified_by
     by = collections.Counter(functions.values())
     mutants_by = collections.Counter(r.classified_by for r in records)
+    labels = (("trace", "recorded calls"), ("docstring", "docstring inputs"), ("conventions", "layout conventions"),
+              (None, "unclassifiable"))
     data: dict = {"functions_with_mutants": len(functions),
-                  "functions": {"recorded calls": by["trace"], "docstring inputs": by["docstring"],
-                                "unclassifiable": by[None]},
-                  "mutants": {"recorded calls": mutants_by["trace"], "docstring inputs": mutants_by["docstring"],
-                              "unclassifiable": mutants_by[None]}}
+                  "functions": {label: by[key] for key, label in labels},
+                  "mutants": {label: mutants_by[key] for key, label in labels}}
     out = [f"functions with a seeded bug: {len(functions)}; classified by recorded calls {by['trace']}, "
-           f"by inputs made from their docstrings {by['docstring']}, unclassifiable {by[None]} "
-           f"(their mutants: {mutants_by['trace']}, {mutants_by['docstring']}, {mutants_by[None]})"]
+           f"by inputs made from their docstrings {by['docstring']}, from the course's layout conventions "
+           f"{by['conventions']}, unclassifiable {by[None]} (their mutants: "
+           f"{', '.join(str(mutants_by[key]) for key, _ in labels)})"]
     for label, sources in (("caught on code the repository runs", ("trace",)),
-                           ("caught over all classifiable", ("trace", "docstring"))):
+                           ("caught over all classifiable", ("trace", "docstring", "conventions"))):
         entry = {}
         parts = []
         for outcome in BUG_OUTCOMES:

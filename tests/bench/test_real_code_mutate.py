@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from real_code import corpus, execute, fixes, lint, mutate, report  # noqa: E402
+from real_code import corpus, execute, fixes, layout, lint, mutate, report  # noqa: E402
 
 SNIPPET = textwrap.dedent('''\
     import numpy as np
@@ -230,7 +230,7 @@ def test_a_helper_is_driven_by_a_script_that_imports_it(tmp_path):
     assert truth.driver_status == "completed"
 
 
-# -- the report's figures and the fix round-trip (bench/real_code/report.py, fixes.py, fix_worker.py) --------
+# -- the report's figures and the fix round-trip (bench/real_code/report.py, fixes.py, rerun_worker.py) --------
 
 
 def _record(outcome, caught_at=(), classified_by="trace", function="f", line=10):
@@ -262,7 +262,8 @@ def test_classification_separates_the_code_the_repository_runs():
                _record("not_run", classified_by=None, function="c"), _record("not_run", classified_by=None,
                                                                              function="c")]
     _, data = report.classification(records)
-    assert data["functions"] == {"recorded calls": 1, "docstring inputs": 1, "unclassifiable": 1}
+    assert data["functions"] == {"recorded calls": 1, "docstring inputs": 1, "layout conventions": 0,
+                                 "unclassifiable": 1}
     assert data["mutants"]["unclassifiable"] == 2
     runs, every = data["caught on code the repository runs"], data["caught over all classifiable"]
     assert runs["crash"] == {"caught": 1, "of": 2, "recall": 0.5} and runs["silent"]["of"] == 0
@@ -310,6 +311,63 @@ def test_fixed_functions_run_on_the_recorded_calls(tmp_path):
                         False, None)
     assert [u["qualname"] for u in job["units"]] == ["forward"]
     records, note = execute.run_worker(job, "fix", tmp_path / "work", tmp_path, sys.executable,
-                                       script=fixes.FIX_WORKER)
+                                       script=execute.RERUN_WORKER)
     outcome = {r["id"]: r["outcome"] for r in records if r.get("type") == "fix"}
     assert outcome == {0: "same", 1: "raises", 2: "differs", 3: "same"}
+
+
+def _function(source: str) -> mutate.Function:
+    (fn,) = mutate.scan(source).functions
+    return fn
+
+
+def test_layout_conventions_make_inputs_from_the_course_names():
+    spec = layout.inputs(_function("def linear_forward(A, W, b):\n    return W @ A + b\n"))
+    assert layout.shapes_of(spec) == {"A": (5, 7), "W": (4, 5), "b": (4, 1)}
+    spec = layout.inputs(_function("def forward_propagation(X, parameters, keep_prob=0.5):\n    return X\n"))
+    shapes = layout.shapes_of(spec)
+    assert shapes["X"] == (5, 7) and set(shapes) == {"X", "parameters"}
+    assert shapes["parameters"]["W1"] == (4, 5) and shapes["parameters"]["W2"] == (3, 4)
+    assert shapes["parameters"]["b3"] == (1, 1)
+    spec = layout.inputs(_function("def linear_backward(dZ, cache):\n    return dZ\n"))
+    assert layout.shapes_of(spec)["cache"] == [(5, 7), (4, 5), (4, 1)]
+    # a name that is not a convention, a cache of an unknown step, a method: no inputs
+    assert layout.inputs(_function("def f(X, foo):\n    return X\n")) is None
+    assert layout.inputs(_function("def g(dA, cache):\n    return dA\n")) is None
+    assert layout.inputs(_function("class C:\n    def f(self, X):\n        return X\n")) is None
+
+
+LAYOUT_MODULE = textwrap.dedent('''\
+    import numpy as np
+
+    def forward_propagation(X, parameters):
+        W1 = parameters["W1"]
+        b1 = parameters["b1"]
+        Z1 = np.dot(W1, X) + b1
+        return np.tanh(Z1)
+
+    def helper(q):
+        return np.dot(q, q.T)
+    ''')
+
+
+def test_the_layout_pass_runs_what_nothing_calls(tmp_path):
+    path = tmp_path / "nn.py"
+    path.write_text(LAYOUT_MODULE)
+    f = corpus.SourceFile(corpus.Repo("me/nn", "0" * 40, "dls"), "nn.py", path, LAYOUT_MODULE, "sha", 10,
+                          tree=tmp_path)
+    scan = mutate.scan(LAYOUT_MODULE)
+    budgets = execute.Budgets(trace=20, call=5)
+    job = execute.job_for(f, scan, budgets, matplotlib=False)
+    records, note = execute.run_worker(job, "t", tmp_path / "work", tmp_path, sys.executable)
+    truth = execute.interpret(records, scan, job, note)
+    assert not truth.units[("forward_propagation", 3)].usable
+    messages = []
+    n = execute.layout_pass([(f, scan, False, None)], [truth], tmp_path / "work", sys.executable, budgets, 1,
+                            messages.append)
+    assert n == 1
+    unit = truth.units[("forward_propagation", 3)]
+    assert unit.usable == 1 and unit.inputs == "conventions"
+    outcome = {(m.function.qualname, m.after.strip()): truth.outcomes[i]["outcome"] for i, m in enumerate(scan.mutants)}
+    assert outcome[("forward_propagation", "Z1 = np.dot(X, W1) + b1")] == "crash"
+    assert outcome[("helper", "return np.dot(q.T, q.T)")] == "not_run"  # q is no convention name
