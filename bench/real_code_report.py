@@ -2,6 +2,7 @@
 
     python bench/real_code_report.py [--python /tmp/venv-corpus/bin/python] [--jobs 2] [--json OUT]
         [--repos SUBSTR] [--kinds T_added,dot_swapped] [--limit-files N] [--trace-budget 60]
+        [--layout-inputs] [--fix-roundtrip]
 
 The corpus is ``../shared/corpus/repos.tsv`` (25 public repositories of NumPy
 networks, pinned commits), read from the git snapshots under ``--mirror``
@@ -48,9 +49,31 @@ networks, pinned commits), read from the git snapshots under ``--mirror``
    that import it drive it (``--beside`` writes it beside its original as
    ``<stem>__slmut<k>.py`` instead, a new module nothing imports).  A mutant
    is caught when shapelint reports a (code, line) on it that it does not
-   report on the unmutated file.
+   report on the unmutated file.  Reported for the caught bugs (crash or
+   silent): the share with a new finding on the mutated line (for a notebook,
+   the line of its ``.py``), and the new findings per bug (median, p90, max).
+   On the unmutated files: every finding, per 1,000 lines and listed, with the
+   errors among them (the default configuration: ``--isolated``).
 5. ``shapelint shapes`` on the unmutated NumPy files: the share of names
    assigned inside functions whose rank / whole shape is known.
+
+Every function with a seeded bug is counted, called or not: classified by
+recorded calls, by inputs made from its docstring, or unclassifiable; the
+catch rate is printed over the code the repository runs (recorded calls)
+and over everything classifiable.  ``--layout-inputs`` also runs the
+functions still unclassifiable whose every required parameter is named by
+the course's layout conventions (``real_code/layout.py``: ``X`` is
+``(n_x, m)``, ``W1`` ``(n_1, n_x)``, ``parameters`` the dict of ``W1``..``W3``,
+...) on inputs made from those names (``real_code/rerun_worker.py``, which
+re-runs the file as ``worker.py`` does; cached like the truth); their
+mutants then count in every figure, so leave it off to compare with a run
+without it.
+
+``--fix-roundtrip`` gives every caught bug, in a copy of its in-place folder,
+to ``shapelint check --fix --unsafe-fixes`` (skipped, with the reason, when
+this checkout's shapelint lacks the flags), then checks the fixed files and
+runs the fixed functions on the recorded calls (``real_code/fixes.py``): the
+shares that run, give the original's output shapes, and check clean.
 
 The truth (materialization, scans, worker records) is cached in the work
 folder by content hashes; a re-run after an analyzer change only re-lints.
@@ -309,8 +332,10 @@ def _main(args: argparse.Namespace) -> int:
     emit(f"== shapelint real-code benchmark: shapelint {L.version() or '?'} from {ROOT}")
     emit(f"corpus interpreter: {E.python_identity(args.python)}")
     emit(f"work dir: {args.work}; kinds: {', '.join(args.kinds)}; trace budget {args.trace_budget:g} s, "
-         f"call budget {args.call_budget:g} s" + (f"; first {args.limit_files} NumPy files only" if args.limit_files else ""))
+         f"call budget {args.call_budget:g} s" + (f"; first {args.limit_files} NumPy files only" if args.limit_files else "")
+         + ("; with --layout-inputs" if args.layout_inputs else ""))
     emit("")
+    headline_at = len(out)  # the headline figures go here once they are known
     emit("== corpus")
     emit("repository commits (pinned, all present in the snapshots):")
     for tree in trees:
@@ -367,6 +392,7 @@ def _main(args: argparse.Namespace) -> int:
     cached = sum(t.cached for t in truths)
     emit(f"== time: {total:.0f} s in all ({'; '.join(f'{k} {v:.0f} s' for k, v in timings.items())}); "
          f"truth of {cached}/{len(truths)} files from the cache; {args.jobs} jobs")
+    out[headline_at:headline_at] = _headline(records, headline, landing, classified, fix_data) + [""]
     print("\n".join(out))
 
     if args.json:
@@ -383,6 +409,33 @@ def _main(args: argparse.Namespace) -> int:
         C.atomic_write_text(args.json, json.dumps(data, indent=1))
         print(f"\nwrote {args.json}")
     return 0
+
+
+def _headline(records, unmodified: dict, landing: dict, classified: dict, fix: Optional[dict]) -> List[str]:
+    """The figures the issues set targets for, in one place (each is explained in its section below)."""
+    out = ["== headline figures"]
+    for outcome in R.BUG_OUTCOMES:
+        group = [r for r in records if r.outcome == outcome]
+        out.append(f"{outcome} mutants caught: {R.pct(sum(r.caught for r in group), len(group))}")
+    out.append(f"findings on the unmodified files: {unmodified['per_1000_lines']:.3f} per 1,000 lines "
+               f"({unmodified['findings']} in {unmodified['lines']} lines), {unmodified['errors']} errors "
+               f"(target <= 0.1, 0 errors)")
+    per = landing["new_findings_per_bug"] or {}
+    out.append(f"caught bugs with a finding on the mutated line: {R.pct(landing['on_mutated_line'], landing['caught'])} "
+               f"(target >= 80%); new findings per bug: median {per.get('median', '-')}, p90 {per.get('p90', '-')}, "
+               f"max {per.get('max', '-')} (target median 1, p90 <= 2)")
+    for label in ("caught on code the repository runs", "caught over all classifiable"):
+        out.append(f"{label}: " + ", ".join(f"{o} {R.pct(v['caught'], v['of'])}" for o, v in classified[label].items()))
+    out.append(f"functions with a seeded bug that no input could run (unclassifiable): "
+               f"{classified['functions']['unclassifiable']} of {classified['functions_with_mutants']}")
+    if fix is not None:
+        if "skipped" in fix:
+            out.append(f"fix round-trip: skipped ({fix['skipped']})")
+        else:
+            out.append(f"fix round-trip over {fix['caught']} caught bugs: runs {R.pct(fix['runs'], fix['caught'])}, "
+                       f"original's shapes {R.pct(fix['same_shapes'], fix['caught'])}, checks clean "
+                       f"{R.pct(fix['checks_clean'], fix['caught'])}")
+    return out
 
 
 def _fix_roundtrip(args, by_file, found, drivers, mpl, progress) -> Tuple[List[str], dict]:
@@ -427,7 +480,10 @@ def _fix_roundtrip(args, by_file, found, drivers, mpl, progress) -> Tuple[List[s
         else:
             per_file.setdefault(f.ident, (f, s, []))[2].append((k, m.function, body))
     budgets = E.Budgets(trace=args.trace_budget, call=args.call_budget)
-    items = [(f, F.job_for(f, s, fixes, budgets, mpl[f.ident], drivers.get(f.ident)))
+    truth_of = {f.ident: truth for f, _, truth, _ in by_file}
+    items = [(f, F.job_for(f, s, fixes, budgets, mpl[f.ident], drivers.get(f.ident),
+                           [fn for _, fn, _ in fixes if truth_of[f.ident].units[(fn.qualname, fn.start)].inputs
+                            == "conventions"]))
              for f, s, fixes in per_file.values()]
     progress(f"fix round-trip: running the fixed functions of {len(items)} files")
     ran = F.run_jobs(items, args.work, args.python, args.jobs, progress)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import execute, lint, mutate
+from . import execute, layout, lint, mutate
 from .corpus import SourceFile
 
 FIX_FLAGS = ("--fix", "--unsafe-fixes")
@@ -111,11 +111,18 @@ class FixRecord:
 
 
 def job_for(f: SourceFile, scan: mutate.Scan, fixes: List[Tuple[int, mutate.Function, List[str]]],
-            budgets: execute.Budgets, matplotlib: bool, driver: Optional[SourceFile]) -> dict:
-    """A worker job over the units that have fixes, with the fixed bodies in place of mutants."""
+            budgets: execute.Budgets, matplotlib: bool, driver: Optional[SourceFile],
+            by_conventions: Sequence[mutate.Function] = ()) -> dict:
+    """A worker job over the units that have fixes, with the fixed bodies in place of mutants; the units the
+    truth ran on inputs made from the layout conventions (`by_conventions`) get those inputs again."""
     job = execute.job_for(f, scan, budgets, matplotlib, driver)
     wanted = {(fn.qualname, fn.start) for _, fn, _ in fixes}
+    conventions = {(fn.qualname, fn.start): fn for fn in by_conventions}
     units = [u for u in job["units"] if (u["qualname"], u["start"]) in wanted]
+    for u in units:
+        fn = conventions.get((u["qualname"], u["start"]))
+        if fn is not None:
+            u["synth"], u["synth_source"] = layout.inputs(fn), "conventions"
     ids = {(u["qualname"], u["start"]): u["id"] for u in units}
     job.pop("mutants")
     job["units"] = units
