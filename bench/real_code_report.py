@@ -271,7 +271,8 @@ def _main(args: argparse.Namespace) -> int:
                 f.repo.name, f.rel, m.function.qualname, m.line, m.kind, m.before.strip(), m.after.strip(),
                 o["outcome"], reason=o.get("reason"), exc_type=o.get("exc_type"), exc=o.get("exc"),
                 diff=o.get("diff"), degenerate=ut.degenerate if ut.usable else False, inputs=ut.inputs,
-                cell=tuple(cell) if cell else None, classified_by=ut.inputs if ut.usable else None))
+                cell=tuple(cell) if cell else None, classified_by=ut.inputs if ut.usable else None,
+                function_line=m.function.start))
         records += recs
         by_file.append((f, s, truth, recs))
 

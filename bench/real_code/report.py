@@ -33,6 +33,7 @@ class MutantRecord:
     # names, --layout-inputs), or None (it could not be run: unclassifiable)
     classified_by: Optional[str] = None
     fix: Optional[dict] = None  # the fix round-trip of a caught bug (fixes.FixRecord.to_json)
+    function_line: int = 0  # the function's first line (a notebook may define a name twice)
 
     @property
     def caught_error(self) -> bool:
@@ -54,7 +55,8 @@ class MutantRecord:
         return places[0] if places else None
 
     def to_json(self) -> dict:
-        return {"repo": self.repo, "file": self.file, "function": self.function, "line": self.line,
+        return {"repo": self.repo, "file": self.file, "function": self.function,
+                "function_line": self.function_line, "line": self.line,
                 "cell": list(self.cell) if self.cell else None, "kind": self.kind, "before": self.before,
                 "after": self.after, "outcome": self.outcome, "reason": self.reason, "exc_type": self.exc_type,
                 "exc": self.exc, "shape_diff": self.diff, "degenerate_inputs": self.degenerate,
@@ -133,9 +135,9 @@ def classification(records: Sequence[MutantRecord]) -> Tuple[List[str], dict]:
     """Every function with a seeded bug, called or not: how it could be run, and the recall over the
     functions the repository's own code runs against the recall over every function that could be run
     (issue 15: "caught on code the repository runs" is not "caught")."""
-    functions: Dict[Tuple[str, str, str], Optional[str]] = {}
+    functions: Dict[Tuple[str, str, str, int], Optional[str]] = {}
     for r in records:
-        functions[(r.repo, r.file, r.function)] = r.classified_by
+        functions[(r.repo, r.file, r.function, r.function_line)] = r.classified_by
     by = collections.Counter(functions.values())
     mutants_by = collections.Counter(r.classified_by for r in records)
     labels = (("trace", "recorded calls"), ("docstring", "docstring inputs"), ("conventions", "layout conventions"),

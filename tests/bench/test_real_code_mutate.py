@@ -233,9 +233,9 @@ def test_a_helper_is_driven_by_a_script_that_imports_it(tmp_path):
 # -- the report's figures and the fix round-trip (bench/real_code/report.py, fixes.py, rerun_worker.py) --------
 
 
-def _record(outcome, caught_at=(), classified_by="trace", function="f", line=10):
+def _record(outcome, caught_at=(), classified_by="trace", function="f", line=10, function_line=1):
     rec = report.MutantRecord("me/net", "net.py", function, line, "T_added", "a", "b", outcome,
-                              classified_by=classified_by)
+                              classified_by=classified_by, function_line=function_line)
     rec.new_findings = [(lint.Finding(at, "SL101", "error", "m"), "line" if at == line else "call site")
                         for at in caught_at]
     return rec
@@ -260,11 +260,12 @@ def test_classification_separates_the_code_the_repository_runs():
     records = [_record("crash", caught_at=(10,), function="a"), _record("crash", function="a"),
                _record("silent", caught_at=(10,), classified_by="docstring", function="b"),
                _record("not_run", classified_by=None, function="c"), _record("not_run", classified_by=None,
-                                                                             function="c")]
+                                                                             function="c"),
+               _record("not_run", classified_by=None, function="a", function_line=40)]  # "a" defined again
     _, data = report.classification(records)
     assert data["functions"] == {"recorded calls": 1, "docstring inputs": 1, "layout conventions": 0,
-                                 "unclassifiable": 1}
-    assert data["mutants"]["unclassifiable"] == 2
+                                 "unclassifiable": 2}
+    assert data["mutants"]["unclassifiable"] == 3
     runs, every = data["caught on code the repository runs"], data["caught over all classifiable"]
     assert runs["crash"] == {"caught": 1, "of": 2, "recall": 0.5} and runs["silent"]["of"] == 0
     assert every["silent"] == {"caught": 1, "of": 1, "recall": 1.0}
