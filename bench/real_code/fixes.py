@@ -65,7 +65,10 @@ def unit_edit(mutant_lines: Sequence[str], fixed_lines: Sequence[str], start: in
     """(edited at all, edited outside lines start..end, the fixed lines of start..end)."""
     ops = _opcodes(mutant_lines, fixed_lines)
     changed = [op for op in ops if op[0] != "equal"]
-    outside = any(not (start - 1 <= i1 and i2 <= end) or (i1 == i2 and i1 == end) for _, i1, i2, _, _ in changed)
+    def inside(i1: int, i2: int) -> bool:  # lines i1..i2-1 (0-based) replaced, or lines inserted before i1
+        return start - 1 <= i1 and i2 <= end if i1 < i2 else start - 1 < i1 < end
+
+    outside = any(not inside(i1, i2) for _, i1, i2, _, _ in changed)
     new_start = new_end = None
     for tag, i1, i2, j1, j2 in ops:
         if i1 <= start - 1 < i2:

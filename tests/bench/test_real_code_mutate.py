@@ -285,6 +285,8 @@ def test_a_fix_is_located_in_its_function_or_outside_it():
     assert fixes.unit_edit(mutant, inside, 1, 3) == (True, False, inside[:4])
     outside = ["def f(W, X):", "    Z = np.dot(X, W)", "    return Z", "", "y = 2"]
     assert fixes.unit_edit(mutant, outside, 1, 3)[:2] == (True, True)
+    above = ["import numpy as np"] + mutant
+    assert fixes.unit_edit(mutant, above, 1, 3)[:2] == (True, True)
     assert fixes.unit_edit(mutant, mutant, 1, 3) == (False, False, mutant[:3])
 
 
