@@ -2,6 +2,7 @@
 
     python bench/real_code_report.py [--python /tmp/venv-corpus/bin/python] [--jobs 2] [--json OUT]
         [--repos SUBSTR] [--kinds T_added,dot_swapped] [--limit-files N] [--trace-budget 60]
+        [--layout-inputs] [--fix-roundtrip]
 
 The corpus is ``../shared/corpus/repos.tsv`` (25 public repositories of NumPy
 networks, pinned commits), read from the git snapshots under ``--mirror``
@@ -48,9 +49,31 @@ networks, pinned commits), read from the git snapshots under ``--mirror``
    that import it drive it (``--beside`` writes it beside its original as
    ``<stem>__slmut<k>.py`` instead, a new module nothing imports).  A mutant
    is caught when shapelint reports a (code, line) on it that it does not
-   report on the unmutated file.
+   report on the unmutated file.  Reported for the caught bugs (crash or
+   silent): the share with a new finding on the mutated line (for a notebook,
+   the line of its ``.py``), and the new findings per bug (median, p90, max).
+   On the unmutated files: every finding, per 1,000 lines and listed, with the
+   errors among them (the default configuration: ``--isolated``).
 5. ``shapelint shapes`` on the unmutated NumPy files: the share of names
    assigned inside functions whose rank / whole shape is known.
+
+Every function with a seeded bug is counted, called or not: classified by
+recorded calls, by inputs made from its docstring, or unclassifiable; the
+catch rate is printed over the code the repository runs (recorded calls)
+and over everything classifiable.  ``--layout-inputs`` also runs the
+functions still unclassifiable whose every required parameter is named by
+the course's layout conventions (``real_code/layout.py``: ``X`` is
+``(n_x, m)``, ``W1`` ``(n_1, n_x)``, ``parameters`` the dict of ``W1``..``W3``,
+...) on inputs made from those names (``real_code/rerun_worker.py``, which
+re-runs the file as ``worker.py`` does; cached like the truth); their
+mutants then count in every figure, so leave it off to compare with a run
+without it.
+
+``--fix-roundtrip`` gives every caught bug, in a copy of its in-place folder,
+to ``shapelint check --fix --unsafe-fixes`` (skipped, with the reason, when
+this checkout's shapelint lacks the flags), then checks the fixed files and
+runs the fixed functions on the recorded calls (``real_code/fixes.py``): the
+shares that run, give the original's output shapes, and check clean.
 
 The truth (materialization, scans, worker records) is cached in the work
 folder by content hashes; a re-run after an analyzer change only re-lints.
@@ -91,6 +114,7 @@ sys.path.insert(0, str(HERE))
 
 from real_code import corpus as C  # noqa: E402
 from real_code import execute as E  # noqa: E402
+from real_code import fixes as F  # noqa: E402
 from real_code import lint as L  # noqa: E402
 from real_code import mutate as M  # noqa: E402
 from real_code import report as R  # noqa: E402
@@ -145,6 +169,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--call-budget", type=float, default=10.0, help="seconds for each call of a function")
     p.add_argument("--lint-all", action="store_true", help="also lint the mutants with no effect")
     p.add_argument("--json", type=Path, help="write every mutant and finding here")
+    p.add_argument("--layout-inputs", action="store_true",
+                   help="also run the functions nothing calls and no docstring declares on inputs made from the "
+                        "course's layout conventions (parameter X -> (n_x, m), W1 -> (n_h, n_x), a parameters dict "
+                        "of W1..WL...: real_code/layout.py); their mutants join every figure")
+    p.add_argument("--fix-roundtrip", action="store_true",
+                   help="give every caught bug to `shapelint check --fix --unsafe-fixes` and report how often "
+                        "the fixed file runs, gives the original's shapes and checks clean (real_code/fixes.py)")
     p.add_argument("--beside", action="store_true",
                    help="lint each mutant as a new file beside its original (<stem>__slmut<k>.py) instead of "
                         "in place of it (a copy of its folder where it replaces the original, as a user who "
@@ -222,6 +253,11 @@ def _main(args: argparse.Namespace) -> int:
     budgets = E.Budgets(trace=args.trace_budget, call=args.call_budget)
     truths = E.learn(items, args.work, args.python, budgets, args.jobs, progress)
     timings["truth"] = time.perf_counter() - t
+    if args.layout_inputs:
+        t = time.perf_counter()
+        n = E.layout_pass(items, truths, args.work, args.python, budgets, args.jobs, progress)
+        progress(f"layout conventions: {n} more functions run")
+        timings["layout inputs"] = time.perf_counter() - t
 
     records: List[R.MutantRecord] = []
     by_file: List[Tuple[C.SourceFile, M.Scan, E.FileTruth, List[R.MutantRecord]]] = []
@@ -235,7 +271,8 @@ def _main(args: argparse.Namespace) -> int:
                 f.repo.name, f.rel, m.function.qualname, m.line, m.kind, m.before.strip(), m.after.strip(),
                 o["outcome"], reason=o.get("reason"), exc_type=o.get("exc_type"), exc=o.get("exc"),
                 diff=o.get("diff"), degenerate=ut.degenerate if ut.usable else False, inputs=ut.inputs,
-                cell=tuple(cell) if cell else None))
+                cell=tuple(cell) if cell else None, classified_by=ut.inputs if ut.usable else None,
+                function_line=m.function.start))
         records += recs
         by_file.append((f, s, truth, recs))
 
@@ -279,6 +316,14 @@ def _main(args: argparse.Namespace) -> int:
             rec.new_findings.append((x, where))
     timings["lint"] = time.perf_counter() - t
 
+    # 4b. fix round-trip -----------------------------------------------------------------------------------
+    fix_lines: List[str] = []
+    fix_data: Optional[dict] = None
+    if args.fix_roundtrip:
+        t = time.perf_counter()
+        fix_lines, fix_data = _fix_roundtrip(args, by_file, found, drivers, mpl, progress)
+        timings["fix round-trip"] = time.perf_counter() - t
+
     # 5. shapes known ----------------------------------------------------------------------------------
     t = time.perf_counter()
     shape_entries = L.shapes(originals, args.work, args.jobs)
@@ -288,8 +333,10 @@ def _main(args: argparse.Namespace) -> int:
     emit(f"== shapelint real-code benchmark: shapelint {L.version() or '?'} from {ROOT}")
     emit(f"corpus interpreter: {E.python_identity(args.python)}")
     emit(f"work dir: {args.work}; kinds: {', '.join(args.kinds)}; trace budget {args.trace_budget:g} s, "
-         f"call budget {args.call_budget:g} s" + (f"; first {args.limit_files} NumPy files only" if args.limit_files else ""))
+         f"call budget {args.call_budget:g} s" + (f"; first {args.limit_files} NumPy files only" if args.limit_files else "")
+         + ("; with --layout-inputs" if args.layout_inputs else ""))
     emit("")
+    headline_at = len(out)  # the headline figures go here once they are known
     emit("== corpus")
     emit("repository commits (pinned, all present in the snapshots):")
     for tree in trees:
@@ -304,15 +351,29 @@ def _main(args: argparse.Namespace) -> int:
     emit("")
     _totals(records, emit)
     emit("")
+    emit("== where the findings of the caught bugs land")
+    landing_lines, landing = R.landing(records)
+    out += landing_lines
+    emit("")
+    if args.fix_roundtrip:
+        emit("== fix round-trip (--fix-roundtrip): the caught bugs through `shapelint check --fix --unsafe-fixes`")
+        out += fix_lines
+        emit("")
+    emit("== every function with a seeded bug, called or not")
+    classified_lines, classified = R.classification(records)
+    out += classified_lines
+    emit("")
     emit("== mutants by repository")
     out += R.table(R.MUTANT_HEADER, R.mutant_rows(records, lambda r: r.repo, [r.name for r in repos]))
     emit("")
 
     emit("== findings on the unmutated NumPy files (templates excluded, deduplicated)")
     display = {str(f.path): f.ident for f in numpy_files}
+    unmodified = {str(f.path): found.get(str(f.path), []) for f in numpy_files}
+    headline_lines, headline = R.unmodified_headline(unmodified, sum(f.lines for f in numpy_files), display)
+    out += headline_lines
     cells = {str(f.path): {i + 1: c for i, c in enumerate(f.notebook.cells)} for f in numpy_files if f.notebook}
-    out += R.findings_section({str(f.path): found.get(str(f.path), []) for f in numpy_files},
-                              sum(f.lines for f in numpy_files), display, cells)
+    out += R.findings_section(unmodified, sum(f.lines for f in numpy_files), display, cells)
     if internal:
         emit(f"analyzer internal errors: {len(internal)}")
         for path, msg in sorted(internal.items()):
@@ -332,10 +393,12 @@ def _main(args: argparse.Namespace) -> int:
     cached = sum(t.cached for t in truths)
     emit(f"== time: {total:.0f} s in all ({'; '.join(f'{k} {v:.0f} s' for k, v in timings.items())}); "
          f"truth of {cached}/{len(truths)} files from the cache; {args.jobs} jobs")
+    out[headline_at:headline_at] = _headline(records, headline, landing, classified, fix_data) + [""]
     print("\n".join(out))
 
     if args.json:
-        data = {"mutants": [r.to_json() for r in records],
+        data = {"unmodified": headline, "landing": landing, "classification": classified, "fix_roundtrip": fix_data,
+                "mutants": [r.to_json() for r in records],
                 "findings": [dict(x.to_json(), repo=f.repo.name, file=f.rel,
                                   cell=list(f.notebook.cells[x.line - 1]) if f.notebook and 0 < x.line <= len(f.notebook.cells) else None)
                              for f in numpy_files for x in found.get(str(f.path), [])],
@@ -347,6 +410,94 @@ def _main(args: argparse.Namespace) -> int:
         C.atomic_write_text(args.json, json.dumps(data, indent=1))
         print(f"\nwrote {args.json}")
     return 0
+
+
+def _headline(records, unmodified: dict, landing: dict, classified: dict, fix: Optional[dict]) -> List[str]:
+    """The figures the issues set targets for, in one place (each is explained in its section below)."""
+    out = ["== headline figures"]
+    for outcome in R.BUG_OUTCOMES:
+        group = [r for r in records if r.outcome == outcome]
+        out.append(f"{outcome} mutants caught: {R.pct(sum(r.caught for r in group), len(group))}")
+    out.append(f"findings on the unmodified files: {unmodified['per_1000_lines']:.3f} per 1,000 lines "
+               f"({unmodified['findings']} in {unmodified['lines']} lines), {unmodified['errors']} errors "
+               f"(target <= 0.1, 0 errors)")
+    per = landing["new_findings_per_bug"] or {}
+    out.append(f"caught bugs with a finding on the mutated line: {R.pct(landing['on_mutated_line'], landing['caught'])} "
+               f"(target >= 80%); new findings per bug: median {per.get('median', '-')}, p90 {per.get('p90', '-')}, "
+               f"max {per.get('max', '-')} (target median 1, p90 <= 2)")
+    for label in ("caught on code the repository runs", "caught over all classifiable"):
+        out.append(f"{label}: " + ", ".join(f"{o} {R.pct(v['caught'], v['of'])}" for o, v in classified[label].items()))
+    out.append(f"functions with a seeded bug that no input could run (unclassifiable): "
+               f"{classified['functions']['unclassifiable']} of {classified['functions_with_mutants']}")
+    if fix is not None:
+        if "skipped" in fix:
+            out.append(f"fix round-trip: skipped ({fix['skipped']})")
+        else:
+            out.append(f"fix round-trip over {fix['caught']} caught bugs: runs {R.pct(fix['runs'], fix['caught'])}, "
+                       f"original's shapes {R.pct(fix['same_shapes'], fix['caught'])}, checks clean "
+                       f"{R.pct(fix['checks_clean'], fix['caught'])}")
+    return out
+
+
+def _fix_roundtrip(args, by_file, found, drivers, mpl, progress) -> Tuple[List[str], dict]:
+    """Fix every caught bug in a copy of its in-place folder, check and run the fixed files (fixes.py)."""
+    t0 = time.perf_counter()
+    reason = F.unsupported()
+    if reason:
+        return [f"skipped: {reason}"], {"skipped": reason}
+    caught = [(f, s, m, rec) for f, s, _, recs in by_file for m, rec in zip(s.mutants, recs)
+              if rec.outcome in R.BUG_OUTCOMES and rec.caught]
+    root = args.work / "fix-overlays"
+    shutil.rmtree(root, ignore_errors=True)
+    paths: List[Path] = []
+    try:
+        for n, (f, s, m, rec) in enumerate(caught):
+            path = _overlay(f.path, root / str(n))
+            path.write_text(M.mutated_source(f.text, m), encoding="utf-8")
+            paths.append(path)
+        progress(f"fix round-trip: fixing {len(paths)} caught bugs")
+        problems = L.fix(paths, args.work, args.jobs, F.FIX_FLAGS)
+        fixed_texts = [p.read_text(encoding="utf-8") for p in paths]
+        after, internal = L.check(paths, args.work, args.jobs, progress)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    records: List[F.FixRecord] = []
+    per_file: Dict[str, Tuple[C.SourceFile, M.Scan, list]] = {}
+    for k, ((f, s, m, rec), path, fixed) in enumerate(zip(caught, paths, fixed_texts)):
+        fr = F.FixRecord(k)
+        records.append(fr)
+        mutant_lines = M.mutated_source(f.text, m).splitlines()
+        fixed_lines = fixed.splitlines()
+        fr.changed, fr.outside, body = F.unit_edit(mutant_lines, fixed_lines, m.function.unit_start,
+                                                   m.function.unit_end)
+        fr.clean = str(path) not in internal and F.clean(f.text.splitlines(), fixed_lines,
+                                                          found.get(str(f.path), []), after.get(str(path), []))
+        if str(path) in problems:
+            fr.detail = problems[str(path)]
+        if not fr.changed:  # the mutant as it was: its truth says whether it runs
+            fr.outcome = "raises" if rec.outcome == "crash" else "differs"
+        elif fr.outside:
+            fr.detail = "edited outside the mutated function"
+        else:
+            per_file.setdefault(f.ident, (f, s, []))[2].append((k, m.function, body))
+    budgets = E.Budgets(trace=args.trace_budget, call=args.call_budget)
+    truth_of = {f.ident: truth for f, _, truth, _ in by_file}
+    items = [(f, F.job_for(f, s, fixes, budgets, mpl[f.ident], drivers.get(f.ident),
+                           [fn for _, fn, _ in fixes if truth_of[f.ident].units[(fn.qualname, fn.start)].inputs
+                            == "conventions"]))
+             for f, s, fixes in per_file.values()]
+    progress(f"fix round-trip: running the fixed functions of {len(items)} files")
+    ran = F.run_jobs(items, args.work, args.python, args.jobs, progress)
+    for k, r in ran.items():
+        records[k].outcome = r.get("outcome")
+        records[k].detail = r.get("exc") or r.get("detail") or ("; ".join(r["diff"]) if r.get("diff") else None)
+    for fr, (_, _, _, rec) in zip(records, caught):
+        rec.fix = fr.to_json()
+    lines, data = F.summary(records, time.perf_counter() - t0)
+    if problems:
+        lines.append(f"files the fixer failed on: {len(problems)}")
+        data["fixer_problems"] = problems
+    return lines, data
 
 
 def _corpus_table(files: Sequence[C.SourceFile]) -> str:
@@ -430,7 +581,9 @@ def _not_run(by_file, emit) -> None:
     ran = [u for _, u in units if u.usable]
     emit(f"functions and methods: {len(units)}; run {len(ran)} "
          f"({sum(u.inputs == 'trace' for u in ran)} on recorded calls, "
-         f"{sum(u.inputs == 'docstring' for u in ran)} on inputs made from their docstring); not run {len(units) - len(ran)}")
+         f"{sum(u.inputs == 'docstring' for u in ran)} on inputs made from their docstring, "
+         f"{sum(u.inputs == 'conventions' for u in ran)} on inputs made from the course's layout conventions); "
+         f"not run {len(units) - len(ran)}")
     mutants_by_reason: collections.Counter = collections.Counter()
     for f, s, truth, recs in by_file:
         for r in recs:
@@ -457,7 +610,8 @@ def _caveats(by_file, records, emit) -> None:
     emit(f"no-effect mutants in functions whose recorded array arguments all have one same size "
          f"(or no array argument), so that swapping two dims cannot show: {sum(r.degenerate for r in ne)} of {len(ne)}")
     emit(f"mutants run only on inputs made from a docstring: "
-         f"{sum(r.inputs == 'docstring' and r.outcome != 'not_run' for r in records)}")
+         f"{sum(r.inputs == 'docstring' and r.outcome != 'not_run' for r in records)}; "
+         f"from the layout conventions: {sum(r.inputs == 'conventions' and r.outcome != 'not_run' for r in records)}")
     drift = [(f, u) for f, s, t, _ in by_file for u in t.units.values() if u.drift]
     emit(f"functions whose original changed behaviour after its mutants ran (shared mutable globals): {len(drift)}")
     for f, u in drift[:10]:

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from . import mutate
+from . import layout, mutate
 from .corpus import SourceFile, atomic_write_text
 
 WORKER = Path(__file__).with_name("worker.py")
+RERUN_WORKER = Path(__file__).with_name("rerun_worker.py")
 TRUTH_VERSION = "1"
 HARD_EXTRA = 600.0  # seconds a worker may spend on its mutants after the trace budget
 MEMORY_LIMIT = 6 * 1024 ** 3
@@ -201,7 +202,8 @@ def _limits() -> None:  # runs in the child before exec
         pass
 
 
-def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) -> Tuple[List[dict], str]:
+def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str, script: Path = WORKER
+               ) -> Tuple[List[dict], str]:
     jobs = work / "jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     out = jobs / f"{key}.out"
@@ -217,7 +219,7 @@ def run_worker(job: dict, key: str, work: Path, tree_root: Path, python: str) ->
                TMPDIR=str(home), PYTHONNOUSERSITE="1")
     note = ""
     with open(jobs / f"{key}.stderr", "wb") as err:
-        proc = subprocess.Popen([python, str(WORKER), str(job_path)], cwd=str(Path(job["path"]).parent), env=env,
+        proc = subprocess.Popen([python, str(script), str(job_path)], cwd=str(Path(job["path"]).parent), env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                 preexec_fn=_limits, start_new_session=True)
         with _LIVE_LOCK:
@@ -392,3 +394,100 @@ def learn(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFi
         pool.shutdown(wait=True)
     assert all(r is not None for r in results)
     return results  # type: ignore[return-value]
+
+
+def run_pool(todo: Sequence, one: Callable, jobs: int, progress: Callable[[str], None], label: str) -> None:
+    """one(item) for every item, `jobs` at a time; a Ctrl-C kills the workers."""
+    started = time.perf_counter()
+    done = 0
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        for _ in pool.map(one, todo):
+            done += 1
+            if done % 25 == 0 or done == len(todo):
+                progress(f"{label}: {done}/{len(todo)} files run ({time.perf_counter() - started:.0f} s)")
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_workers()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def rerun_key(kind: str, job: dict, f: SourceFile, ident: str) -> str:
+    """The cache key of a rerun_worker.py job: what the truth's key hashes, and rerun_worker.py too."""
+    h = hashlib.sha256()
+    for part in (kind.encode(), RERUN_WORKER.read_bytes(), WORKER.read_bytes(), f.repo.commit.encode(),
+                 ident.encode(), json.dumps(dict(job, rel=f.rel, repo=f.repo.name), sort_keys=True).encode()):
+        h.update(part)
+    return h.hexdigest()[:32]
+
+
+def rerun_cached(kind: str, f: SourceFile, job: dict, work: Path, python: str, ident: str) -> Tuple[List[dict], str]:
+    """rerun_worker.py's records for a job, from <work>/truth/<kind>-<key>.json or by running it (cached when the
+    worker got to its end)."""
+    key = rerun_key(kind, job, f, ident)
+    cache = work / "truth" / f"{kind}-{key}.json"
+    if cache.exists():
+        try:
+            saved = json.loads(cache.read_text(encoding="utf-8"))
+            return saved["records"], saved["note"]
+        except (ValueError, KeyError):
+            pass
+    assert f.tree is not None
+    records, note = run_worker(job, f"{kind}-{key}", work, f.tree, python, script=RERUN_WORKER)
+    if any(r.get("type") == "done" for r in records):
+        atomic_write_text(cache, json.dumps({"records": records, "note": note}))
+    return records, note
+
+
+def layout_pass(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFile]]],
+                truths: Sequence[FileTruth], work: Path, python: str, budgets: Budgets, jobs: int,
+                progress: Callable[[str], None]) -> int:
+    """Run the functions the truth could not run, whose every required parameter the course's layout
+    conventions name (layout.py), on inputs made from those names; a function whose original runs on them
+    takes its outcomes into the truth, classified by "conventions".  The number of functions so classified."""
+    ident = python_identity(python)
+    todo = []
+    for (f, scan, mpl, driver), truth in zip(items, truths):
+        with_mutants = {(m.function.qualname, m.function.start) for m in scan.mutants}
+        specs = {}
+        for fn in scan.functions:
+            key = (fn.qualname, fn.start)
+            if key in with_mutants and not truth.units[key].usable:
+                spec = layout.inputs(fn)
+                if spec is not None:
+                    specs[key] = spec
+        if not specs:
+            continue
+        job = job_for(f, scan, budgets, mpl, driver)
+        targets = set()
+        for u in job["units"]:  # every unit stays, so that the run records as the truth's did
+            spec = specs.get((u["qualname"], u["start"]))
+            u["synth"] = spec
+            if spec is not None:
+                u["synth_source"] = "conventions"
+                targets.add(u["id"])
+        job["mutants"] = [m for m in job["mutants"] if m["unit"] in targets]
+        todo.append((f, scan, job, truth, specs))
+    progress(f"layout conventions: {sum(len(t[4]) for t in todo)} functions in {len(todo)} files")
+    classified = 0
+    lock = threading.Lock()
+
+    def one(entry) -> None:
+        nonlocal classified
+        f, scan, job, truth, specs = entry
+        records, note = rerun_cached("layout", f, job, work, python, ident)
+        more = interpret(records, scan, job, note)
+        with lock:
+            for key in specs:
+                if more.units[key].usable:
+                    truth.units[key] = more.units[key]
+                    classified += 1
+            for i, m in enumerate(scan.mutants):
+                key = (m.function.qualname, m.function.start)
+                if key in specs and more.units[key].usable:
+                    truth.outcomes[i] = more.outcomes[i]
+
+    run_pool(todo, one, jobs, progress, "layout conventions")
+    return classified

@@ -85,6 +85,22 @@ def check(paths: Sequence[Path], cwd: Path, jobs: int, progress: Callable[[str],
     return findings, internal
 
 
+def fix(paths: Sequence[Path], cwd: Path, jobs: int, flags: Sequence[str]) -> Dict[str, str]:
+    """Apply shapelint's fixes to every file given, in place; path (or batch) -> problem, for the ones whose
+    run failed (an internal error, or the fixer's exit status)."""
+    problems: Dict[str, str] = {}
+    for n, batch in enumerate(_batches(paths), 1):
+        out, err, code = _run(["check", *flags, "--no-cache", "--isolated", "--exit-zero", "--format", "json",
+                               "--jobs", str(jobs), *map(str, batch)], cwd)
+        for line in err.splitlines():
+            m = _INTERNAL_RE.match(line.strip())
+            if m:
+                problems[_abs(cwd, m.group("path"))] = m.group("msg")
+        if code not in (0, 1) and not any(str(p) in problems for p in batch):
+            problems[f"<batch {n}>"] = f"exit {code}: {err.strip()[-500:]}"
+    return problems
+
+
 def shapes(paths: Sequence[Path], cwd: Path, jobs: int) -> Dict[str, List[dict]]:
     """path -> the `shapelint shapes` entries ({line, name, shape})."""
     out_map: Dict[str, List[dict]] = {str(p): [] for p in paths}

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from real_code import corpus, execute, mutate  # noqa: E402
+from real_code import corpus, execute, fixes, layout, lint, mutate, report  # noqa: E402
 
 SNIPPET = textwrap.dedent('''\
     import numpy as np
@@ -228,3 +228,149 @@ def test_a_helper_is_driven_by_a_script_that_imports_it(tmp_path):
     truth = execute.interpret(records, scan, job, note)
     assert truth.units[("Dense.__init__", 3)].usable == 1
     assert truth.driver_status == "completed"
+
+
+# -- the report's figures and the fix round-trip (bench/real_code/report.py, fixes.py, rerun_worker.py) --------
+
+
+def _record(outcome, caught_at=(), classified_by="trace", function="f", line=10, function_line=1):
+    rec = report.MutantRecord("me/net", "net.py", function, line, "T_added", "a", "b", outcome,
+                              classified_by=classified_by, function_line=function_line)
+    rec.new_findings = [(lint.Finding(at, "SL101", "error", "m"), "line" if at == line else "call site")
+                        for at in caught_at]
+    return rec
+
+
+def test_percentile_is_nearest_rank():
+    assert report.percentile([1] * 9 + [5], 90) == 1  # the 9th of 10 values, not the 10th
+    assert report.percentile([1, 2, 3, 4], 50) == 2
+    assert report.percentile([7], 90) == 7
+
+
+def test_landing_counts_the_caught_bugs_only():
+    records = [_record("crash", caught_at=(10,)), _record("silent", caught_at=(30, 31, 32)),
+               _record("crash"), _record("no_effect", caught_at=(10,))]
+    lines, data = report.landing(records)
+    assert data["caught"] == 2 and data["on_mutated_line"] == 1
+    assert data["new_findings_per_bug"] == {"median": 1, "p90": 3, "max": 3}
+    assert "1/2 (50.0%)" in lines[0]
+
+
+def test_classification_separates_the_code_the_repository_runs():
+    records = [_record("crash", caught_at=(10,), function="a"), _record("crash", function="a"),
+               _record("silent", caught_at=(10,), classified_by="docstring", function="b"),
+               _record("not_run", classified_by=None, function="c"), _record("not_run", classified_by=None,
+                                                                             function="c"),
+               _record("not_run", classified_by=None, function="a", function_line=40)]  # "a" defined again
+    _, data = report.classification(records)
+    assert data["functions"] == {"recorded calls": 1, "docstring inputs": 1, "layout conventions": 0,
+                                 "unclassifiable": 2}
+    assert data["mutants"]["unclassifiable"] == 3
+    runs, every = data["caught on code the repository runs"], data["caught over all classifiable"]
+    assert runs["crash"] == {"caught": 1, "of": 2, "recall": 0.5} and runs["silent"]["of"] == 0
+    assert every["silent"] == {"caught": 1, "of": 1, "recall": 1.0}
+
+
+def test_unmodified_headline_lists_every_finding():
+    findings = {"/t/a.py": [lint.Finding(3, "SL301", "warning", "m"), lint.Finding(9, "SL101", "error", "m")],
+                "/t/b.py": []}
+    lines, data = report.unmodified_headline(findings, 20000, {"/t/a.py": "r/a.py"})
+    assert (data["findings"], data["errors"], data["per_1000_lines"]) == (2, 1, 0.1)
+    assert data["list"] == ["r/a.py:3 SL301 (warning)", "r/a.py:9 SL101 (error)"]
+
+
+def test_a_fix_is_located_in_its_function_or_outside_it():
+    mutant = ["def f(W, X):", "    Z = np.dot(X, W)", "    return Z", "", "y = 1"]
+    inside = ["def f(W, X):", "    Z = np.dot(W, X)", "    Z = Z + 0", "    return Z", "", "y = 1"]
+    assert fixes.unit_edit(mutant, inside, 1, 3) == (True, False, inside[:4])
+    outside = ["def f(W, X):", "    Z = np.dot(X, W)", "    return Z", "", "y = 2"]
+    assert fixes.unit_edit(mutant, outside, 1, 3)[:2] == (True, True)
+    above = ["import numpy as np"] + mutant
+    assert fixes.unit_edit(mutant, above, 1, 3)[:2] == (True, True)
+    assert fixes.unit_edit(mutant, mutant, 1, 3) == (False, False, mutant[:3])
+
+
+def test_clean_maps_the_original_findings_through_the_edits():
+    original = ["a", "b", "c"]
+    fixed = ["a", "new", "b", "c"]
+    on_original = [lint.Finding(3, "SL301", "warning", "m")]
+    assert fixes.clean(original, fixed, on_original, [lint.Finding(4, "SL301", "warning", "m")])
+    assert not fixes.clean(original, fixed, on_original, [lint.Finding(3, "SL301", "warning", "m")])
+    assert not fixes.clean(original, fixed, [], [lint.Finding(1, "SL101", "error", "m")])
+
+
+def test_fixed_functions_run_on_the_recorded_calls(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text(TRUTH_MODULE)
+    f = corpus.SourceFile(corpus.Repo("me/net", "0" * 40, "scratch"), "net.py", path, TRUTH_MODULE, "sha", 17,
+                          tree=tmp_path)
+    scan = mutate.scan(TRUTH_MODULE)
+    forward = next(fn for fn in scan.functions if fn.qualname == "forward")
+    body = TRUTH_MODULE.splitlines()[forward.unit_start - 1:forward.unit_end]
+    two_lines = body[:1] + ["    Z = np.dot(W, X)", "    Z = Z + b"] + body[2:]
+    bodies = {0: body, 1: [b.replace("np.dot(W, X) + b", "np.dot(X, W) + b") for b in body],
+              2: [b.replace("keepdims=True", "keepdims=False") for b in body], 3: two_lines}
+    job = fixes.job_for(f, scan, [(k, forward, b) for k, b in bodies.items()], execute.Budgets(trace=20, call=5),
+                        False, None)
+    assert [u["qualname"] for u in job["units"]] == ["forward"]
+    records, note = execute.run_worker(job, "fix", tmp_path / "work", tmp_path, sys.executable,
+                                       script=execute.RERUN_WORKER)
+    outcome = {r["id"]: r["outcome"] for r in records if r.get("type") == "fix"}
+    assert outcome == {0: "same", 1: "raises", 2: "differs", 3: "same"}
+
+
+def _function(source: str) -> mutate.Function:
+    (fn,) = mutate.scan(source).functions
+    return fn
+
+
+def test_layout_conventions_make_inputs_from_the_course_names():
+    spec = layout.inputs(_function("def linear_forward(A, W, b):\n    return W @ A + b\n"))
+    assert layout.shapes_of(spec) == {"A": (5, 7), "W": (4, 5), "b": (4, 1)}
+    spec = layout.inputs(_function("def forward_propagation(X, parameters, keep_prob=0.5):\n    return X\n"))
+    shapes = layout.shapes_of(spec)
+    assert shapes["X"] == (5, 7) and set(shapes) == {"X", "parameters"}
+    assert shapes["parameters"]["W1"] == (4, 5) and shapes["parameters"]["W2"] == (3, 4)
+    assert shapes["parameters"]["b3"] == (1, 1)
+    spec = layout.inputs(_function("def linear_backward(dZ, cache):\n    return dZ\n"))
+    assert layout.shapes_of(spec)["cache"] == [(5, 7), (4, 5), (4, 1)]
+    # a name that is not a convention, a cache of an unknown step, a method: no inputs
+    assert layout.inputs(_function("def f(X, foo):\n    return X\n")) is None
+    assert layout.inputs(_function("def g(dA, cache):\n    return dA\n")) is None
+    assert layout.inputs(_function("class C:\n    def f(self, X):\n        return X\n")) is None
+
+
+LAYOUT_MODULE = textwrap.dedent('''\
+    import numpy as np
+
+    def forward_propagation(X, parameters):
+        W1 = parameters["W1"]
+        b1 = parameters["b1"]
+        Z1 = np.dot(W1, X) + b1
+        return np.tanh(Z1)
+
+    def helper(q):
+        return np.dot(q, q.T)
+    ''')
+
+
+def test_the_layout_pass_runs_what_nothing_calls(tmp_path):
+    path = tmp_path / "nn.py"
+    path.write_text(LAYOUT_MODULE)
+    f = corpus.SourceFile(corpus.Repo("me/nn", "0" * 40, "dls"), "nn.py", path, LAYOUT_MODULE, "sha", 10,
+                          tree=tmp_path)
+    scan = mutate.scan(LAYOUT_MODULE)
+    budgets = execute.Budgets(trace=20, call=5)
+    job = execute.job_for(f, scan, budgets, matplotlib=False)
+    records, note = execute.run_worker(job, "t", tmp_path / "work", tmp_path, sys.executable)
+    truth = execute.interpret(records, scan, job, note)
+    assert not truth.units[("forward_propagation", 3)].usable
+    messages = []
+    n = execute.layout_pass([(f, scan, False, None)], [truth], tmp_path / "work", sys.executable, budgets, 1,
+                            messages.append)
+    assert n == 1
+    unit = truth.units[("forward_propagation", 3)]
+    assert unit.usable == 1 and unit.inputs == "conventions"
+    outcome = {(m.function.qualname, m.after.strip()): truth.outcomes[i]["outcome"] for i, m in enumerate(scan.mutants)}
+    assert outcome[("forward_propagation", "Z1 = np.dot(X, W1) + b1")] == "crash"
+    assert outcome[("helper", "return np.dot(q.T, q.T)")] == "not_run"  # q is no convention name
