@@ -15,13 +15,18 @@ def findings(source: str):
 def test_the_warnings_on_a_failing_line_give_way_to_its_error():
     src = """
         import numpy as np
-        W = np.random.randn(4, 3)
-        X = np.random.randn(3, 10)
-        b = np.zeros(4)
-        Z = np.dot(W, X) + b
+
+        def forward_dropout(X, W1, b1, keep_prob):
+            \"\"\"X: (n_x, m), W1: (n_h, n_x), b1: (n_h, 1)\"\"\"
+            A1 = np.maximum(0, np.dot(W1, X) + b1)
+            D1 = np.random.rand(A1.shape[1], A1.shape[0]) < keep_prob
+            return A1 * D1
+
+        forward_dropout(np.random.randn(3, 5), np.random.randn(4, 3), np.zeros((4, 1)), 0.8)
     """
-    # the rank-1 b fails the sum (SL101); SL201 would say the same of the same operation
-    assert findings(src) == [(6, "SL101")]
+    # (4, 5) * (5, 4) raises (SL101); SL202 ("the shapes fit a matrix product", for the
+    # symbolic (n_h, m) * (m, n_h)) speaks of the same operation
+    assert findings(src) == [(8, "SL101")]
 
 
 def test_warnings_on_lines_that_do_not_fail_stay():
