@@ -37,15 +37,12 @@ from shapelint.analysis.values import (
 
 def _kind(v: Val) -> Optional[str]:
     """The Python type a value certainly has, for comparisons that type alone decides."""
-    if isinstance(v, IntVal):
-        return "number"
-    if isinstance(v, StrVal):
-        return "str"
-    if isinstance(v, TupleVal):
-        return "list" if v.is_list else "tuple"
     if isinstance(v, ShapeOfVal):
         return "tuple"
-    return None
+    kind = _value_kind(v)
+    if kind == "int":
+        return "number"
+    return kind if kind in ("str", "list", "tuple") else None
 
 
 # isinstance tests that what we know of a value decides.  A value's kind -> the builtin class
