@@ -116,7 +116,8 @@ def bench_calls(number, repeat):
     import numpy as np
 
     from shapelint.runtime import contracts
-    from shapelint.runtime.contracts import check, shapes
+    from shapelint.runtime.contracts import check
+    from shapelint.runtime.decorator import shapes
     from shapelint.runtime.instrument import instrument_function
 
     x = np.zeros((3, 4))

@@ -87,6 +87,12 @@ INPUTS: Dict[str, Callable[[], Tuple[str, str]]] = {
         lambda: ("f.py", "".join(f"y{i} = {i}\n" for i in range(50_000)) + "def f(:\n"),
     "many: 1,000 statements 99 dicts deep": lambda: ("f.py", NP + ("y = " + nested("{1: ", "1", "}", 98) + "\n") * 1_000),
     "many: 1,000 statements of 32 nested calls": lambda: ("f.py", NP + ("y = " + nested("f(", "x", ")", 32) + "\n") * 1_000),
+    # issue 15: a file of many functions costs what its parse costs, not n^2 (target: <= 2x bare libcst)
+    "many: 5,000 one-line functions (np.dot)":
+        lambda: ("f.py", NP + "".join(f"def f{i}(x): return np.dot(x, x.T) + {i}\n" for i in range(5_000))),
+    "many: 5,000 one-line functions calling the one before":
+        lambda: ("f.py", NP + "def f0(x): return x\n"
+                 + "".join(f"def f{i}(x): return f{i - 1}(x) + 1\n" for i in range(1, 5_000))),
     "many: 3,000 notebook cells": lambda: ("nb.ipynb", notebook([NP] + [f"y{i} = x + {i}\n" for i in range(3_000)])),
     "many: 300 notebook cells, each a 150-term sum": lambda: ("nb.ipynb", notebook([NP] + ["y = " + chain(150) + "\n"] * 300)),
 }
@@ -147,6 +153,8 @@ def worst(args: argparse.Namespace) -> int:
             if args.libcst:
                 bare = run_child(path, "libcst", args.libcst_timeout)
                 line += f"   | bare libcst: {bare['wall']:.2f} s {bare['result']}"
+                if bare["cpu"] and got["cpu"] and bare["result"] == "parsed":
+                    line += f" (shapelint / libcst, CPU: {got['cpu'] / bare['cpu']:.2f}x)"
             print(line, flush=True)
             rows.append((got["wall"], name, got["result"]))
     rows.sort(reverse=True)
@@ -160,7 +168,7 @@ def worst(args: argparse.Namespace) -> int:
 def overhead(folder: str) -> int:
     """CPU time of lint_bytes on every .py file under ``folder`` that mentions numpy, with and without the pre-check."""
     sys.path.insert(0, str(REPO))
-    import shapelint.analysis.precheck as precheck
+    import shapelint.source.precheck as precheck
     from shapelint.analysis import mentions_numpy
     from shapelint.runner import lint_bytes
 

@@ -10,8 +10,12 @@ __all__ = ["ShapeError", "check", "shapes", "__version__"]
 def __getattr__(name):
     # shapelint.shapes / shapelint.check load the runtime on first use, so the
     # CLI does not pay for it
-    if name in ("shapes", "check"):
-        from shapelint.runtime import contracts
+    if name == "shapes":
+        from shapelint.runtime.decorator import shapes
 
-        return getattr(contracts, name)
+        return shapes
+    if name == "check":
+        from shapelint.runtime.contracts import check
+
+        return check
     raise AttributeError(f"module 'shapelint' has no attribute {name!r}")

@@ -16,7 +16,7 @@ Each cell is parsed on its own first: a cell with a syntax error gets an
 ``SL000`` finding at its own line (and a cell nested too deeply to analyze an
 ``SL002`` one) and is left out of the joined source, so one broken cell does
 not hide the findings of the others.  As for ``.py`` files, libcst's parser
-decides what is a syntax error (``shapelint.analysis.syntax_problem``).
+decides what is a syntax error (``shapelint.source.syntax.syntax_problem``).
 """
 
 from __future__ import annotations
@@ -170,8 +170,8 @@ def _cell_problem(lines: List[str]) -> Tuple[List[str], Optional[Diagnostic]]:
     decides (it knows syntax newer than the running Python), within the
     depth and length limits.  A cell too deep to analyze is kept out too.
     """
-    from shapelint.analysis import syntax_problem
-    from shapelint.analysis.precheck import measure
+    from shapelint.source.syntax import syntax_problem
+    from shapelint.source.precheck import measure
 
     original = "\n".join(lines) + "\n"
     if _cpython_accepts(original):
@@ -184,7 +184,7 @@ def _cell_problem(lines: List[str]) -> Tuple[List[str], Optional[Diagnostic]]:
     if problem is None:
         excess = measure("\n".join(candidate) + "\n").excess
         if excess is not None:
-            from shapelint.analysis import too_complex
+            from shapelint.source.syntax import too_complex
 
             problem = too_complex("\n".join(candidate) + "\n", "<cell>", excess)
     return candidate, problem

@@ -32,11 +32,12 @@ INVENTED_PREFIX = "?"
 class Sym:
     """A symbolic size: a sum of ``coefficient * name * name ...`` terms."""
 
-    __slots__ = ("terms", "_hash")
+    __slots__ = ("terms", "_hash", "_names")
 
     def __init__(self, terms: _Terms):
         self.terms = terms
         self._hash = hash(terms)
+        self._names: Optional[Tuple[str, ...]] = None  # computed on first use: a Sym never changes
 
     # -- construction -------------------------------------------------------
     @staticmethod
@@ -58,7 +59,9 @@ class Sym:
     # -- queries ------------------------------------------------------------
     @property
     def names(self) -> Tuple[str, ...]:
-        return tuple(sorted({n for m, _ in self.terms for n in m}))
+        if self._names is None:
+            self._names = tuple(sorted({n for m, _ in self.terms for n in m}))
+        return self._names
 
     @property
     def invented(self) -> bool:

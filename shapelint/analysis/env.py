@@ -2,10 +2,62 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from shapelint.algebra.dims import Sym
-from shapelint.analysis.values import Val, fork
+from shapelint.analysis.values import ArrayVal, DictVal, InstanceVal, IntVal, SeqVal, TupleVal, Val, fork
+
+# the values that can carry a size (what unify's substitute_value may rebuild or update)
+HOLDS_SIZES = (ArrayVal, IntVal, TupleVal, SeqVal, DictVal, InstanceVal)
+
+
+class Vars(dict):
+    """A scope's names, and which of them hold values that can carry a size.
+
+    Binding a shape variable rewrites every value that mentions it, in every enclosing
+    scope; a module's scope is mostly functions, which carry none.  Keeping the others
+    apart as they are written makes a binding cost what the sizes in scope cost, not the
+    size of the module (rescanning the scope at every binding made n functions cost n^2).
+    """
+
+    __slots__ = ("sized",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sized = {k for k, v in self.items() if isinstance(v, HOLDS_SIZES)}
+
+    def __setitem__(self, key, value):
+        dict.__setitem__(self, key, value)
+        if isinstance(value, HOLDS_SIZES):
+            self.sized.add(key)
+        else:
+            self.sized.discard(key)
+
+    def __delitem__(self, key):
+        dict.__delitem__(self, key)
+        self.sized.discard(key)
+
+    def pop(self, key, *default):
+        self.sized.discard(key)
+        return dict.pop(self, key, *default)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args, **kwargs):
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def clear(self):
+        dict.clear(self)
+        self.sized.clear()
+
+    def popitem(self):
+        key, value = dict.popitem(self)
+        self.sized.discard(key)
+        return key, value
 
 
 class Env:
@@ -14,7 +66,7 @@ class Env:
     __slots__ = ("vars", "parent", "text_dims", "views")
 
     def __init__(self, parent: Optional["Env"] = None):
-        self.vars: Dict[str, Val] = {}
+        self.vars: Dict[str, Val] = Vars()
         self.parent = parent
         # values a branch sees through a size it binds (`if n == 1:`): name -> (value outside,
         # value inside); where the branch leaves them as they were, they mean the value outside
@@ -36,16 +88,22 @@ class Env:
         """A copy whose dicts and objects are copies too: writes into it leave no trace here."""
         e = Env(self.parent)
         memo: dict = {}
-        e.vars = {k: fork(v, memo) for k, v in self.vars.items()}
+        e.vars = Vars((k, fork(v, memo)) for k, v in self.vars.items())
         e.text_dims = self.text_dims
         return e
 
     def copy(self) -> "Env":
         e = Env(self.parent)
-        e.vars = dict(self.vars)
+        e.vars = Vars(self.vars)
         e.text_dims = self.text_dims
         e.views = dict(self.views)
         return e
+
+    def sized_keys(self) -> List[str]:
+        """The names whose values can carry a size (see ``Vars``)."""
+        if isinstance(self.vars, Vars):
+            return list(self.vars.sized)
+        return [k for k, v in self.vars.items() if isinstance(v, HOLDS_SIZES)]
 
     def outside_value(self, name: str) -> Optional[Val]:
         v = self.vars.get(name)

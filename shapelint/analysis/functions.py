@@ -176,7 +176,7 @@ class FunctionsMixin:
             target = d.func if isinstance(d, cst.Call) else d
             value = self.quiet_eval(target, env)
             if isinstance(value, QualVal) and value.qualname in ("shapelint.shapes", "shapelint.runtime.shapes",
-                                                                  "shapelint.runtime.contracts.shapes"):
+                                                                  "shapelint.runtime.decorator.shapes"):
                 decorator_specs = d if isinstance(d, cst.Call) else ()
         return read_contract(self, node, decorator_specs)
 

@@ -79,7 +79,9 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._writes_cache: Dict[Any, Any] = {}  # see effects.writes_of
         # shape variables (see unify): pairs of sizes the code keeps apart, and what each was bound to
         self.apart: Dict[frozenset, Tuple[str, int, int]] = {}  # -> (array, axis, axis)
+        self.apart_of: Dict[str, list] = {}  # variable -> the pairs of `apart` it is in (no scans)
         self.bound: Dict[str, Any] = {}
+        self.bound_order: list = []  # the variables of `bound`, in the order they were first bound
         self.forced_reported: Set[Any] = set()  # functions that already got their SL208
         self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
         self._seen: Set[Tuple[int, int, str]] = set()

@@ -13,7 +13,7 @@ def parse_or_none(source: str) -> Optional[cst.Module]:
     An imported module is measured like a checked file first: libcst's parser
     crashes the process on deep enough nesting (see ``precheck``).
     """
-    from shapelint.analysis.precheck import measure
+    from shapelint.source.precheck import measure
 
     if measure(source).excess is not None:
         return None

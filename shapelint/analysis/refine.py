@@ -17,12 +17,15 @@ from shapelint.algebra.dims import (
     is_invented,
 )
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import callee_name, rank_access, shape_access, walk
+from shapelint.analysis.syntax import callee_name, dotted, rank_access, shape_access, walk
 from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
     UNKNOWN,
     ArrayVal,
+    DictVal,
     IntVal,
+    NoneVal,
+    NumVal,
     ParamVal,
     QualVal,
     ShapeOfVal,
@@ -43,6 +46,41 @@ def _kind(v: Val) -> Optional[str]:
     if isinstance(v, ShapeOfVal):
         return "tuple"
     return None
+
+
+# isinstance tests that what we know of a value decides.  A value's kind -> the builtin class
+# names it certainly is an instance of, and those it certainly is not (anything else: can't tell;
+# an IntVal may be a NumPy integer, which is no `int`, so `int` is neither).
+_BUILTIN_CLASSES = frozenset({"int", "float", "complex", "bool", "str", "bytes", "list", "tuple", "dict",
+                              "set", "frozenset"})
+_CERTAIN_CLASSES = {"str": {"str"}, "list": {"list"}, "tuple": {"tuple"}, "dict": {"dict"}}
+_POSSIBLE_CLASSES = {"int": {"int", "bool"}, "float": {"float", "bool", "complex"}}
+
+
+def _value_kind(v: Val) -> Optional[str]:
+    if isinstance(v, IntVal):
+        return "int"
+    if isinstance(v, NumVal):
+        return "float"
+    if isinstance(v, StrVal):
+        return "str"
+    if isinstance(v, TupleVal):
+        return "list" if v.is_list else "tuple"
+    if isinstance(v, DictVal):
+        return "dict"
+    return None
+
+
+def isinstance_verdict(v: Val, class_names: Tuple[str, ...]) -> Optional[bool]:
+    """Is a value of this kind an instance of one of these builtin classes?  None: can't tell."""
+    kind = _value_kind(v)
+    if kind is None or any(c not in _BUILTIN_CLASSES for c in class_names):
+        return None
+    if any(c in _CERTAIN_CLASSES.get(kind, ()) for c in class_names):
+        return True
+    if any(c in _POSSIBLE_CLASSES.get(kind, ()) for c in class_names):
+        return None
+    return False
 
 
 def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
@@ -148,10 +186,15 @@ class RefineMixin:
             return
         if isinstance(test, cst.Call):
             self.refine_from_isinstance(test, env, positive)
+            self.refine_from_hasattr(test, env, positive)
             return
         if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
             return
         comp = test.comparisons[0]
+        if isinstance(comp.operator, (cst.Is, cst.IsNot)):
+            self.refine_from_none_test(test.left, comp.comparator, isinstance(comp.operator, cst.Is) == positive,
+                                       env)
+            return
         holds_equal = (isinstance(comp.operator, cst.Equal) and positive) or (
             isinstance(comp.operator, cst.NotEqual) and not positive)
         left, right = test.left, comp.comparator
@@ -231,15 +274,24 @@ class RefineMixin:
 
     def refine_from_isinstance(self, test: cst.Call, env: Env, positive: bool) -> None:
         """Where ``isinstance(x, DataFrame)`` holds (or ``isinstance(x, np.ndarray)`` fails), x is
-        not the ndarray we know: forget it."""
+        not the ndarray we know: forget it.  Likewise where ``isinstance(order, list)`` holds
+        for an ``order`` we know is an int: the branch is not for the value we know (a caller's
+        argument), so nothing in it is reported with that value (``isinstance(order, list) and
+        np.any(np.diff(order) == 0)`` diffs a list, never our int)."""
         if not (callee_name(test.func) == "isinstance" and len(test.args) == 2
                 and isinstance(test.args[0].value, cst.Name) and not any(a.keyword or a.star for a in test.args)):
             return
         name = test.args[0].value.value
-        if not isinstance(env.get(name), ArrayVal):
-            return
+        value = env.get(name)
         cls = test.args[1].value
         classes = [el.value for el in cls.elements] if isinstance(cls, cst.Tuple) else [cls]
+        if not isinstance(value, ArrayVal):
+            names = tuple(dotted(c) for c in classes)
+            if all(isinstance(c, cst.Name) and env.get(c.value) is None for c in classes):
+                verdict = isinstance_verdict(value, names)
+                if verdict is not None and verdict != positive:
+                    env.vars[name] = UNKNOWN  # a branch the value we know never takes
+            return
         qualnames = [v.qualname if isinstance(v, QualVal) else None
                      for v in (self.quiet_eval(c, env) for c in classes)]
         if positive and any(q is not None and q.startswith("numpy.") for q in qualnames):
@@ -247,6 +299,36 @@ class RefineMixin:
         if not positive and "numpy.ndarray" not in qualnames:
             return
         env.vars[name] = UNKNOWN
+
+    def refine_from_hasattr(self, test: cst.Call, env: Env, positive: bool) -> None:
+        """Where ``hasattr(x, "shape")`` fails, x is not the array we know (and where it holds,
+        not the list or string we know): forget it."""
+        if not (callee_name(test.func) == "hasattr" and len(test.args) == 2
+                and isinstance(test.args[0].value, cst.Name) and isinstance(test.args[1].value, cst.SimpleString)
+                and not any(a.keyword or a.star for a in test.args)):
+            return
+        name = test.args[0].value.value
+        value = env.get(name)
+        if test.args[1].value.evaluated_value not in ("shape", "ndim", "T", "reshape", "dtype"):
+            return
+        if (not positive and isinstance(value, ArrayVal)) or (
+                positive and isinstance(value, (StrVal, TupleVal, DictVal, NoneVal))):
+            env.vars[name] = UNKNOWN
+
+    def refine_from_none_test(self, left: cst.BaseExpression, right: cst.BaseExpression, is_none: bool,
+                              env: Env) -> None:
+        """``x is None`` where we know an array (or ``x is not None`` where we know None): a branch
+        the value we know never takes; forget it there."""
+        for a, b in ((left, right), (right, left)):
+            if isinstance(b, cst.Name) and b.value == "None" and isinstance(a, cst.Name):
+                value = env.get(a.value)
+                if value is None:
+                    return
+                if is_none and isinstance(value, (ArrayVal, IntVal, NumVal, StrVal, TupleVal, DictVal)):
+                    env.vars[a.value] = UNKNOWN
+                elif not is_none and isinstance(value, NoneVal):
+                    env.vars[a.value] = UNKNOWN
+                return
 
     def check_shape_assert_on_expression(self, a: cst.BaseExpression, b: cst.BaseExpression, env: Env,
                                          assert_node: cst.Assert) -> None:

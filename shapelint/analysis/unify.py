@@ -143,11 +143,17 @@ class UnifyMixin:
                 if i in ignored or j in ignored:
                     continue  # the code does not care what that size is: it keeps nothing apart
                 if variables[i] is not None and variables[j] is not None and variables[i] != variables[j]:
-                    self.apart.setdefault(frozenset((variables[i], variables[j])), (label, i, j))
+                    self.keep_apart(frozenset((variables[i], variables[j])), (label, i, j))
         dtype = value.dtype if isinstance(value, ArrayVal) else None
         arr = ArrayVal(dims, dtype=dtype, tentative=tentative and not exact)
         self.store(node, arr, env)
         return arr
+
+    def keep_apart(self, pair: frozenset, why: Tuple[str, int, int]) -> None:
+        if pair not in self.apart:
+            self.apart[pair] = why
+            for name in pair:
+                self.apart_of.setdefault(name, []).append(pair)
 
     def label_of(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
         if isinstance(node, cst.Name):
@@ -199,19 +205,26 @@ class UnifyMixin:
                 label, i, j = why
                 self.emit("forced_equal", node, array=label, axes=(i, j), first=Sym.name(name), second=value)
         mapping = {name: value}
+        if name not in self.bound:
+            self.bound_order.append(name)
         self.bound[name] = value
         seen: Set[int] = set()
         scope: Optional[Env] = env
         while scope is not None:
-            for k, v in list(scope.vars.items()):
-                scope.vars[k] = substitute_value(v, mapping, seen)
+            # every scope up to the module's (a size may live in any of them), but only the
+            # values that can hold one (Vars.sized)
+            for k in scope.sized_keys():
+                v = scope.vars[k]
+                new = substitute_value(v, mapping, seen)
+                if new is not v:
+                    scope.vars[k] = new
             scope = scope.parent
         if other is not None:
-            moved = [(pair, why) for pair, why in self.apart.items() if name in pair]
-            for pair, why in moved:
+            for pair in list(self.apart_of.get(name, ())):
+                why = self.apart.get(pair)
                 rest = [n for n in pair if n != name]
-                if rest and rest[0] != other:
-                    self.apart.setdefault(frozenset((rest[0], other)), why)
+                if why is not None and rest and rest[0] != other:
+                    self.keep_apart(frozenset((rest[0], other)), why)
 
     def unify_product(self, a: Optional[Tuple[Dim, ...]], b: Optional[Tuple[Dim, ...]],
                       result: Optional[Tuple[Dim, ...]], env: Env, node: cst.CSTNode) -> Optional[Tuple[Dim, ...]]:
@@ -219,13 +232,13 @@ class UnifyMixin:
         if a is None or b is None or not a or not b:
             return result
         inner_b = b[0] if len(b) == 1 else b[-2]
-        before = dict(self.bound)
+        mark = len(self.bound_order)
         # `A.dot(A)`, `X.T @ X`: one array on both sides is square on purpose
         same_array = bool({variable_name(d) for d in a} & {variable_name(d) for d in b} - {None})
         self.unify_dims(a[-1], inner_b, env, node, stated=same_array)
-        if self.bound == before or result is None:
+        if len(self.bound_order) == mark or result is None:
             return result
-        mapping = {k: v for k, v in self.bound.items() if k not in before}
+        mapping = {k: self.bound[k] for k in self.bound_order[mark:]}
         return substitute_shape(result, mapping)
 
     def unify_shapes(self, have: Tuple[Dim, ...], want: Tuple[Dim, ...], env: Env, node: cst.CSTNode,

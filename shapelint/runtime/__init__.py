@@ -43,13 +43,18 @@ if TYPE_CHECKING:  # pragma: no cover
         get_mode,
         is_enabled,
         set_mode,
-        shapes,
         violation_count,
         violations,
     )
+    from shapelint.runtime.decorator import shapes  # noqa: F401
 
 
 def __getattr__(name):
+    if name == "shapes":
+        from shapelint.runtime.decorator import shapes as value
+
+        globals()[name] = value
+        return value
     if name in _EXPORTS:
         from shapelint.runtime import contracts
 

@@ -44,7 +44,6 @@ __all__ = [
     "ShapeContractWarning",
     "compile_contract",
     "make_wrapper",
-    "shapes",
     "check",
     "enable",
     "disable",
@@ -772,57 +771,7 @@ def make_wrapper(func: Callable, contract: Contract) -> Callable:
     return wrapper
 
 
-# -- public entry points -------------------------------------------------------------
-
-
-def shapes(*positional: SpecLike, returns=None, **named: SpecLike):
-    """Decorator: check argument and return shapes on every call.
-
-    ``@shapes(W="n_l n_prev", A_prev="n_prev m", returns="n_l m")``; specs
-    given positionally apply to the parameters in order.  ``returns`` is one
-    spec, or a tuple of specs for a function returning a tuple.  Named dims are
-    bound across all arguments and the return value of one call.  With no
-    specs at all (``@shapes`` or ``@shapes()``) the contract is read from the
-    docstring and annotations.  Works on methods, ``staticmethod`` and
-    ``classmethod`` objects, and functions with ``*args`` / ``**kwargs`` (a
-    spec for ``*args`` applies to every extra positional argument).
-    """
-    if len(positional) == 1 and callable(positional[0]) and not named and returns is None \
-            and not isinstance(positional[0], (str, ShapeSpec)):
-        return shapes()(positional[0])
-
-    def decorate(func):
-        if isinstance(func, (staticmethod, classmethod)):
-            return type(func)(decorate(func.__func__))
-        # a wrapper made by the automatic mode: replace it, do not stack on it
-        if getattr(func, "__shapelint_auto__", False):
-            func = func.__wrapped__
-        if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
-            raise TypeError(f"shapes(): {func.__qualname__} is async; only plain functions "
-                            "are supported (check inside it with shapelint.check)")
-        if positional or named or returns is not None:
-            params = list(inspect.signature(func).parameters)
-            if len(positional) > len(params):
-                raise TypeError(f"shapes(): {func.__qualname__} has only {len(params)} parameters")
-            specs = dict(zip(params, positional))
-            for name in named:
-                if name in specs:
-                    raise TypeError(f"shapes(): two specs for parameter {name!r}")
-            specs.update(named)
-            ret = tuple(returns) if isinstance(returns, (list, tuple)) else returns
-            contract = compile_contract(func, specs, ret, source="decorator")
-        else:
-            from shapelint.runtime.instrument import contract_from_function
-
-            contract = contract_from_function(func)
-            if contract is None:
-                raise TypeError(f"shapes(): no specs given and {func.__qualname__} states no "
-                                "shapes in its docstring or annotations")
-        if not STATE.enabled:
-            return func  # zero cost: decided once, at definition time
-        return make_wrapper(func, contract)
-
-    return decorate
+# -- public entry points (the decorator, which also reads docstrings, is shapelint.runtime.decorator) --
 
 
 _check_contract = Contract("check", "<inline>", 0, "check() call", (), ())

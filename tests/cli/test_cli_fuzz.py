@@ -123,7 +123,7 @@ def test_arbitrary_bytes_never_crash_the_runner(data):
 #
 # libcst's native parser overflows the C stack on deep enough nesting (a crash
 # of the whole process, which no `except` catches), and its time grows with the
-# square of the nesting: every file is measured first (analysis.precheck).
+# square of the nesting: every file is measured first (source.precheck).
 # These examples cross the limits in every direction.  A hole in the pre-check
 # kills this test process: loud, never a silent pass.
 
@@ -133,7 +133,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from shapelint.analysis.precheck import MAX_DEPTH  # noqa: E402
+from shapelint.source.precheck import MAX_DEPTH  # noqa: E402
 
 DEEP = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))

@@ -2,7 +2,7 @@
 
 libcst's native parser overflows the C stack (a segmentation fault) on about
 1,300 nested parentheses or a 20,000-term sum, and its time grows with the square
-of the nesting; ``shapelint.analysis.precheck`` measures every file first.
+of the nesting; ``shapelint.source.precheck`` measures every file first.
 """
 
 import json
@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from shapelint.analysis import analyze_source, syntax_problem
-from shapelint.analysis.precheck import MAX_DEPTH, measure
+from shapelint.source.precheck import MAX_DEPTH, measure
 from shapelint.cli import cli
 from shapelint.runner import lint_bytes
 

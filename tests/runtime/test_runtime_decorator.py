@@ -19,8 +19,8 @@ from shapelint.runtime.contracts import (
     check,
     compile_contract,
     make_wrapper,
-    shapes,
 )
+from shapelint.runtime.decorator import shapes
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

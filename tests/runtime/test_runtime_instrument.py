@@ -8,7 +8,7 @@ import pytest
 
 from shapelint.errors import ShapeError
 from shapelint.runtime import contracts
-from shapelint.runtime.contracts import shapes
+from shapelint.runtime.decorator import shapes
 from shapelint.runtime.instrument import (
     contract_from_function,
     instrument_class,
