@@ -56,6 +56,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.project_root = project_root
         self.implicit_numpy_on = implicit_numpy  # `np` used and never bound is NumPy (see implicit)
         self._implicit_names: Dict[str, Tuple[str, ...]] = {}  # module path -> its implicit names
+        self.seeded: Set[str] = set()  # modules whose top level called np.random.seed (see testdata)
         self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
         self.path = path
         self.result = result

@@ -20,7 +20,15 @@ student's call.  A value is *test data* when it was
   each deep, and the marks survive being unpacked, stored and passed on, but
   not any computation (``X_assess.T`` is the caller's own array); or
 * passed by a call made inside a test-data module (``public_tests.py`` calls
-  ``target(X, parameters)`` with data it made itself).
+  ``target(X, parameters)`` with data it made itself); or
+* a test cell's own random array: made at the top level of the file (a notebook
+  cell, a script's ``if __name__ == "__main__":`` block; not inside a function)
+  by ``np.random.randn(2, 3)``, ``rand``, ``random``, ``random_sample`` or
+  ``standard_normal`` with sizes written as literals, in a file that called
+  ``np.random.seed(...)`` at its top level before: the course's reproducible
+  test input (``np.random.seed(1); x = np.random.randn(2, 3);
+  mask = create_mask_from_window(x)``).  Data of the student's own made so
+  (seeded literal random arrays at the top level) counts as the course's too.
 
 A contradiction is the course's when every array argument checked against the
 declaration up to the one that breaks it is test data: one array of the
@@ -31,7 +39,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
+
+import libcst as cst
 
 from shapelint.analysis.values import ArrayVal, DictVal, SeqVal, TupleVal, Val
 
@@ -71,6 +81,26 @@ def _mark(v: Val, depth: int) -> Val:
     if isinstance(v, DictVal):
         return DictVal({k: _mark(x, depth - 1) for k, x in v.entries.items()}, v.complete)
     return v
+
+
+SEED = "numpy.random.seed"
+# what a test cell draws its input with
+_RANDOM_MAKERS = frozenset(("numpy.random.randn", "numpy.random.rand", "numpy.random.random",
+                            "numpy.random.random_sample", "numpy.random.standard_normal"))
+
+
+def is_seeded_literal_draw(qualname: str, node: Any) -> bool:
+    """``np.random.randn(2, 3)``, ``np.random.random((2, 3))``: a random array whose sizes are literals."""
+    if qualname not in _RANDOM_MAKERS or not node.args:
+        return False
+    for arg in node.args:
+        if (arg.keyword is not None and arg.keyword.value != "size") or arg.star:
+            return False
+        value = arg.value
+        items = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
+        if not items or not all(isinstance(v, cst.Integer) for v in items):
+            return False
+    return True
 
 
 def all_test_data(values: Iterable[Val]) -> bool:

@@ -16,9 +16,12 @@ Reports a call whose arguments contradict the callee's declared shapes when
 those arguments are the course's (or project's) own test data: arrays returned
 by a test-case function (`forward_propagation_test_case()`, any `*_test_case()`),
 by any function of a test-data module (`testCases.py`, `testCases_v4a.py`,
-`test_cases.py`, `public_tests.py`, `test_utils.py`), passed on unchanged, or
-passed by a call made inside such a module.  Every array argument checked up to
-the contradiction must be test data; one array of your own makes it SL301.
+`test_cases.py`, `public_tests.py`, `test_utils.py`), passed on unchanged;
+passed by a call made inside such a module; or a test cell's input: a random
+array with literal sizes (`np.random.randn(2, 3)`) made at the top level of a
+file (a notebook cell, not a function) after a top-level `np.random.seed(...)`.
+Every array argument checked up to the contradiction must be test data; one
+array of your own makes it SL301.
 Opt-in: select it with `--extend-select SL304` (or `extend-select = ["SL304"]`).
 
 ## Why is this bad?
@@ -64,6 +67,9 @@ this rule off.
         'def fp(X, parameters):\n    """\n    X -- input dataset, of shape (2, number of examples)\n    """\n'
         '    return np.dot(parameters["W1"], X)\n'
         'X_assess, parameters = fp_test_case()\nA = fp(X_assess, parameters)\n',
+        'import numpy as np\n'
+        'def fp(X):\n    """\n    X -- input dataset, of shape (2, number of examples)\n    """\n    return X\n'
+        'np.random.seed(1)\nx = np.random.randn(3, 5)\nfp(x)\n',
     ]
 
     def on_test_data_contradicts_contract(self, ev: Any, ctx: Any) -> None:

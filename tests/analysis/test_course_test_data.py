@@ -42,7 +42,7 @@ def test_the_course_file_is_clean_by_default_and_sl304_names_the_test_calls():
 
 
 def test_the_students_own_data_keeps_sl301():
-    assert found(COURSE / "my_data.py") == [(12, "SL301")]
+    assert found(COURSE / "my_data.py") == [(18, "SL301"), (23, "SL304")]
 
 
 def test_the_gate(monkeypatch):
@@ -134,3 +134,35 @@ def test_sl304_is_documented_and_opt_in():
     assert "(opt-in)" in line and "test-data-contradicts-docstring" in line
     r = CliRunner().invoke(cli, ["explain", "SL304"])
     assert "Enabled by default: no" in r.stdout and "## Why is this bad?" in r.stdout
+
+
+MASK = '''\
+import numpy as np
+
+def create_mask_from_window(x):
+    """
+    Arguments:
+    x -- Array of shape (f, f)
+    """
+    return x == np.max(x)
+'''
+
+
+def test_a_seeded_test_cell_at_the_top_level_is_the_courses():
+    cell = "np.random.seed(1)\nx = np.random.randn(2, 3)\nmask = create_mask_from_window(x)\n"
+    got = [(d.line, d.code) for d in analyze_source(MASK + cell, "nb.py", codes=ALL).diagnostics]
+    assert got == [(11, "SL304")]
+    script = MASK + "if __name__ == '__main__':\n" + "".join("    " + line + "\n" for line in cell.splitlines())
+    assert [d.code for d in analyze_source(script, "nb.py", codes=ALL).diagnostics] == ["SL304"]
+
+
+@pytest.mark.parametrize("cell", [
+    "x = np.random.randn(2, 3)\nmask = create_mask_from_window(x)\n",                 # not seeded
+    "np.random.seed(1)\nn = 3\nx = np.random.randn(2, n)\nmask = create_mask_from_window(x)\n",  # a size of its own
+    "np.random.seed(1)\nx = np.random.randn(2, 3).T[:, :2].T\nmask = create_mask_from_window(x[:, :3])\n",
+    "def run():\n    np.random.seed(1)\n    x = np.random.randn(2, 3)\n    return create_mask_from_window(x)\n"
+    "run()\n",                                                                         # inside a function
+])
+def test_other_random_arrays_are_the_students(cell):
+    got = [d.code for d in analyze_source(MASK + cell, "nb.py", codes=ALL).diagnostics]
+    assert got == ["SL301"], cell
