@@ -16,6 +16,7 @@ from shapelint.algebra.dims import (
     fresh,
     is_invented,
 )
+from shapelint.analysis.containers import is_positive
 from shapelint.analysis.env import Env
 from shapelint.analysis.syntax import callee_name, dotted, rank_access, shape_access, walk
 from shapelint.analysis.unify import substitute_value
@@ -206,6 +207,8 @@ class RefineMixin:
                 return
         if not holds_equal:
             return
+        if self.refine_from_empty_test(left, right, env):
+            return
         if self.bind_size_from_test(left, right, env):
             return
         for a, b in ((left, right), (right, left)):
@@ -311,6 +314,23 @@ class RefineMixin:
         if (not positive and isinstance(value, ArrayVal)) or (
                 positive and isinstance(value, (StrVal, TupleVal, DictVal, NoneVal))):
             env.vars[name] = UNKNOWN
+
+    def refine_from_empty_test(self, left: cst.BaseExpression, right: cst.BaseExpression, env: Env) -> bool:
+        """Where ``len(x) == 0`` holds for an array or list we know is not empty, the branch is
+        not for the value we know: forget it there."""
+        for a, b in ((left, right), (right, left)):
+            if not (isinstance(b, cst.Integer) and b.evaluated_value == 0 and isinstance(a, cst.Call)
+                    and callee_name(a.func) == "len" and len(a.args) == 1 and isinstance(a.args[0].value, cst.Name)):
+                continue
+            name = a.args[0].value.value
+            value = env.get(name)
+            if isinstance(value, ArrayVal) and value.shape and is_positive(value.shape[0]):
+                env.vars[name] = UNKNOWN
+                return True
+            if isinstance(value, TupleVal) and value.items:
+                env.vars[name] = UNKNOWN
+                return True
+        return False
 
     def refine_from_none_test(self, left: cst.BaseExpression, right: cst.BaseExpression, is_none: bool,
                               env: Env) -> None:

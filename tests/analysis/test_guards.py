@@ -93,3 +93,16 @@ def test_hasattr_false_forgets_the_array():
             return v
     """
     assert codes(src) == []
+
+
+def test_len_zero_is_a_branch_a_known_non_empty_value_never_takes():
+    src = """
+        import numpy as np
+
+        def g(n):
+            v = np.zeros((n, 1))
+            if len(v) == 0:
+                return np.dot(v, np.ones((2, 2)))  # never runs: a declared size is at least 1
+            return np.dot(v, np.ones((2, 2)))  # runs: an error
+    """
+    assert codes(src) == [(8, "SL102")]
