@@ -359,8 +359,6 @@ def learn(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFi
                 pass
         todo.append((i, job, key, cache))
     progress(f"truth: {len(items) - len(todo)} files cached, {len(todo)} to run")
-    started = time.perf_counter()
-
     stopping = threading.Event()
 
     def one(entry: Tuple[int, dict, str, Path]) -> None:
@@ -378,26 +376,15 @@ def learn(items: Sequence[Tuple[SourceFile, mutate.Scan, bool, Optional[SourceFi
             atomic_write_text(cache, json.dumps({"records": records, "note": note}))
         results[i] = interpret(records, scan, job, note)
 
-    done = 0
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    try:
-        for _ in pool.map(one, todo):
-            done += 1
-            if done % 25 == 0 or done == len(todo):
-                progress(f"truth: {done}/{len(todo)} files run ({time.perf_counter() - started:.0f} s)")
-    except BaseException:
-        stopping.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_workers()
-        raise
-    finally:
-        pool.shutdown(wait=True)
+    run_pool(todo, one, jobs, progress, "truth", stopping)
     assert all(r is not None for r in results)
     return results  # type: ignore[return-value]
 
 
-def run_pool(todo: Sequence, one: Callable, jobs: int, progress: Callable[[str], None], label: str) -> None:
-    """one(item) for every item, `jobs` at a time; a Ctrl-C kills the workers."""
+def run_pool(todo: Sequence, one: Callable, jobs: int, progress: Callable[[str], None], label: str,
+             stopping: Optional[threading.Event] = None) -> None:
+    """one(item) for every item, `jobs` at a time; a Ctrl-C sets ``stopping`` (items not begun
+    return at once) and kills the workers."""
     started = time.perf_counter()
     done = 0
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -407,6 +394,8 @@ def run_pool(todo: Sequence, one: Callable, jobs: int, progress: Callable[[str],
             if done % 25 == 0 or done == len(todo):
                 progress(f"{label}: {done}/{len(todo)} files run ({time.perf_counter() - started:.0f} s)")
     except BaseException:
+        if stopping is not None:
+            stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         kill_workers()
         raise
