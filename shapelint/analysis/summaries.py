@@ -36,7 +36,7 @@ The same facts say which functions could not be checked at all (see
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -422,24 +422,40 @@ class FunctionFacts:
 # -- what could not be checked ---------------------------------------------------
 
 
-def knows_a_size(v: Optional[Val], depth: int = 0) -> bool:
-    """Does ``v`` hold a size that can be checked: a number other than 0 and 1, or a name the code
-    or a declaration gave?  (0 and 1 are structure: `keepdims=True` makes `(a, 1)` of anything.)"""
+def _any_inside(v: Optional[Val], leaf: Callable[[Val], Optional[bool]], instances: bool, depth: int = 0) -> bool:
+    """Does ``leaf`` say yes of ``v`` or of a value inside it (tuple items, a list's element, a dict's
+    first 50 entries, and with ``instances`` an object's first 50 attributes)?  ``leaf`` answers
+    None for a value it does not judge."""
     if depth > MAX_DEPTH or v is None:
         return False
+    said = leaf(v)
+    if said is not None:
+        return said
+    if isinstance(v, TupleVal):
+        inside = list(v.items)
+    elif isinstance(v, SeqVal):
+        inside = [v.elem]
+    elif isinstance(v, DictVal):
+        inside = list(v.entries.values())[:50]
+    elif isinstance(v, InstanceVal) and instances:
+        inside = list(v.attrs.values())[:50]
+    else:
+        return False
+    return any(_any_inside(x, leaf, instances, depth + 1) for x in inside)
+
+
+def knows_a_size(v: Optional[Val]) -> bool:
+    """Does ``v`` hold a size that can be checked: a number other than 0 and 1, or a name the code
+    or a declaration gave?  (0 and 1 are structure: `keepdims=True` makes `(a, 1)` of anything.)"""
+    return _any_inside(v, _size_leaf, instances=True)
+
+
+def _size_leaf(v: Val) -> Optional[bool]:
     if isinstance(v, ArrayVal):
         return v.shape is not None and any(_real_size(d) for d in v.shape)
     if isinstance(v, IntVal):
         return _real_size(v.dim)
-    if isinstance(v, TupleVal):
-        return any(knows_a_size(x, depth + 1) for x in v.items)
-    if isinstance(v, SeqVal):
-        return knows_a_size(v.elem, depth + 1)
-    if isinstance(v, DictVal):
-        return any(knows_a_size(x, depth + 1) for x in list(v.entries.values())[:50])
-    if isinstance(v, InstanceVal):
-        return any(knows_a_size(x, depth + 1) for x in list(v.attrs.values())[:50])
-    return False
+    return None
 
 
 def _real_size(d: Dim) -> bool:
@@ -449,15 +465,5 @@ def _real_size(d: Dim) -> bool:
     return isinstance(d, Sym) and not any(INVENTED_PREFIX in n for n in d.names)
 
 
-def holds_an_array(v: Optional[Val], depth: int = 0) -> bool:
-    if depth > MAX_DEPTH or v is None:
-        return False
-    if isinstance(v, ArrayVal):
-        return True
-    if isinstance(v, TupleVal):
-        return any(holds_an_array(x, depth + 1) for x in v.items)
-    if isinstance(v, SeqVal):
-        return holds_an_array(v.elem, depth + 1)
-    if isinstance(v, DictVal):
-        return any(holds_an_array(x, depth + 1) for x in list(v.entries.values())[:50])
-    return False
+def holds_an_array(v: Optional[Val]) -> bool:
+    return _any_inside(v, lambda x: True if isinstance(x, ArrayVal) else None, instances=False)
