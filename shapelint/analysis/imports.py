@@ -11,17 +11,34 @@ fail.  Everything else (NumPy included) is bound to its qualified name.
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import libcst as cst
 
 from shapelint.algebra import api
-from shapelint.analysis import modules
+from shapelint.analysis import modules, shared_modules
 from shapelint.analysis.env import Env
 from shapelint.analysis.implicit import IMPLICIT_NAMES, implicit_numpy_names
 from shapelint.analysis.modules import ModuleCtx
+from shapelint.analysis.shared_modules import ModuleSummary
 from shapelint.analysis.syntax import dotted, name_of
 from shapelint.analysis.values import UNKNOWN, ModuleVal, QualVal, StrVal, TupleVal, Val
+
+
+class _Executing:
+    """A project module whose top level is being executed, and what it imports."""
+
+    __slots__ = ("path", "index", "deps", "shared", "low", "unit")
+
+    def __init__(self, path: str, index: int):
+        self.path = path
+        self.index = index  # its place in the stack of modules being executed
+        self.deps: List[str] = []
+        self.shared = True  # False once it depends on the checked file
+        # the lowest place in the stack its imports reach back to: below its own, it is part of
+        # an import cycle, which is shared as one unit once the cycle's first module is done
+        self.low = index
+        self.unit: List[Tuple[ModuleCtx, List[str], list, list, list, int]] = []  # the finished modules of its unit
 
 
 class ImportsMixin:
@@ -122,7 +139,13 @@ class ImportsMixin:
     def load_module(self, path: str) -> Optional[ModuleCtx]:
         ctx = self.modules.get(path)
         if ctx is not None and ctx.env is not None:
+            self.note_import(path)
             return ctx  # already executed, or being executed (an import cycle): its names so far
+        self.note_import(path)
+        summary = self.shared_summary(path)
+        if summary is not None:
+            self.install_summary(summary)
+            return summary.ctx
         if ctx is None:
             parsed = modules.load(path)
             if parsed is None:
@@ -136,17 +159,128 @@ class ImportsMixin:
         self.exec_library_module(ctx)
         return ctx
 
+    # -- modules shared between the analyses of one process (see shared_modules) ---------------
+
+    def note_import(self, path: str) -> None:
+        """The module being executed imports ``path``: a dependency of its summary.  A module that
+        imports the file a driver drives makes every module being executed depend on what this
+        analysis checks: none of them is shared.  One that imports a module still being executed closes
+        an import cycle: the modules between are one unit."""
+        if not self._executing:
+            return
+        top = self._executing[-1]
+        top.deps.append(path)
+        if self.is_checked_file(path):
+            for frame in self._executing:
+                frame.shared = False
+            return
+        for frame in self._executing:
+            if frame.path == path:
+                top.low = min(top.low, frame.index)
+                break
+
+    def is_checked_file(self, path: str) -> bool:
+        """Is ``path`` the file a driver's run checks (see drivers)?  Its functions report what fails
+        in them, so the modules that import it are this run's own.  (The checked file itself,
+        imported by a module it imports, is an ordinary module, as Python runs it: ``__main__``
+        is not the module ``import`` gives.)"""
+        return self.focus is not None and path == self.focus.path
+
+    def shared_summary(self, path: str) -> Optional[ModuleSummary]:
+        if self.is_checked_file(path):
+            return None
+        summary = shared_modules.STORE.get(path, self.summary_settings)
+        if summary is None or not summary.valid(self._summary_checks):
+            return None
+        return summary
+
+    def install_summary(self, summary: ModuleSummary) -> None:
+        """Use a module another analysis executed, and the modules it imported, as it left them."""
+        path = summary.ctx.path
+        self.modules[path] = summary.ctx
+        summary.restore_into(self._restored)
+        self.stmt_of.update(summary.stmt_of)
+        if summary.seeded:
+            self.seeded.add(path)
+        for pair, why in summary.apart:
+            self.keep_apart(pair, why)
+        for name, value in summary.bound:
+            if name not in self.bound:
+                self.bound_order.append(name)
+                self.bound[name] = value
+        self.charge_imports(summary.calls)
+        for dep in summary.deps:
+            if dep.ctx.path not in self.modules:
+                self.install_summary(dep)
+
+    def charge_imports(self, calls: int) -> None:
+        """The calls an imported module's top level analyzed count against the checked file's budget
+        (``MAX_INSTANTIATIONS``) whether the module ran here or was installed: the same, either way,
+        whatever the process checked before."""
+        self._import_calls += calls
+        if not self._executing:
+            self.instantiations += self._import_calls
+            self._import_calls = 0
+
     def exec_library_module(self, ctx: ModuleCtx) -> None:
         saved = (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-                 self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain)
+                 self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain,
+                 self.instantiations, self.stmt_of, self.apart, self.apart_of)
         self.mod, self.current_stmt, self.recording, self.call_site = ctx, None, False, None
         self.call_stack, self.quiet, self.quiet_errors, self.loop_may_skip = [], 0, 0, 0
         self.unrolled, self._returns_stack, self.call_chain = 0, [], []
+        # What the module's top level makes is the module's own: its calls have their own budget
+        # (charged to the checked file's below, see charge_imports), and what it notes is kept apart
+        # to go into its summary (then merged back below).
+        self.instantiations, self.stmt_of, self.apart, self.apart_of = 0, {}, {}, {}
+        frame = _Executing(ctx.path, len(self._executing))
+        self._executing.append(frame)
+        bound_mark = len(self.bound_order)
         try:
             self.exec_block(ctx.tree.body, ctx.env)
         finally:
+            self._executing.pop()
+            noted, apart, calls = self.stmt_of, list(self.apart.items()), self.instantiations
             (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-             self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain) = saved
+             self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain,
+             self.instantiations, self.stmt_of, self.apart, self.apart_of) = saved
+            self.stmt_of.update(noted)
+            for pair, why in apart:
+                self.keep_apart(pair, why)
+        self.charge_imports(calls)
+        bound = [(name, self.bound[name]) for name in self.bound_order[bound_mark:]]
+        frame.unit.append((ctx, frame.deps, list(noted.items()), apart, bound, calls))
+        if frame.low < frame.index:
+            # inside an import cycle that an outer module opened: shared with it when it is done
+            parent = self._executing[-1]
+            parent.low = min(parent.low, frame.low)
+            parent.unit += frame.unit
+            parent.shared = parent.shared and frame.shared
+        elif frame.shared:
+            self.share_unit(frame.unit)
+
+    def share_unit(self, unit: List[Tuple[ModuleCtx, List[str], list, list, list, int]]) -> None:
+        """Keep the summaries of a module (or of the modules of an import cycle) for later analyses,
+        when every module they import has one."""
+        made = {}
+        for ctx, _, noted, apart, bound, calls in unit:
+            parsed = modules.load(ctx.path)
+            if parsed is None or parsed.tree is not ctx.tree:
+                return  # the file changed while it was analyzed
+            made[ctx.path] = ModuleSummary(ctx, parsed, [], noted, ctx.path in self.seeded, apart, bound, calls)
+        for ctx, deps, _, _, _, _ in unit:
+            for path in dict.fromkeys(deps):
+                dep = made.get(path) or shared_modules.STORE.get(path, self.summary_settings)
+                if dep is None or dep.ctx is not self.modules.get(path):
+                    return  # it imports a module that is not shared (or could not be read)
+                made[ctx.path].deps.append(dep)
+        for path, summary in made.items():
+            shared_modules.STORE.put(path, self.summary_settings, summary)
+
+    def module_display(self, mod: ModuleCtx) -> str:
+        """How messages name a module: an imported one relative to this analysis's checked file
+        (a shared module's ``display`` is relative to the file that first imported it)."""
+        return mod.display if mod.is_main or mod is self.focus else self.display_path(mod.path)
 
     def display_path(self, path: str) -> str:
         """How messages name another module: relative to the checked file's folder where possible."""

@@ -58,6 +58,13 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._implicit_names: Dict[str, Tuple[str, ...]] = {}  # module path -> its implicit names
         self.seeded: Set[str] = set()  # modules whose top level called np.random.seed (see testdata)
         self.modules: Dict[str, ModuleCtx] = {}  # project modules imported so far, by absolute path
+        # modules executed by earlier analyses in this process are installed, not run again (see
+        # shared_modules); what an execution depends on besides the module's text:
+        self.summary_settings = (project_root, implicit_numpy, frozenset(enabled), collect_shapes)
+        self._executing: list = []  # the project modules whose top level is running, outermost first
+        self._summary_checks: Dict[str, bool] = {}  # module -> is its shared summary still valid
+        self._restored: Set[int] = set()  # the dicts and objects of shared modules restored so far
+        self._import_calls = 0  # calls analyzed by imported modules' top levels, not yet charged
         self.path = path
         self.result = result
         self.collect_shapes = collect_shapes

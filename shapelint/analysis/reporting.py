@@ -87,7 +87,7 @@ class ReportingMixin:
         node of another module."""
         mod, stmt = self.stmt_of.get(id(node), (self.mod, None))
         line = self.position(node, stmt, mod)[0]
-        return mod.line_label(line) if mod.is_main else f"line {line} of `{mod.display}`"
+        return mod.line_label(line) if mod.is_main else f"line {line} of `{self.module_display(mod)}`"
 
     def code_of(self, node: cst.CSTNode, limit: int = 40) -> str:
         text = self.mod.tree.code_for_node(node).strip()
@@ -194,7 +194,7 @@ class ReportingMixin:
         caller = site  # the call named as related information, where the shapes come from
         if not self.mod.is_main:
             func = self._returns_stack[-1][0].qualname if self._returns_stack else site.func_name
-            message = (f"in `{func}()` (line {where[0]} of `{self.mod.display}`) with the arguments "
+            message = (f"in `{func}()` (line {where[0]} of `{self.module_display(self.mod)}`) with the arguments "
                        f"given here: {message}")
             inner = next((c for c in reversed(self.call_chain) if c.mod.is_main), site)
             where = self.position(inner.node, inner.stmt, self.main)
@@ -276,7 +276,7 @@ class ReportingMixin:
         where = self.position(origin.node, stmt, self.focus)
         if not self.first_in_focus((where[0], where[1], code)):
             return
-        module = f"`{self.mod.display}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
+        module = f"`{self.module_display(self.mod)}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
         message = f"the rank-1 array made here goes wrong in {module} ({self.mod.line_label(self.position_line())}): {message}"
         self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity,
                             fixes)
