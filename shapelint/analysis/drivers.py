@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 MAX_DRIVERS = 3
 MAX_DRIVER_BYTES = 1_000_000
@@ -90,24 +90,51 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
         if not entry.endswith((".py", ".ipynb")):
             continue
         candidate = os.path.join(folder, entry)
-        if candidate == me or candidate in seen or not os.path.isfile(candidate):
+        if candidate == me or candidate in seen:
             continue
-        try:
-            if os.path.getsize(candidate) > (MAX_NOTEBOOK_BYTES if entry.endswith(".ipynb") else MAX_DRIVER_BYTES):
-                continue
-            with open(candidate, "r", encoding="utf-8", errors="replace") as fh:
-                text = fh.read()
-        except OSError:
-            continue
-        if pattern.search(text):
-            found.append((candidate, _names_used(text, defined)))
+        read = _read_candidate(candidate, entry.endswith(".ipynb"))
+        if read is not None and pattern.search(read[0]):
+            found.append((candidate, len(defined & read[1])))
 
 
-def _names_used(text: str, defined: set) -> int:
-    """How many of the module's functions and classes a driver names."""
+# candidate -> ((size, mtime), text to search for imports, the words it names): every file of a
+# folder is read once per process, not once for each of its siblings checked (that was the
+# square of the folder's size)
+_candidates: Dict[str, Tuple[Tuple[int, int], str, frozenset]] = {}
+_MAX_CANDIDATES = 5_000
+
+
+def _read_candidate(path: str, notebook: bool) -> Optional[Tuple[str, frozenset]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isfile(path) or st.st_size > (MAX_NOTEBOOK_BYTES if notebook else MAX_DRIVER_BYTES):
+        return None
+    stamp = (st.st_size, st.st_mtime_ns)
+    hit = _candidates.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1], hit[2]
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    words = frozenset(_words(text))
+    if notebook:
+        # a notebook's imports are on one JSON line each: keep those, not its outputs (images)
+        text = "\n".join(line for line in text.splitlines() if "import" in line)
+    if len(_candidates) >= _MAX_CANDIDATES:
+        _candidates.clear()
+    _candidates[path] = (stamp, text, words)
+    return text, words
+
+
+def _words(text: str) -> List[str]:
+    """The words of a driver (what names of the module it may use)."""
     if len(text) > 5_000_000:  # a notebook's outputs (images): its code is on the short lines
         text = "\n".join(line for line in text.splitlines() if len(line) < 2_000)
-    return len(defined.intersection(_WORD.findall(text)))
+    return _WORD.findall(text)
 
 
 def driver_source(path: str) -> Tuple[Optional[str], Optional[List[Tuple[int, int]]]]:
