@@ -11,16 +11,22 @@ moved into place with ``os.replace`` (two runs writing the same entry both
 write complete files); an unreadable, corrupt or foreign entry is a miss; a
 cache folder that cannot be created or written just turns caching off.
 
-Layout: ``v2/<build>/<ab>/<key>.json`` where ``<build>`` identifies the
+Layout: ``v4/<build>/<ab>/<key>.json`` where ``<build>`` identifies the
 shapelint version and sources; the entries of other builds are deleted once
 unused for a week (``PRUNE_AFTER_DAYS``).  Delete the folder at any time.
+
+``v4/<build>/trees/`` holds the parsed trees of the project modules that checked
+files import (``TreeStore``): a new process (pre-commit, an editor's check of one
+edited file) loads the modules behind the file from there instead of parsing them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import time
@@ -80,6 +86,13 @@ class Cache:
 
     def _entry(self, key: str) -> Path:
         return self.generation / key[:2] / f"{key}.json"
+
+    def trees(self) -> Optional["TreeStore"]:
+        """Where parsed modules are kept (None when no key can be kept for them, see TreeStore)."""
+        if not self.writable:
+            return None
+        secret = _tree_secret()
+        return TreeStore(self.generation / "trees", secret) if secret is not None else None
 
     def get(self, key: str) -> Optional[Dict[str, Any]]:
         try:
@@ -164,3 +177,79 @@ def atomic_write(path: Path, data: bytes, shared: bool = False, mode: Optional[i
         except OSError:
             pass
         raise
+
+
+class TreeStore:
+    """Parsed trees of imported modules, by the text they were parsed from.
+
+    A tree is pickled, and unpickling runs code named in the file: a cache folder is
+    inside the project, where anyone who can commit to it could put a file.  So each
+    entry is signed with a key kept outside every project, in the user's own cache
+    folder (``$XDG_CACHE_HOME/shapelint/tree-key``, else ``~/.cache``); an entry whose
+    signature does not match (or any unreadable one) is a miss, never loaded.
+    Entries are written atomically, like the results.
+    """
+
+    def __init__(self, directory: Path, secret: bytes):
+        self.directory = directory
+        self.secret = secret
+        self.writable = True
+
+    def _key(self, source: str) -> str:
+        import libcst
+
+        h = hashlib.sha256(f"{FORMAT}:{getattr(libcst, '__version__', '?')}\0".encode())
+        h.update(source.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def get(self, source: str) -> Any:
+        key = self._key(source)
+        try:
+            with open(self.directory / key[:2] / f"{key}.tree", "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        tag, payload = data[:32], data[32:]
+        if not hmac.compare_digest(tag, hmac.new(self.secret, key.encode() + payload, "sha256").digest()):
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:  # a truncated or foreign entry: parse instead
+            return None
+
+    def put(self, source: str, tree: Any) -> None:
+        if not self.writable:
+            return
+        key = self._key(source)
+        try:
+            payload = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            path = self.directory / key[:2] / f"{key}.tree"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, hmac.new(self.secret, key.encode() + payload, "sha256").digest() + payload)
+        except (OSError, RecursionError, pickle.PicklingError, TypeError, ValueError):
+            self.writable = False  # read-only, full, or a tree pickle cannot take: run on without
+
+
+def _tree_secret() -> Optional[bytes]:
+    """The key that signs the tree entries, made on first use (None if it cannot be kept)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "shapelint" / "tree-key"
+    try:
+        secret = path.read_bytes()
+        if len(secret) == 32:
+            return secret
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it (or a bad one lies there): use what is there
+            secret = path.read_bytes()
+            return secret if len(secret) == 32 else None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+        secret = path.read_bytes()
+        return secret if len(secret) == 32 else None
+    except OSError:
+        return None

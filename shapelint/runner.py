@@ -329,6 +329,7 @@ class RunOptions:
     jobs: int = 1
     implicit_numpy: bool = True  # the setting `implicit-numpy`
     file_timeout: Optional[float] = None  # seconds; None: SHAPELINT_FILE_TIMEOUT, else FILE_TIMEOUT
+    trees: Any = None  # the cache's TreeStore, made in the process that checks (False: none can be kept)
 
 
 def read_file(path: str) -> Tuple[Optional[bytes], Optional[str]]:
@@ -353,6 +354,11 @@ def check_task(task: Task, opts: RunOptions) -> FileOutcome:
     data, err = read_file(task.path)
     if data is None:
         return _unreadable(task.display, err or "cannot read", set(task.codes))
+    from shapelint.analysis.parsing import use_tree_store
+
+    if opts.cache is not None and opts.trees is None:
+        opts.trees = opts.cache.trees() or False
+    use_tree_store(opts.trees or None)
     try:
         outcome = lint_bytes(data, task.display, task.codes, opts.severity, opts.collect_shapes,
                              opts.implicit_numpy)

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import libcst as cst
+
+# Where trees parsed in earlier runs are kept (shapelint.cache.TreeStore), or None: set by the
+# runner for each file it checks (a worker process has no other way to know the cache folder).
+_trees: Any = None
+
+
+def use_tree_store(store: Any) -> None:
+    global _trees
+    _trees = store
 
 
 def parse_or_none(source: str) -> Optional[cst.Module]:
     """The tree, or None when the text cannot be parsed (a syntax error, nesting too deep).
 
     An imported module is measured like a checked file first: libcst's parser
-    crashes the process on deep enough nesting (see ``precheck``).
+    crashes the process on deep enough nesting (see ``precheck``).  A text parsed by an
+    earlier run is taken from the tree store (only trees that passed that measure are kept).
     """
     from shapelint.source.precheck import measure
 
+    store = _trees
+    if store is not None:
+        tree = store.get(source)
+        if isinstance(tree, cst.Module):
+            return tree
     if measure(source).excess is not None:
         return None
     try:
-        return cst.parse_module(source)
+        tree = cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
+    if store is not None:
+        store.put(source, tree)
+    return tree

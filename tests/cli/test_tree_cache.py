@@ -1,0 +1,99 @@
+"""The cached trees of imported modules (shapelint.cache.TreeStore): used by a new process,
+signed so that a file put in the cache folder by someone else is never unpickled."""
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import libcst
+
+from shapelint.analysis import modules, shared_modules
+from shapelint.analysis.parsing import parse_or_none, use_tree_store
+from shapelint.cache import Cache
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCE = "import numpy as np\n\ndef f(W, A):\n    return np.dot(W, A)  # a comment\n"
+
+
+def store(tmp_path):
+    trees = Cache(tmp_path / ".shapelint_cache").trees()
+    assert trees is not None
+    return trees
+
+
+def entry_files(tmp_path):
+    return list((tmp_path / ".shapelint_cache").rglob("*.tree"))
+
+
+def test_a_tree_comes_back_as_it_was_parsed(tmp_path):
+    trees = store(tmp_path)
+    trees.put(SOURCE, libcst.parse_module(SOURCE))
+    back = trees.get(SOURCE)
+    assert isinstance(back, libcst.Module) and back.code == SOURCE
+    assert trees.get(SOURCE + "\n") is None  # another text: a miss
+
+
+def test_an_entry_not_signed_with_the_users_key_is_never_unpickled(tmp_path):
+    trees = store(tmp_path)
+    trees.put(SOURCE, libcst.parse_module(SOURCE))
+    (path,) = entry_files(tmp_path)
+    marker = tmp_path / "ran"
+    # what a hostile commit could put there: a pickle that runs code when loaded
+    evil = pickle.dumps(_Evil(str(marker)))
+    path.write_bytes(b"\0" * 32 + evil)
+    assert trees.get(SOURCE) is None
+    assert not marker.exists()
+    path.write_bytes(path.read_bytes()[:40])  # truncated
+    assert trees.get(SOURCE) is None
+
+
+class _Evil:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_parse_or_none_takes_a_stored_tree_and_stores_what_it_parses(tmp_path, monkeypatch):
+    trees = store(tmp_path)
+    use_tree_store(trees)
+    try:
+        first = parse_or_none(SOURCE)
+        assert len(entry_files(tmp_path)) == 1
+        monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed")))
+        again = parse_or_none(SOURCE)
+        assert again is not None and again.code == first.code
+    finally:
+        use_tree_store(None)
+
+
+def test_no_tree_is_kept_without_a_place_for_the_key(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert Cache(tmp_path / ".shapelint_cache").trees() is None
+
+
+def test_a_new_process_loads_the_imported_modules_from_the_cache(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef init(n):\n    return np.zeros((n, 1))\n")
+    main = tmp_path / "main.py"
+    main.write_text("import numpy as np\nfrom helpers import init\nb = init(3)\nZ = b + np.zeros((1, 4))\n")
+    # the count of libcst parses in a fresh process, for one check of main.py
+    probe = ("import sys, libcst\nfrom shapelint.cli import main\ncalls = []\noriginal = libcst.parse_module\n"
+             "libcst.parse_module = lambda *a, **k: calls.append(1) or original(*a, **k)\n"
+             "import shapelint.analysis.parsing\n"
+             "try:\n    main(['check', 'main.py', '-j', '1', '-q', '--isolated'])\n"
+             "except SystemExit:\n    pass\nprint('PARSES', len(calls))\n")
+
+    def parses():
+        out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+        return int(out.stdout.rsplit("PARSES", 1)[1])
+
+    assert parses() == 2  # main.py and helpers.py
+    main.write_text(main.read_text() + "# edited\n")
+    assert parses() == 1  # main.py only: helpers.py's tree comes from the cache
