@@ -62,3 +62,12 @@ def test_invalid_error_examples_really_raise(code, kind, index, source):
     """An error means "this line raises": check that NumPy agrees on each INVALID example."""
     with pytest.raises((ValueError, IndexError, TypeError)):
         exec(compile(source, "example.py", "exec"), {})
+
+
+def test_every_error_kind_of_the_algebra_is_reported_by_one_rule():
+    """The algebra says what NumPy would raise about (ErrorKind); the rules say which code reports it."""
+    from shapelint.algebra.ops import ErrorKind
+    from shapelint.rules import all_rules
+
+    kinds = [rule.kind for rule in all_rules().values() if getattr(rule, "kind", None) is not None]
+    assert sorted(kinds) == sorted(ErrorKind)

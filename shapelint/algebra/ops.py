@@ -12,6 +12,7 @@ whenever the line runs.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import List, Optional, Sequence, Tuple, Union
 
 from shapelint.algebra.dims import (
@@ -38,8 +39,18 @@ from shapelint.algebra.dims import (
 )
 
 
+class ErrorKind(str, Enum):
+    """What NumPy would raise about: the rules map each kind to the code that reports it."""
+
+    BROADCAST = "broadcast"  # operands (or an output) whose shapes do not broadcast
+    PRODUCT = "product"  # a matrix product whose inner sizes differ (or an operand without the axes)
+    RESHAPE = "reshape"  # a reshape to a different number of elements
+    JOIN = "join"  # concatenate/stack of arrays whose other axes differ
+    AXIS = "axis"  # an axis or index the array does not have
+
+
 class ShapeMismatch(Exception):
-    """NumPy would raise here.  ``code`` is the lint code that reports it.
+    """NumPy would raise here.  ``kind`` says what about (see ``ErrorKind``).
 
     reason: how the sizes were found to disagree (``dims.ARITHMETIC``: for every
     value of the sizes; ``dims.CONVENTION``: for generic declared sizes).
@@ -47,10 +58,10 @@ class ShapeMismatch(Exception):
     run (``"k == 2"``), or "".
     """
 
-    def __init__(self, code: str, message: str, hint: str = "", reason: str = ARITHMETIC,
+    def __init__(self, kind: ErrorKind, message: str, hint: str = "", reason: str = ARITHMETIC,
                  condition: str = ""):
         super().__init__(message)
-        self.code = code
+        self.kind = kind
         self.message = message
         self.hint = hint
         self.reason = reason
@@ -182,8 +193,7 @@ def _broadcast2(a: Tuple[Dim, ...], b: Tuple[Dim, ...]) -> Tuple[Dim, ...]:
     for da, db in zip(pa, pb):
         d, failure = broadcast_dim(da, db)
         if failure is not None:
-            raise ShapeMismatch(
-                "SL101",
+            raise ShapeMismatch(ErrorKind.BROADCAST,
                 f"operands could not be broadcast together with shapes "
                 f"{fmt_shape(tuple(a))} and {fmt_shape(tuple(b))}",
                 _runs_only_if(failure.condition),
@@ -219,8 +229,7 @@ def _inner_check(ka: Dim, kb: Dim, a: Shape, b: Shape, func: str, hint: str = ""
     v = compare_dims(ka, kb)
     if v.equal is False:
         v = _shown(v, ka, kb)
-        raise ShapeMismatch(
-            "SL102",
+        raise ShapeMismatch(ErrorKind.PRODUCT,
             _with_condition(
                 f"{func}: shapes {fmt_shape(a)} and {fmt_shape(b)} not aligned: "
                 f"{_d(ka)} (dim {len(a) - 1 if a else 0} of the first) != "
@@ -238,7 +247,7 @@ def matmul(a: Shape, b: Shape, func: str = "matmul") -> Shape:
     if a is None or b is None:
         return None
     if len(a) == 0 or len(b) == 0:
-        raise ShapeMismatch("SL102", f"{func}: input operand does not have enough dimensions (a scalar operand)",
+        raise ShapeMismatch(ErrorKind.PRODUCT, f"{func}: input operand does not have enough dimensions (a scalar operand)",
                             "use `*` to scale by a scalar")
     if len(a) == 1 and len(b) == 1:
         _inner_check(a[0], b[0], a, b, func)
@@ -253,7 +262,7 @@ def matmul(a: Shape, b: Shape, func: str = "matmul") -> Shape:
     try:
         batch = broadcast(tuple(a[:-2]), tuple(b[:-2]))
     except ShapeMismatch as e:
-        raise ShapeMismatch("SL102", f"{func}: batch dimensions of {fmt_shape(a)} and {fmt_shape(b)} do not broadcast") from e
+        raise ShapeMismatch(ErrorKind.PRODUCT, f"{func}: batch dimensions of {fmt_shape(a)} and {fmt_shape(b)} do not broadcast") from e
     if batch is None:
         return None
     return tuple(batch) + (a[-2], b[-1])
@@ -297,7 +306,7 @@ def vdot(a: Shape, b: Shape) -> Shape:
     v = compare_dims(sa, sb)
     if v.equal is False:
         v = _shown(v, sa, sb)
-        raise ShapeMismatch("SL102", _with_condition(
+        raise ShapeMismatch(ErrorKind.PRODUCT, _with_condition(
             f"np.vdot: {fmt_shape(a)} and {fmt_shape(b)} have different sizes", v), "", v.reason, v.condition)
     return ()
 
@@ -309,8 +318,7 @@ AxisArg = Union[None, int, Tuple[int, ...]]
 
 def normalize_axis(axis: int, ndim: int, func: str = "") -> int:
     if not -ndim <= axis < ndim:
-        raise ShapeMismatch(
-            "SL105",
+        raise ShapeMismatch(ErrorKind.AXIS,
             f"{func + ': ' if func else ''}axis {axis} is out of bounds for array of dimension {ndim}",
         )
     return axis % ndim if ndim else 0
@@ -334,7 +342,7 @@ def reduce(shape: Shape, axis: AxisArg = None, keepdims: bool = False, func: str
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     norm = {normalize_axis(ax, nd, func) for ax in axes}
     if len(norm) != len(axes):
-        raise ShapeMismatch("SL105", f"{func}: duplicate value in 'axis'")
+        raise ShapeMismatch(ErrorKind.AXIS, f"{func}: duplicate value in 'axis'")
     if keepdims:
         return tuple(1 if i in norm else d for i, d in enumerate(shape))
     return tuple(d for i, d in enumerate(shape) if i not in norm)
@@ -364,10 +372,10 @@ def transpose(shape: Shape, axes: Optional[Sequence[int]] = None) -> Shape:
     if axes is None:
         return tuple(reversed(shape))
     if len(axes) != len(shape):
-        raise ShapeMismatch("SL105", f"transpose: axes {tuple(axes)} don't match array of dimension {len(shape)}")
+        raise ShapeMismatch(ErrorKind.AXIS, f"transpose: axes {tuple(axes)} don't match array of dimension {len(shape)}")
     norm = [normalize_axis(a, len(shape), "transpose") for a in axes]
     if len(set(norm)) != len(norm):
-        raise ShapeMismatch("SL105", "transpose: repeated axis in transpose")
+        raise ShapeMismatch(ErrorKind.AXIS, "transpose: repeated axis in transpose")
     return tuple(shape[i] for i in norm)
 
 
@@ -404,7 +412,7 @@ def squeeze(shape: Shape, axis: AxisArg = None) -> Shape:
     for i in norm:
         v = compare_dims(shape[i], 1)
         if v.equal is False:
-            raise ShapeMismatch("SL105", _with_condition(
+            raise ShapeMismatch(ErrorKind.AXIS, _with_condition(
                 "squeeze: cannot select an axis to squeeze out which has size not equal to one", v),
                 "", v.reason, v.condition)
     return tuple(d for i, d in enumerate(shape) if i not in norm)
@@ -443,7 +451,7 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
     new = list(new)
     minus = [i for i, d in enumerate(new) if d == -1]
     if len(minus) > 1:
-        raise ShapeMismatch("SL103", f"{func}: can only specify one unknown dimension")
+        raise ShapeMismatch(ErrorKind.RESHAPE, f"{func}: can only specify one unknown dimension")
     total = shape_size(shape)
     if minus:
         known = product(d for d in new if d != -1)
@@ -451,8 +459,7 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
             inferred: Dim = None
         elif isinstance(total, int) and isinstance(known, int):
             if known == 0 or total % known:
-                raise ShapeMismatch(
-                    "SL103",
+                raise ShapeMismatch(ErrorKind.RESHAPE,
                     f"cannot reshape array of shape {fmt_shape(shape)} (size {total}) into shape "
                     f"{_fmt_new(new)}",
                     _reshape_hint(shape, new),
@@ -471,8 +478,7 @@ def reshape(shape: Shape, new: Sequence[Dim], func: str = "reshape") -> Shape:
     v = compare_dims(total, target)
     if v.equal is False:
         v = _shown(v, total, target)
-        raise ShapeMismatch(
-            "SL103",
+        raise ShapeMismatch(ErrorKind.RESHAPE,
             _with_condition(f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape "
                             f"{_fmt_new(new)} (size {_d(target)})", v),
             _reshape_hint(shape, new), v.reason, v.condition,
@@ -493,8 +499,7 @@ def _check_divides(shape: Shape, new: Sequence[Dim], total: Dim, known: Dim) -> 
         return
     larger, reason = compare_order(known, total)
     if larger == 1:  # a larger size divides no smaller one (m + n against 6)
-        raise ShapeMismatch(
-            "SL103",
+        raise ShapeMismatch(ErrorKind.RESHAPE,
             f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
             f"(the other sizes, {_d(known)}, are more than that)",
             "", reason)
@@ -507,8 +512,7 @@ def _check_divides(shape: Shape, new: Sequence[Dim], total: Dim, known: Dim) -> 
     if isinstance(floordiv(total, Sym(((mono, 1),))), Sym) and any(
             "//" in n for n in floordiv(total, Sym(((mono, 1),))).names):
         condition = f"{fmt_dim(Sym(((mono, 1),)))} divides {fmt_dim(total)}"
-        raise ShapeMismatch(
-            "SL103",
+        raise ShapeMismatch(ErrorKind.RESHAPE,
             f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
             f"({_runs_only_if(condition)})",
             "", CONVENTION, condition,
@@ -540,11 +544,10 @@ def concatenate(shapes: Sequence[Shape], axis: Optional[int] = 0, func: str = "n
         return None
     nd = len(shapes[0])
     if nd == 0:
-        raise ShapeMismatch("SL104", f"{func}: zero-dimensional arrays cannot be concatenated")
+        raise ShapeMismatch(ErrorKind.JOIN, f"{func}: zero-dimensional arrays cannot be concatenated")
     for s in shapes[1:]:
         if len(s) != nd:
-            raise ShapeMismatch(
-                "SL104",
+            raise ShapeMismatch(ErrorKind.JOIN,
                 f"{func}: all the input arrays must have same number of dimensions, but "
                 f"{fmt_shape(shapes[0])} has {nd} and {fmt_shape(s)} has {len(s)}",
                 "did you mean `.reshape(-1, 1)` on the rank-1 array?" if 1 in (nd, len(s)) else "",
@@ -558,8 +561,7 @@ def concatenate(shapes: Sequence[Shape], axis: Optional[int] = 0, func: str = "n
             v = compare_dims(out[i], s[i])
             if v.equal is False:
                 v = _shown(v, out[i], s[i])
-                raise ShapeMismatch(
-                    "SL104",
+                raise ShapeMismatch(ErrorKind.JOIN,
                     _with_condition(
                         f"{func}: all the input array dimensions except for the concatenation axis must "
                         f"match exactly, but along dimension {i}, {fmt_shape(shapes[0])} has size "
@@ -586,13 +588,13 @@ def stack(shapes: Sequence[Shape], axis: int = 0, func: str = "np.stack") -> Sha
     out = list(first)
     for s in shapes[1:]:
         if len(s) != len(first):
-            raise ShapeMismatch("SL104", f"{func}: all input arrays must have the same shape, got "
+            raise ShapeMismatch(ErrorKind.JOIN, f"{func}: all input arrays must have the same shape, got "
                                 f"{fmt_shape(first)} and {fmt_shape(s)}")
         for i, (x, y) in enumerate(zip(first, s)):
             v = compare_dims(x, y)
             if v.equal is False:
                 v = _shown(v, x, y)
-                raise ShapeMismatch("SL104", _with_condition(
+                raise ShapeMismatch(ErrorKind.JOIN, _with_condition(
                     f"{func}: all input arrays must have the same shape, got "
                     f"{fmt_shape(first)} and {fmt_shape(s)}", v), "", v.reason, v.condition)
             out[i] = _better_known(out[i], y)
@@ -710,8 +712,7 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
     if n_ell > 1:
         return None
     if consumed > len(shape):
-        raise ShapeMismatch(
-            "SL105",
+        raise ShapeMismatch(ErrorKind.AXIS,
             f"too many indices for array: array of shape {fmt_shape(shape)} is "
             f"{len(shape)}-dimensional, but {consumed} were indexed",
         )
@@ -741,8 +742,7 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
                         d = shape[dim_i + k]
                         v = _shown(compare_dims(it.shape[k], d), it.shape[k], d)
                         if v.equal is False:
-                            raise ShapeMismatch(
-                                "SL105",
+                            raise ShapeMismatch(ErrorKind.AXIS,
                                 _with_condition(
                                     f"boolean index did not match indexed array along dimension {dim_i + k}; "
                                     f"dimension is {_d(d)} but corresponding boolean dimension is "
@@ -771,7 +771,7 @@ def index(shape: Shape, items: Sequence[object]) -> Shape:
         try:
             bshape = broadcast(*adv_shapes)
         except ShapeMismatch:
-            raise ShapeMismatch("SL105", "shape mismatch: indexing arrays could not be broadcast together")
+            raise ShapeMismatch(ErrorKind.AXIS, "shape mismatch: indexing arrays could not be broadcast together")
         if bshape is None:
             return None
         if adv_contiguous:
@@ -786,7 +786,7 @@ def _check_index(i: object, d: Dim, axis: int) -> None:
         return
     if isinstance(i, int) and isinstance(d, int):
         if not -d <= i < d:
-            raise ShapeMismatch("SL105", f"index {i} is out of bounds for axis {axis} with size {d}")
+            raise ShapeMismatch(ErrorKind.AXIS, f"index {i} is out of bounds for axis {axis} with size {d}")
         return
     if is_invented(i):
         return  # a loop variable or a computed index: it may be 0, it is no size
@@ -796,7 +796,7 @@ def _check_index(i: object, d: Dim, axis: int) -> None:
     # i >= d, or -i > d (that is, -i >= d + 1)
     beyond, reason = at_least(i, d) if nonneg else at_least(mul(i, -1), add(d, 1))
     if beyond:
-        raise ShapeMismatch("SL105", f"index {_d(i)} is out of bounds for axis {axis} with size {_d(d)}",
+        raise ShapeMismatch(ErrorKind.AXIS, f"index {_d(i)} is out of bounds for axis {axis} with size {_d(d)}",
                             "", reason)
 
 
@@ -824,8 +824,7 @@ def einsum(subscripts: str, shapes: Sequence[Shape]) -> Shape:
                 sizes.setdefault(label, None)
             continue
         if len(spec) != len(shape):
-            raise ShapeMismatch(
-                "SL105", f"np.einsum: operand {k} has {len(shape)} dimensions but subscripts '{spec}' name {len(spec)}")
+            raise ShapeMismatch(ErrorKind.AXIS, f"np.einsum: operand {k} has {len(shape)} dimensions but subscripts '{spec}' name {len(spec)}")
         for label, d in zip(spec, shape):
             seen[label] = seen.get(label, 0) + 1
             if label not in sizes:
@@ -834,8 +833,7 @@ def einsum(subscripts: str, shapes: Sequence[Shape]) -> Shape:
             # one label's sizes broadcast like operands do (1 stretches)
             size, failure = broadcast_dim(sizes[label], d)
             if failure is not None:
-                raise ShapeMismatch(
-                    "SL102", _with_condition(
+                raise ShapeMismatch(ErrorKind.PRODUCT, _with_condition(
                         f"np.einsum('{subscripts}'): label '{label}' is {_d(sizes[label])} in one operand "
                         f"and {_d(d)} in operand {k} ({fmt_shape(shape)})", failure),
                     "", failure.reason, failure.condition)
@@ -852,7 +850,7 @@ def diff(shape: Shape, n: Dim = 1, axis: int = -1) -> Shape:
     if n == 0:
         return tuple(shape)  # NumPy returns the input as it is
     if not shape:
-        raise ShapeMismatch("SL105", "np.diff: diff requires input that is at least one dimensional")
+        raise ShapeMismatch(ErrorKind.AXIS, "np.diff: diff requires input that is at least one dimensional")
     ax = normalize_axis(axis, len(shape), "np.diff")
     out = list(shape)
     d = sub(shape[ax], n)
@@ -879,7 +877,7 @@ def broadcast_to(shape: Shape, target: Sequence[Dim]) -> Shape:
     if shape is None:
         return target
     if len(shape) > len(target):
-        raise ShapeMismatch("SL101", f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} to "
+        raise ShapeMismatch(ErrorKind.BROADCAST, f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} to "
                                      f"{fmt_shape(target)}: more dimensions than the target")
     padded = (1,) * (len(target) - len(shape)) + tuple(shape)
     for d, t in zip(padded, target):
@@ -891,8 +889,7 @@ def broadcast_to(shape: Shape, target: Sequence[Dim]) -> Shape:
             v1 = compare_dims(d, 1)
             if v1.equal is False:
                 condition = _conditions((_shown(v, d, t), True), (v1, not _names_are_one(v1.condition)))
-                raise ShapeMismatch(
-                    "SL101", _with_condition(f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} "
+                raise ShapeMismatch(ErrorKind.BROADCAST, _with_condition(f"np.broadcast_to: cannot broadcast a shape {fmt_shape(shape)} "
                                              f"to {fmt_shape(target)}", Verdict(False, CONVENTION, condition)),
                     _runs_only_if(condition), weakest(v.reason, v1.reason), condition)
     return target

@@ -16,7 +16,7 @@ from shapelint.algebra.dims import (
     is_invented,
     maybe_one,
 )
-from shapelint.algebra.ops import ShapeMismatch
+from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.env import Env
 from shapelint.analysis.syntax import AUGOPS, BINOPS
 from shapelint.analysis.values import (
@@ -137,10 +137,10 @@ class AssignmentsMixin:
                 try:
                     out = ops.broadcast(region.shape, value_shape)
                     if out is not None and len(out) > len(region.shape):
-                        raise ShapeMismatch("SL101", f"could not broadcast input array from shape "
+                        raise ShapeMismatch(ErrorKind.BROADCAST, f"could not broadcast input array from shape "
                                             f"{fmt_shape(value.shape)} into shape {fmt_shape(region.shape)}")
                     if out is not None and any(dims_equal(a, b) is False for a, b in zip(out, region.shape)):
-                        raise ShapeMismatch("SL101", f"could not broadcast input array from shape "
+                        raise ShapeMismatch(ErrorKind.BROADCAST, f"could not broadcast input array from shape "
                                             f"{fmt_shape(value.shape)} into shape {fmt_shape(region.shape)}")
                 except ShapeMismatch as err:
                     self.mismatch(target, err, op="=", operands=[region, value], operand_nodes=[target, None])
@@ -186,8 +186,7 @@ class AssignmentsMixin:
                 and value_node.attr.value == "shape"):
             arr = self.eval(value_node.value, env)
             have = len(value.items)
-            self.mismatch(value_node, ShapeMismatch(
-                "SL105", f"cannot unpack the shape {fmt_shape(getattr(arr, 'shape', None))} of a "
+            self.mismatch(value_node, ShapeMismatch(ErrorKind.AXIS, f"cannot unpack the shape {fmt_shape(getattr(arr, 'shape', None))} of a "
                 f"{have}-dimensional array into {n} names ({'not enough' if have < n else 'too many'} values)"),
                 operands=[], operand_nodes=[])
             return [UNKNOWN] * n

@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, List
 import libcst as cst
 
 from shapelint.algebra.dims import shape_size, sub
-from shapelint.algebra.ops import ShapeMismatch
+from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.containers import items_of, sequence_length
 from shapelint.analysis.env import Env
 from shapelint.analysis.values import (
@@ -36,7 +36,7 @@ def _b_len(inf: Any, node: cst.Call, env: Env) -> Val:
         if v.shape is not None and len(v.shape) >= 1:
             return IntVal(v.shape[0])
         if v.shape == () and v.dtype != "object":
-            inf.mismatch(node, ShapeMismatch("SL105", "len() of a 0-dimensional array (a scalar): it has no length"),
+            inf.mismatch(node, ShapeMismatch(ErrorKind.AXIS, "len() of a 0-dimensional array (a scalar): it has no length"),
                          operands=[], operand_nodes=[])
             return IntVal(None)
         return IntVal(inf.text_dim(env, f"len({inf.module.code_for_node(node.args[0].value)})"))

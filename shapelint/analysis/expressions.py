@@ -19,7 +19,7 @@ from shapelint.algebra.dims import (
     shape_size,
     sub,
 )
-from shapelint.algebra.ops import ShapeMismatch
+from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.classes import SuperVal
 from shapelint.analysis.env import Env
 from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, walk
@@ -410,7 +410,7 @@ class ExpressionsMixin:
             if inplace and result is not None and shapes[0] is not None and (
                     len(result) > len(shapes[0])
                     or any(dims_equal(r, t) is False for r, t in zip(result[::-1], shapes[0][::-1]))):
-                raise ShapeMismatch("SL101", f"non-broadcastable output operand with shape "
+                raise ShapeMismatch(ErrorKind.BROADCAST, f"non-broadcastable output operand with shape "
                                     f"{fmt_shape(shapes[0])} doesn't match the broadcast shape {fmt_shape(result)}")
         except ShapeMismatch as err:
             self.mismatch(node, err, op=op, func=func, operands=operands, operand_nodes=operand_nodes)

@@ -12,7 +12,7 @@ from shapelint.algebra.dims import (
     DOCUMENTED,
     shape_to_json,
 )
-from shapelint.algebra.ops import ShapeMismatch
+from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import (
     UNKNOWN,
@@ -300,7 +300,7 @@ class ReportingMixin:
             return
         operands = data.get("operands") or ()
         if data.pop("tentative", False) or any(isinstance(o, ArrayVal) and o.tentative for o in operands):
-            if err.code == "SL105":
+            if err.kind is ErrorKind.AXIS:
                 return  # an axis or index beyond a rank we only guessed: the guess was wrong
             # the failure needs a rank the code only suggests: likely, not certain (SL209)
             self.emit("likely_mismatch", node, error=err, **data)

@@ -10,7 +10,7 @@ from shapelint.algebra import ops
 from shapelint.algebra.dims import (
     fmt_dim,
 )
-from shapelint.algebra.ops import ShapeMismatch
+from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.env import Env
 from shapelint.analysis.expressions import literal_shape
 from shapelint.analysis.syntax import is_shape_attr
@@ -42,8 +42,7 @@ class SubscriptsMixin:
                 idx = self.eval(el.value, env)
                 if (isinstance(base, TupleVal) and isinstance(idx, IntVal) and isinstance(idx.dim, int)
                         and not -len(base.items) <= idx.dim < len(base.items) and is_shape_attr(node.value)):
-                    self.mismatch(node, ShapeMismatch(
-                        "SL105", f"tuple index out of range: the array has {len(base.items)} "
+                    self.mismatch(node, ShapeMismatch(ErrorKind.AXIS, f"tuple index out of range: the array has {len(base.items)} "
                         f"dimension{'s' if len(base.items) != 1 else ''}, so `.shape[{idx.dim}]` does not exist"),
                         operands=[], operand_nodes=[])
                     return UNKNOWN

@@ -89,12 +89,13 @@ def atom(text: str) -> str:
 
 
 class MismatchRule(Rule):
-    """A rule for one kind of NumPy shape error that the algebra detects."""
+    """A rule for one kind of NumPy shape error that the algebra detects (``kind``)."""
 
     severity = "error"
+    kind: Any = None  # an ErrorKind
 
     def on_mismatch(self, ev: Any, ctx: Any) -> None:
-        if ev.error.code != self.code:
+        if ev.error.kind is not self.kind:
             return
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
         ctx.report(ev.node, self.code, message, self.severity, self.fixes(ev, ctx) + hint_fix(ev.error.hint))

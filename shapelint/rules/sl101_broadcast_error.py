@@ -1,10 +1,12 @@
 from typing import Any
 
+from shapelint.algebra.ops import ErrorKind
 from shapelint.rules._mismatch import MismatchRule, hint_fix, operand_text, origin_hint, star_to_dot
 
 
 class BroadcastError(MismatchRule):
     code = "SL101"
+    kind = ErrorKind.BROADCAST  # the errors of the algebra it reports
     name = "broadcast-error"
     summary = "Operands of an element-wise operation cannot be broadcast together"
     doc = """\
@@ -41,7 +43,7 @@ Z = np.dot(W, X)   # or W @ X: (4, 3) . (3, 10) -> (4, 10)
     ]
 
     def on_mismatch(self, ev: Any, ctx: Any) -> None:
-        if ev.error.code != self.code:
+        if ev.error.kind is not self.kind:
             return
         operands = getattr(ev, "operands", [])
         nodes = getattr(ev, "operand_nodes", [None] * len(operands))

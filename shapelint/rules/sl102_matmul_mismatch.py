@@ -1,5 +1,6 @@
 from typing import Any, List, Optional
 
+from shapelint.algebra.ops import ErrorKind
 from shapelint.algebra.dims import dims_equal
 from shapelint.fixes import UNSAFE, Fix
 from shapelint.rules._mismatch import MismatchRule, atom, candidate, made_fix
@@ -7,6 +8,7 @@ from shapelint.rules._mismatch import MismatchRule, atom, candidate, made_fix
 
 class MatmulMismatch(MismatchRule):
     code = "SL102"
+    kind = ErrorKind.PRODUCT  # the errors of the algebra it reports
     name = "matmul-dimension-mismatch"
     summary = "The inner dimensions of a matrix product differ"
     doc = """\
@@ -43,7 +45,7 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
     ]
 
     def on_mismatch(self, ev: Any, ctx: Any) -> None:
-        if ev.error.code != self.code:
+        if ev.error.kind is not self.kind:
             return
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
         ctx.report(ev.node, self.code, message, self.severity, self.fitting_products(ev, ctx))

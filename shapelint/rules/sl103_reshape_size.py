@@ -1,8 +1,10 @@
+from shapelint.algebra.ops import ErrorKind
 from shapelint.rules._mismatch import MismatchRule
 
 
 class ReshapeSize(MismatchRule):
     code = "SL103"
+    kind = ErrorKind.RESHAPE  # the errors of the algebra it reports
     name = "reshape-size-mismatch"
     summary = "A reshape to a shape with a different number of elements"
     doc = """\

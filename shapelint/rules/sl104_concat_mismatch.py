@@ -1,8 +1,10 @@
+from shapelint.algebra.ops import ErrorKind
 from shapelint.rules._mismatch import MismatchRule
 
 
 class ConcatMismatch(MismatchRule):
     code = "SL104"
+    kind = ErrorKind.JOIN  # the errors of the algebra it reports
     name = "concatenate-mismatch"
     summary = "Arrays joined by concatenate/stack do not fit together"
     doc = """\

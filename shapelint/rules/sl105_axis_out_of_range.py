@@ -1,8 +1,10 @@
+from shapelint.algebra.ops import ErrorKind
 from shapelint.rules._mismatch import MismatchRule
 
 
 class AxisOutOfRange(MismatchRule):
     code = "SL105"
+    kind = ErrorKind.AXIS  # the errors of the algebra it reports
     name = "axis-or-index-out-of-range"
     summary = "An axis, or an index, that the array does not have"
     doc = """\
