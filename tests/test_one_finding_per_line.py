@@ -39,3 +39,31 @@ def test_warnings_on_lines_that_do_not_fail_stay():
     """
     # the outer broadcast is legal: its warning is all there is on its line
     assert findings(src) == [(5, "SL204"), (6, "SL102")]
+
+
+def test_nothing_computed_from_a_failed_operation_is_reported_again():
+    src = """
+        import numpy as np
+
+        def layer(X, W1, b1):
+            Z1 = np.dot(W1.T, X) + b1
+            A1 = np.tanh(Z1)
+            dW1 = np.dot(A1, X.T)
+            return A1, dW1
+
+        layer(np.random.randn(2, 211), np.random.randn(20, 2), np.zeros((20, 1)))
+    """
+    # W1.T is (2, 20): the product raises on line 5, and its value is no array anyone can size:
+    # not b1's (20, 1), which would make line 7 fail a second time, on a shape nobody wrote
+    assert findings(src) == [(5, "SL102")]
+
+
+def test_the_failed_value_does_not_hide_a_second_bug_on_other_values():
+    src = """
+        import numpy as np
+        X = np.random.randn(2, 10)
+        W = np.random.randn(3, 4)
+        Z = np.dot(W, X)
+        v = np.ones((3, 1)) + np.ones((4, 1))
+    """
+    assert findings(src) == [(5, "SL102"), (6, "SL101")]

@@ -38,13 +38,15 @@ from shapelint.analysis.values import (
     NumVal,
     ParamVal,
     QualVal,
-    Rank1Origin,
     RNGVal,
+    Rank1Origin,
     ShapeOfVal,
     StrVal,
     TupleVal,
     UnknownVal,
     Val,
+    any_failed,
+    failed_array,
     join,
 )
 
@@ -404,6 +406,8 @@ class ExpressionsMixin:
     def elementwise(self, node: cst.CSTNode, op: str, operands: List[ArrayVal],
                     operand_nodes: List[Optional[cst.CSTNode]], inplace: bool = False,
                     func: str = "", dtype: Optional[str] = None) -> Val:
+        if any_failed(operands):
+            return failed_array()
         shapes = [o.shape for o in operands]
         try:
             result = ops.broadcast(*shapes)
@@ -414,7 +418,7 @@ class ExpressionsMixin:
                                     f"{fmt_shape(shapes[0])} doesn't match the broadcast shape {fmt_shape(result)}")
         except ShapeMismatch as err:
             self.mismatch(node, err, op=op, func=func, operands=operands, operand_nodes=operand_nodes)
-            return ArrayVal(None)
+            return failed_array()
         tentative = any(o.tentative for o in operands)
         known = [s_ for s_ in shapes if s_ is not None]
         if result is None and known and len(known) < len(shapes) and not inplace and max(map(len, known)) >= 2:
@@ -441,6 +445,8 @@ class ExpressionsMixin:
 
     def matmul_op(self, node: cst.CSTNode, func: str, a: ArrayVal, b: ArrayVal,
                   a_node: Optional[cst.CSTNode], b_node: Optional[cst.CSTNode], env: Optional[Env] = None) -> Val:
+        if a.failed or b.failed:
+            return failed_array()
         if env is not None:
             a = self.as_matrix_operand(a_node, a, env) or a
             b = self.as_matrix_operand(b_node, b, env) or b
@@ -455,7 +461,7 @@ class ExpressionsMixin:
                 result = ops.dot(a.shape, b.shape, func)
         except ShapeMismatch as err:
             self.mismatch(node, err, op=func, func=func, operands=[a, b], operand_nodes=[a_node, b_node])
-            return ArrayVal(None)
+            return failed_array()
         if env is not None and func not in ("np.inner", "np.vdot", "*"):
             result = self.unify_product(a.shape, b.shape, result, env, node)
         self.emit("matmul", node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result)
@@ -511,6 +517,8 @@ class ExpressionsMixin:
                 return ShapeOfVal(self.label_of(node.value), node.value, arr if shape is not None else None)
             return TupleVal(tuple(IntVal(d) for d in shape))
         if attr == "T":
+            if arr.failed:
+                return arr
             self.emit("transpose", node, value=arr, operand_node=node.value)
             return ArrayVal(ops.transpose(shape), arr.origin if shape is not None and len(shape) == 1 else None,
                             arr.dtype, arr.matrix, tentative=arr.tentative)

@@ -48,13 +48,15 @@ from shapelint.analysis.values import (
     NumVal,
     ParamVal,
     QualVal,
-    Rank1Origin,
     RNGVal,
+    Rank1Origin,
     SeqVal,
     ShapeOfVal,
     StrVal,
     TupleVal,
     Val,
+    any_failed,
+    failed_array,
 )
 
 _PLAIN_DTYPE_NAMES = frozenset(("float", "int", "bool", "complex", "str", "bytes", "object"))
@@ -423,6 +425,8 @@ class NumpyCallsMixin:
                 converted[p.name] = truth(v)
             else:
                 converted[p.name] = v
+        if any_failed(arrays.values()) or any(any_failed(v.items) for v, _ in raw.values() if isinstance(v, TupleVal)):
+            return failed_array()  # computed from a value whose operation already failed: said there
         try:
             shape = fn.apply(converted)
         except ShapeMismatch as err:
@@ -430,7 +434,7 @@ class NumpyCallsMixin:
             self.mismatch(node, err, op=display, func=display, operands=operands,
                           operand_nodes=[raw[n][1] for n in fn.operands if n in raw] or [raw[n][1] for n in arrays],
                           call=node, fn=fn, tentative=guessed_rank)
-            return ArrayVal(None)
+            return failed_array()
         except (TypeError, ValueError, IndexError, ZeroDivisionError):
             # an argument of a kind the rule cannot use (a float where an int
             # belongs): NumPy will complain in its own way; not our business

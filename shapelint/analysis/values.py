@@ -77,7 +77,7 @@ class Made:
 
 class ArrayVal(Val):
     __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",
-                 "test_data", "made")
+                 "test_data", "made", "failed")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
@@ -96,6 +96,9 @@ class ArrayVal(Val):
         # where this 2-D array was made the way it is, while only scalars have touched it since
         # (`X / 255.`, `mask < keep_prob`): where a fix that transposes it belongs
         self.made = made
+        # what an operation that fails (an error reported on its line) gives: no shape, and nothing
+        # computed from it is reported again (one bug, one finding; see failed_array)
+        self.failed = False
 
     def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
@@ -106,6 +109,21 @@ class ArrayVal(Val):
 
     def __repr__(self) -> str:
         return f"Array{self.shape}"
+
+
+def failed_array() -> ArrayVal:
+    """The value of an operation that raises: an array of unknown shape that says nothing more.
+
+    Where a later operation meets it, that operation's result is one too, with no finding and no
+    size made up for it (an operand of unknown rank beside a matrix is otherwise taken to broadcast
+    into it, which would give a failed ``np.dot(W, X) + b`` the shape of ``b``)."""
+    arr = ArrayVal(None)
+    arr.failed = True
+    return arr
+
+
+def any_failed(values: Any) -> bool:
+    return any(isinstance(v, ArrayVal) and v.failed for v in values)
 
 
 class IntVal(Val):
