@@ -43,6 +43,9 @@ POOL_MIN_FILES = 4
 POOL_MIN_BYTES = 64 * 1024
 # Seconds one file may keep a worker busy before the worker is killed.
 FILE_TIMEOUT = 20.0
+# Running the project modules a file imports (once per worker, then shared) may take this many
+# times the limit, each time it happens, on top of the file's own limit.
+IMPORTS_TIMEOUT_FACTOR = 5
 # Test-only: "segv:NAME", "exit:NAME" or "hang:NAME" makes a worker crash,
 # exit or hang on any file whose display path contains NAME; "segv-once:NAME"
 # crashes only the first time (it leaves FILE.crashed beside the file).
@@ -476,7 +479,12 @@ def _test_crash_hook(task: Task) -> None:
 
 
 def _worker_main(conn, opts: RunOptions) -> None:
-    """A worker: check the tasks it is sent, one at a time, until told to stop."""
+    """A worker: check the tasks it is sent, one at a time, until told to stop.  While it runs the
+    project modules a file imports for the first time, it says so ("clock" messages): that time
+    is not the file's (see _run_pool)."""
+    from shapelint.analysis import shared_modules
+
+    shared_modules.import_clock = lambda what: conn.send(("clock", what))
     while True:
         try:
             item = conn.recv()
@@ -505,13 +513,34 @@ class _Worker:
         self.process.start()
         child.close()
         self.index: Optional[int] = None  # the task it is checking
-        self.started = 0.0
+        self.started = 0.0  # when it got the task, moved on by the time spent running imports
+        self.paused: Optional[float] = None  # since when it runs imported modules (see _worker_main)
 
     def give(self, index: int, task: Task) -> None:
         import time
 
-        self.index, self.started = index, time.monotonic()
+        self.index, self.started, self.paused = index, time.monotonic(), None
         self.conn.send((index, task))
+
+    def deadline(self, timeout: float) -> float:
+        """The file's own analysis has ``timeout`` seconds; running imported modules, which a worker
+        does once for every file after it, has IMPORTS_TIMEOUT_FACTOR times that, each time."""
+        if self.paused is not None:
+            return self.paused + IMPORTS_TIMEOUT_FACTOR * timeout
+        return self.started + timeout
+
+    def read(self, now: float) -> Optional["FileOutcome"]:
+        """The outcome it sent, or None; clock messages on the way move its deadline."""
+        while self.conn.poll():
+            message = self.conn.recv()
+            if message[0] != "clock":
+                return message[1]  # one task at a time: it is this one
+            if message[1] == "pause":
+                self.paused = now
+            elif self.paused is not None:
+                self.started += now - self.paused
+                self.paused = None
+        return None
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -599,36 +628,36 @@ def _run_pool(tasks: Sequence[Task], opts: RunOptions, progress, workers: int) -
             if not busy:
                 continue
             now = time.monotonic()
-            wait_for = max(0.0, min(w.started + timeout for w in busy) - now)
+            wait_for = max(0.0, min(w.deadline(timeout) for w in busy) - now)
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for))
             now = time.monotonic()
             for w in busy:
                 index = w.index
                 assert index is not None
                 outcome: Optional[FileOutcome] = None
-                if w.conn in ready or w.process.sentinel in ready:
+                broken = False
+                if w.conn in ready:
                     try:
-                        if w.conn.poll():
-                            _, outcome = w.conn.recv()  # one task at a time: it is this one
+                        outcome = w.read(now)  # None: only clock messages so far
                     except (EOFError, OSError):
-                        outcome = None
-                    if outcome is None and w.process.is_alive() and w.conn in ready:
-                        w.process.kill()  # its end of the pipe is broken: no use any more
-                    if outcome is None:
-                        pool.remove(w)
-                        why = w.death()
-                        w.stop(kill=True)
-                        if tries[index] < 2:
-                            todo.appendleft(index)  # once more, in another worker (the OOM killer may have picked it by chance)
-                            continue
-                        outcome = FileOutcome(
-                            path=tasks[index].display, message_kind="internal",
-                            message=f"internal error: the process checking this file died ({why}; tried twice); "
-                                    f"the other files were checked")
-                    else:
-                        w.index = None
-                        idle.append(w)
-                elif now - w.started >= timeout:
+                        broken = True  # its end of the pipe is gone
+                if outcome is not None:
+                    w.index = None
+                    idle.append(w)
+                elif broken or w.process.sentinel in ready or not w.process.is_alive():
+                    if w.process.is_alive():
+                        w.process.kill()  # a broken pipe: no use any more
+                    pool.remove(w)
+                    why = w.death()
+                    w.stop(kill=True)
+                    if tries[index] < 2:
+                        todo.appendleft(index)  # once more, in another worker (the OOM killer may have picked it by chance)
+                        continue
+                    outcome = FileOutcome(
+                        path=tasks[index].display, message_kind="internal",
+                        message=f"internal error: the process checking this file died ({why}; tried twice); "
+                                f"the other files were checked")
+                elif now >= w.deadline(timeout):
                     pool.remove(w)
                     w.stop(kill=True)
                     outcome = FileOutcome(

@@ -156,7 +156,14 @@ class ImportsMixin:
         env = Env()
         env.vars["__name__"] = StrVal((modules.module_name(path),))
         ctx.env = env
-        self.exec_library_module(ctx)
+        clock = shared_modules.import_clock if not self._executing else None
+        if clock is not None:
+            clock("pause")
+        try:
+            self.exec_library_module(ctx)
+        finally:
+            if clock is not None:
+                clock("resume")
         return ctx
 
     # -- modules shared between the analyses of one process (see shared_modules) ---------------

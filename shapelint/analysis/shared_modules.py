@@ -24,10 +24,15 @@ what the importing file then writes is its own business).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from shapelint.analysis import modules
 from shapelint.analysis.values import BoundMethodVal, ClassVal, DictVal, InstanceVal, SeqVal, TupleVal, Val
+
+# Told when the first execution of imported modules starts ("pause") and ends ("resume"): the
+# runner's per-file time limit is for the file's own analysis, not for running, once per worker,
+# the modules a whole project imports (see runner._run_pool).  None outside a worker.
+import_clock: Optional[Callable[[str], None]] = None
 
 MAX_SUMMARIES = 4000  # modules kept per process (a worker checks one project; this bounds a long session)
 _MAX_DEPTH = 6  # how deep the walk for mutable dicts and objects goes from a module's names

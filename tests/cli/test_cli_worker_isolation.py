@@ -109,3 +109,44 @@ def test_no_worker_can_start_then_the_files_are_checked_here(tmp_path, monkeypat
     monkeypatch.setattr(runner, "_Worker", no_fork)
     got = outcomes_by_name(make_files(tmp_path, n=3), RunOptions(jobs=2))
     assert len(got) == 4 and all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
+
+
+def _slow_imports(monkeypatch, seconds: float):
+    """Every project module's top level takes ``seconds`` (in the forked workers too)."""
+    from shapelint.analysis.imports import ImportsMixin
+
+    real = ImportsMixin.exec_library_module
+
+    def slow(self, ctx):
+        time.sleep(seconds)
+        return real(self, ctx)
+
+    monkeypatch.setattr(ImportsMixin, "exec_library_module", slow)
+
+
+def _importing_task(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text("import numpy as np\nW = np.ones((4, 3))\n")
+    main = tmp_path / "main.py"
+    main.write_text("import numpy as np\nfrom helpers import W\nZ = np.dot(W, np.ones((2, 5)))\n")
+    other = tmp_path / "other.py"  # (two files: one alone is checked without a worker)
+    other.write_text(BUGGY)
+    return [Task(str(p), str(p), p.name, frozenset(default_codes())) for p in (main, other)]
+
+
+def test_running_the_imported_modules_is_not_the_files_time(tmp_path, monkeypatch):
+    # the helper takes 2 s to run, the file's own limit is 1 s: the file is checked
+    _slow_imports(monkeypatch, 2.0)
+    outcome, _ = run_tasks(_importing_task(tmp_path), RunOptions(jobs=1, file_timeout=1.0))
+    assert not outcome.internal_error, outcome.message
+    assert [d.code for d in outcome.diagnostics] == ["SL102"]
+
+
+def test_imported_modules_that_never_finish_are_still_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "IMPORTS_TIMEOUT_FACTOR", 2)
+    _slow_imports(monkeypatch, 60.0)
+    start = time.monotonic()
+    outcome, other = run_tasks(_importing_task(tmp_path), RunOptions(jobs=1, file_timeout=1.0))
+    assert time.monotonic() - start < 20
+    assert [d.code for d in other.diagnostics] == ["SL101"]
+    assert outcome.internal_error and "took more than 1 s" in outcome.message
