@@ -461,6 +461,13 @@ def _fix_summary(diagnostics: Sequence[Any], fixed: int, unsafe: bool, fixing: b
     return "\n".join(lines)
 
 
+def format_shape(shape: Optional[Sequence[Any]]) -> str:
+    """``(n_h, m)``: see ``shapelint.diagnostics.format_shape`` (there for the language server too)."""
+    from shapelint.diagnostics import format_shape as shown
+
+    return shown(list(shape) if shape is not None else None)
+
+
 @cli.command(short_help="Print the inferred shape of every assigned name, or every function's signature.")
 @discovery_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -479,8 +486,6 @@ def shapes(fmt, signatures, **kw) -> None:
     be analyzed (syntax error, unreadable, too deep), 2 on internal errors.
     """
     import json
-
-    from shapelint.diagnostics import format_shape
 
     run = _Run(kw)
     outcomes = run.execute(collect_shapes=True, codes_for=lambda rel: {"SL000", "SL001", "SL002"})

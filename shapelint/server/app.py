@@ -25,7 +25,8 @@ from pygls.lsp.server import LanguageServer
 
 from shapelint import __version__
 from shapelint.server import convert
-from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, notebook_json
+from shapelint.diagnostics import ShapeRecord
+from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json
 
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
@@ -44,10 +45,12 @@ class ShapelintServer(LanguageServer):
                          notebook_document_sync=notebooks)
         self.cwd = Path.cwd()
         self.inlay_hints = True
+        self.debounce = DEBOUNCE_SECONDS
         self.fix_all_resolvable = False
         self.analyses: Dict[str, Analysis] = {}  # buffer URI -> the latest analysis
         self.running: Dict[Tuple[str, int, int], "asyncio.Future[Analysis]"] = {}
         self.pending: Dict[str, "asyncio.Task[None]"] = {}  # buffer URI -> its scheduled check
+        self.changes: Dict[str, int] = {}  # buffer URI -> changes seen: a shapes job for an older text is dropped
         self.fix_all: Dict[Tuple[str, int], Optional[types.WorkspaceEdit]] = {}
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-analysis")
 
@@ -91,6 +94,21 @@ class ShapelintServer(LanguageServer):
             self.analyses[buffer.uri] = result
         return result
 
+    async def shapes(self, analysis: Analysis) -> List[ShapeRecord]:
+        """The analyzed version's shapes, collected once; [] when the text changed before the worker
+        got to it (a newer request collects the newer text's)."""
+        if analysis.shapes is None:
+            uri, seen = analysis.buffer.uri, self.changes.get(analysis.buffer.uri, 0)
+
+            def job() -> Optional[List[ShapeRecord]]:
+                return collect_shapes(analysis) if self.changes.get(uri, 0) == seen else None
+
+            records = await asyncio.get_running_loop().run_in_executor(self.worker, job)
+            if records is None:
+                return []
+            analysis.shapes = records
+        return analysis.shapes
+
     def analysis_for(self, uri: str) -> "asyncio.Future[Optional[Analysis]]":
         async def current() -> Optional[Analysis]:
             buffer = self.buffer(uri)
@@ -101,6 +119,7 @@ class ShapelintServer(LanguageServer):
 
     def schedule_check(self, uri: str, delay: float) -> None:
         """Check the buffer after ``delay`` seconds unless another change comes first (it reschedules)."""
+        self.changes[uri] = self.changes.get(uri, 0) + 1
         previous = self.pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
@@ -200,8 +219,12 @@ def guarded(handler: Callable) -> Callable:
 @guarded
 async def initialize(params: types.InitializeParams) -> None:
     options = params.initialization_options
-    if isinstance(options, dict) and options.get("inlayHints") is False:
-        server.inlay_hints = False
+    if isinstance(options, dict):
+        if options.get("inlayHints") is False:
+            server.inlay_hints = False
+        debounce = options.get("debounce")  # seconds; 0 checks every change (bench/bench_server.py)
+        if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10:
+            server.debounce = float(debounce)
     capabilities = params.capabilities.text_document
     resolve = capabilities.code_action.resolve_support if capabilities and capabilities.code_action else None
     server.fix_all_resolvable = bool(resolve and "edit" in resolve.properties)
@@ -216,7 +239,7 @@ async def did_open(params: types.DidOpenTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @guarded
 async def did_change(params: types.DidChangeTextDocumentParams) -> None:
-    server.schedule_check(params.text_document.uri, DEBOUNCE_SECONDS)
+    server.schedule_check(params.text_document.uri, server.debounce)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -248,7 +271,7 @@ async def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> 
     for cell in removed or ():  # a deleted cell's findings must go with it
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.document,
                                                                                 diagnostics=[]))
-    server.schedule_check(uri, DEBOUNCE_SECONDS)
+    server.schedule_check(uri, server.debounce)
 
 
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
@@ -288,7 +311,7 @@ async def hover(params: types.HoverParams) -> Optional[types.Hover]:
     if word is None:
         return None
     name, start, end = word
-    records = [r for r in result.outcome.shapes if r.cell == cell]
+    records = [r for r in await server.shapes(result) if r.cell == cell]
     record = convert.record_for(records, name, line, start)
     if record is None:
         return None
@@ -309,7 +332,7 @@ async def inlay_hints(params: types.InlayHintParams) -> List[types.InlayHint]:
     first, last = params.range.start.line + 1, params.range.end.line + 1
     seen = set()
     hints = []
-    for record in result.outcome.shapes:
+    for record in await server.shapes(result):
         where = (record.line, record.column, record.name)
         if record.cell != cell or not first <= record.line <= last or where in seen \
                 or not convert.shows_a_shape(record):

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlparse
 
 from shapelint.config import ConfigError, Settings, settings_for_file
+from shapelint.diagnostics import ShapeRecord
 from shapelint.runner import FileOutcome, lint_bytes
 from shapelint.suppress import split_lines
 
@@ -113,6 +114,7 @@ class Analysis:
     display: str
     settings: Optional[Settings] = None
     config_error: Optional[str] = None
+    shapes: Optional[List[ShapeRecord]] = None  # collected on the first hover or inlay-hint request
 
     @property
     def data(self) -> bytes:
@@ -125,8 +127,9 @@ class Analysis:
 
 
 def analyze(buffer: Buffer, cwd: Path) -> Analysis:
-    """Check one buffer version.  Shapes are collected in the same analysis: collecting them does
-    not change the findings (checked on every fixture), so hovers and inlay hints cost no second pass."""
+    """Check one buffer version, as `shapelint check` checks the file.  Shapes are not collected
+    here: that costs up to three times the check on a large module (scikit-learn's _ridge.py), and
+    the findings must not wait for it."""
     path = buffer.path
     display = display_path(path, cwd)
     try:
@@ -135,5 +138,15 @@ def analyze(buffer: Buffer, cwd: Path) -> Analysis:
         return Analysis(buffer, None, display, config_error=str(exc))
     analysis = Analysis(buffer, None, display, settings=settings)
     analysis.outcome = lint_bytes(analysis.data, display, analysis.codes, dict(settings.severity),
-                                  collect_shapes=True, implicit_numpy=settings.implicit_numpy)
+                                  implicit_numpy=settings.implicit_numpy)
     return analysis
+
+
+def collect_shapes(analysis: Analysis) -> List[ShapeRecord]:
+    """The inferred shapes of the analyzed version (what `shapelint shapes` and `--signatures` print).
+    Collecting them does not change the findings (checked on every fixture): only the records are kept."""
+    if analysis.settings is None:
+        return []
+    outcome = lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
+                         collect_shapes=True, implicit_numpy=analysis.settings.implicit_numpy)
+    return list(outcome.shapes)

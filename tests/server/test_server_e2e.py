@@ -23,29 +23,35 @@ D = A - s
 DOT_LINE, BROADCAST_LINE = 4, 6  # 0-based, as LSP counts
 
 
-@pytest.fixture
-def project(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.shapelint]\n")
-    path = tmp_path / "model.py"
-    path.write_text(BUGGY)
-    return tmp_path
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    (root / "pyproject.toml").write_text("[tool.shapelint]\n")
+    return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(project):
+    """One server for the module's tests (each test opens its own files): starting one costs seconds."""
     lsp = LspClient(cwd=project, timeout=30)
+    lsp.capabilities = lsp.initialize(project)["capabilities"]
     yield lsp
     lsp.close()
+
+
+def open_file(client, project, name, text=BUGGY):
+    path = project / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return client.open(path, text)
 
 
 def by_code(diagnostics, code):
     return [d for d in diagnostics if d["code"] == code]
 
 
-def test_diagnostics_hover_inlay_fix_and_exit(project, client):
-    caps = client.initialize(project)["capabilities"]
-    assert caps["hoverProvider"] and caps["inlayHintProvider"] and caps["codeActionProvider"]
-    uri = client.open(project / "model.py", BUGGY)
+def test_diagnostics_hover_inlay_and_a_fix(project, client):
+    uri = open_file(client, project, "model.py")
     diagnostics = client.diagnostics(uri)
 
     dot = by_code(diagnostics, "SL102")
@@ -86,12 +92,9 @@ def test_diagnostics_hover_inlay_fix_and_exit(project, client):
     client.change(uri, apply_text_edits(fixed, dot_fix["edit"]["changes"][uri]), version=3)
     assert client.diagnostics(uri, version=3) == []
 
-    assert client.shutdown() == 0
-
 
 def test_fix_all_applies_only_safe_fixes_and_noqa_suppresses(project, client):
-    client.initialize(project)
-    uri = client.open(project / "model.py", BUGGY)
+    uri = open_file(client, project, "fix_all.py")
     diagnostics = client.diagnostics(uri)
     fix_all = client.request("textDocument/codeAction", {
         "textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0},
@@ -113,18 +116,20 @@ def test_fix_all_applies_only_safe_fixes_and_noqa_suppresses(project, client):
 
 
 def test_settings_and_bad_documents_match_check(project, client):
-    (project / "pyproject.toml").write_text('[tool.shapelint]\nignore = ["SL101"]\nseverity = {SL102 = "warning"}\n')
-    client.initialize(project)
-    uri = client.open(project / "model.py", BUGGY)
+    # the configuration is the one found from the file's own folder, as `check` run there finds it
+    sub = project / "configured"
+    sub.mkdir()
+    (sub / "shapelint.toml").write_text('ignore = ["SL101"]\nseverity = {SL102 = "warning"}\n')
+    uri = open_file(client, sub, "model.py")
     diagnostics = client.diagnostics(uri)
     assert [(d["code"], d["severity"]) for d in diagnostics] == [("SL102", 2)]
 
     broken = "import numpy as np\nx = np.ones((2,)\n"
     client.change(uri, broken, version=2)
     syntax = client.diagnostics(uri, version=2)
-    (project / "broken.py").write_text(broken)
+    (sub / "broken.py").write_text(broken)
     check = subprocess.run([sys.executable, "-m", "shapelint", "check", "broken.py", "--format", "json"],
-                           cwd=project, capture_output=True, text=True)
+                           cwd=sub, capture_output=True, text=True)
     expected = json.loads(check.stdout)
     assert [(d["code"], d["message"], d["range"]["start"]["line"] + 1) for d in syntax] == \
         [(e["code"], e["message"], e["line"]) for e in expected]
@@ -138,22 +143,27 @@ def test_settings_and_bad_documents_match_check(project, client):
 
 
 def test_debounced_changes_publish_the_latest_text(project, client):
-    client.initialize(project)
-    uri = client.open(project / "model.py", "import numpy as np\n")
+    uri = open_file(client, project, "debounced.py", "import numpy as np\n")
     assert client.diagnostics(uri) == []
     for version in range(2, 6):
         client.change(uri, BUGGY if version == 5 else f"import numpy as np\nx = {version}\n", version)
     published = client.diagnostics(uri)
     assert by_code(published, "SL102")  # the first publish after the burst is the newest text's
-    assert not any(n["method"] == "textDocument/publishDiagnostics" for n in client.notifications)
+    assert not any(n["method"] == "textDocument/publishDiagnostics" and n["params"]["uri"] == uri
+                   for n in client.notifications)
 
 
-def test_inlay_hints_can_be_switched_off(project, client):
-    client.initialize(project, options={"inlayHints": False})
-    uri = client.open(project / "model.py", BUGGY)
-    client.diagnostics(uri)
-    assert client.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
-        "start": {"line": 0, "character": 0}, "end": {"line": 7, "character": 0}}}) == []
+def test_inlay_hints_can_be_switched_off(project):
+    quiet = LspClient(cwd=project, timeout=30)
+    try:
+        quiet.initialize(project, options={"inlayHints": False})
+        uri = open_file(quiet, project, "no_hints.py")
+        assert by_code(quiet.diagnostics(uri), "SL102")
+        assert quiet.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
+            "start": {"line": 0, "character": 0}, "end": {"line": 7, "character": 0}}}) == []
+        assert quiet.shutdown() == 0
+    finally:
+        quiet.close()
 
 
 def _cell(uri, text, kind=2):
@@ -162,7 +172,6 @@ def _cell(uri, text, kind=2):
 
 
 def test_notebook_cells_get_their_own_diagnostics(project, client):
-    client.initialize(project)
     nb_uri = (project / "analysis.ipynb").as_uri()
     texts = ["import numpy as np\na = np.ones((2, 3))", "# Notes", "b = np.ones((4, 5))\nc = a + b"]
     cells = [_cell(f"{nb_uri}#cell{k}", text, kind=1 if k == 1 else 2) for k, text in enumerate(texts)]
@@ -188,7 +197,6 @@ def test_notebook_cells_get_their_own_diagnostics(project, client):
 
 
 def test_a_non_python_notebook_is_not_checked(project, client):
-    client.initialize(project)
     nb_uri = (project / "r.ipynb").as_uri()
     cell, document = _cell(f"{nb_uri}#c0", "x <- c(1, 2")
     client.notify("notebookDocument/didOpen", {
@@ -214,3 +222,13 @@ def test_check_never_imports_pygls():
             "print('pygls' in sys.modules or 'shapelint.server' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], input="x = 1\n", capture_output=True, text=True, timeout=60)
     assert run.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_capabilities_then_shutdown_and_exit(client):
+    # last in the module: it ends the shared server
+    caps = client.capabilities
+    assert caps["hoverProvider"] and caps["inlayHintProvider"]
+    assert set(caps["codeActionProvider"]["codeActionKinds"]) == {"quickfix", "source.fixAll.shapelint"}
+    assert caps["notebookDocumentSync"]["notebookSelector"][0]["cells"] == [{"language": "python"}]
+    assert client.process.poll() is None
+    assert client.shutdown() == 0
