@@ -133,7 +133,7 @@ class LspClient:
         self.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                                "contentChanges": [{"text": text}]})
 
-    def shutdown(self, timeout: float = 10.0) -> int:
+    def shutdown(self, timeout: float = 60.0) -> int:
         """shutdown, then exit: the server's exit status."""
         self.request("shutdown", None)
         self.notify("exit", None)

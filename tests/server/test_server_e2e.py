@@ -224,6 +224,15 @@ def test_check_never_imports_pygls():
     assert run.stdout.strip().splitlines()[-1] == "False"
 
 
+def test_hover_on_a_function_shows_its_signature(project, client):
+    text = "import numpy as np\n\ndef double(X):\n    return X * 2\n\nY = double(np.ones((2, 3)))\n"
+    uri = open_file(client, project, "functions.py", text)
+    assert client.diagnostics(uri) == []
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                  "position": {"line": 5, "character": 5}})
+    assert "double(X:" in hover["contents"]["value"] and "->" in hover["contents"]["value"]
+
+
 def test_capabilities_then_shutdown_and_exit(client):
     # last in the module: it ends the shared server
     caps = client.capabilities
