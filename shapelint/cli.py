@@ -198,11 +198,7 @@ class _Run:
         from shapelint.runner import FileOutcome, lint_bytes
 
         name = self.stdin_name or "-"
-        path = Path(os.path.normpath(self.cwd / name))
-        try:
-            rel = path.relative_to(self.settings.root).as_posix()
-        except ValueError:
-            rel = path.as_posix()
+        rel = self.settings.relative(Path(os.path.normpath(self.cwd / name)))
         stdin = sys.stdin
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8", "surrogateescape")
         try:
@@ -421,10 +417,7 @@ def _apply_fixes(run: "_Run", outcomes: List[Any], unsafe: bool, write: bool):
         if data is None:
             out.append(o)
             continue
-        try:
-            rel = path.relative_to(run.settings.root).as_posix()
-        except ValueError:
-            rel = path.as_posix()
+        rel = run.settings.relative(path)
         result = fix_file(data, o.path, run.settings.codes_for(rel), dict(run.settings.severity), unsafe, o)
         if result.changed and write:
             try:
@@ -469,10 +462,10 @@ def _fix_summary(diagnostics: Sequence[Any], fixed: int, unsafe: bool, fixing: b
 
 
 def format_shape(shape: Optional[Sequence[Any]]) -> str:
-    if shape is None:
-        return "unknown"
-    dims = ["?" if d is None else str(d) for d in shape]
-    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    """``(n_h, m)``: see ``shapelint.diagnostics.format_shape`` (there for the language server too)."""
+    from shapelint.diagnostics import format_shape as shown
+
+    return shown(list(shape) if shape is not None else None)
 
 
 @cli.command(short_help="Print the inferred shape of every assigned name, or every function's signature.")
@@ -629,6 +622,25 @@ def run(args) -> None:
     except ImportError as exc:
         fail(f"`shapelint run` cannot start: {exc}")
     sys.exit(run_command(list(args)))
+
+
+SERVER_PACKAGES = ("pygls", "lsprotocol", "cattrs", "attrs")
+
+
+@cli.command(short_help="Run the language server (LSP over stdio) for editors.")
+@click.option("--stdio", is_flag=True, help="Talk LSP over stdin/stdout (the default and only transport).")
+def server(stdio: bool) -> None:
+    """Run the language server: diagnostics, quick fixes, shape hovers and inlay hints
+    in any LSP editor.  Needs the `server` extra: pip install "shapelint[server]"."""
+    # imported here, so that `shapelint check` never loads pygls
+    try:
+        from shapelint.server.app import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in SERVER_PACKAGES:
+            fail(f"`shapelint server` needs {exc.name.split('.')[0]}, which is not installed: "
+                 'pip install "shapelint[server]"')
+        raise
+    sys.exit(serve())
 
 
 def main(argv: Optional[List[str]] = None) -> None:

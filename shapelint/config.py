@@ -91,6 +91,13 @@ class Settings:
                 codes -= ignored
         return codes
 
+    def relative(self, path: Path) -> str:
+        """``path`` as ``codes_for`` takes it: POSIX, relative to the root (absolute when outside it)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
 
 @dataclass
 class CliOverrides:
@@ -249,3 +256,9 @@ def load_settings(cwd: Path, cli: CliOverrides, config_path: Optional[Path] = No
         raise ConfigError(f"{src}: 'implicit-numpy' must be true or false")
     settings.implicit_numpy = implicit
     return settings
+
+
+def settings_for_file(path: Path) -> Settings:
+    """The settings ``shapelint check`` uses for one file when it is run from the file's folder
+    (an editor's view of one file): the configuration is found walking up from there."""
+    return load_settings(path.parent, CliOverrides())

@@ -102,6 +102,14 @@ class ShapeRecord:
         return d
 
 
+def format_shape(shape: Optional[List[Any]]) -> str:
+    """A shape as ``shapelint shapes`` prints it: ``(n_h, m)``, ``(3,)``, ``?`` for an unknown size."""
+    if shape is None:
+        return "unknown"
+    dims = ["?" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
 @dataclass(frozen=True)
 class FunctionCoverage:
     """What ``shapelint coverage`` prints for one function of the checked file."""

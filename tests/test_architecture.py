@@ -8,7 +8,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "shapelint"
 
 # What each part must not import.  The rules receive the inference's events (they see no
 # syntax tree), so the inference loads them as its handlers: analysis -> rules, never back.
-COMMAND_LINE = ("shapelint.cli", "shapelint.runner", "shapelint.__main__")
+COMMAND_LINE = ("shapelint.cli", "shapelint.runner", "shapelint.__main__", "shapelint.server")
 FORBIDDEN = {
     "shapelint.rules": ("shapelint.analysis", "shapelint.report") + COMMAND_LINE,
     "shapelint.analysis": ("shapelint.report",) + COMMAND_LINE,

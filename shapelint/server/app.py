@@ -1,0 +1,448 @@
+"""The pygls server: document sync, debounced checks, and the requests editors send.
+
+Analyses run one at a time in a worker thread (the analyzer's per-process
+module cache is not meant to be shared between threads), so the event loop
+keeps reading the editor's messages while a file is checked: a change that
+arrives meanwhile is recorded, and only the newest text's findings are
+published.  Every handler logs its own failures and answers with nothing, so a
+bug in one request never takes the server down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from shapelint import __version__
+from shapelint.server import convert
+from shapelint.diagnostics import ShapeRecord
+from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json
+
+# Seconds a change waits for the next one before it is checked: typing checks once per pause.
+DEBOUNCE_SECONDS = 0.3
+PYTHON_LANGUAGES = ("python",)
+
+log = logging.getLogger("shapelint.server")
+
+
+class ShapelintServer(LanguageServer):
+    def __init__(self) -> None:
+        notebooks = types.NotebookDocumentSyncOptions(
+            notebook_selector=[types.NotebookDocumentFilterWithCells(
+                notebook="*", cells=[types.NotebookCellLanguage(language="python")])],
+            save=True)
+        super().__init__("shapelint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=notebooks)
+        self.cwd = Path.cwd()
+        self.inlay_hints = True
+        self.debounce = DEBOUNCE_SECONDS
+        self.fix_all_resolvable = False
+        self.analyses: Dict[str, Analysis] = {}  # buffer URI -> the latest analysis
+        self.running: Dict[Tuple[str, int, int], "asyncio.Future[Analysis]"] = {}
+        self.pending: Dict[str, "asyncio.Task[None]"] = {}  # buffer URI -> its scheduled check
+        self.changes: Dict[str, int] = {}  # buffer URI -> changes seen: a shapes job for an older text is dropped
+        self.fix_all: Dict[Tuple[str, int], Optional[types.WorkspaceEdit]] = {}
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-analysis")
+
+    # --- the buffers ----------------------------------------------------------------
+
+    def buffer(self, uri: str) -> Optional[Buffer]:
+        """The open file, or the notebook that ``uri`` (the notebook's or one of its cells') belongs to."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri) or \
+            self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            return self._notebook_buffer(notebook)
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        return Buffer(uri=uri, version=document.version or 0, text=document.source)
+
+    def _notebook_buffer(self, notebook: types.NotebookDocument) -> Buffer:
+        cells = []
+        for cell in notebook.cells:
+            document = self.workspace.text_documents.get(cell.document)
+            text = document.source if document is not None else ""
+            cells.append(Cell(uri=cell.document, text=text, is_code=cell.kind == types.NotebookCellKind.Code))
+        metadata = dict(notebook.metadata or {})
+        return Buffer(uri=notebook.uri, version=notebook.version, text=notebook_json(cells, metadata),
+                      cells=tuple(cells), metadata=metadata)
+
+    async def analysis(self, buffer: Buffer) -> Analysis:
+        """The analysis of this buffer version: cached, shared with a check already under way, or run now."""
+        cached = self.analyses.get(buffer.uri)
+        if cached is not None and cached.buffer == buffer:
+            return cached
+        key = (buffer.uri, buffer.version, hash(buffer.text))
+        future = self.running.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().run_in_executor(self.worker, analyze, buffer, self.cwd)
+            self.running[key] = future
+            future.add_done_callback(lambda _: self.running.pop(key, None))
+        result = await asyncio.shield(future)
+        latest = self.analyses.get(buffer.uri)
+        if latest is None or latest.buffer.version <= buffer.version:
+            self.analyses[buffer.uri] = result
+        return result
+
+    async def shapes(self, analysis: Analysis) -> List[ShapeRecord]:
+        """The analyzed version's shapes, collected once; [] when the text changed before the worker
+        got to it (a newer request collects the newer text's)."""
+        if analysis.shapes is None:
+            uri, seen = analysis.buffer.uri, self.changes.get(analysis.buffer.uri, 0)
+
+            def job() -> Optional[List[ShapeRecord]]:
+                return collect_shapes(analysis) if self.changes.get(uri, 0) == seen else None
+
+            records = await asyncio.get_running_loop().run_in_executor(self.worker, job)
+            if records is None:
+                return []
+            analysis.shapes = records
+        return analysis.shapes
+
+    def analysis_for(self, uri: str) -> "asyncio.Future[Optional[Analysis]]":
+        async def current() -> Optional[Analysis]:
+            buffer = self.buffer(uri)
+            return await self.analysis(buffer) if buffer is not None else None
+        return asyncio.ensure_future(current())
+
+    # --- checking and publishing --------------------------------------------------------
+
+    def schedule_check(self, uri: str, delay: float) -> None:
+        """Check the buffer after ``delay`` seconds unless another change comes first (it reschedules)."""
+        self.changes[uri] = self.changes.get(uri, 0) + 1
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[uri] = asyncio.ensure_future(self._check_later(uri, delay))
+
+    async def _check_later(self, uri: str, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            buffer = self.buffer(uri)
+            if buffer is None:
+                return
+            result = await self.analysis(buffer)
+            newest = self.buffer(uri)
+            if newest is None or newest != buffer:
+                return  # a newer text came in: its own check publishes
+            self.publish(result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here must not stop the server: the next change checks again
+            self.log_error(f"checking {uri} failed")
+        finally:
+            if self.pending.get(uri) is asyncio.current_task():
+                del self.pending[uri]
+
+    def publish(self, result: Analysis) -> None:
+        buffer = result.buffer
+        self._report_messages(result)
+        findings = result.outcome.diagnostics if result.outcome is not None else []
+        codec = self.workspace.position_codec
+        for uri, diagnostics in convert.diagnostics_by_document(buffer, findings, codec).items():
+            version = buffer.version if buffer.cells is None else self._cell_version(uri)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    def _cell_version(self, uri: str) -> Optional[int]:
+        document = self.workspace.text_documents.get(uri)
+        return document.version if document is not None else None
+
+    def _report_messages(self, result: Analysis) -> None:
+        """What `shapelint check` says on stderr about a file, said in the editor's log (or shown)."""
+        if result.config_error is not None:
+            self.say(types.MessageType.Error, f"shapelint: error: {result.config_error}", show=True)
+            return
+        outcome = result.outcome
+        if outcome is None or not outcome.message:
+            return
+        if outcome.message_kind == "internal":
+            self.say(types.MessageType.Error, f"{outcome.path}: {outcome.message}", show=True)
+            if outcome.trace:
+                log.error("%s", outcome.trace.rstrip())
+        else:
+            self.say(types.MessageType.Warning, f"{outcome.path}: warning: {outcome.message}")
+
+    def say(self, kind: types.MessageType, message: str, show: bool = False) -> None:
+        log.log(logging.ERROR if kind == types.MessageType.Error else logging.WARNING, "%s", message)
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        if show:
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def log_error(self, what: str) -> None:
+        trace = traceback.format_exc()
+        log.error("%s\n%s", what, trace)
+        try:
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
+                                                           message=f"shapelint: {what}:\n{trace}"))
+        except Exception:  # the client connection itself is gone: stderr has it
+            pass
+
+    def forget(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.analyses.pop(uri, None)
+        self.fix_all = {k: v for k, v in self.fix_all.items() if k[0] != uri}
+
+
+server = ShapelintServer()
+
+
+def guarded(handler: Callable) -> Callable:
+    """Log a handler's failure and answer with nothing, instead of failing the request."""
+    @functools.wraps(handler)
+    async def run(params: Any) -> Any:
+        try:
+            return await handler(params)
+        except Exception:
+            server.log_error(f"{handler.__name__} failed")
+            return None
+    return run
+
+
+# --- lifecycle and document sync -----------------------------------------------------------
+
+
+@server.feature(types.INITIALIZE)
+@guarded
+async def initialize(params: types.InitializeParams) -> None:
+    options = params.initialization_options
+    if isinstance(options, dict):
+        if options.get("inlayHints") is False:
+            server.inlay_hints = False
+        debounce = options.get("debounce")  # seconds; 0 checks every change (bench/bench_server.py)
+        if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10:
+            server.debounce = float(debounce)
+    capabilities = params.capabilities.text_document
+    resolve = capabilities.code_action.resolve_support if capabilities and capabilities.code_action else None
+    server.fix_all_resolvable = bool(resolve and "edit" in resolve.properties)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded
+async def did_open(params: types.DidOpenTextDocumentParams) -> None:
+    server.schedule_check(params.text_document.uri, 0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded
+async def did_change(params: types.DidChangeTextDocumentParams) -> None:
+    server.schedule_check(params.text_document.uri, server.debounce)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@guarded
+async def did_save(params: types.DidSaveTextDocumentParams) -> None:
+    server.schedule_check(params.text_document.uri, 0)  # a saved config or helper module may change it too
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded
+async def did_close(params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    server.forget(uri)
+    server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+@guarded
+async def notebook_did_open(params: types.DidOpenNotebookDocumentParams) -> None:
+    server.schedule_check(params.notebook_document.uri, 0)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+@guarded
+async def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    removed = params.change.cells.structure.array.cells if params.change.cells and \
+        params.change.cells.structure and params.change.cells.structure.array else None
+    for cell in removed or ():  # a deleted cell's findings must go with it
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.document,
+                                                                                diagnostics=[]))
+    server.schedule_check(uri, server.debounce)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+@guarded
+async def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None:
+    server.schedule_check(params.notebook_document.uri, 0)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+@guarded
+async def notebook_did_close(params: types.DidCloseNotebookDocumentParams) -> None:
+    server.forget(params.notebook_document.uri)
+    for cell in params.cell_text_documents:
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def _place(result: Analysis, uri: str) -> Tuple[Optional[int], convert.Positions]:
+    """(cell number or None, positions) of the document ``uri`` inside the analyzed buffer."""
+    cell = result.buffer.cell_number(uri)
+    return cell, convert.Positions(result.buffer.place(cell)[1], server.workspace.position_codec)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded
+async def hover(params: types.HoverParams) -> Optional[types.Hover]:
+    result = await server.analysis_for(params.text_document.uri)
+    if result is None or result.outcome is None:
+        return None
+    cell, positions = _place(result, params.text_document.uri)
+    line, column = positions.from_lsp(params.position)
+    if not 1 <= line <= len(positions.lines):
+        return None
+    word = convert.word_at(positions.lines[line - 1], column)
+    if word is None:
+        return None
+    name, start, end = word
+    records = [r for r in await server.shapes(result) if r.cell == cell]
+    record = convert.record_for(records, name, line, start)
+    if record is None:
+        return None
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                    value=convert.hover_text(record)),
+                       range=positions.range(line, start, line, end))
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+@guarded
+async def inlay_hints(params: types.InlayHintParams) -> List[types.InlayHint]:
+    if not server.inlay_hints:
+        return []
+    result = await server.analysis_for(params.text_document.uri)
+    if result is None or result.outcome is None:
+        return []
+    cell, positions = _place(result, params.text_document.uri)
+    first, last = params.range.start.line + 1, params.range.end.line + 1
+    seen = set()
+    hints = []
+    for record in await server.shapes(result):
+        where = (record.line, record.column, record.name)
+        if record.cell != cell or not first <= record.line <= last or where in seen \
+                or not convert.shows_a_shape(record):
+            continue
+        seen.add(where)
+        hint = convert.inlay_hint(record, positions)
+        if hint is not None:
+            hints.append(hint)
+    return hints
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, convert.FIX_ALL_KIND], resolve_provider=True))
+@guarded
+async def code_actions(params: types.CodeActionParams) -> List[types.CodeAction]:
+    uri = params.text_document.uri
+    result = await server.analysis_for(uri)
+    if result is None or result.outcome is None:
+        return []
+    only = params.context.only
+    actions: List[types.CodeAction] = []
+    if not only or any(types.CodeActionKind.QuickFix.startswith(k) for k in only):
+        actions += _quick_fixes(result, uri, params.range)
+    if not only or any(convert.FIX_ALL_KIND.startswith(k) for k in only):
+        fix_all = await _fix_all_action(result, resolved=not server.fix_all_resolvable)
+        if fix_all is not None:
+            actions.append(fix_all)
+    return actions
+
+
+def _quick_fixes(result: Analysis, uri: str, requested: types.Range) -> List[types.CodeAction]:
+    cell, positions = _place(result, uri)
+    start, end = positions.from_lsp(requested.start), positions.from_lsp(requested.end)
+    codec = server.workspace.position_codec
+    actions = []
+    for d in result.outcome.diagnostics:
+        if not convert.overlaps(d, cell, start, end):
+            continue
+        lsp = convert.lsp_diagnostic(d, uri, positions)
+        for action in (convert.quick_fix(result.buffer, d, lsp, codec),
+                       convert.noqa_action(result.buffer, d, lsp, codec)):
+            if action is not None:
+                actions.append(action)
+    return actions
+
+
+async def _fix_all_action(result: Analysis, resolved: bool) -> Optional[types.CodeAction]:
+    """"Fix all shapelint safe fixes", when the buffer has one: what `check --fix` would write.
+    Computing it checks the file again after each pass, so a client that can resolve code actions
+    gets the edit only when the action is chosen."""
+    if not any(d.fix is not None and d.fix.applies(unsafe=False) for d in result.outcome.diagnostics):
+        return None
+    action = types.CodeAction(title=convert.FIX_ALL_TITLE, kind=convert.FIX_ALL_KIND,
+                              data={"uri": result.buffer.uri, "version": result.buffer.version})
+    if resolved:
+        action.edit = await _fix_all_edit(result)
+    return action
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+@guarded
+async def resolve_code_action(action: types.CodeAction) -> types.CodeAction:
+    data = action.data if isinstance(action.data, dict) else {}
+    buffer = server.buffer(data.get("uri", ""))
+    if buffer is not None and action.kind == convert.FIX_ALL_KIND and buffer.version == data.get("version"):
+        action.edit = await _fix_all_edit(await server.analysis(buffer))
+    return action
+
+
+async def _fix_all_edit(result: Analysis) -> Optional[types.WorkspaceEdit]:
+    key = (result.buffer.uri, result.buffer.version)
+    if key not in server.fix_all:
+        loop = asyncio.get_running_loop()
+        server.fix_all[key] = await loop.run_in_executor(server.worker, _compute_fix_all, result)
+    return server.fix_all[key]
+
+
+def _compute_fix_all(result: Analysis) -> Optional[types.WorkspaceEdit]:
+    from shapelint.fixing import fix_file
+
+    assert result.settings is not None
+    fixed = fix_file(result.data, result.display, result.codes, dict(result.settings.severity), False,
+                     result.outcome)
+    if not fixed.changed:
+        return None
+    buffer = result.buffer
+    if buffer.cells is None:
+        new_text = fixed.fixed.decode(_encoding_of(result.data))
+        return types.WorkspaceEdit(changes={buffer.uri: [convert.whole_text_edit(buffer.text, new_text)]})
+    new_cells = json.loads(fixed.fixed.decode("utf-8"))["cells"]
+    changes = {}
+    for old, new in zip(buffer.cells, new_cells):
+        new_text = "".join(new["source"]) if isinstance(new["source"], list) else new["source"]
+        if new_text != old.text:
+            changes[old.uri] = [convert.whole_text_edit(old.text, new_text)]
+    return types.WorkspaceEdit(changes=changes)
+
+
+def _encoding_of(data: bytes) -> str:
+    import io
+    import tokenize
+
+    try:
+        return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError:
+        return "utf-8"
+
+
+def serve() -> int:
+    """Talk LSP over stdin/stdout until the client says exit; the exit status."""
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="shapelint server: %(levelname)s: %(message)s")
+    server.start_io()
+    return 0
