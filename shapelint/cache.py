@@ -195,15 +195,15 @@ class TreeStore:
         self.secret = secret
         self.writable = True
 
-    def _key(self, source: str) -> str:
+    def key(self, source: str) -> str:
+        """What an entry is found by: the text, and the libcst that parsed it."""
         import libcst
 
         h = hashlib.sha256(f"{FORMAT}:{getattr(libcst, '__version__', '?')}\0".encode())
         h.update(source.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
-    def get(self, source: str) -> Any:
-        key = self._key(source)
+    def get(self, key: str) -> Any:
         try:
             with open(self.directory / key[:2] / f"{key}.tree", "rb") as fh:
                 data = fh.read()
@@ -217,10 +217,9 @@ class TreeStore:
         except Exception:  # a truncated or foreign entry: parse instead
             return None
 
-    def put(self, source: str, tree: Any) -> None:
+    def put(self, key: str, tree: Any) -> None:
         if not self.writable:
             return
-        key = self._key(source)
         try:
             payload = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
             path = self.directory / key[:2] / f"{key}.tree"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import Dict, List, Optional, Tuple
 
 MAX_DRIVERS = 3
@@ -109,7 +110,7 @@ def _read_candidate(path: str, notebook: bool) -> Optional[Tuple[str, frozenset]
         st = os.stat(path)
     except OSError:
         return None
-    if not os.path.isfile(path) or st.st_size > (MAX_NOTEBOOK_BYTES if notebook else MAX_DRIVER_BYTES):
+    if not stat.S_ISREG(st.st_mode) or st.st_size > (MAX_NOTEBOOK_BYTES if notebook else MAX_DRIVER_BYTES):
         return None
     stamp = (st.st_size, st.st_mtime_ns)
     hit = _candidates.get(path)

@@ -137,11 +137,10 @@ class ImportsMixin:
         return self.load_module(path)
 
     def load_module(self, path: str) -> Optional[ModuleCtx]:
+        self.note_import(path)
         ctx = self.modules.get(path)
         if ctx is not None and ctx.env is not None:
-            self.note_import(path)
             return ctx  # already executed, or being executed (an import cycle): its names so far
-        self.note_import(path)
         summary = self.shared_summary(path)
         if summary is not None:
             self.install_summary(summary)

@@ -26,8 +26,9 @@ def parse_or_none(source: str) -> Optional[cst.Module]:
     from shapelint.source.precheck import measure
 
     store = _trees
+    key = store.key(source) if store is not None else ""
     if store is not None:
-        tree = store.get(source)
+        tree = store.get(key)
         if isinstance(tree, cst.Module):
             return tree
     if measure(source).excess is not None:
@@ -37,5 +38,5 @@ def parse_or_none(source: str) -> Optional[cst.Module]:
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
     if store is not None:
-        store.put(source, tree)
+        store.put(key, tree)
     return tree

@@ -29,24 +29,24 @@ def entry_files(tmp_path):
 
 def test_a_tree_comes_back_as_it_was_parsed(tmp_path):
     trees = store(tmp_path)
-    trees.put(SOURCE, libcst.parse_module(SOURCE))
-    back = trees.get(SOURCE)
+    trees.put(trees.key(SOURCE), libcst.parse_module(SOURCE))
+    back = trees.get(trees.key(SOURCE))
     assert isinstance(back, libcst.Module) and back.code == SOURCE
-    assert trees.get(SOURCE + "\n") is None  # another text: a miss
+    assert trees.get(trees.key(SOURCE + "\n")) is None  # another text: a miss
 
 
 def test_an_entry_not_signed_with_the_users_key_is_never_unpickled(tmp_path):
     trees = store(tmp_path)
-    trees.put(SOURCE, libcst.parse_module(SOURCE))
+    trees.put(trees.key(SOURCE), libcst.parse_module(SOURCE))
     (path,) = entry_files(tmp_path)
     marker = tmp_path / "ran"
     # what a hostile commit could put there: a pickle that runs code when loaded
     evil = pickle.dumps(_Evil(str(marker)))
     path.write_bytes(b"\0" * 32 + evil)
-    assert trees.get(SOURCE) is None
+    assert trees.get(trees.key(SOURCE)) is None
     assert not marker.exists()
     path.write_bytes(path.read_bytes()[:40])  # truncated
-    assert trees.get(SOURCE) is None
+    assert trees.get(trees.key(SOURCE)) is None
 
 
 class _Evil:
