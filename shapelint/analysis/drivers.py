@@ -82,6 +82,7 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
             rf"\"[ \t]*from[ \t]+{pkg}[ \t]+import[ \t]+(?:\*|[^\"\n]*\b{mod}\b)",
         ]
     pattern = re.compile("|".join(alternatives), re.MULTILINE)
+    module = dotted.rpartition(".")[2]
     try:
         names = sorted(os.listdir(folder))[:_SCAN_LIMIT]
     except OSError:
@@ -94,7 +95,8 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
         if candidate == me or candidate in seen:
             continue
         read = _read_candidate(candidate, entry.endswith(".ipynb"))
-        if read is not None and pattern.search(read[0]):
+        # every pattern names the module as a word: the set lookup spares the regex most files
+        if read is not None and module in read[1] and pattern.search(read[0]):
             found.append((candidate, len(defined & read[1])))
 
 
@@ -103,6 +105,8 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
 # square of the folder's size)
 _candidates: Dict[str, Tuple[Tuple[int, int], str, frozenset]] = {}
 _MAX_CANDIDATES = 5_000
+_MAX_CANDIDATE_CHARS = 20_000_000  # texts kept: a worker's memory stays bounded
+_candidate_chars = 0
 
 
 def _read_candidate(path: str, notebook: bool) -> Optional[Tuple[str, frozenset]]:
@@ -125,9 +129,15 @@ def _read_candidate(path: str, notebook: bool) -> Optional[Tuple[str, frozenset]
     if notebook:
         # a notebook's imports are on one JSON line each: keep those, not its outputs (images)
         text = "\n".join(line for line in text.splitlines() if "import" in line)
-    if len(_candidates) >= _MAX_CANDIDATES:
+    global _candidate_chars
+    if len(_candidates) >= _MAX_CANDIDATES or _candidate_chars + len(text) > _MAX_CANDIDATE_CHARS:
         _candidates.clear()
+        _candidate_chars = 0
+    old = _candidates.pop(path, None)
+    if old is not None:
+        _candidate_chars -= len(old[1])
     _candidates[path] = (stamp, text, words)
+    _candidate_chars += len(text)
     return text, words
 
 
