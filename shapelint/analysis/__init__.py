@@ -96,17 +96,20 @@ def analyze_source(
             _report(result, problem, enabled)
         return result
 
+    from shapelint.analysis.modules import tree_of_checked_file
     from shapelint.source.precheck import measure
-
-    sizes = measure(source)
-    if sizes.excess is not None:
-        _report(result, too_complex(source, path, sizes.excess), enabled)
-        return result
 
     import libcst
 
+    # a tree from the modules' cache (measured before it was parsed), or measure and parse here
+    module = tree_of_checked_file(path, source)
     try:
-        module = libcst.parse_module(source)
+        if module is None:
+            sizes = measure(source)
+            if sizes.excess is not None:
+                _report(result, too_complex(source, path, sizes.excess), enabled)
+                return result
+            module = libcst.parse_module(source)
     except libcst.ParserSyntaxError as exc:
         syntax = _python_syntax_error(source, path)
         if syntax is None:
@@ -117,7 +120,7 @@ def analyze_source(
             _report(result, syntax, enabled)
         return result
     except RecursionError:
-        _report(result, _recursion_limit(source, path, sizes, "libcst's parser"), enabled)
+        _report(result, _recursion_limit(source, path, measure(source), "libcst's parser"), enabled)
         return result
 
     from shapelint.analysis.infer import run_inference
@@ -130,7 +133,7 @@ def analyze_source(
         # Whatever was found before is dropped: the file was not checked.
         result.diagnostics.clear()
         result.shapes.clear()
-        _report(result, _recursion_limit(source, path, sizes, "the analyzer"), enabled)
+        _report(result, _recursion_limit(source, path, measure(source), "the analyzer"), enabled)
     except Exception as exc:  # an analyzer bug must not hide the other files
         result.error = f"internal error: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
         result.internal_error = True

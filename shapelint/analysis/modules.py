@@ -8,9 +8,10 @@ imports climb from the importing file's package.  Only files found that way
 are *project modules*; anything else (NumPy, site-packages, the standard
 library) is not analyzed and stays a qualified name.
 
-Parsed modules are kept for the life of the process, keyed by path and
-validated by size and modification time, so that the helpers a whole folder
-of notebooks imports are parsed once per worker.
+Parsed modules are kept by the process, keyed by path and validated by size
+and modification time, so that the helpers a whole folder of notebooks imports
+are parsed once per worker; the least recently used go when the texts kept
+pass a budget (``MAX_PARSED_CHARS``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import hashlib
 import io
 import os
 import tokenize
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections import OrderedDict
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -42,7 +44,35 @@ class ParsedModule:
         self.digest = digest  # sha256 of the bytes: what a cached result depends on
 
 
-_parsed: Dict[str, Tuple[Tuple[int, int], Optional[ParsedModule]]] = {}
+# path -> (size, mtime), the parse: least recently used first.  A tree takes ~18 times its text
+# in memory, so the cache keeps at most MAX_PARSED_CHARS of text: a process that checks a whole
+# distribution (1,644 files of scikit-learn and scipy) stays flat instead of keeping every tree.
+# The budget holds the closure of imports behind one file of scikit-learn several times over.
+MAX_PARSED_CHARS = 6_000_000
+_parsed: "OrderedDict[str, Tuple[Tuple[int, int], Optional[ParsedModule]]]" = OrderedDict()
+_parsed_chars = 0
+# Told the path of each parse dropped from the cache, to drop what was built from it (summaries).
+_evicted: List[Callable[[str], None]] = []
+
+
+def on_evict(callback: Callable[[str], None]) -> None:
+    _evicted.append(callback)
+
+
+def _remember(path: str, stamp: Tuple[int, int], parsed: Optional[ParsedModule]) -> None:
+    global _parsed_chars
+    old = _parsed.pop(path, None)
+    if old is not None and old[1] is not None:
+        _parsed_chars -= len(old[1].source)
+    _parsed[path] = (stamp, parsed)
+    if parsed is not None:
+        _parsed_chars += len(parsed.source)
+    while _parsed_chars > MAX_PARSED_CHARS and len(_parsed) > 1:
+        gone, (_, dropped) = _parsed.popitem(last=False)
+        if dropped is not None:
+            _parsed_chars -= len(dropped.source)
+            for callback in _evicted:
+                callback(gone)
 _roots: Dict[str, Optional[str]] = {}
 
 
@@ -143,10 +173,22 @@ def load(path: str) -> Optional[ParsedModule]:
     stamp = (st.st_size, st.st_mtime_ns)
     cached = _parsed.get(path)
     if cached is not None and cached[0] == stamp:
+        _parsed.move_to_end(path)
         return cached[1]
     parsed = _read_and_parse(path, st.st_size)
-    _parsed[path] = (stamp, parsed)
+    _remember(path, stamp, parsed)
     return parsed
+
+
+def tree_of_checked_file(path: str, source: str) -> Optional[cst.Module]:
+    """The tree of a file being checked, when ``source`` is its text on disk: the one ``load``
+    gives the analyses that import it, so that a file checked and imported in one process
+    (every module of a package is both) is parsed once.  None for any other text (an editor's
+    unsaved buffer, a notebook's joined cells) or when it cannot be parsed: the caller parses it."""
+    if path.startswith("<") or not path.endswith(".py"):
+        return None
+    parsed = load(os.path.abspath(path))
+    return parsed.tree if parsed is not None and parsed.source == source else None
 
 
 def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:

@@ -133,5 +133,22 @@ class SummaryStore:
     def clear(self) -> None:
         self._summaries.clear()
 
+    def forget(self, path: str) -> None:
+        """Drop the summaries made from the module at ``path``: its own, and those of the modules
+        that imported it (their values hold its functions, and so its tree)."""
+        made_from: Dict[int, bool] = {}
+
+        def uses(summary: ModuleSummary) -> bool:
+            hit = made_from.get(id(summary))
+            if hit is None:
+                made_from[id(summary)] = False  # (an import cycle is not followed twice)
+                hit = summary.ctx.path == path or any(uses(d) for d in summary.deps)
+                made_from[id(summary)] = hit
+            return hit
+
+        for key in [k for k, summary in self._summaries.items() if uses(summary)]:
+            del self._summaries[key]
+
 
 STORE = SummaryStore()
+modules.on_evict(STORE.forget)  # the parse a summary was made from left the cache: so does the summary

@@ -147,3 +147,37 @@ def test_findings_do_not_depend_on_what_the_process_checked_before():
     assert _outcomes(paths, fresh=False) == fresh
     shared_modules.STORE.clear()
     assert _outcomes(list(reversed(paths)), fresh=False) == fresh
+
+
+def test_the_parse_cache_keeps_to_its_budget_and_forgets_the_summaries_made_from_what_it_drops(
+        tmp_path, executions, monkeypatch):
+    from shapelint.analysis import modules
+
+    write(tmp_path, {"helpers.py": HELPERS, "layers.py": LAYERS,
+                     "a.py": "import numpy as np\nfrom helpers import forward\nZ = forward(np.zeros((3, 5)))\n",
+                     "b.py": "import numpy as np\nfrom helpers import forward\nZ = forward(np.zeros((2, 5)))\n"})
+    b_fresh = found(tmp_path / "b.py")
+    shared_modules.STORE.clear()
+    executions.clear()
+    # room for one of the two helper modules: loading the second drops the first
+    budget = max(len((tmp_path / name).read_text()) for name in ("helpers.py", "layers.py", "a.py", "b.py"))
+    monkeypatch.setattr(modules, "MAX_PARSED_CHARS", budget)
+    assert found(tmp_path / "a.py") == []
+    assert modules._parsed_chars <= budget
+    held = [p for p, (_, parsed) in modules._parsed.items() if parsed is not None]
+    assert len(held) == 1
+    # what remains shared was made only from parses the cache still holds
+    assert all(s.ctx.path in held and not s.deps for s in shared_modules.STORE._summaries.values())
+    assert found(tmp_path / "b.py") == b_fresh  # what was dropped runs again, to the same findings
+    assert executions.count("layers.py") == 2
+
+
+def test_findings_do_not_depend_on_the_parse_cache_budget(monkeypatch):
+    from shapelint.analysis import modules
+
+    paths = sorted(p for p in (REPO / "fixtures").rglob("*") if p.suffix in (".py", ".ipynb"))
+    shared_modules.STORE.clear()
+    roomy = _outcomes(paths, fresh=False)
+    monkeypatch.setattr(modules, "MAX_PARSED_CHARS", 3_000)  # hardly one module at a time
+    shared_modules.STORE.clear()
+    assert _outcomes(paths, fresh=False) == roomy

@@ -1,0 +1,81 @@
+"""Memory of one process checking many files: does it stay flat?
+
+    python bench/memory_over_files.py /tmp/bench-venv/lib/python3.11/site-packages
+    python bench/memory_over_files.py SITE --packages sklearn --every 50
+
+One worker of ``shapelint check`` checks its files one after the other in one
+process, keeping what it learnt about the project's modules (parsed trees,
+module summaries) for the next file.  This script does the same work in one
+process (``runner.check_task`` on every file, sorted by path, no result cache),
+and prints the resident set size after every ``--every`` files, the CPU time so
+far, and at the end the peak (``ru_maxrss``).  A cache that is never bounded
+shows as a line that keeps rising with the number of files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rss_mb() -> float:
+    """The resident set size now (Linux /proc; elsewhere the peak so far)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return peak_mb()
+
+
+def peak_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("site_packages", help="a site-packages folder holding the packages")
+    ap.add_argument("--packages", default="sklearn,scipy", help="packages to check (default: sklearn,scipy)")
+    ap.add_argument("--every", type=int, default=100, help="print a sample after this many files")
+    ap.add_argument("--first", type=int, default=0, help="only the first N files")
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    from shapelint.rules import default_codes
+    from shapelint.runner import RunOptions, Task, check_task
+
+    site = Path(args.site_packages)
+    files = []
+    for pkg in args.packages.split(","):
+        files += sorted(str(p) for p in (site / pkg).rglob("*.py"))
+    if args.first:
+        files = files[:args.first]
+    codes = frozenset(default_codes())
+    opts = RunOptions(cache=None)
+    print(f"memory over files: {len(files)} files of {args.packages}, one process, no result cache")
+    print(f"{'files':>6} {'rss MB':>8} {'cpu s':>8}")
+    start = time.process_time()
+    findings = internal = 0
+    samples = []
+    for n, path in enumerate(files, start=1):
+        outcome = check_task(Task(path, path, path, codes), opts)
+        findings += len(outcome.diagnostics)
+        internal += outcome.internal_error
+        if n % args.every == 0 or n == len(files):
+            samples.append(rss_mb())
+            print(f"{n:>6} {samples[-1]:>8.0f} {time.process_time() - start:>8.1f}", flush=True)
+    half = samples[len(samples) // 2] if samples else 0.0
+    print(f"done: {len(files)} files, {findings} findings, {internal} internal errors, "
+          f"{time.process_time() - start:.1f} s CPU; peak RSS {peak_mb():.0f} MB; "
+          f"RSS at half way {half:.0f} MB, at the end {samples[-1] if samples else 0:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
