@@ -31,6 +31,7 @@ from shapelint.analysis.values import (
     Val,
     same_key,
 )
+from shapelint.rules.events import GradientEvent
 
 _GRADIENT_BASES = re.compile(r"^(W|b|A|Z|AL|A_prev|W_\w+|b_\w+)(\d*)$")
 
@@ -56,7 +57,7 @@ class AssignmentsMixin:
             env.vars[target.value] = value
             if self.collect_shapes:
                 self.record_shape(target, target.value, value, env)
-            if (isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers
+            if (isinstance(value, ArrayVal) and value.shape is not None and GradientEvent in self.handlers
                     and env.parent is not None):
                 # in a function only: a script's or notebook's globals are test data, and
                 # its cells reuse names (`dA` from conv_backward, `A` from pool_forward)
@@ -64,7 +65,7 @@ class AssignmentsMixin:
                 if base is not None:
                     var = env.vars.get(base)  # same scope: a module-level `b` is not this `db`'s
                     if isinstance(var, ArrayVal) and var.shape is not None:
-                        self.emit("gradient", target, grad_name=target.value, grad=value, var_name=base, var=var)
+                        self.emit(GradientEvent(target, grad_name=target.value, grad=value, var_name=base, var=var))
             return
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
@@ -114,7 +115,7 @@ class AssignmentsMixin:
             key = self.eval(target.slice[0].slice.value, env)
             if isinstance(key, StrVal):
                 container.entries[key.parts] = value
-                if isinstance(value, ArrayVal) and value.shape is not None and "gradient" in self.handlers:
+                if isinstance(value, ArrayVal) and value.shape is not None and GradientEvent in self.handlers:
                     self.check_gradient_entry(target, key.parts, value, env)
                 return
             container.complete = False
@@ -158,8 +159,8 @@ class AssignmentsMixin:
             if isinstance(other, DictVal):
                 for k, var in other.entries.items():
                     if same_key(k, var_key) is True and isinstance(var, ArrayVal) and var.shape is not None:
-                        self.emit("gradient", target, grad_name=self.code_of(target), grad=value,
-                                  var_name=f"{name}[{key_text(var_key)}]", var=var)
+                        self.emit(GradientEvent(target, grad_name=self.code_of(target), grad=value,
+                                                var_name=f"{name}[{key_text(var_key)}]", var=var))
                         return
 
     def unify_unpacked_sizes(self, elements: Any, items: List[Val], env: Env) -> List[Val]:

@@ -25,6 +25,7 @@ from shapelint.analysis.values import (
     Val,
     ZipVal,
 )
+from shapelint.rules.events import ScalarConversionEvent
 
 
 def _b_len(inf: Any, node: cst.Call, env: Env) -> Val:
@@ -57,7 +58,7 @@ def _check_scalar_conversion(inf: Any, node: cst.Call, vals: List[Val]) -> None:
         return
     size = shape_size(vals[0].shape)
     if isinstance(size, int) and size != 1:
-        inf.emit("scalar_conversion", node, func=node.func.value, value=vals[0], size=size)
+        inf.emit(ScalarConversionEvent(node, func=node.func.value, value=vals[0], size=size))
 
 
 def _b_int(inf: Any, node: cst.Call, env: Env) -> Val:

@@ -8,7 +8,7 @@ checks returned values.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 import libcst as cst
 
@@ -26,6 +26,12 @@ from shapelint.algebra.dims import (
 )
 from shapelint.analysis.unify import substitute_dim, substitute_shape
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
+from shapelint.rules.events import (
+    ContractEvent,
+    ContractUnreadableEvent,
+    ContractViolationEvent,
+    TestDataContradictsContractEvent,
+)
 
 
 class Contract:
@@ -78,9 +84,9 @@ class Contract:
             if isinstance(a, ArrayVal) and isinstance(b, ArrayVal) and a.shape is not None and b.shape is not None:
                 problem = _same_shape(a.shape, b.shape, other)
                 if problem:
-                    inf.emit(_violation_kind(inf, [a, b]), arg_nodes.get(name, call),
-                             what=f"argument `{name}` of `{self.func_name}()`", declared=b.shape,
-                             declared_text=text, actual=a.shape, reason=problem)
+                    inf.emit(_violation_event(inf, [a, b])(
+                        arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
+                        declared=b.shape, declared_text=text, actual=a.shape, reason=problem))
                     return True
         ordered = [n for n in self.param_order if n in self.params] or list(self.params)
         checked: List[Val] = []  # the arrays compared so far: what the sizes were bound to
@@ -103,8 +109,9 @@ class Contract:
                 bound_by[new] = name
             if problem:
                 # like the runtime check: the first argument that breaks the contract
-                inf.emit(_violation_kind(inf, checked), arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
-                         declared=shape, declared_text=text, actual=v.shape, reason=problem)
+                inf.emit(_violation_event(inf, checked)(
+                    arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
+                    declared=shape, declared_text=text, actual=v.shape, reason=problem))
                 return True
         return False
 
@@ -128,8 +135,8 @@ class Contract:
             problem = _bind(shape, v.shape, None, strict=True)
             if problem:
                 label = f"return value `{name}`" if name else "return value"
-                inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=shape,
-                         declared_text=text, actual=v.shape, reason=problem)
+                inf.emit(ContractViolationEvent(node, what=f"{label} of `{self.func_name}()`", declared=shape,
+                                                declared_text=text, actual=v.shape, reason=problem))
 
     def check_return_relations(self, inf: Any, node: cst.Return, value: Val, env: Any) -> None:
         """``dA_prev -- same shape as A_prev``: compared with ``A_prev`` as the function holds it
@@ -150,14 +157,15 @@ class Contract:
             problem = _same_shape(v.shape, other.shape, other_name)
             if problem:
                 label = f"return value `{name}`" if name else "return value"
-                inf.emit("contract_violation", node, what=f"{label} of `{self.func_name}()`", declared=other.shape,
-                         declared_text=text, actual=v.shape, reason=problem)
+                inf.emit(ContractViolationEvent(node, what=f"{label} of `{self.func_name}()`",
+                                                declared=other.shape, declared_text=text, actual=v.shape,
+                                                reason=problem))
 
 
-def _violation_kind(inf: Any, arrays: List[Val]) -> str:
+def _violation_event(inf: Any, arrays: List[Val]) -> Type[ContractEvent]:
     """SL301's event, or SL304's when the arrays that contradict the declaration are all the
     course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong)."""
-    return "test_data_contradicts_contract" if inf.from_course_tests(arrays) else "contract_violation"
+    return TestDataContradictsContractEvent if inf.from_course_tests(arrays) else ContractViolationEvent
 
 
 def _as_the_code_defines(shape: Tuple[Dim, ...], env: Any) -> Tuple[Dim, ...]:
@@ -318,7 +326,7 @@ def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Opt
         return None
     if contract.problems:
         for text, reason in contract.problems:
-            inf.emit("contract_unreadable", node.name, text=text, reason=reason, func=node.name.value)
+            inf.emit(ContractUnreadableEvent(node.name, text=text, reason=reason, func=node.name.value))
     return contract
 
 
@@ -463,8 +471,8 @@ def runtime_check_call(inf: Any, node: cst.Call, qualname: str, env: Any) -> Val
     if isinstance(value, ArrayVal) and value.shape is not None and declared is not None:
         problem = _bind(declared, value.shape, {})
         if problem:
-            inf.emit("contract_violation", node, what=f"`{inf.code_of(node.args[0].value)}`", declared=declared,
-                     declared_text=str(spec), actual=value.shape, reason=problem)
+            inf.emit(ContractViolationEvent(node, what=f"`{inf.code_of(node.args[0].value)}`", declared=declared,
+                                            declared_text=str(spec), actual=value.shape, reason=problem))
             return value
     if isinstance(value, ArrayVal) and declared is not None:
         return ArrayVal(declared if value.shape is None else value.shape, declared=str(spec))

@@ -49,6 +49,7 @@ from shapelint.analysis.values import (
     failed_array,
     join,
 )
+from shapelint.rules.events import ElementwiseEvent, MatmulEvent, ScalarDotUsedEvent, TransposeEvent
 
 
 def int_op(op: str, a: Dim, b: Dim) -> Dim:
@@ -434,9 +435,9 @@ class ExpressionsMixin:
                 result, tentative = ops.broadcast(*known), True
             except ShapeMismatch:
                 result = None
-        if self.handlers.get("elementwise"):
-            self.emit("elementwise", node, op=op, func=func, operands=operands, operand_nodes=operand_nodes,
-                      result=result)
+        if ElementwiseEvent in self.handlers:  # built only if a rule listens: operations are frequent
+            self.emit(ElementwiseEvent(node, op=op, func=func, operands=operands, operand_nodes=operand_nodes,
+                                       result=result))
         if dtype is None and op in ("==", "<", ">"):
             dtype = "bool"
         scalar = None
@@ -470,7 +471,8 @@ class ExpressionsMixin:
             return failed_array()
         if env is not None and func not in ("np.inner", "np.vdot", "*"):
             result = self.unify_product(a.shape, b.shape, result, env, node)
-        self.emit("matmul", node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result)
+        if MatmulEvent in self.handlers:
+            self.emit(MatmulEvent(node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result))
         dot_scalar = self.vector_dot(node, a, b)
         return ArrayVal(result, rank1_through_product(a, b, result), matrix=a.matrix or b.matrix,
                         explicit_axes=a.explicit_axes or b.explicit_axes, dot_scalar=dot_scalar,
@@ -517,7 +519,7 @@ class ExpressionsMixin:
         shape = arr.shape
         if attr == "shape":
             if arr.dot_scalar is not None:
-                self.emit("scalar_dot_used", node, value=arr, how="`.shape` is read")
+                self.emit(ScalarDotUsedEvent(node, value=arr, how="`.shape` is read"))
             if shape is None or arr.tentative:
                 # a rank the code only suggested: `.shape[3]` or `n, h, w, c = X.shape` may say more
                 return ShapeOfVal(self.label_of(node.value), node.value, arr if shape is not None else None)
@@ -525,7 +527,8 @@ class ExpressionsMixin:
         if attr == "T":
             if arr.failed:
                 return arr
-            self.emit("transpose", node, value=arr, operand_node=node.value)
+            if TransposeEvent in self.handlers:
+                self.emit(TransposeEvent(node, value=arr, operand_node=node.value))
             return ArrayVal(ops.transpose(shape), arr.origin if shape is not None and len(shape) == 1 else None,
                             arr.dtype, arr.matrix, tentative=arr.tentative)
         if attr == "ndim":

@@ -18,7 +18,7 @@ module: ``statements`` (blocks, branches, loops), ``assignments``,
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
 
 import libcst as cst
 
@@ -33,13 +33,14 @@ from shapelint.analysis.imports import ImportsMixin
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
-from shapelint.analysis.reporting import Event, PlacedFinding, ReportingMixin
+from shapelint.analysis.reporting import PlacedFinding, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.summaries import FunctionFacts
 from shapelint.analysis.subscripts import SubscriptsMixin
 from shapelint.analysis.unify import UnifyMixin
 from shapelint.analysis.values import StrVal, Val
 from shapelint.diagnostics import FileResult, ShapeRecord
+from shapelint.rules.events import Event, RuleContext
 
 
 class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin, SubscriptsMixin,
@@ -69,15 +70,16 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.result = result
         self.collect_shapes = collect_shapes
         self.enabled = enabled
-        self.handlers: Dict[str, List[Callable[[Event, "Inference"], None]]] = {}
+        # event class -> the handlers of the selected rules that listen to it, in the rules' order;
+        # a class nobody listens to has no entry (see emit)
+        self.handlers: Dict[Type[Event], List[Callable[[Any, RuleContext], None]]] = {}
         for code, rule_cls in all_rules().items():
             # the errors of SL101-SL106 in a loop that may not run are SL209's (see report)
             if code not in enabled and not (code.startswith("SL1") and "SL209" in enabled):
                 continue
             rule = rule_cls()
-            for attr in dir(rule_cls):
-                if attr.startswith("on_"):
-                    self.handlers.setdefault(attr[3:], []).append(getattr(rule, attr))
+            for event_cls, method in rule_cls.handles.items():
+                self.handlers.setdefault(event_cls, []).append(getattr(rule, method))
         self.current_stmt: Optional[cst.CSTNode] = None
         self.stmt_of: Dict[int, Tuple[ModuleCtx, Optional[cst.CSTNode]]] = {}
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`

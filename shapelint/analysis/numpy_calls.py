@@ -58,6 +58,7 @@ from shapelint.analysis.values import (
     any_failed,
     failed_array,
 )
+from shapelint.rules.events import ElementwiseEvent, MatmulEvent, NpMatrixEvent, ReduceEvent, TransposeEvent
 
 _PLAIN_DTYPE_NAMES = frozenset(("float", "int", "bool", "complex", "str", "bytes", "object"))
 _PLAIN_DTYPE_STRING = re.compile(r"[<>=|]?[A-Za-z]+[0-9]*(\[\w+\])?")
@@ -110,7 +111,7 @@ class NumpyCallsMixin:
             return UNKNOWN
         if qualname in ("numpy.matrix", "numpy.asmatrix", "numpy.mat", "numpy.matlib.matrix"):
             vals = [self.eval(a.value, env) for a in node.args]
-            self.emit("np_matrix", node, qualname=qualname)
+            self.emit(NpMatrixEvent(node, qualname=qualname))
             shape = None
             if vals:
                 arr = self.array_arg(vals[0], node.args[0].value, env)
@@ -458,21 +459,24 @@ class NumpyCallsMixin:
             operands = [arrays[n] for n in fn.operands if n in arrays]
             nodes = [raw[n][1] for n in fn.operands if n in arrays]
             if len(operands) >= 2:
-                self.emit("elementwise", node, op=display, func=display, operands=operands,
-                          operand_nodes=nodes, result=shape)
+                if ElementwiseEvent in self.handlers:
+                    self.emit(ElementwiseEvent(node, op=display, func=display, operands=operands,
+                                               operand_nodes=nodes, result=shape))
             return elementwise_result(shape, operands, dtype)
         if event == "matmul":
             a, b = arrays.get("a"), arrays.get("b")
             if a is not None and b is not None:
-                self.emit("matmul", node, func=display, operands=[a, b],
-                          operand_nodes=[raw["a"][1], raw["b"][1]], result=shape)
+                if MatmulEvent in self.handlers:
+                    self.emit(MatmulEvent(node, func=display, operands=[a, b],
+                                          operand_nodes=[raw["a"][1], raw["b"][1]], result=shape))
                 dot_scalar = self.vector_dot(node, a, b)
                 return ArrayVal(shape, rank1_through_product(a, b, shape), dot_scalar=dot_scalar)
             return ArrayVal(shape)
         if event == "transpose":
             a = arrays.get("a")
             if a is not None and converted.get("axes") in (None, ()):
-                self.emit("transpose", node, value=a, operand_node=raw["a"][1])
+                if TransposeEvent in self.handlers:
+                    self.emit(TransposeEvent(node, value=a, operand_node=raw["a"][1]))
             return ArrayVal(shape, a.origin if a is not None and shape is not None and len(shape) == 1 else None)
         if event == "create":
             if shape is not None and len(shape) == 1 and fn.qualname not in ("numpy.linspace", "numpy.logspace"):
@@ -502,7 +506,8 @@ class NumpyCallsMixin:
                     norm = ()
                 origin = Rank1Origin(node, "reduction", "keepdims=True", source=a, axes=norm)
                 self.remember_stmt(node)
-            self.emit("reduce", node, func=display, value=a, axis=axis, keepdims=keepdims, result=shape)
+            if ReduceEvent in self.handlers:
+                self.emit(ReduceEvent(node, func=display, value=a, axis=axis, keepdims=keepdims, result=shape))
             if a is not None and a.matrix:
                 return ArrayVal(None, matrix=True)
             return ArrayVal(shape, origin, dtype)

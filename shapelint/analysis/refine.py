@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Type
 
 import libcst as cst
 
@@ -33,6 +33,13 @@ from shapelint.analysis.values import (
     StrVal,
     TupleVal,
     Val,
+)
+from shapelint.rules.events import (
+    AssertEvent,
+    AssertFailsEvent,
+    DeclaredConflictEvent,
+    DocumentedAssertFailsEvent,
+    LikelyAssertFailsEvent,
 )
 
 
@@ -117,16 +124,17 @@ def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
     return None
 
 
-def _assert_event(have: Optional[Tuple[Dim, ...]], want: Optional[Tuple[Dim, ...]], tentative: bool) -> str:
+def _assert_event(have: Optional[Tuple[Dim, ...]], want: Optional[Tuple[Dim, ...]],
+                  tentative: bool) -> Type[AssertEvent]:
     """Which event a failing shape assert is: certain, needing a guessed rank, or only documented."""
     if tentative:
-        return "likely_assert_fails"
+        return LikelyAssertFailsEvent
     if have is not None and want is not None and len(have) == len(want):
         verdicts = [compare_dims(h, w) for h, w in zip(have, want)]
         failing = [v for v in verdicts if v.equal is False]
         if failing and all(v.reason == DOCUMENTED for v in failing):
-            return "documented_assert_fails"
-    return "assert_fails"
+            return DocumentedAssertFailsEvent
+    return AssertFailsEvent
 
 
 class RefineMixin:
@@ -360,8 +368,8 @@ class RefineMixin:
             return
         have = owner.shape
         if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
-            self.emit(_assert_event(have, want, owner.tentative), assert_node, have=have, want=want,
-                      name=self.code_of(a.value, 30))
+            self.emit(_assert_event(have, want, owner.tentative)(assert_node, have=have, want=want,
+                                                                 name=self.code_of(a.value, 30)))
 
     def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
         """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
@@ -400,13 +408,13 @@ class RefineMixin:
             have = owner_val.shape
             if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
                 if owner_val.declared is not None and owner_val.origin is None and assert_node is not None:
-                    self.emit("declared_conflict", assert_node, name=owner, declared=owner_val.declared,
-                              have=have, want=want)
+                    self.emit(DeclaredConflictEvent(assert_node, name=owner, declared=owner_val.declared,
+                                                    have=have, want=want))
                     env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype)
                     return
                 if assert_node is not None:
-                    self.emit(_assert_event(have, want, owner_val.tentative), assert_node,
-                              have=have, want=want, name=owner)
+                    self.emit(_assert_event(have, want, owner_val.tentative)(
+                        assert_node, have=have, want=want, name=owner))
                 return
             new = tuple(w if (h is None or is_invented(h)) and w is not None and not is_invented(w) else h
                         for h, w in zip(have, want))
@@ -433,8 +441,8 @@ class RefineMixin:
             if assert_node is None and self.bind_declared_size(have, want, env):
                 return  # `if X.shape[0] == 1:` (or the else of `!= 1`): the code says so, in the branch
             if assert_node is not None:
-                self.emit(_assert_event((have,), (want,), owner_val.tentative), assert_node, have=shape,
-                          want=None, name=owner, index=index, want_dim=want)
+                self.emit(_assert_event((have,), (want,), owner_val.tentative)(
+                    assert_node, have=shape, want=None, name=owner, index=index, want_dim=want))
             return
         if (have is None or is_invented(have)) and want is not None and not is_invented(want):
             new = list(shape)

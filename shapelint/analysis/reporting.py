@@ -1,4 +1,5 @@
-"""How the inference pass talks to the rules (events) and reports findings with positions."""
+"""How the inference pass talks to the rules (the events of ``shapelint.rules.events``) and reports
+findings with positions."""
 
 from __future__ import annotations
 
@@ -25,15 +26,13 @@ from shapelint.analysis.values import (
 )
 from shapelint.diagnostics import MAX_RELATED, Diagnostic, Related, ShapeRecord
 from shapelint.fixes import Edit, Fix, apply_edits
-
-
-class Event:
-    """What the inference pass tells the rules.  Attributes depend on ``kind``."""
-
-    def __init__(self, kind: str, node: cst.CSTNode, **data: Any):
-        self.kind = kind
-        self.node = node
-        self.__dict__.update(data)
+from shapelint.rules.events import (
+    WITH_OPERANDS,
+    DocumentedMismatchEvent,
+    Event,
+    LikelyMismatchEvent,
+    MismatchEvent,
+)
 
 
 class PlacedFinding:
@@ -48,16 +47,17 @@ class PlacedFinding:
 
 
 class ReportingMixin:
-    def emit(self, kind: str, node: cst.CSTNode, **data: Any) -> None:
-        handlers = self.handlers.get(kind)
+    def emit(self, event: Event) -> None:
+        """Hand ``event`` to the rules that listen to its class (``Inference.handlers``), if any."""
+        handlers = self.handlers.get(type(event))
         if handlers:
-            ev = Event(kind, node, **data)
             if self.focus is not None:
                 # where the rank-1 operands were made: a finding elsewhere may belong there
-                self._event_origins = [o.origin for o in data.get("operands") or ()
+                operands = event.operands if isinstance(event, WITH_OPERANDS) else ()
+                self._event_origins = [o.origin for o in operands
                                        if isinstance(o, ArrayVal) and o.origin is not None]
             for h in handlers:
-                h(ev, self)
+                h(event, self)
             self._event_origins = []
 
     def position(self, node: cst.CSTNode, stmt: Optional[cst.CSTNode] = None,
@@ -293,19 +293,23 @@ class ReportingMixin:
             merged.append(better if better is not None and better.shape is not None else r)
         self.result.shapes = merged
 
-    def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
+    def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, *, operands: Sequence[Val],
+                 operand_nodes: Sequence[Optional[cst.CSTNode]], op: Optional[str] = None,
+                 func: Optional[str] = None, call: Optional[cst.Call] = None, fn: Any = None,
+                 tentative: bool = False) -> None:
+        """An operation that raises ``err``: a certain, likely or documented shape error."""
+        fields = dict(error=err, operands=operands, operand_nodes=operand_nodes, op=op, func=func, call=call, fn=fn)
         if err.reason == DOCUMENTED:
             # the sizes disagree only as two docstrings name them: a docstring may be wrong (SL303)
-            self.emit("documented_mismatch", node, error=err, **data)
+            self.emit(DocumentedMismatchEvent(node, **fields))
             return
-        operands = data.get("operands") or ()
-        if data.pop("tentative", False) or any(isinstance(o, ArrayVal) and o.tentative for o in operands):
+        if tentative or any(isinstance(o, ArrayVal) and o.tentative for o in operands):
             if err.kind is ErrorKind.AXIS:
                 return  # an axis or index beyond a rank we only guessed: the guess was wrong
             # the failure needs a rank the code only suggests: likely, not certain (SL209)
-            self.emit("likely_mismatch", node, error=err, **data)
+            self.emit(LikelyMismatchEvent(node, **fields))
             return
-        self.emit("mismatch", node, error=err, **data)
+        self.emit(MismatchEvent(node, **fields))
 
     def record_shape(self, target: cst.CSTNode, name: str, value: Val, env: Any = None) -> None:
         """Remember the value assigned to a name of the checked file, for ``shapelint shapes``.

@@ -18,6 +18,7 @@ from shapelint.analysis.values import (
 
 MAX_UNROLL = 8  # a `for` over a known range this short is analyzed iteration by iteration
 from shapelint.analysis.syntax import EXPECTS_ERROR, callee_name, walk
+from shapelint.rules.events import DeclaredValueEvent
 
 
 class StatementsMixin:
@@ -67,8 +68,8 @@ class StatementsMixin:
                 value = self.eval(node.value, env)
                 declared = self.annotation_shape(node.annotation)
                 if declared is not None and isinstance(value, ArrayVal):
-                    self.emit("declared_value", node, name=self.code_of(node.target),
-                              declared=declared, value=value)
+                    self.emit(DeclaredValueEvent(node, name=self.code_of(node.target),
+                                                 declared=declared, value=value))
                 self.assign(node.target, value, env, node.value)
         elif t is cst.Return:
             value = self.eval(node.value, env) if node.value is not None else NONE

@@ -29,6 +29,7 @@ from shapelint.analysis.values import (
     TupleVal,
     Val,
 )
+from shapelint.rules.events import ScalarDotUsedEvent
 
 
 class SubscriptsMixin:
@@ -147,7 +148,7 @@ class SubscriptsMixin:
         if arr.dtype == "object" and arr.shape == ():
             return UNKNOWN  # an object or a record, not a NumPy scalar: it may be indexable
         if arr.dot_scalar is not None and arr.shape == ():
-            self.emit("scalar_dot_used", node, value=arr, how="it is indexed")
+            self.emit(ScalarDotUsedEvent(node, value=arr, how="it is indexed"))
         try:
             shape = ops.index(arr.shape, items)
         except ShapeMismatch as err:

@@ -40,6 +40,7 @@ from shapelint.analysis.values import (
     TupleVal,
     Val,
 )
+from shapelint.rules.events import ForcedEqualEvent
 
 MAX_TENTATIVE_RANK = 6
 
@@ -203,7 +204,7 @@ class UnifyMixin:
             if func not in self.forced_reported:
                 self.forced_reported.add(func)
                 label, i, j = why
-                self.emit("forced_equal", node, array=label, axes=(i, j), first=Sym.name(name), second=value)
+                self.emit(ForcedEqualEvent(node, array=label, axes=(i, j), first=Sym.name(name), second=value))
         mapping = {name: value}
         if name not in self.bound:
             self.bound_order.append(name)

@@ -8,9 +8,10 @@ from typing import Any, List, Optional, Tuple
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.fixes import DISPLAY, SAFE, UNSAFE, Fix
 from shapelint.rules.base import Rule
+from shapelint.rules.events import MismatchEvent, RuleContext
 
 
-def operand_text(ctx: Any, node: Optional[Any], value: Any) -> str:
+def operand_text(ctx: RuleContext, node: Optional[Any], value: Any) -> str:
     """``W (n_h, n_x)``: the operand as written, with its shape."""
     shape = fmt_shape(getattr(value, "shape", None))
     if node is None:
@@ -25,7 +26,7 @@ def candidate(title: str, applicability: str, *edits: Any) -> Optional[Fix]:
     return Fix(title, applicability, tuple(edits))
 
 
-def keepdims_fix(ctx: Any, call: Any) -> Optional[Fix]:
+def keepdims_fix(ctx: RuleContext, call: Any) -> Optional[Fix]:
     """``np.sum(dZ, axis=1)`` -> ``np.sum(dZ, axis=1, keepdims=True)`` (safe)."""
     text = ctx.text_of(call)
     if not text.rstrip().endswith(")") or "keepdims" in text:
@@ -38,7 +39,7 @@ def keepdims_fix(ctx: Any, call: Any) -> Optional[Fix]:
     return candidate("did you mean `keepdims=True`?", SAFE, ctx.edit(call, f"{inner}, keepdims=True)"))
 
 
-def _rank1_fixes(ctx: Any, origin: Any, row_first: bool) -> List[Optional[Fix]]:
+def _rank1_fixes(ctx: RuleContext, origin: Any, row_first: bool) -> List[Optional[Fix]]:
     """The rank-1 array made 2-D where it was made: a column, or a row, the code's layout first."""
     if origin.kind == "reduction":
         return [keepdims_fix(ctx, origin.node)]
@@ -47,7 +48,7 @@ def _rank1_fixes(ctx: Any, origin: Any, row_first: bool) -> List[Optional[Fix]]:
     return fixes[::-1] if row_first else fixes
 
 
-def rank1_fixes(ctx: Any, rank1: Any, other: Any) -> List[Fix]:
+def rank1_fixes(ctx: RuleContext, rank1: Any, other: Any) -> List[Fix]:
     """Fixes for a rank-1 ``rank1`` that meets the 2-D ``other``.  The layout decides which
     comes first: an (n,) that meets (m, n) or (1, n) belongs in a row (an nnfs-style layer,
     ``np.dot(inputs, weights) + biases``), otherwise in a column (the course's ``(n, 1)``)."""
@@ -58,7 +59,7 @@ def rank1_fixes(ctx: Any, rank1: Any, other: Any) -> List[Fix]:
     return [f for f in _rank1_fixes(ctx, rank1.origin, row_first) if f is not None]
 
 
-def origin_hint(ctx: Any, operands: List[Any]) -> Tuple[str, List[Fix]]:
+def origin_hint(ctx: RuleContext, operands: List[Any]) -> Tuple[str, List[Fix]]:
     """Where a rank-1 operand came from, and the fixes that make it 2-D there."""
     for i, o in enumerate(operands):
         origin = getattr(o, "origin", None)
@@ -94,13 +95,15 @@ class MismatchRule(Rule):
     severity = "error"
     kind: Any = None  # an ErrorKind
 
-    def on_mismatch(self, ev: Any, ctx: Any) -> None:
+    handles = {MismatchEvent: "on_mismatch"}
+
+    def on_mismatch(self, ev: MismatchEvent, ctx: RuleContext) -> None:
         if ev.error.kind is not self.kind:
             return
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
         ctx.report(ev.node, self.code, message, self.severity, self.fixes(ev, ctx) + hint_fix(ev.error.hint))
 
-    def fixes(self, ev: Any, ctx: Any) -> List[Fix]:
+    def fixes(self, ev: MismatchEvent, ctx: RuleContext) -> List[Fix]:
         return []
 
 
@@ -109,7 +112,7 @@ def matmul_fits(a: Any, b: Any) -> bool:
             and dims_equal(a[1], b[0]) is True)
 
 
-def made_fix(ctx: Any, operand: Any) -> Optional[Fix]:
+def made_fix(ctx: RuleContext, operand: Any) -> Optional[Fix]:
     """Transpose a 2-D array where it was made (``np.random.rand(b, a)`` for ``(a, b)``, a
     flatten's missing ``.T``), in the checked file (unsafe: it changes the array)."""
     made = getattr(operand, "made", None)
@@ -119,7 +122,7 @@ def made_fix(ctx: Any, operand: Any) -> Optional[Fix]:
                      ctx.edit(made.node, made.transposed))
 
 
-def star_to_dot(ctx: Any, node: Any, nodes: Any, operands: Any, infix: bool) -> List[Fix]:
+def star_to_dot(ctx: RuleContext, node: Any, nodes: Any, operands: Any, infix: bool) -> List[Fix]:
     """``a * b`` -> ``np.dot(a, b)`` (unsafe) when the shapes chain like a matrix product, but not for
     ``(n, m) * (m, n)``: an element-wise product of an array and one the wrong way round (a
     dropout mask made with swapped sizes) is not a matrix product that lost its ``@``; the

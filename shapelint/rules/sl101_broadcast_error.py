@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.ops import ErrorKind
 from shapelint.rules._mismatch import MismatchRule, hint_fix, operand_text, origin_hint, star_to_dot
+from shapelint.rules.events import MismatchEvent, RuleContext
 
 
 class BroadcastError(MismatchRule):
@@ -42,17 +41,16 @@ Z = np.dot(W, X)   # or W @ X: (4, 3) . (3, 10) -> (4, 10)
         "import numpy as np\ndZ = np.ones((4, 10))\nd = dZ - np.sum(dZ, axis=1)\n",
     ]
 
-    def on_mismatch(self, ev: Any, ctx: Any) -> None:
+    def on_mismatch(self, ev: MismatchEvent, ctx: RuleContext) -> None:
         if ev.error.kind is not self.kind:
             return
-        operands = getattr(ev, "operands", [])
-        nodes = getattr(ev, "operand_nodes", [None] * len(operands))
+        operands, nodes = ev.operands, ev.operand_nodes
         fixes = []
         body, rank1 = origin_hint(ctx, operands)
         if len(operands) == 2 and all(n is not None for n in nodes[:2]):
             detail = (f"operands could not be broadcast together: {operand_text(ctx, nodes[0], operands[0])} "
                       f"and {operand_text(ctx, nodes[1], operands[1])}")
-            if getattr(ev, "op", "") in ("*", "np.multiply"):
+            if ev.op in ("*", "np.multiply"):
                 fixes.extend(star_to_dot(ctx, ev.node, nodes, operands, ev.op == "*"))
         else:
             detail = ev.error.message

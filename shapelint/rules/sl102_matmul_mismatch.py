@@ -4,6 +4,7 @@ from shapelint.algebra.ops import ErrorKind
 from shapelint.algebra.dims import dims_equal
 from shapelint.fixes import UNSAFE, Fix
 from shapelint.rules._mismatch import MismatchRule, atom, candidate, made_fix
+from shapelint.rules.events import MismatchEvent, RuleContext
 
 
 class MatmulMismatch(MismatchRule):
@@ -44,26 +45,25 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         "import numpy as np\nZ = np.einsum('ij,jk->ik', np.ones((2, 3)), np.ones((4, 5)))\n",
     ]
 
-    def on_mismatch(self, ev: Any, ctx: Any) -> None:
+    def on_mismatch(self, ev: MismatchEvent, ctx: RuleContext) -> None:
         if ev.error.kind is not self.kind:
             return
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
         ctx.report(ev.node, self.code, message, self.severity, self.fitting_products(ev, ctx))
 
     @staticmethod
-    def fitting_products(ev: Any, ctx: Any) -> List[Fix]:
+    def fitting_products(ev: MismatchEvent, ctx: RuleContext) -> List[Fix]:
         """The products that would fit (all unsafe: each computes something else): an element-wise
         product when both operands have one shape (``np.dot(dA, s * (1 - s))``), swapped operands,
         or one operand transposed."""
-        operands = getattr(ev, "operands", [])
-        nodes = getattr(ev, "operand_nodes", [])
+        operands, nodes = ev.operands, ev.operand_nodes
         if len(operands) != 2 or len(nodes) != 2 or any(n is None for n in nodes):
             return []
         a, b = operands[0].shape, operands[1].shape
         if a is None or b is None or len(a) != 2 or len(b) != 2:
             return []
         x, y = (ctx.text_of(n).strip() for n in nodes)
-        if getattr(ev, "func", "") == "@":  # `A @ (b + c)` swapped is `(b + c) @ A`
+        if ev.func == "@":  # `A @ (b + c)` swapped is `(b + c) @ A`
             x, y = atom(x), atom(y)
         call = ev.node
 
@@ -88,7 +88,7 @@ Z = np.dot(W, A)      # (4, 3) . (3, 10) -> (4, 10)
         return [f for f in fixes if f is not None]
 
 
-def _transposing(ctx: Any, operand: Any, here: Optional[Fix]) -> List[Optional[Fix]]:
+def _transposing(ctx: RuleContext, operand: Any, here: Optional[Fix]) -> List[Optional[Fix]]:
     """Transpose an operand: where it is used (``here``), or where the checked file made it (the only
     way when the product is in a helper module).  Data flattened without its `.T` is fixed at the
     flatten first: that is where the course's `.T` belongs, and what the rest of the code expects."""

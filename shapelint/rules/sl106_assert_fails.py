@@ -1,8 +1,7 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.algebra.ops import equal_shapes_condition
 from shapelint.rules.base import Rule
+from shapelint.rules.events import AssertFailsEvent, RuleContext
 
 
 class AssertShapeFails(Rule):
@@ -39,7 +38,9 @@ assert Z.shape == (4, 10)
         "import numpy as np\nb = np.zeros(4)\nassert b.shape == (4, 1)\n",
     ]
 
-    def on_assert_fails(self, ev: Any, ctx: Any) -> None:
+    handles = {AssertFailsEvent: "on_assert_fails"}
+
+    def on_assert_fails(self, ev: AssertFailsEvent, ctx: RuleContext) -> None:
         if ev.want is not None:
             detail = f"`{ev.name}` has shape {fmt_shape(ev.have)}, the assert expects {fmt_shape(ev.want)}"
             condition = equal_shapes_condition(ev.have, ev.want)

@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.rules.base import Rule
+from shapelint.rules.events import RuleContext, ScalarConversionEvent
 
 
 class ScalarConversion(Rule):
@@ -36,7 +35,9 @@ print(float(np.squeeze(accuracy)))
     VALID = ["import numpy as np\ncost = np.ones((1, 1))\nc = float(np.squeeze(cost))\n"]
     INVALID = ["import numpy as np\ncost = np.ones((5, 5))\nc = float(cost)\n"]
 
-    def on_scalar_conversion(self, ev: Any, ctx: Any) -> None:
+    handles = {ScalarConversionEvent: "on_scalar_conversion"}
+
+    def on_scalar_conversion(self, ev: ScalarConversionEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"`{ctx.code_of(ev.node, 40)}`: {ev.func}() of an array of shape {fmt_shape(ev.value.shape)} "
                    f"({ev.size} elements); only an array with one element converts to a Python scalar",

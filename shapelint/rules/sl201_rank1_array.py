@@ -1,8 +1,7 @@
-from typing import Any
-
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.rules._mismatch import rank1_fixes
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ElementwiseEvent, RuleContext
 
 
 class Rank1Array(Rule):
@@ -45,7 +44,9 @@ Z = np.dot(W, X) + b          # (n_h, m) + (n_h, 1)
         "import numpy as np\ndef f(X):\n    col = X[:, 0]\n    return np.ones((3, 1)) * col\nf(np.ones((3, 4)))\n",
     ]
 
-    def on_elementwise(self, ev: Any, ctx: Any) -> None:
+    handles = {ElementwiseEvent: "on_elementwise"}
+
+    def on_elementwise(self, ev: ElementwiseEvent, ctx: RuleContext) -> None:
         operands = ev.operands
         if len(operands) != 2:
             return

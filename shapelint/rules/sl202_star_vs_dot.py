@@ -1,8 +1,7 @@
-from typing import Any
-
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.rules._mismatch import matmul_fits, star_to_dot
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ElementwiseEvent, RuleContext
 
 
 class StarVersusDot(Rule):
@@ -43,7 +42,9 @@ def forward(W, X):
         "import numpy as np\ndef f(W, X):\n    n, k = W.shape\n    k, m = X.shape\n    return W * X\n",
     ]
 
-    def on_elementwise(self, ev: Any, ctx: Any) -> None:
+    handles = {ElementwiseEvent: "on_elementwise"}
+
+    def on_elementwise(self, ev: ElementwiseEvent, ctx: RuleContext) -> None:
         if ev.op not in ("*", "np.multiply") or len(ev.operands) != 2:
             return
         a, b = (o.shape for o in ev.operands)

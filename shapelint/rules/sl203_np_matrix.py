@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.api import display_name
 from shapelint.rules.base import Rule
+from shapelint.rules.events import NpMatrixEvent, RuleContext
 
 
 class NpMatrix(Rule):
@@ -34,7 +33,9 @@ Z = W @ X
     VALID = ["import numpy as np\nW = np.array([[1.0, 2.0]])\nZ = W @ W.T\n"]
     INVALID = ["import numpy as np\nW = np.matrix([[1.0, 2.0]])\n"]
 
-    def on_np_matrix(self, ev: Any, ctx: Any) -> None:
+    handles = {NpMatrixEvent: "on_np_matrix"}
+
+    def on_np_matrix(self, ev: NpMatrixEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"`{display_name(ev.qualname)}` makes `*` a matrix product and is deprecated; "
                    f"use `np.array` and `@` (or `np.dot`)", self.severity)

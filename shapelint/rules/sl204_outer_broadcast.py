@@ -3,6 +3,7 @@ from typing import Any
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.algebra.ops import broadcast_grows
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ElementwiseEvent, RuleContext
 
 
 class OuterBroadcast(Rule):
@@ -45,7 +46,9 @@ err = Y - Yhat
         "import numpy as np\nY = np.zeros((1, 20))\nYhat = np.zeros((20, 1))\nerr = Y - Yhat\n",
     ]
 
-    def on_elementwise(self, ev: Any, ctx: Any) -> None:  # noqa: C901
+    handles = {ElementwiseEvent: "on_elementwise"}
+
+    def on_elementwise(self, ev: ElementwiseEvent, ctx: RuleContext) -> None:  # noqa: C901
         if len(ev.operands) != 2 or ev.result is None:
             return
         a, b = ev.operands

@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.rules.base import Rule
+from shapelint.rules.events import RuleContext, TransposeEvent
 
 
 class TransposeRank1(Rule):
@@ -36,7 +35,9 @@ col = v.reshape(-1, 1)      # or make the column explicitly
     INVALID = ["import numpy as np\nv = np.random.randn(5)\nr = v.T\n",
                "import numpy as np\nv = np.zeros(5)\nr = np.transpose(v)\n"]
 
-    def on_transpose(self, ev: Any, ctx: Any) -> None:
+    handles = {TransposeEvent: "on_transpose"}
+
+    def on_transpose(self, ev: TransposeEvent, ctx: RuleContext) -> None:
         shape = ev.value.shape
         if shape is None or len(shape) != 1:
             return

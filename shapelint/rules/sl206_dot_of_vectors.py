@@ -2,6 +2,7 @@ from typing import Any
 
 from shapelint.rules._mismatch import hint_fix
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ElementwiseEvent, RuleContext, ScalarDotUsedEvent
 
 
 class DotOfVectors(Rule):
@@ -38,22 +39,24 @@ M = np.outer(x, y)          # (5, 5)
     INVALID = ["import numpy as np\nx = np.ones(5)\ny = np.ones(5)\nM = np.dot(x, y)\nprint(M.shape)\n",
                "import numpy as np\nx = np.ones(5)\ny = np.ones(5)\nM = np.dot(x, y) * np.ones((5, 5))\n"]
 
-    def _report(self, ev: Any, ctx: Any, how: str) -> None:
-        where = ctx.where(ev.value.dot_scalar)
-        ctx.report(ev.node, self.code,
+    handles = {ScalarDotUsedEvent: "on_scalar_dot_used", ElementwiseEvent: "on_elementwise"}
+
+    def _report(self, node: Any, scalar: Any, ctx: RuleContext, how: str) -> None:
+        """``scalar``: the value made by the dot product, used at ``node``."""
+        where = ctx.where(scalar.dot_scalar)
+        ctx.report(node, self.code,
                    f"the value from {where} is the dot product of two rank-1 arrays, a scalar, but {how}",
                    self.severity, hint_fix("did you mean `np.outer(x, y)`, or column vectors `(n, 1)`?"))
 
-    def on_scalar_dot_used(self, ev: Any, ctx: Any) -> None:
-        self._report(ev, ctx, ev.how)
+    def on_scalar_dot_used(self, ev: ScalarDotUsedEvent, ctx: RuleContext) -> None:
+        self._report(ev.node, ev.value, ctx, ev.how)
 
-    def on_elementwise(self, ev: Any, ctx: Any) -> None:
+    def on_elementwise(self, ev: ElementwiseEvent, ctx: RuleContext) -> None:
         if len(ev.operands) != 2:
             return
         for o, other in ((ev.operands[0], ev.operands[1]), (ev.operands[1], ev.operands[0])):
             # `(x @ x) * u[:, None] * v[None, :]` scales an outer product on purpose
             if (o.dot_scalar is not None and o.shape == () and other.shape is not None and len(other.shape) >= 2
                     and not other.explicit_axes):
-                ev.value = o
-                self._report(ev, ctx, "it is combined element-wise with a matrix")
+                self._report(ev.node, o, ctx, "it is combined element-wise with a matrix")
                 return

@@ -1,8 +1,7 @@
-from typing import Any
-
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.rules._mismatch import keepdims_fix
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ElementwiseEvent, RuleContext
 
 
 class ReductionMisaligned(Rule):
@@ -42,7 +41,9 @@ X_centered = X - X.mean(axis=1, keepdims=True)
         "import numpy as np\ndef f(X):\n    n, m = X.shape\n    return X / np.sum(X, axis=1)\n",
     ]
 
-    def on_elementwise(self, ev: Any, ctx: Any) -> None:
+    handles = {ElementwiseEvent: "on_elementwise"}
+
+    def on_elementwise(self, ev: ElementwiseEvent, ctx: RuleContext) -> None:
         if len(ev.operands) != 2:
             return
         for r, M in ((ev.operands[0], ev.operands[1]), (ev.operands[1], ev.operands[0])):

@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_dim
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ForcedEqualEvent, RuleContext
 
 
 class SizesForcedEqual(Rule):
@@ -52,7 +51,9 @@ def linear_forward(A, W, b):
         "    assert dW.shape == (dZ.shape[0], A_prev.shape[0])\n    return dW\n",
     ]
 
-    def on_forced_equal(self, ev: Any, ctx: Any) -> None:
+    handles = {ForcedEqualEvent: "on_forced_equal"}
+
+    def on_forced_equal(self, ev: ForcedEqualEvent, ctx: RuleContext) -> None:
         i, j = ev.axes
         ctx.report(ev.node, self.code,
                    f"`{ctx.code_of(ev.node, 50)}` runs only if `{ev.array}` is square: with the uses before it, "

@@ -1,8 +1,7 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.rules._mismatch import hint_fix
 from shapelint.rules.base import Rule
+from shapelint.rules.events import LikelyAssertFailsEvent, LikelyMismatchEvent, RuleContext
 
 
 class LikelyShapeError(Rule):
@@ -47,12 +46,14 @@ a docstring, `shapelint.check`) so that shapelint can be certain.
         "        W = W + np.dot(np.ones((1, 4)), np.ones((1, 3)))\n    return W\n",
     ]
 
-    def on_likely_mismatch(self, ev: Any, ctx: Any) -> None:
+    handles = {LikelyMismatchEvent: "on_likely_mismatch", LikelyAssertFailsEvent: "on_likely_assert_fails"}
+
+    def on_likely_mismatch(self, ev: LikelyMismatchEvent, ctx: RuleContext) -> None:
         message = f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}"
         ctx.report(ev.node, self.code, message + " (if the arrays have the ranks their use suggests)",
                    self.severity, hint_fix(ev.error.hint))
 
-    def on_likely_assert_fails(self, ev: Any, ctx: Any) -> None:
+    def on_likely_assert_fails(self, ev: LikelyAssertFailsEvent, ctx: RuleContext) -> None:
         if ev.want is not None:
             detail = f"`{ev.name}` has shape {fmt_shape(ev.have)}, the assert expects {fmt_shape(ev.want)}"
         else:

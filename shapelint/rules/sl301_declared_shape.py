@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.rules.base import Rule
+from shapelint.rules.events import ContractViolationEvent, DeclaredValueEvent, RuleContext
 
 
 class DeclaredShapeContradicted(Rule):
@@ -47,12 +46,14 @@ declaration.
         'import numpy as np\ndef g(n_h, m):\n    """\n    Returns:\n    Z -- output of shape (n_h, m)\n    """\n    return np.zeros((m, n_h))\n',
     ]
 
-    def on_contract_violation(self, ev: Any, ctx: Any) -> None:
+    handles = {ContractViolationEvent: "on_contract_violation", DeclaredValueEvent: "on_declared_value"}
+
+    def on_contract_violation(self, ev: ContractViolationEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"{ev.what} has shape {fmt_shape(ev.actual)} but is declared `{ev.declared_text}`: {ev.reason}",
                    self.severity)
 
-    def on_declared_value(self, ev: Any, ctx: Any) -> None:
+    def on_declared_value(self, ev: DeclaredValueEvent, ctx: RuleContext) -> None:
         declared, actual = ev.declared, ev.value.shape
         if declared is None or actual is None:
             return

@@ -1,8 +1,7 @@
-from typing import Any
-
 from shapelint.algebra.dims import dims_equal, fmt_shape
 from shapelint.rules._mismatch import keepdims_fix
 from shapelint.rules.base import Rule
+from shapelint.rules.events import GradientEvent, RuleContext
 
 
 class GradientShape(Rule):
@@ -40,7 +39,9 @@ db = 1 / m * np.sum(dZ, axis=1, keepdims=True)
         'import numpy as np\ndef back(dZ, b):\n    assert dZ.shape == (4, 10)\n    assert b.shape == (4, 1)\n    m = dZ.shape[1]\n    db = 1 / m * np.sum(dZ, axis=1)\n    return db\n',
     ]
 
-    def on_gradient(self, ev: Any, ctx: Any) -> None:
+    handles = {GradientEvent: "on_gradient"}
+
+    def on_gradient(self, ev: GradientEvent, ctx: RuleContext) -> None:
         g, v = ev.grad.shape, ev.var.shape
         if len(g) == len(v) and not any(dims_equal(a, b) is False for a, b in zip(g, v)):
             return

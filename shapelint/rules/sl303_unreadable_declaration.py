@@ -1,7 +1,12 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.rules.base import Rule
+from shapelint.rules.events import (
+    ContractUnreadableEvent,
+    DeclaredConflictEvent,
+    DocumentedAssertFailsEvent,
+    DocumentedMismatchEvent,
+    RuleContext,
+)
 
 
 class UnreadableDeclaration(Rule):
@@ -45,22 +50,29 @@ def forward(X):
         '    b : ndarray of shape (n_features, n_repeats)\n    """\n    return a - b\n',
     ]
 
-    def on_contract_unreadable(self, ev: Any, ctx: Any) -> None:
+    handles = {
+        ContractUnreadableEvent: "on_contract_unreadable",
+        DeclaredConflictEvent: "on_declared_conflict",
+        DocumentedMismatchEvent: "on_documented_mismatch",
+        DocumentedAssertFailsEvent: "on_documented_assert_fails",
+    }
+
+    def on_contract_unreadable(self, ev: ContractUnreadableEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"the docstring of `{ev.func}()` declares a shape that cannot be read: {ev.text!r} "
                    f"({ev.reason}); it is not checked", self.severity)
 
-    def on_declared_conflict(self, ev: Any, ctx: Any) -> None:
+    def on_declared_conflict(self, ev: DeclaredConflictEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"this assert says `{ev.name}` has shape {fmt_shape(ev.want)}, but its docstring declares "
                    f"`{ev.declared}` = {fmt_shape(ev.have)}; one of the two is wrong", self.severity)
 
-    def on_documented_mismatch(self, ev: Any, ctx: Any) -> None:
+    def on_documented_mismatch(self, ev: DocumentedMismatchEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}, with the shapes the docstrings declare; "
                    f"the documentation or the code is wrong", self.severity)
 
-    def on_documented_assert_fails(self, ev: Any, ctx: Any) -> None:
+    def on_documented_assert_fails(self, ev: DocumentedAssertFailsEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"this assert fails with the shapes the docstrings declare (`{ev.name}` has shape "
                    f"{fmt_shape(ev.have)}); the documentation or the code is wrong", self.severity)

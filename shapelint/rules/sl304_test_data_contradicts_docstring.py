@@ -1,7 +1,6 @@
-from typing import Any
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.rules.base import Rule
+from shapelint.rules.events import RuleContext, TestDataContradictsContractEvent
 
 
 class CourseTestDataContradictsDocstring(Rule):
@@ -72,7 +71,9 @@ this rule off.
         'np.random.seed(1)\nx = np.random.randn(3, 5)\nfp(x)\n',
     ]
 
-    def on_test_data_contradicts_contract(self, ev: Any, ctx: Any) -> None:
+    handles = {TestDataContradictsContractEvent: "on_test_data_contradicts_contract"}
+
+    def on_test_data_contradicts_contract(self, ev: TestDataContradictsContractEvent, ctx: RuleContext) -> None:
         ctx.report(ev.node, self.code,
                    f"{ev.what} is the course's test data of shape {fmt_shape(ev.actual)}, but is declared "
                    f"`{ev.declared_text}`: {ev.reason}; the docstring is narrower than the data it is tested with",
