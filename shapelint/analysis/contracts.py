@@ -28,7 +28,11 @@ from shapelint.analysis.unify import substitute_dim, substitute_shape
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 
 
-class Contract:
+class StaticContract:
+    """A function's declared shapes in the analyzer's symbolic sizes, with the checks the
+    inference runs at its calls and returns (the runtime's counterpart is
+    ``shapelint.runtime.contracts.RuntimeContract``)."""
+
     def __init__(self, func_name: str, param_order: Optional[List[str]] = None):
         self.func_name = func_name
         self.param_order = param_order or []  # checked in this order, like the runtime
@@ -293,10 +297,10 @@ def _fmt(d: Dim) -> str:
     return fmt_shape((d,))[1:-2]
 
 
-def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Optional[Contract]:
+def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Optional[StaticContract]:
     """Declared shapes of a function: ``@shapelint.shapes(...)`` first, then annotations, then its docstring."""
     params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
-    contract = Contract(node.name.value, [p.name.value for p in params])
+    contract = StaticContract(node.name.value, [p.name.value for p in params])
     if isinstance(decorator, cst.Call):
         _read_decorator(contract, decorator, [p.name.value for p in params])
     for p in params:
@@ -322,7 +326,7 @@ def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Opt
     return contract
 
 
-def _read_decorator(contract: Contract, call: cst.Call, param_names: List[str]) -> None:
+def _read_decorator(contract: StaticContract, call: cst.Call, param_names: List[str]) -> None:
     """``@shapelint.shapes("n m", b="n 1", returns="n m")``: the runtime's own contract, read statically."""
     try:
         from shapelint.algebra.spec import SpecError, parse_spec, spec_to_shape
@@ -378,7 +382,7 @@ def _documented(shape: Shape, param_names: set) -> Shape:
     return tuple(out)
 
 
-def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
+def _read_docstring(contract: StaticContract, doc: str, param_names: set) -> None:
     try:
         from shapelint.algebra.docstrings import parse_docstring
         from shapelint.algebra.spec import spec_to_shape

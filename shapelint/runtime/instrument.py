@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Optional
 
 from shapelint.algebra.docstrings import annotation_spec, parse_docstring
 from shapelint.algebra.spec import ShapeSpec, SpecError, parse_spec
-from shapelint.runtime.contracts import CONTRACT_ATTR, Contract, compile_contract, make_wrapper
+from shapelint.runtime.contracts import CONTRACT_ATTR, RuntimeContract, compile_contract, make_wrapper
 
 __all__ = [
     "contract_from_function",
@@ -55,7 +55,7 @@ def _annotation_to_spec(annotation: Any) -> Optional[ShapeSpec]:
     return None
 
 
-def contract_from_function(func: Callable) -> Optional[Contract]:
+def contract_from_function(func: Callable) -> Optional[RuntimeContract]:
     """The contract a function's docstring and annotations state, or None.
 
     Annotations win over the docstring for the same parameter.  Docstring
