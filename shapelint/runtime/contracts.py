@@ -178,8 +178,9 @@ class RelationCheck:
 class RuntimeContract:
     """One function's compiled checks: what its wrapper compares on every call.
 
-    Built by ``compile_contract`` from the specs given to ``@shapes`` or read
-    from a docstring and annotations (``instrument.contract_from_function``).
+    Built by ``compile_contract`` from the specs given to ``@shapes``, or from
+    what a docstring and annotations declare (``instrument.contract_from_function``,
+    through ``shapelint.algebra.declared``, as the static analyzer reads them).
     The static analyzer's counterpart is
     ``shapelint.analysis.contracts.StaticContract``.
     """
