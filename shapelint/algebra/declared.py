@@ -76,7 +76,8 @@ class DecoratorSpecs:
     ``positional`` has one entry per positional argument (None where the
     static analyzer cannot read it, a variable for instance: it still takes
     its parameter's place); ``returns`` is None, one spec, or a tuple of
-    specs (a returned tuple, element by element).
+    specs (a returned tuple, element by element; None for an element not
+    checked).
     """
 
     positional: Tuple[Optional[SpecLike], ...] = ()
@@ -130,17 +131,20 @@ def declared_contract(
     docstring: Optional[str] = None,
     annotations: Optional[Mapping[str, Optional[SpecLike]]] = None,
     decorator: Optional[DecoratorSpecs] = None,
+    strict: bool = False,
 ) -> DeclaredContract:
     """The contract a function declares (see the module's docstring for the rules).
 
     ``annotations`` maps a parameter name, or ``"return"``, to the annotation
     as source text or as the spec already read from it (the runtime reads
     annotation objects itself); entries declaring no shape may be None.
-    ``decorator`` is given when ``@shapes`` has arguments.
+    ``decorator`` is given when ``@shapes`` has arguments; with ``strict`` a
+    decorator spec that cannot be parsed raises ``SpecError`` (the runtime
+    refuses the decoration) instead of being a problem.
     """
     contract = DeclaredContract(variadic=frozenset(p.name for p in params if p.variadic))
     if decorator is not None:
-        _read_decorator(contract, decorator, [p.name for p in params])
+        _read_decorator(contract, decorator, [p.name for p in params], strict)
         return contract
     return_annotation: Optional[ShapeSpec] = None
     for name, annotation in (annotations or {}).items():
@@ -165,8 +169,11 @@ def _spec(text: SpecLike) -> ShapeSpec:
     return text if isinstance(text, ShapeSpec) else parse_spec(text)
 
 
-def _read_decorator(contract: DeclaredContract, decorator: DecoratorSpecs, names: List[str]) -> None:
+def _read_decorator(contract: DeclaredContract, decorator: DecoratorSpecs, names: List[str],
+                    strict: bool) -> None:
     def parsed(text: SpecLike) -> Optional[ShapeSpec]:
+        if strict:
+            return _spec(text)
         try:
             return _spec(text)
         except SpecError as exc:
@@ -183,9 +190,9 @@ def _read_decorator(contract: DeclaredContract, decorator: DecoratorSpecs, names
     if decorator.returns is None:
         return
     texts = decorator.returns if isinstance(decorator.returns, tuple) else (decorator.returns,)
-    specs = [parsed(t) for t in texts]
-    if None in specs:
-        return
+    specs = [parsed(t) if t is not None else None for t in texts]  # None: an element not checked
+    if any(spec is None and t is not None for spec, t in zip(specs, texts)):
+        return  # a spec that cannot be read: which elements are declared is not known
     contract.returns = [DeclaredReturn(None, spec) for spec in specs]
     contract.returns_tuple = isinstance(decorator.returns, tuple)
     contract.returns_source = DECORATOR
