@@ -21,12 +21,15 @@ The rules:
 * an annotation wins over the docstring: for a parameter (its shape, and any
   ``same shape as`` relation the docstring gives it) and for the return
   value (the docstring's return values are then not read at all);
-* docstring entries naming no parameter are ignored; a relation counts only
-  between two named (not ``*args`` / ``**kwargs``) parameters;
+* docstring entries naming no parameter are ignored; a parameter's
+  relation counts only between two named (not ``*args`` / ``**kwargs``)
+  parameters.  A return value's may name any value (``same shape as
+  A_prev``, unpacked from a cache): whether it can be checked is each
+  half's to decide;
 * return values: one declared value is the value itself; several are the
   elements of a returned tuple, by position, when their positions are known:
   every documented return value is named, or each has a stated shape.
-  Otherwise (``A -- ...`` with a shape among unnamed ones) none is declared;
+  Otherwise (some unnamed, and not all with a shape) none is declared;
 * a declaration that cannot be read is a problem (text, reason) for the
   static analyzer to report; in a docstring only a course-style line
   (``name -- ...``) or an unclosed parenthesis counts, not numpydoc prose.
@@ -82,7 +85,7 @@ class DecoratorSpecs:
 
     positional: Tuple[Optional[SpecLike], ...] = ()
     named: Tuple[Tuple[str, SpecLike], ...] = ()
-    returns: Union[None, SpecLike, Tuple[SpecLike, ...]] = None
+    returns: Union[None, SpecLike, Tuple[Optional[SpecLike], ...]] = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ class DeclaredContract:
     """What one function declares.
 
     ``params`` maps parameters (in signature order, ``*args`` / ``**kwargs``
-    included: ``variadic`` names those) to their shapes, and ``sources`` says
-    where each was read.  ``returns`` lists the declared return values; when
+    included: ``variadic`` names those; a decorator's spec may name no
+    parameter, which the runtime refuses) to their shapes, and ``sources``
+    says where each was read.  ``returns`` lists the declared return values; when
     ``returns_tuple`` they are the elements of a returned tuple of that
     length, else there is at most one, the value itself.  ``relations`` maps a
     parameter to the parameter whose shape it has.  ``problems`` are the
@@ -146,6 +150,7 @@ def declared_contract(
     if decorator is not None:
         _read_decorator(contract, decorator, [p.name for p in params], strict)
         return contract
+    names = {p.name for p in params}
     return_annotation: Optional[ShapeSpec] = None
     for name, annotation in (annotations or {}).items():
         spec = annotation_spec(annotation) if isinstance(annotation, str) else annotation
@@ -153,7 +158,7 @@ def declared_contract(
             continue
         if name == "return":
             return_annotation = spec
-        elif any(p.name == name for p in params):
+        elif name in names:
             contract.params[name] = spec
             contract.sources[name] = ANNOTATION
     if return_annotation is not None:
