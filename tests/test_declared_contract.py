@@ -335,6 +335,20 @@ def test_unreadable_declarations_are_problems():
     assert declared.problems == [("(n_h, n_x", "unclosed parenthesis")]
     bad = declared_contract([Param("W")], None, None, DecoratorSpecs(("n +",)))
     assert [text for text, _ in bad.problems] == ["n +"] and not bad.params
+    # the static half reports them (SL303); the runtime has nothing to check
+    source = '''
+        def f(W):
+            """
+            Arguments:
+            W -- weights of shape (n_h, n_x
+            """
+    '''
+    module = cst.parse_module(_function(source))
+    analysis = _Analysis(module)
+    contract = static_contracts.read_contract(analysis, module.body[0])
+    assert contract.problems == [("(n_h, n_x", "unclosed parenthesis")]
+    assert [kind for kind, _ in analysis.findings] == ["contract_unreadable"]
+    assert runtime_summary(source) is None
 
 
 def test_the_docstring_overruled_by_an_annotation_is_remembered():

@@ -381,6 +381,7 @@ def _symbolic(contract: StaticContract, declared: DeclaredContract, param_names:
         if source != ANNOTATION:
             contract.specs[name] = spec  # `"b *rest"`, `"n+1"`: matched on the spec itself
     contract.relations = {name: (rel.name, rel.text) for name, rel in declared.relations.items()}
+    contract.problems = list(declared.problems)
     contract.returns_tuple = declared.returns_tuple
     if any(r.spec is not None for r in declared.returns):
         for r in declared.returns:
