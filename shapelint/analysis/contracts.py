@@ -1,9 +1,11 @@
 """Shapes that authors already wrote: docstrings, annotations and shapelint calls.
 
-A function's *contract* maps parameter names to declared shapes (symbols such
-as ``n_h`` become declared sizes) and lists the declared return shapes.  The
-inference pass binds parameters to them, checks call sites against them and
-checks returned values.
+Which shapes a function declares is decided by ``shapelint.algebra.declared``
+(the runtime reads them through it too); ``read_contract`` hands it what the
+syntax tree holds.  The function's ``StaticContract`` then maps parameter
+names to declared shapes (symbols such as ``n_h`` become declared sizes) and
+lists the declared return shapes.  The inference pass binds parameters to
+them, checks call sites against them and checks returned values.
 """
 
 from __future__ import annotations
@@ -12,6 +14,14 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 
 import libcst as cst
 
+from shapelint.algebra.declared import (
+    ANNOTATION,
+    DOCSTRING,
+    DecoratorSpecs,
+    DeclaredContract,
+    Param,
+    declared_contract,
+)
 from shapelint.algebra.dims import (
     DOCUMENTED,
     DOCUMENTED_PREFIX,
@@ -24,6 +34,7 @@ from shapelint.algebra.dims import (
     fmt_shape,
     is_invented,
 )
+from shapelint.algebra.spec import NOTATION_NAMES, spec_to_shape
 from shapelint.analysis.unify import substitute_dim, substitute_shape
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 from shapelint.rules.events import (
@@ -34,13 +45,18 @@ from shapelint.rules.events import (
 )
 
 
-class Contract:
+class StaticContract:
+    """A function's declared shapes in the analyzer's symbolic sizes, with the checks the
+    inference runs at its calls and returns (the runtime's counterpart is
+    ``shapelint.runtime.contracts.RuntimeContract``)."""
+
     def __init__(self, func_name: str, param_order: Optional[List[str]] = None):
         self.func_name = func_name
         self.param_order = param_order or []  # checked in this order, like the runtime
         self.specs: Dict[str, Any] = {}  # name -> ShapeSpec, where one was written
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
         self.returns: List[Tuple[Optional[str], Shape, str]] = []  # (name, shape, text)
+        self.returns_tuple = False  # the returns are a tuple's elements (also one: `returns=("n",)`)
         self.problems: List[Tuple[str, str]] = []  # (text, reason)
         # "dW -- same shape as W": parameter -> (other name, text); returned values, by position
         self.relations: Dict[str, Tuple[str, str]] = {}
@@ -120,9 +136,9 @@ class Contract:
             self.check_return_relations(inf, node, value, env)
         if not inf.recording:
             return  # at a call site the values are in the caller's sizes
-        if len(self.returns) == 1:
+        if len(self.returns) == 1 and not self.returns_tuple:
             targets = [(self.returns[0], value)]
-        elif len(self.returns) > 1 and isinstance(value, TupleVal) and len(value.items) == len(self.returns):
+        elif self.returns_tuple and isinstance(value, TupleVal) and len(value.items) == len(self.returns):
             targets = list(zip(self.returns, value.items))
         else:
             return
@@ -301,26 +317,30 @@ def _fmt(d: Dim) -> str:
     return fmt_shape((d,))[1:-2]
 
 
-def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Optional[Contract]:
-    """Declared shapes of a function: ``@shapelint.shapes(...)`` first, then annotations, then its docstring."""
-    params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
-    contract = Contract(node.name.value, [p.name.value for p in params])
-    if isinstance(decorator, cst.Call):
-        _read_decorator(contract, decorator, [p.name.value for p in params])
-    for p in params:
-        if p.annotation is not None:
-            parsed = _annotation_spec(inf, p.annotation)
-            if parsed is not None:
-                contract.params[p.name.value] = (parsed[0], parsed[1], "annotation")
+def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Optional[StaticContract]:
+    """Declared shapes of a function: ``@shapelint.shapes(...)`` specs, else its annotations and docstring.
+
+    What the syntax tree holds is handed to ``declared_contract``, which the runtime uses too
+    (``shapelint.algebra.declared``: the rules); here the declaration becomes symbolic shapes.
+    """
+    ps = node.params
+    plain = list(ps.posonly_params) + list(ps.params) + list(ps.kwonly_params)
+    ordered = list(ps.posonly_params) + list(ps.params)
+    ordered += [ps.star_arg] if isinstance(ps.star_arg, cst.Param) else []
+    ordered += list(ps.kwonly_params) + ([ps.star_kwarg] if ps.star_kwarg is not None else [])
+    variadic = {id(ps.star_arg), id(ps.star_kwarg)}
+    annotations = {p.name.value: inf.module.code_for_node(p.annotation.annotation)
+                   for p in ordered if p.annotation is not None}
     if node.returns is not None:
-        parsed = _annotation_spec(inf, node.returns)
-        if parsed is not None:
-            contract.returns.append((None, parsed[0], parsed[1]))
-    doc = node.get_docstring(clean=True)
-    reads_docstring = decorator is None or decorator == () or (
-        isinstance(decorator, cst.Call) and not decorator.args)
-    if doc and reads_docstring and ("(" in doc or "\uff08" in doc or "shape" in doc or "\u7ef4" in doc):
-        _read_docstring(contract, doc, {p.name.value for p in params})
+        annotations["return"] = inf.module.code_for_node(node.returns.annotation)
+    declared = declared_contract(
+        [Param(p.name.value, id(p) in variadic) for p in ordered],
+        node.get_docstring(clean=True),
+        annotations,
+        _decorator_specs(decorator) if isinstance(decorator, cst.Call) and decorator.args else None,
+    )
+    contract = StaticContract(node.name.value, [p.name.value for p in plain])
+    _symbolic(contract, declared, {p.name.value for p in plain})
     if not (contract.params or contract.returns or contract.problems or contract.relations
             or contract.return_relations):
         return None
@@ -330,49 +350,61 @@ def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Opt
     return contract
 
 
-def _read_decorator(contract: Contract, call: cst.Call, param_names: List[str]) -> None:
-    """``@shapelint.shapes("n m", b="n 1", returns="n m")``: the runtime's own contract, read statically."""
-    try:
-        from shapelint.algebra.spec import SpecError, parse_spec, spec_to_shape
-    except ImportError:
-        return
-    positional = 0
+def _decorator_specs(call: cst.Call) -> DecoratorSpecs:
+    """``@shapelint.shapes("n m", b="n 1", returns="n m")``: the string arguments; one that is
+    not a string literal still takes its parameter's place."""
+    positional: List[Optional[str]] = []
+    named: List[Tuple[str, str]] = []
+    returns: Any = None
     for arg in call.args:
         if arg.star:
-            return
-        texts: List[str] = []
+            break  # `*specs`: which parameters the rest are for is unknown
+        keyword = arg.keyword.value if arg.keyword is not None else None
         if isinstance(arg.value, cst.SimpleString):
-            texts = [arg.value.evaluated_value]
-        elif isinstance(arg.value, cst.Tuple) and arg.keyword is not None and arg.keyword.value == "returns":
+            text = arg.value.evaluated_value
+            if keyword is None:
+                positional.append(text)
+            elif keyword == "returns":
+                returns = text
+            else:
+                named.append((keyword, text))
+        elif isinstance(arg.value, cst.Tuple) and keyword == "returns":
             texts = [e.value.evaluated_value for e in arg.value.elements if isinstance(e.value, cst.SimpleString)]
-            if len(texts) != len(arg.value.elements):
-                continue
-        else:
-            positional += arg.keyword is None
-            continue
-        try:
-            specs = [parse_spec(t) for t in texts]
-        except SpecError as exc:
-            contract.problems.append((texts[0], str(exc)))
-            continue
-        if arg.keyword is None:
-            if positional < len(param_names):
-                contract.params[param_names[positional]] = (spec_to_shape(specs[0]), str(specs[0]), "decorator")
-                contract.specs[param_names[positional]] = specs[0]
-            positional += 1
-        elif arg.keyword.value == "returns":
-            for spec in specs:
-                contract.returns.append((None, spec_to_shape(spec), str(spec)))
-        else:
-            contract.params[arg.keyword.value] = (spec_to_shape(specs[0]), str(specs[0]), "decorator")
-            contract.specs[arg.keyword.value] = specs[0]
+            if len(texts) == len(arg.value.elements):
+                returns = tuple(texts)
+        elif keyword is None:
+            positional.append(None)
+    return DecoratorSpecs(tuple(positional), tuple(named), returns)
+
+
+def _symbolic(contract: StaticContract, declared: DeclaredContract, param_names: set) -> None:
+    """The declaration in the analyzer's sizes: a docstring's names only documented (``_documented``)."""
+    for name, spec in declared.params.items():
+        if name in declared.variadic:
+            continue  # the analysis does not check `*args` element by element
+        source = declared.sources[name]
+        shape = spec_to_shape(spec)
+        contract.params[name] = (_documented(shape, param_names) if source == DOCSTRING else shape,
+                                 str(spec), source)
+        if source != ANNOTATION:
+            contract.specs[name] = spec  # `"b *rest"`, `"n+1"`: matched on the spec itself
+    contract.relations = {name: (rel.name, rel.text) for name, rel in declared.relations.items()}
+    contract.problems = list(declared.problems)
+    contract.returns_tuple = declared.returns_tuple
+    if any(r.spec is not None for r in declared.returns):
+        for r in declared.returns:
+            shape = spec_to_shape(r.spec) if r.spec is not None else None
+            if declared.returns_source == DOCSTRING:
+                shape = _documented(shape, param_names)
+            contract.returns.append((r.name, shape, str(r.spec) if r.spec is not None else ""))
+    if any(r.relation is not None for r in declared.returns):
+        contract.return_relations = [(r.name, (r.relation.name, r.relation.text) if r.relation else None)
+                                     for r in declared.returns]
 
 
 def _documented(shape: Shape, param_names: set) -> Shape:
     """A docstring's sizes, marked as only documented, except the course's notation (m, n[l], n_x, ...)
     and the function's own size parameters: those the code itself (or the course) defines."""
-    from shapelint.algebra.spec import NOTATION_NAMES
-
     if shape is None:
         return None
     out = []
@@ -384,54 +416,6 @@ def _documented(shape: Shape, param_names: set) -> Shape:
                 d = substitute_dim(d, weak)
         out.append(d)
     return tuple(out)
-
-
-def _read_docstring(contract: Contract, doc: str, param_names: set) -> None:
-    try:
-        from shapelint.algebra.docstrings import parse_docstring
-        from shapelint.algebra.spec import spec_to_shape
-    except ImportError:  # the contract modules are optional at this layer
-        return
-    parsed = parse_docstring(doc, param_names)
-
-    def declared(spec: Any) -> Shape:
-        return _documented(spec_to_shape(spec), param_names)
-
-    for name, spec in parsed.params.items():
-        if name in param_names and name not in contract.params:
-            contract.params[name] = (declared(spec), str(spec), "docstring")
-            contract.specs[name] = spec
-    for name, rel in parsed.relations.items():
-        if name in param_names and rel.name in param_names and name not in contract.params:
-            contract.relations[name] = (rel.name, rel.text)
-    names = getattr(parsed, "return_names", [])
-    if parsed.return_relations and (len(names) <= 1 or all(n is not None for n in names)):
-        by_name = dict(parsed.return_relations)
-        order = names if len(names) > 1 else [parsed.return_relations[0][0]]
-        contract.return_relations = [(n, (by_name[n].name, by_name[n].text) if n in by_name else None)
-                                     for n in order]
-    if not contract.returns and parsed.returns:
-        shaped = {name: spec for name, spec in parsed.returns if name is not None}
-        names = getattr(parsed, "return_names", [])
-        if len(names) > 1 and all(n is not None for n in names) and set(shaped) <= set(names):
-            # `A -- ... of shape (n, m)` and `cache -- a tuple`: check A by its position
-            for name in names:
-                spec = shaped.get(name)
-                contract.returns.append((name, declared(spec) if spec is not None else None,
-                                         str(spec) if spec is not None else ""))
-        elif len(names) <= 1 or len(parsed.returns) == len(names):
-            for name, spec in parsed.returns:
-                contract.returns.append((name, declared(spec), str(spec)))
-        # else: several documented return values, some without a shape and some
-        # "only returned when ...": no position we can trust
-    lines = doc.splitlines()
-    for problem in parsed.problems:
-        # In the course style the `name -- ... shape (...)` line is the contract, so an
-        # unreadable one deserves a word; numpydoc prose like "(n_samples)" is left alone.
-        line = lines[problem.line] if 0 <= problem.line < len(lines) else ""
-        prose = "trailing comma" in problem.reason and " " in problem.text.strip("() ")
-        if (" -- " in line and not prose) or problem.reason == "unclosed parenthesis":
-            contract.problems.append((problem.text, problem.reason))
 
 
 def _annotation_spec(inf: Any, annotation: cst.Annotation) -> Optional[Tuple[Shape, str]]:

@@ -1,6 +1,6 @@
 """Runtime shape contracts: compiled once per function, checked on every call.
 
-A ``Contract`` says which arguments (and which returned values) carry which
+A ``RuntimeContract`` says which arguments (and which returned values) carry which
 shape spec.  ``make_wrapper`` turns it into the function that replaces the
 original:
 
@@ -36,6 +36,7 @@ from shapelint.algebra.spec import ANY, INT, NAME, ShapeSpec, display_name, matc
 from shapelint.errors import ShapeError
 
 __all__ = [
+    "RuntimeContract",
     "Contract",
     "ArgCheck",
     "ReturnCheck",
@@ -174,7 +175,16 @@ class RelationCheck:
 
 
 @dataclass(frozen=True)
-class Contract:
+class RuntimeContract:
+    """One function's compiled checks: what its wrapper compares on every call.
+
+    Built by ``compile_contract`` from the specs given to ``@shapes``, or from
+    what a docstring and annotations declare (``instrument.contract_from_function``,
+    through ``shapelint.algebra.declared``, as the static analyzer reads them).
+    The static analyzer's counterpart is
+    ``shapelint.analysis.contracts.StaticContract``.
+    """
+
     qualname: str
     filename: str
     lineno: int
@@ -192,6 +202,9 @@ class Contract:
     def is_empty(self) -> bool:
         return not self.args and not self.returns and not self.relations
 
+
+# the name this class had before the static and runtime contracts were told apart
+Contract = RuntimeContract
 
 SpecLike = Union[str, ShapeSpec]
 
@@ -226,7 +239,7 @@ def compile_contract(
     strict_returns: bool = True,
     relations: Optional[Mapping[str, RelationLike]] = None,
     return_relations: Union[None, RelationLike, Sequence[Optional[RelationLike]]] = None,
-) -> Contract:
+) -> RuntimeContract:
     """Parse every spec and resolve every argument's position, once.
 
     ``returns`` is one spec (the returned value) or a sequence with one entry
@@ -308,7 +321,7 @@ def compile_contract(
         SizeParam(p.name, _KIND_OF[p.kind], i if p.kind != p.KEYWORD_ONLY else -1, p.default)
         for i, p in enumerate(params) if p.name in dim_names and p.name in named
     )
-    return Contract(
+    return RuntimeContract(
         qualname=getattr(func, "__qualname__", getattr(func, "__name__", repr(func))),
         filename=filename,
         lineno=lineno,
@@ -337,7 +350,7 @@ def _shape_of(value: Any) -> Optional[Tuple[int, ...]]:
         return None
 
 
-def _arg_values(check_: ArgCheck, contract: Contract, args: tuple, kwargs: dict):
+def _arg_values(check_: ArgCheck, contract: RuntimeContract, args: tuple, kwargs: dict):
     """(label, value) pairs the check applies to; nothing for an omitted argument."""
     kind, name, i, label = check_.kind, check_.name, check_.index, check_.label
     if kind == POSITIONAL_ONLY:
@@ -430,7 +443,7 @@ def _emit(violation: Violation, frame_globals: dict) -> None:
     raise error
 
 
-def _where(contract: Contract, filename: str, lineno: int) -> str:
+def _where(contract: RuntimeContract, filename: str, lineno: int) -> str:
     line = f"  call at {filename}:{lineno}"
     if contract.lineno:
         line += (f"; contract from the {contract.source} of {contract.qualname} "
@@ -438,7 +451,7 @@ def _where(contract: Contract, filename: str, lineno: int) -> str:
     return line
 
 
-def _report(contract: Contract, label: str, spec: ShapeSpec, shape: Tuple[int, ...],
+def _report(contract: RuntimeContract, label: str, spec: ShapeSpec, shape: Tuple[int, ...],
             reason: str, bindings: Mapping[str, Any]) -> None:
     __tracebackhide__ = True
     filename, lineno, frame_globals = _call_site()
@@ -453,7 +466,7 @@ def _report(contract: Contract, label: str, spec: ShapeSpec, shape: Tuple[int, .
                     filename, lineno, contract.source, message), frame_globals)
 
 
-def _report_relation(contract: Contract, relation: RelationCheck, shape: Tuple[int, ...],
+def _report_relation(contract: RuntimeContract, relation: RelationCheck, shape: Tuple[int, ...],
                      other_shape: Tuple[int, ...]) -> None:
     __tracebackhide__ = True
     filename, lineno, frame_globals = _call_site()
@@ -464,7 +477,7 @@ def _report_relation(contract: Contract, relation: RelationCheck, shape: Tuple[i
                     filename, lineno, contract.source, message), frame_globals)
 
 
-def _param_value(contract: Contract, name: str, args: tuple, kwargs: dict) -> Any:
+def _param_value(contract: RuntimeContract, name: str, args: tuple, kwargs: dict) -> Any:
     """The value passed for a named parameter (its default is never an array: None)."""
     for ref_name, kind, i in contract.param_refs:
         if ref_name == name:
@@ -476,7 +489,7 @@ def _param_value(contract: Contract, name: str, args: tuple, kwargs: dict) -> An
     return None
 
 
-def _check_relation(contract: Contract, relation: RelationCheck, value: Any, args: tuple,
+def _check_relation(contract: RuntimeContract, relation: RelationCheck, value: Any, args: tuple,
                     kwargs: dict) -> None:
     __tracebackhide__ = True
     shape = _shape_of(value)
@@ -487,7 +500,7 @@ def _check_relation(contract: Contract, relation: RelationCheck, value: Any, arg
         _report_relation(contract, relation, shape, other)
 
 
-def _report_arity(contract: Contract, result: Any) -> None:
+def _report_arity(contract: RuntimeContract, result: Any) -> None:
     __tracebackhide__ = True
     filename, lineno, frame_globals = _call_site()
     got = f"a tuple of {len(result)}" if type(result) is tuple else f"a {type(result).__name__}"
@@ -514,7 +527,7 @@ def _size_value(param: SizeParam, args: tuple, kwargs: dict) -> Optional[int]:
     return None
 
 
-def check_arguments(contract: Contract, args: tuple, kwargs: dict, report: bool = True):
+def check_arguments(contract: RuntimeContract, args: tuple, kwargs: dict, report: bool = True):
     """Bindings and their origins after checking every argument."""
     __tracebackhide__ = True
     bindings: Dict[str, Any] = {}
@@ -540,7 +553,7 @@ def check_arguments(contract: Contract, args: tuple, kwargs: dict, report: bool 
     return bindings, origins
 
 
-def check_result(contract: Contract, result: Any, bindings: Dict[str, Any],
+def check_result(contract: RuntimeContract, result: Any, bindings: Dict[str, Any],
                  origins: Dict[str, str], args: tuple = (), kwargs: Optional[dict] = None) -> None:
     __tracebackhide__ = True
     if contract.return_arity is not None:
@@ -562,7 +575,7 @@ def check_result(contract: Contract, result: Any, bindings: Dict[str, Any],
             _check_relation(contract, relation, value, args, kwargs or {})
 
 
-def _slow_call(contract: Contract, func: Callable, args: tuple, kwargs: dict):
+def _slow_call(contract: RuntimeContract, func: Callable, args: tuple, kwargs: dict):
     __tracebackhide__ = True
     bindings, origins = check_arguments(contract, args, kwargs)
     result = func(*args, **kwargs)
@@ -570,7 +583,7 @@ def _slow_call(contract: Contract, func: Callable, args: tuple, kwargs: dict):
     return result
 
 
-def _slow_return(contract: Contract, args: tuple, kwargs: dict, result: Any):
+def _slow_return(contract: RuntimeContract, args: tuple, kwargs: dict, result: Any):
     __tracebackhide__ = True
     bindings, origins = check_arguments(contract, args, kwargs, report=False)
     check_result(contract, result, bindings, origins, args, kwargs)
@@ -580,7 +593,7 @@ def _slow_return(contract: Contract, args: tuple, kwargs: dict, result: Any):
 # -- wrappers ------------------------------------------------------------------------
 
 
-def _is_fast(contract: Contract) -> bool:
+def _is_fast(contract: RuntimeContract) -> bool:
     plain = (POSITIONAL_ONLY, POSITIONAL_OR_KEYWORD, KEYWORD_ONLY)
     return (not contract.size_params  # dims bound by int arguments: the generic checker
             and all(a.kind in plain and a.spec.is_simple for a in contract.args)
@@ -609,7 +622,7 @@ def _own_signature(func: Callable) -> Optional[inspect.Signature]:
     return own
 
 
-def _fast_source(contract: Contract, sig: inspect.Signature) -> str:
+def _fast_source(contract: RuntimeContract, sig: inspect.Signature) -> str:
     """Source of a factory for a wrapper with ``sig``'s parameters that checks ``contract``.
 
     The wrapper takes the same parameters as the function (defaults come from
@@ -757,7 +770,7 @@ def _generic_factory(func, contract, state, slow_call, slow_return, defaults):
     return wrapper
 
 
-def make_wrapper(func: Callable, contract: Contract) -> Callable:
+def make_wrapper(func: Callable, contract: RuntimeContract) -> Callable:
     """The checking replacement for ``func`` (metadata copied, ``__wrapped__`` set)."""
     sig = _own_signature(func) if _is_fast(contract) else None
     if sig is not None:
@@ -774,7 +787,7 @@ def make_wrapper(func: Callable, contract: Contract) -> Callable:
 # -- public entry points (the decorator, which also reads docstrings, is shapelint.runtime.decorator) --
 
 
-_check_contract = Contract("check", "<inline>", 0, "check() call", (), ())
+_check_contract = RuntimeContract("check", "<inline>", 0, "check() call", (), ())
 
 
 def check(x: Any, spec: SpecLike, bindings: Optional[Dict[str, Any]] = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 
+from shapelint.algebra.declared import DecoratorSpecs, Param, declared_contract
 from shapelint.algebra.spec import ShapeSpec
 from shapelint.runtime.contracts import STATE, SpecLike, compile_contract, make_wrapper
 from shapelint.runtime.instrument import contract_from_function
@@ -43,16 +44,21 @@ def shapes(*positional: SpecLike, returns=None, **named: SpecLike):
             raise TypeError(f"shapes(): {func.__qualname__} is async; only plain functions "
                             "are supported (check inside it with shapelint.check)")
         if positional or named or returns is not None:
-            params = list(inspect.signature(func).parameters)
+            params = inspect.signature(func).parameters
             if len(positional) > len(params):
                 raise TypeError(f"shapes(): {func.__qualname__} has only {len(params)} parameters")
-            specs = dict(zip(params, positional))
             for name in named:
-                if name in specs:
+                if name in list(params)[:len(positional)]:
                     raise TypeError(f"shapes(): two specs for parameter {name!r}")
-            specs.update(named)
             ret = tuple(returns) if isinstance(returns, (list, tuple)) else returns
-            contract = compile_contract(func, specs, ret, source="decorator")
+            # the same reading of the specs as the static analyzer's (SpecError for a bad one)
+            declared = declared_contract(
+                [Param(name, p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)) for name, p in params.items()],
+                decorator=DecoratorSpecs(positional, tuple(named.items()), ret), strict=True)
+            specs = [r.spec for r in declared.returns]
+            contract = compile_contract(func, declared.params,
+                                        tuple(specs) if declared.returns_tuple else (specs or [None])[0],
+                                        source="decorator")
         else:
             contract = contract_from_function(func)
             if contract is None:

@@ -16,9 +16,10 @@ import inspect
 import types
 from typing import Any, Callable, Dict, Optional
 
-from shapelint.algebra.docstrings import annotation_spec, parse_docstring
+from shapelint.algebra.declared import ANNOTATION, DOCSTRING, Param, declared_contract
+from shapelint.algebra.docstrings import annotation_spec
 from shapelint.algebra.spec import ShapeSpec, SpecError, parse_spec
-from shapelint.runtime.contracts import CONTRACT_ATTR, Contract, compile_contract, make_wrapper
+from shapelint.runtime.contracts import CONTRACT_ATTR, RuntimeContract, compile_contract, make_wrapper
 
 __all__ = [
     "contract_from_function",
@@ -55,17 +56,17 @@ def _annotation_to_spec(annotation: Any) -> Optional[ShapeSpec]:
     return None
 
 
-def contract_from_function(func: Callable) -> Optional[Contract]:
+def contract_from_function(func: Callable) -> Optional[RuntimeContract]:
     """The contract a function's docstring and annotations state, or None.
 
-    Annotations win over the docstring for the same parameter.  Docstring
-    entries naming no parameter are ignored.  Several documented return values
-    check the elements of a returned tuple of that length; one documented
-    return value checks the value itself.  A relation (``dW -- same shape as
-    W``) is checked when both names are named parameters, or the value is a
-    return value whose position is known and the other a named parameter;
-    otherwise (``same shape as A_prev`` where ``A_prev`` comes out of a cache)
-    it is not a contract at run time.
+    What they declare is reconciled by ``declared_contract``, which the static
+    analyzer uses too (``shapelint.algebra.declared``: annotations win over
+    the docstring, entries naming no parameter are ignored, several
+    documented return values check a returned tuple's elements by position).
+    What is particular to run time is which annotation objects declare a
+    shape, and that a relation (``dW -- same shape as W``) can only be
+    checked against an argument: one to another value (``same shape as
+    A_prev`` where ``A_prev`` comes out of a cache) is not a contract here.
     """
     if not callable(func):
         return None
@@ -74,65 +75,45 @@ def contract_from_function(func: Callable) -> Optional[Contract]:
     except (TypeError, ValueError):
         return None
     doc = func.__doc__ if isinstance(getattr(func, "__doc__", None), str) else None
-    contract = parse_docstring(doc, params)
-    specs: Dict[str, ShapeSpec] = {n: s for n, s in contract.params.items() if n in params}
-    sources = {"docstring"} if specs else set()
-    plain = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    relations = {n: r for n, r in contract.relations.items() if n in plain and r.name in plain}
-
     annotations = getattr(func, "__annotations__", None) or {}
-    return_spec: Optional[ShapeSpec] = None
-    for name, annotation in annotations.items():
-        spec = _annotation_to_spec(annotation)
-        if spec is None:
-            continue
-        if name == "return":
-            return_spec = spec
-        elif name in params:
-            specs[name] = spec
-        else:
-            continue
-        sources.add("annotations")
-
+    declared = declared_contract(
+        [Param(name, p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)) for name, p in params.items()],
+        doc,
+        {name: _annotation_to_spec(annotation) for name, annotation in annotations.items()},
+    )
+    plain = {name for name in params if name not in declared.variadic}
     returns: Any = None
-    return_names = None
     return_relations: Any = None
-    names = contract.return_names
-    related = {n: r for n, r in contract.return_relations if r.name in plain}
-    if return_spec is not None:
-        returns = return_spec
-    elif contract.returns or related:
-        sources.add("docstring")
-        by_name = dict(contract.returns)
-        if len(names) == 1:
-            return_names = names
-            if contract.returns:
-                returns = contract.returns[0][1]
-            else:
-                return_relations = related.get(names[0])
-        elif len(set(names)) == len(names) and None not in names:
-            return_names = names
-            if contract.returns:
-                returns = [by_name.get(n) for n in names]
-            if related:
-                return_relations = [related.get(n) for n in names]
-        # unnamed or repeated names among several: which element is which is unclear
-    if relations:
-        sources.add("docstring")
-    if not specs and returns is None and return_relations is None and not relations:
+    related = [r.relation if r.relation is not None and r.relation.name in plain else None
+               for r in declared.returns]
+    if any(r.spec is not None for r in declared.returns):
+        specs = [r.spec for r in declared.returns]
+        returns = specs if declared.returns_tuple else specs[0]
+    if any(related):
+        return_relations = related if declared.returns_tuple else related[0]
+    sources = {declared.sources[name] for name in declared.params}
+    if returns is not None or return_relations is not None:
+        sources.add(declared.returns_source)
+    if declared.relations or declared.overruled:
+        sources.add(DOCSTRING)
+    if not declared.params and returns is None and return_relations is None and not declared.relations:
         return None
     try:
         return compile_contract(
-            func, specs, returns,
-            source=" and ".join(sorted(sources)),
-            return_names=return_names,
+            func, declared.params, returns,
+            source=" and ".join(sorted(_SOURCE_WORDS[s] for s in sources)),
+            return_names=[r.name for r in declared.returns] if declared.returns_source == DOCSTRING else None,
             # a docstring listing (A, cache) does not promise a tuple every time
             strict_returns=False,
-            relations=relations,
+            relations=declared.relations,
             return_relations=return_relations,
         )
     except (TypeError, SpecError):
         return None
+
+
+# how a contract's source is named in messages ("from its docstring and annotations")
+_SOURCE_WORDS = {DOCSTRING: "docstring", ANNOTATION: "annotations"}
 
 
 def instrument_function(func: Any) -> Any:
