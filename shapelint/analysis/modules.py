@@ -48,7 +48,7 @@ class ParsedModule:
 # in memory, so the cache keeps at most MAX_PARSED_CHARS of text: a process that checks a whole
 # distribution (1,644 files of scikit-learn and scipy) stays flat instead of keeping every tree.
 # The budget holds the closure of imports behind one file of scikit-learn several times over.
-MAX_PARSED_CHARS = 6_000_000
+MAX_PARSED_CHARS = 12_000_000
 _parsed: "OrderedDict[str, Tuple[Tuple[int, int], Optional[ParsedModule]]]" = OrderedDict()
 _parsed_chars = 0
 # Told the path of each parse dropped from the cache, to drop what was built from it (summaries).
@@ -187,7 +187,11 @@ def tree_of_checked_file(path: str, source: str) -> Optional[cst.Module]:
     unsaved buffer, a notebook's joined cells) or when it cannot be parsed: the caller parses it."""
     if path.startswith("<") or not path.endswith(".py"):
         return None
-    parsed = load(os.path.abspath(path))
+    path = os.path.abspath(path)
+    cached = _parsed.get(path)
+    if cached is None or cached[1] is None:
+        return None  # not parsed as an import (yet): the caller's parse is not kept (memory)
+    parsed = load(path)  # (checks the stamp)
     return parsed.tree if parsed is not None and parsed.source == source else None
 
 
