@@ -4,6 +4,12 @@ from shapelint.algebra.dims import fmt_shape
 from shapelint.rules.base import Rule
 
 
+def through_a_call(ctx: Any) -> bool:
+    """The failure sits in a function reached through a call whose arguments got their sizes from
+    the caller's docstring (the caller analyzed on its declared shapes): that is SL305's, opt-in."""
+    return getattr(ctx, "call_site", None) is not None and not getattr(ctx, "recording", False)
+
+
 class UnreadableDeclaration(Rule):
     code = "SL303"
     name = "unreadable-shape-declaration"
@@ -16,6 +22,8 @@ parsed, when an `assert` in the function contradicts the shape the
 docstring declares for the same parameter, and when an operation fails
 only because of sizes that docstrings name (outside the course's notation:
 `n_samples`, `n_features`, ...): the code contradicts its documentation.
+When the documented sizes are a caller's and the operation that fails is in
+a function it calls, the finding is SL305 (opt-in) instead.
 
 ## Why is this bad?
 shapelint (and its runtime contracts) check code against the shapes that
@@ -56,11 +64,15 @@ def forward(X):
                    f"`{ev.declared}` = {fmt_shape(ev.have)}; one of the two is wrong", self.severity)
 
     def on_documented_mismatch(self, ev: Any, ctx: Any) -> None:
+        if through_a_call(ctx):
+            return
         ctx.report(ev.node, self.code,
                    f"`{ctx.code_of(ev.node, 50)}`: {ev.error.message}, with the shapes the docstrings declare; "
                    f"the documentation or the code is wrong", self.severity)
 
     def on_documented_assert_fails(self, ev: Any, ctx: Any) -> None:
+        if through_a_call(ctx):
+            return
         ctx.report(ev.node, self.code,
                    f"this assert fails with the shapes the docstrings declare (`{ev.name}` has shape "
                    f"{fmt_shape(ev.have)}); the documentation or the code is wrong", self.severity)
