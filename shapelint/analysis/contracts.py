@@ -119,9 +119,12 @@ class Contract:
             targets = list(zip(self.returns, value.items))
         else:
             return
+        argument_names = {n for shape, _, _ in self.params.values() for d in shape or () if isinstance(d, Sym)
+                          for n in d.names}
         for (name, shape, text), v in targets:
             if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
                 continue
+            shape = _free_return_sizes(shape, argument_names, set(self.param_order), env)
             if env is not None:
                 shape = _as_the_code_defines(shape, env)
             # the function's own declared names mean themselves here
@@ -158,6 +161,22 @@ def _violation_kind(inf: Any, arrays: List[Val]) -> str:
     """SL301's event, or SL304's when the arrays that contradict the declaration are all the
     course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong)."""
     return "test_data_contradicts_contract" if inf.from_course_tests(arrays) else "contract_violation"
+
+
+def _free_return_sizes(shape: Tuple[Dim, ...], argument_names: set, parameters: Any, env: Any) -> Tuple[Dim, ...]:
+    """A size outside the course's notation that only the return declaration names (cs231n's
+    `scores -- (N, C)` where no argument declares `C`), that is no parameter and that the code does
+    not bind either, is whatever the function computes: not checked (nothing says it differs)."""
+    out: List[Dim] = []
+    for d in shape:
+        name = _single_name(d) if isinstance(d, Sym) and not is_invented(d) else None
+        if name is not None and name.startswith(DOCUMENTED_PREFIX) and name not in argument_names:
+            bare = name[len(DOCUMENTED_PREFIX):]
+            if bare not in parameters and (env is None or bare not in env.vars):
+                out.append(None)
+                continue
+        out.append(d)
+    return tuple(out)
 
 
 def _as_the_code_defines(shape: Tuple[Dim, ...], env: Any) -> Tuple[Dim, ...]:

@@ -41,6 +41,10 @@ def analyze(source):
     return analyze_source(source, "net.py", codes=default_codes())
 
 
+def test_the_cs231n_scores_pass():
+    assert [(d.line, d.code) for d in analyze(NET).diagnostics] == []
+
+
 def test_an_unknown_product_plus_a_row_keeps_the_rows_unknown():
     src = """\
 import numpy as np
@@ -56,3 +60,36 @@ def forward(x):
     # the known operand's other sizes still hold (tentatively: the result could be bigger)
     wrong = src.replace("(5, 10)", "(5, 11)")
     assert [d.code for d in analyze(wrong).diagnostics] == ["SL209"]
+
+
+def test_a_return_breaking_a_size_an_argument_declares_is_still_sl301():
+    src = '''\
+import numpy as np
+
+
+def scores(X, W):
+    """
+    X -- data of shape (N, D)
+    W -- weights of shape (D, C)
+
+    Returns:
+    s -- scores of shape (N, C)
+    """
+    return np.dot(X, W).T
+'''
+    assert [(d.line, d.code) for d in analyze(src).diagnostics] == [(12, "SL301")]
+
+
+def test_a_return_size_no_argument_declares_but_the_code_defines_is_checked():
+    src = '''\
+import numpy as np
+
+
+def init(n_h):
+    """
+    Returns:
+    b -- bias of shape (n_h, 1)
+    """
+    return np.zeros((1, n_h))
+'''
+    assert [(d.line, d.code) for d in analyze(src).diagnostics] == [(9, "SL301")]
