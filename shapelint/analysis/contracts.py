@@ -31,6 +31,7 @@ from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 class Contract:
     def __init__(self, func_name: str, param_order: Optional[List[str]] = None):
         self.func_name = func_name
+        self.code_contradicts = False  # its declared shapes fail in the functions it calls (SL305)
         self.param_order = param_order or []  # checked in this order, like the runtime
         self.specs: Dict[str, Any] = {}  # name -> ShapeSpec, where one was written
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
@@ -78,7 +79,7 @@ class Contract:
             if isinstance(a, ArrayVal) and isinstance(b, ArrayVal) and a.shape is not None and b.shape is not None:
                 problem = _same_shape(a.shape, b.shape, other)
                 if problem:
-                    inf.emit(_violation_kind(inf, [a, b]), arg_nodes.get(name, call),
+                    inf.emit(_violation_kind(inf, [a, b], self), arg_nodes.get(name, call),
                              what=f"argument `{name}` of `{self.func_name}()`", declared=b.shape,
                              declared_text=text, actual=a.shape, reason=problem)
                     return True
@@ -107,7 +108,7 @@ class Contract:
                 bound_by[new] = name
             if problem:
                 # like the runtime check: the first argument that breaks the contract
-                inf.emit(_violation_kind(inf, checked), arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
+                inf.emit(_violation_kind(inf, checked, self), arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
                          declared=shape, declared_text=text, actual=v.shape, reason=problem)
                 return True
         return False
@@ -161,10 +162,16 @@ class Contract:
                          declared_text=text, actual=v.shape, reason=problem)
 
 
-def _violation_kind(inf: Any, arrays: List[Val]) -> str:
+def _violation_kind(inf: Any, arrays: List[Val], contract: Any = None) -> str:
     """SL301's event, or SL304's when the arrays that contradict the declaration are all the
-    course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong)."""
-    return "test_data_contradicts_contract" if inf.from_course_tests(arrays) else "contract_violation"
+    course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong),
+    or SL305's when the function's own code fails in the functions it calls with the declared
+    shapes (``L_layer_model``'s transposed ``X``): that declaration is what is wrong."""
+    if inf.from_course_tests(arrays):
+        return "test_data_contradicts_contract"
+    if getattr(contract, "code_contradicts", False):
+        return "contract_the_code_contradicts"
+    return "contract_violation"
 
 
 def _free_return_sizes(shape: Tuple[Dim, ...], argument_names: set, parameters: Any, env: Any) -> Tuple[Dim, ...]:

@@ -296,6 +296,12 @@ class ReportingMixin:
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, **data: Any) -> None:
         if err.reason == DOCUMENTED:
             # the sizes disagree only as two docstrings name them: a docstring may be wrong (SL303)
+            own = getattr(self, "own_analysis", None)
+            if own is not None and self.call_site is not None and not self.recording and \
+                    getattr(own, "contract", None) is not None:
+                # the function's declared shapes fail in a function it calls (SL305): its declaration
+                # is no evidence against a call that contradicts it
+                own.contract.code_contradicts = True
             self.emit("documented_mismatch", node, error=err, **data)
             return
         operands = data.get("operands") or ()

@@ -17,7 +17,9 @@ Analyzing a function on the shapes its docstring declares, reports an
 operation that fails in a function it calls, only because of sizes that
 docstrings name (outside the course's notation): the caller's docstring and
 the callee disagree.  When the failing operation is in the documented
-function itself, that is SL303.
+function itself, that is SL303.  A call whose arguments contradict such a
+declaration (`L_layer_model(train_x, train_y, ...)` with the real
+`(12288, 209)` data) is reported here as well, not as SL301.
 Opt-in: select it with `--extend-select SL305` (or `extend-select = ["SL305"]`).
 
 ## Why is this bad?
@@ -27,7 +29,9 @@ other code, which runs with the data the program really passes.  The course's
 and passes it on to helpers that take `(num_px * num_px * 3, number of
 examples)`: the helpers (and the notebook) are right, the docstring is
 transposed.  It is off by default so that code the course handed out passes
-the default gate; your own calls that break a declaration are still SL301.
+the default gate; your own calls that break a declaration are still SL301,
+unless that declaration is one the function's own code fails with in the
+functions it calls: a call that contradicts it is reported here too.
 
 ## Example
 ```python
@@ -81,3 +85,9 @@ Correct the docstring that names the sizes
         ctx.report(ev.node, self.code,
                    f"this assert fails with the shapes a caller's docstring declares (`{ev.name}` has shape "
                    f"{fmt_shape(ev.have)}); the caller's documentation or this code is wrong", self.severity)
+
+    def on_contract_the_code_contradicts(self, ev: Any, ctx: Any) -> None:
+        ctx.report(ev.node, self.code,
+                   f"{ev.what} has shape {fmt_shape(ev.actual)} but is declared `{ev.declared_text}`: {ev.reason}; "
+                   f"the function's own code fails in the functions it calls with that declaration, so the "
+                   f"docstring is what is wrong", self.severity)

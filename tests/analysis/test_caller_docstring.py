@@ -80,3 +80,22 @@ def test_sl305_is_documented_and_opt_in(tmp_path):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(cli, ["check", "--no-cache", "--isolated", "--extend-select", "SL305", str(tmp_path / "m.py")])
     assert r.exit_code == 1 and "SL305" in r.output
+
+
+RUN = '''
+train_x = np.zeros((12288, 209))
+train_y = np.zeros((1, 209))
+cost = model(train_x, train_y)
+'''
+
+
+def test_a_call_contradicting_a_declaration_its_own_code_fails_with_is_sl305_not_sl301():
+    # the real data is (12288, 209): it contradicts the transposed docstring, and the code is right
+    assert codes(CALLER + RUN, default_codes()) == []
+    assert (24, "SL305") in codes(CALLER + RUN, default_codes() | {"SL305"})
+
+
+def test_a_call_contradicting_a_declaration_the_code_agrees_with_is_still_sl301():
+    fixed = CALLER.replace("(number of examples, num_px * num_px * 3)", "(num_px * num_px * 3, number of examples)")
+    wrong_call = RUN.replace("np.zeros((12288, 209))", "np.zeros((209, 12288))")
+    assert (24, "SL301") in codes(fixed + wrong_call, default_codes())
