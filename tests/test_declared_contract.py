@@ -179,10 +179,10 @@ class _Analysis:
 
     def __init__(self, module: cst.Module):
         self.module = module
-        self.findings: List[Tuple[str, Dict[str, Any]]] = []
+        self.findings: List[Tuple[str, Any]] = []
 
-    def emit(self, kind: str, node: cst.CSTNode, **data: Any) -> None:
-        self.findings.append((kind, data))
+    def emit(self, event: Any) -> None:
+        self.findings.append((type(event).__name__, event))
 
 
 def static_summary(source: str, decorator: Any = None) -> Optional[Summary]:
@@ -347,7 +347,7 @@ def test_unreadable_declarations_are_problems():
     analysis = _Analysis(module)
     contract = static_contracts.read_contract(analysis, module.body[0])
     assert contract.problems == [("(n_h, n_x", "unclosed parenthesis")]
-    assert [kind for kind, _ in analysis.findings] == ["contract_unreadable"]
+    assert [kind for kind, _ in analysis.findings] == ["ContractUnreadableEvent"]
     assert runtime_summary(source) is None
 
 

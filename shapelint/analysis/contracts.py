@@ -39,6 +39,7 @@ from shapelint.analysis.unify import substitute_dim, substitute_shape
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 from shapelint.rules.events import (
     ContractEvent,
+    ContractTheCodeContradictsEvent,
     ContractUnreadableEvent,
     ContractViolationEvent,
     TestDataContradictsContractEvent,
@@ -52,6 +53,7 @@ class StaticContract:
 
     def __init__(self, func_name: str, param_order: Optional[List[str]] = None):
         self.func_name = func_name
+        self.code_contradicts = False  # its declared shapes fail in the functions it calls (SL305)
         self.param_order = param_order or []  # checked in this order, like the runtime
         self.specs: Dict[str, Any] = {}  # name -> ShapeSpec, where one was written
         self.params: Dict[str, Tuple[Shape, str, str]] = {}  # name -> (shape, spec text, source)
@@ -100,7 +102,7 @@ class StaticContract:
             if isinstance(a, ArrayVal) and isinstance(b, ArrayVal) and a.shape is not None and b.shape is not None:
                 problem = _same_shape(a.shape, b.shape, other)
                 if problem:
-                    inf.emit(_violation_event(inf, [a, b])(
+                    inf.emit(_violation_event(inf, [a, b], self)(
                         arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
                         declared=b.shape, declared_text=text, actual=a.shape, reason=problem))
                     return True
@@ -111,6 +113,10 @@ class StaticContract:
             v = args.get(name)
             spec = self.specs.get(name)
             if not isinstance(v, ArrayVal) or v.shape is None:
+                continue
+            if v.shape == () and shape and all(isinstance(d, int) and d == 1 for d in shape):
+                # a scalar where `(1, 1, 1)` is declared (`b[0, 0, 0, c]` for the course's
+                # conv_single_step bias): it broadcasts exactly as the declared array would
                 continue
             checked.append(v)
             before = set(binding)
@@ -125,7 +131,7 @@ class StaticContract:
                 bound_by[new] = name
             if problem:
                 # like the runtime check: the first argument that breaks the contract
-                inf.emit(_violation_event(inf, checked)(
+                inf.emit(_violation_event(inf, checked, self)(
                     arg_nodes.get(name, call), what=f"argument `{name}` of `{self.func_name}()`",
                     declared=shape, declared_text=text, actual=v.shape, reason=problem))
                 return True
@@ -142,9 +148,12 @@ class StaticContract:
             targets = list(zip(self.returns, value.items))
         else:
             return
+        argument_names = {n for shape, _, _ in self.params.values() for d in shape or () if isinstance(d, Sym)
+                          for n in d.names}
         for (name, shape, text), v in targets:
             if not isinstance(v, ArrayVal) or v.shape is None or shape is None:
                 continue
+            shape = _free_return_sizes(shape, argument_names, set(self.param_order), env)
             if env is not None:
                 shape = _as_the_code_defines(shape, env)
             # the function's own declared names mean themselves here
@@ -178,10 +187,32 @@ class StaticContract:
                                                 reason=problem))
 
 
-def _violation_event(inf: Any, arrays: List[Val]) -> Type[ContractEvent]:
+def _violation_event(inf: Any, arrays: List[Val], contract: Any = None) -> Type[ContractEvent]:
     """SL301's event, or SL304's when the arrays that contradict the declaration are all the
-    course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong)."""
-    return TestDataContradictsContractEvent if inf.from_course_tests(arrays) else ContractViolationEvent
+    course's own test data (``X_assess`` of ``..._test_case()``: the docstring is what is wrong),
+    or SL305's when the function's own code fails in the functions it calls with the declared
+    shapes (``L_layer_model``'s transposed ``X``): that declaration is what is wrong."""
+    if inf.from_course_tests(arrays):
+        return TestDataContradictsContractEvent
+    if getattr(contract, "code_contradicts", False):
+        return ContractTheCodeContradictsEvent
+    return ContractViolationEvent
+
+
+def _free_return_sizes(shape: Tuple[Dim, ...], argument_names: set, parameters: Any, env: Any) -> Tuple[Dim, ...]:
+    """A size outside the course's notation that only the return declaration names (cs231n's
+    `scores -- (N, C)` where no argument declares `C`), that is no parameter and that the code does
+    not bind either, is whatever the function computes: not checked (nothing says it differs)."""
+    out: List[Dim] = []
+    for d in shape:
+        name = _single_name(d) if isinstance(d, Sym) and not is_invented(d) else None
+        if name is not None and name.startswith(DOCUMENTED_PREFIX) and name not in argument_names:
+            bare = name[len(DOCUMENTED_PREFIX):]
+            if bare not in parameters and (env is None or bare not in env.vars):
+                out.append(None)
+                continue
+        out.append(d)
+    return tuple(out)
 
 
 def _as_the_code_defines(shape: Tuple[Dim, ...], env: Any) -> Tuple[Dim, ...]:

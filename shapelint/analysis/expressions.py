@@ -15,6 +15,7 @@ from shapelint.algebra.dims import (
     dims_equal,
     floordiv,
     fmt_shape,
+    fresh,
     mul,
     shape_size,
     sub,
@@ -389,7 +390,11 @@ class ExpressionsMixin:
                     isinstance(left, (ParamVal, UnknownVal)) or isinstance(right, (ParamVal, UnknownVal))):
                 # `np.dot(W, A) + b` with b of unknown rank: b broadcasts into the known operand
                 known, known_node = (left, left_node) if isinstance(left, ArrayVal) else (right, right_node)
-                return self.elementwise(node, op, [known, ArrayVal(None)], [known_node, None], inplace=inplace)
+                # a parameter nothing describes is most often a scalar (a learning rate): the known
+                # operand's sizes 1 stay; an unknown computed value (`x.dot(w)`) may stretch them
+                scalar_like = isinstance(right if known is left else left, ParamVal)
+                return self.elementwise(node, op, [known, ArrayVal(None)], [known_node, None], inplace=inplace,
+                                        unknown_may_stretch=not scalar_like)
             return UNKNOWN
         if not isinstance(left, ArrayVal) and not isinstance(right, ArrayVal):
             if isinstance(left, (IntVal, NumVal)) and isinstance(right, (IntVal, NumVal)):
@@ -412,7 +417,7 @@ class ExpressionsMixin:
 
     def elementwise(self, node: cst.CSTNode, op: str, operands: List[ArrayVal],
                     operand_nodes: List[Optional[cst.CSTNode]], inplace: bool = False,
-                    func: str = "", dtype: Optional[str] = None) -> Val:
+                    func: str = "", dtype: Optional[str] = None, unknown_may_stretch: bool = True) -> Val:
         if any_failed(operands):
             return failed_array()
         shapes = [o.shape for o in operands]
@@ -435,6 +440,10 @@ class ExpressionsMixin:
                 result, tentative = ops.broadcast(*known), True
             except ShapeMismatch:
                 result = None
+            if result is not None and unknown_may_stretch:
+                # a size 1 of the known operands says nothing: the unknown one may broadcast it
+                # (`x.dot(w) + b` with b (1, M) and the product unknown is (N, M), not (1, M))
+                result = tuple(fresh() if d == 1 else d for d in result)
         if ElementwiseEvent in self.handlers:  # built only if a rule listens: operations are frequent
             self.emit(ElementwiseEvent(node, op=op, func=func, operands=operands, operand_nodes=operand_nodes,
                                        result=result))

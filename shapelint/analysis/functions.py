@@ -192,6 +192,9 @@ class FunctionsMixin:
         env.text_dims = dict(func.env.text_dims)
         returns: List[Val] = []
         saved = (self.recording, self.call_site, self.mod, self.current_stmt)
+        saved_own = getattr(self, "own_analysis", None)
+        if args is None and not self.call_stack:
+            self.own_analysis = func  # analyzed on its own, on its declared shapes
         self.call_stack.append(node)
         if args is not None:
             self.recording = False
@@ -204,6 +207,7 @@ class FunctionsMixin:
             self._returns_stack.pop()
             self.call_stack.pop()
             self.recording, self.call_site, self.mod, self.current_stmt = saved
+            self.own_analysis = saved_own
         if not flow.terminated:
             returns.append(NONE)
         result = join_all(returns) if returns else UNKNOWN

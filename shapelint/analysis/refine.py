@@ -37,6 +37,7 @@ from shapelint.analysis.values import (
 from shapelint.rules.events import (
     AssertEvent,
     AssertFailsEvent,
+    CallerDocumentedAssertFailsEvent,
     DeclaredConflictEvent,
     DocumentedAssertFailsEvent,
     LikelyAssertFailsEvent,
@@ -125,15 +126,16 @@ def compare_known(op: cst.BaseCompOp, a: Val, b: Val) -> Optional[bool]:
 
 
 def _assert_event(have: Optional[Tuple[Dim, ...]], want: Optional[Tuple[Dim, ...]],
-                  tentative: bool) -> Type[AssertEvent]:
-    """Which event a failing shape assert is: certain, needing a guessed rank, or only documented."""
+                  tentative: bool, through_a_call: bool) -> Type[AssertEvent]:
+    """Which event a failing shape assert is: certain, needing a guessed rank, or only documented
+    (by the function's docstrings, or by a caller's: see ReportingMixin.through_a_call)."""
     if tentative:
         return LikelyAssertFailsEvent
     if have is not None and want is not None and len(have) == len(want):
         verdicts = [compare_dims(h, w) for h, w in zip(have, want)]
         failing = [v for v in verdicts if v.equal is False]
         if failing and all(v.reason == DOCUMENTED for v in failing):
-            return DocumentedAssertFailsEvent
+            return CallerDocumentedAssertFailsEvent if through_a_call else DocumentedAssertFailsEvent
     return AssertFailsEvent
 
 
@@ -368,8 +370,8 @@ class RefineMixin:
             return
         have = owner.shape
         if len(have) != len(want) or any(dims_equal(h, w) is False for h, w in zip(have, want)):
-            self.emit(_assert_event(have, want, owner.tentative)(assert_node, have=have, want=want,
-                                                                 name=self.code_of(a.value, 30)))
+            event = _assert_event(have, want, owner.tentative, self.through_a_call())
+            self.emit(event(assert_node, have=have, want=want, name=self.code_of(a.value, 30)))
 
     def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
         """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
@@ -413,7 +415,7 @@ class RefineMixin:
                     env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype)
                     return
                 if assert_node is not None:
-                    self.emit(_assert_event(have, want, owner_val.tentative)(
+                    self.emit(_assert_event(have, want, owner_val.tentative, self.through_a_call())(
                         assert_node, have=have, want=want, name=owner))
                 return
             new = tuple(w if (h is None or is_invented(h)) and w is not None and not is_invented(w) else h
@@ -441,7 +443,7 @@ class RefineMixin:
             if assert_node is None and self.bind_declared_size(have, want, env):
                 return  # `if X.shape[0] == 1:` (or the else of `!= 1`): the code says so, in the branch
             if assert_node is not None:
-                self.emit(_assert_event((have,), (want,), owner_val.tentative)(
+                self.emit(_assert_event((have,), (want,), owner_val.tentative, self.through_a_call())(
                     assert_node, have=shape, want=None, name=owner, index=index, want_dim=want))
             return
         if (have is None or is_invented(have)) and want is not None and not is_invented(want):

@@ -28,6 +28,7 @@ from shapelint.diagnostics import MAX_RELATED, Diagnostic, Related, ShapeRecord
 from shapelint.fixes import Edit, Fix, apply_edits
 from shapelint.rules.events import (
     WITH_OPERANDS,
+    CallerDocumentedMismatchEvent,
     DocumentedMismatchEvent,
     Event,
     LikelyMismatchEvent,
@@ -293,6 +294,12 @@ class ReportingMixin:
             merged.append(better if better is not None and better.shape is not None else r)
         self.result.shapes = merged
 
+    def through_a_call(self) -> bool:
+        """Is this the analysis of a function reached through a call, its arguments' sizes those the
+        caller's docstring declares (the caller analyzed on its declared shapes)?  A failure there
+        that only documented sizes make is the caller's documentation's (SL305, opt-in)."""
+        return self.call_site is not None and not self.recording
+
     def mismatch(self, node: cst.CSTNode, err: ShapeMismatch, *, operands: Sequence[Val],
                  operand_nodes: Sequence[Optional[cst.CSTNode]], op: Optional[str] = None,
                  func: Optional[str] = None, call: Optional[cst.Call] = None, fn: Any = None,
@@ -301,7 +308,13 @@ class ReportingMixin:
         fields = dict(error=err, operands=operands, operand_nodes=operand_nodes, op=op, func=func, call=call, fn=fn)
         if err.reason == DOCUMENTED:
             # the sizes disagree only as two docstrings name them: a docstring may be wrong (SL303)
-            self.emit(DocumentedMismatchEvent(node, **fields))
+            own = getattr(self, "own_analysis", None)
+            if own is not None and self.through_a_call() and getattr(own, "contract", None) is not None:
+                # the function's declared shapes fail in a function it calls (SL305): its declaration
+                # is no evidence against a call that contradicts it
+                own.contract.code_contradicts = True
+            self.emit((CallerDocumentedMismatchEvent if self.through_a_call() else DocumentedMismatchEvent)(
+                node, **fields))
             return
         if tentative or any(isinstance(o, ArrayVal) and o.tentative for o in operands):
             if err.kind is ErrorKind.AXIS:

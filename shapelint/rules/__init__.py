@@ -33,6 +33,7 @@ _RULE_MODULES = [
     "sl302_gradient_shape",
     "sl303_unreadable_declaration",
     "sl304_test_data_contradicts_docstring",
+    "sl305_caller_docstring_fails_in_callee",
     "sl900_unused_suppression",
 ]
 

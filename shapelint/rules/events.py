@@ -135,6 +135,12 @@ class DocumentedMismatchEvent(ShapeErrorEvent):
     """An operation that fails only with the sizes that docstrings name."""
 
 
+@dataclass(**_EVENT)
+class CallerDocumentedMismatchEvent(ShapeErrorEvent):
+    """The same, in a function reached through a call whose arguments got their sizes from the
+    caller's docstring (the caller analyzed on its declared shapes)."""
+
+
 # --- asserts ----------------------------------------------------------------------------------
 
 
@@ -167,6 +173,11 @@ class DocumentedAssertFailsEvent(AssertEvent):
     """A shape assert that fails only with the sizes that docstrings name."""
 
 
+@dataclass(**_EVENT)
+class CallerDocumentedAssertFailsEvent(AssertEvent):
+    """The same, in a function reached through a call with the sizes of the caller's docstring."""
+
+
 # --- declarations -----------------------------------------------------------------------------
 
 
@@ -191,6 +202,12 @@ class TestDataContradictsContractEvent(ContractEvent):
     """The same, where every array that contradicts the declaration is the course's own test data."""
 
     __test__ = False  # not a test class for pytest, whatever its name says
+
+
+@dataclass(**_EVENT)
+class ContractTheCodeContradictsEvent(ContractEvent):
+    """The same, where the function's own code fails in the functions it calls with the shapes
+    it declares: the declaration is what is wrong."""
 
 
 @dataclass(**_EVENT)
@@ -244,9 +261,10 @@ class ForcedEqualEvent(Event):
 # The events a rule may listen to (the bases above that only share fields are not among them).
 EVENT_TYPES: FrozenSet[Type[Event]] = frozenset({
     ElementwiseEvent, MatmulEvent, TransposeEvent, ReduceEvent, NpMatrixEvent, ScalarDotUsedEvent,
-    ScalarConversionEvent, MismatchEvent, LikelyMismatchEvent, DocumentedMismatchEvent, AssertFailsEvent,
-    LikelyAssertFailsEvent, DocumentedAssertFailsEvent, ContractViolationEvent,
-    TestDataContradictsContractEvent, ContractUnreadableEvent, DeclaredValueEvent, DeclaredConflictEvent,
+    ScalarConversionEvent, MismatchEvent, LikelyMismatchEvent, DocumentedMismatchEvent,
+    CallerDocumentedMismatchEvent, AssertFailsEvent, LikelyAssertFailsEvent, DocumentedAssertFailsEvent,
+    CallerDocumentedAssertFailsEvent, ContractViolationEvent, TestDataContradictsContractEvent,
+    ContractTheCodeContradictsEvent, ContractUnreadableEvent, DeclaredValueEvent, DeclaredConflictEvent,
     GradientEvent, ForcedEqualEvent,
 })
 

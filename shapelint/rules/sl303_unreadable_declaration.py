@@ -21,6 +21,8 @@ parsed, when an `assert` in the function contradicts the shape the
 docstring declares for the same parameter, and when an operation fails
 only because of sizes that docstrings name (outside the course's notation:
 `n_samples`, `n_features`, ...): the code contradicts its documentation.
+When the documented sizes are a caller's and the operation that fails is in
+a function it calls, the finding is SL305 (opt-in) instead.
 
 ## Why is this bad?
 shapelint (and its runtime contracts) check code against the shapes that
