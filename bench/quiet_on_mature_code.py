@@ -3,6 +3,7 @@
     python bench/quiet_on_mature_code.py                       # the seven packages below, 2 jobs
     python bench/quiet_on_mature_code.py numpy sklearn --jobs 1
     python bench/quiet_on_mature_code.py /some/other/package --sample 40 --seed 1
+    python bench/quiet_on_mature_code.py --flake8 /tmp/mature/bin/flake8   # numpy first: timed against flake8
 
 Packages are names looked up in ``--site`` (default: the scratch venv
 ``/tmp/mature/lib/python3.11/site-packages``) or paths to folders.  Default:
@@ -161,6 +162,20 @@ def write_json_atomically(path: Path, payload: Dict) -> None:
         raise
 
 
+def time_flake8(flake8: str, folder: Path, jobs: int, shapelint_seconds: float) -> str:
+    """flake8's syntax-error and pyflakes checks over ``folder``, timed like shapelint's run of it."""
+    import subprocess
+
+    started = time.perf_counter()
+    done = subprocess.run([flake8, "--select", "E9,F", "--jobs", str(jobs), str(folder)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        return f"   flake8 failed ({done.returncode}): {done.stderr.strip()[-300:]}"
+    return (f"   flake8 --select E9,F --jobs {jobs} over {folder.name}: {seconds:.1f} s; shapelint "
+            f"{shapelint_seconds:.1f} s ({shapelint_seconds / seconds:.2f}x flake8's time)")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("packages", nargs="*", default=list(DEFAULT_PACKAGES),
@@ -172,6 +187,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--sample-outside-matrixlib", action="store_true",
                         help=f"draw the sample only from warnings outside {MATRIX_FOLDER}")
     parser.add_argument("--json", type=Path, default=None, help="also write every finding to this file")
+    parser.add_argument("--flake8", default=None, metavar="FLAKE8",
+                        help="also time this flake8 executable (`--select E9,F`, the same --jobs) over the first "
+                             "package, right after shapelint's run of it: the issue's bar is to be faster")
     args = parser.parse_args(argv)
 
     site = Path(args.site)
@@ -185,6 +203,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print_tally(t)
         tallies.append(t)
         total.add(t)
+        if args.flake8 and folder == folders[0]:
+            print(time_flake8(args.flake8, folder, args.jobs, t.seconds))
         sys.stdout.flush()
     wall = time.perf_counter() - wall
     if len(tallies) > 1:
