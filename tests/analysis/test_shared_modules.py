@@ -153,6 +153,10 @@ def test_the_parse_cache_keeps_to_its_budget_and_forgets_the_summaries_made_from
         tmp_path, executions, monkeypatch):
     from shapelint.analysis import modules
 
+    from collections import OrderedDict
+
+    monkeypatch.setattr(modules, "_parsed", OrderedDict())  # what earlier tests parsed is not counted here
+    monkeypatch.setattr(modules, "_parsed_chars", 0)
     write(tmp_path, {"helpers.py": HELPERS, "layers.py": LAYERS,
                      "a.py": "import numpy as np\nfrom helpers import forward\nZ = forward(np.zeros((3, 5)))\n",
                      "b.py": "import numpy as np\nfrom helpers import forward\nZ = forward(np.zeros((2, 5)))\n"})
@@ -162,6 +166,8 @@ def test_the_parse_cache_keeps_to_its_budget_and_forgets_the_summaries_made_from
     # room for one of the two helper modules: loading the second drops the first
     budget = max(len((tmp_path / name).read_text()) for name in ("helpers.py", "layers.py", "a.py", "b.py"))
     monkeypatch.setattr(modules, "MAX_PARSED_CHARS", budget)
+    monkeypatch.setattr(modules, "_parsed", OrderedDict())
+    monkeypatch.setattr(modules, "_parsed_chars", 0)
     assert found(tmp_path / "a.py") == []
     assert modules._parsed_chars <= budget
     held = [p for p, (_, parsed) in modules._parsed.items() if parsed is not None]
