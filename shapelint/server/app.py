@@ -4,8 +4,12 @@ Analyses run one at a time in a worker thread (the analyzer's per-process
 module cache is not meant to be shared between threads), so the event loop
 keeps reading the editor's messages while a file is checked: a change that
 arrives meanwhile is recorded, and only the newest text's findings are
-published.  Every handler logs its own failures and answers with nothing, so a
-bug in one request never takes the server down.
+published.  A change's findings are published from the analysis alone; the
+fixes that need the file analyzed again (the hint a message ends with, the quick
+fixes) are checked afterwards, once per version, and that version is published
+again when its messages change (``settled``).  Every handler logs its own
+failures and answers with nothing, so a bug in one request never takes the
+server down.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pygls.lsp.server import LanguageServer
 from shapelint import __version__
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
-from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json
+from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle
 
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
@@ -47,8 +51,11 @@ class ShapelintServer(LanguageServer):
         self.inlay_hints = True
         self.debounce = DEBOUNCE_SECONDS
         self.fix_all_resolvable = False
+        self.fix_hints = True  # check the fixes of the published version in the background (see settled)
         self.analyses: Dict[str, Analysis] = {}  # buffer URI -> the latest analysis
         self.running: Dict[Tuple[str, int, int], "asyncio.Future[Analysis]"] = {}
+        self.settling: Dict[Tuple[str, int, int], "asyncio.Future[Any]"] = {}
+        self.published: Dict[str, Tuple[Optional[int], List[types.Diagnostic]]] = {}  # document URI -> its last publish
         self.pending: Dict[str, "asyncio.Task[None]"] = {}  # buffer URI -> its scheduled check
         self.changes: Dict[str, int] = {}  # buffer URI -> changes seen: a shapes job for an older text is dropped
         self.fix_all: Dict[Tuple[str, int], Optional[types.WorkspaceEdit]] = {}
@@ -109,6 +116,45 @@ class ShapelintServer(LanguageServer):
             analysis.shapes = records
         return analysis.shapes
 
+    async def settled(self, analysis: Analysis) -> Optional[Analysis]:
+        """The analysis with every fix checked, as `shapelint check` gives it (the fixes code actions
+        offer, the hints messages end with); None when the text changed before that was done (the
+        newer text's analysis is settled instead).  The fixes are checked once per version, in the
+        worker, which gives up between two re-analyses as soon as the text changes; when the
+        messages change, the version's diagnostics are published again."""
+        outcome = analysis.outcome
+        if outcome is None or not outcome.unchecked_fixes:
+            return analysis
+        buffer = analysis.buffer
+        key = (buffer.uri, buffer.version, hash(buffer.text))
+        future = self.settling.get(key)
+        if future is None:
+            uri, seen = buffer.uri, self.changes.get(buffer.uri, 0)
+
+            def stale() -> bool:
+                return self.changes.get(uri, 0) != seen
+
+            def job() -> Any:
+                return None if stale() else settle(analysis, stale)
+
+            future = asyncio.get_running_loop().run_in_executor(self.worker, job)
+            self.settling[key] = future
+            future.add_done_callback(lambda _: self.settling.pop(key, None))
+        checked = await asyncio.shield(future)
+        if checked is None:
+            return None
+        if analysis.outcome is outcome:  # the first to get here
+            analysis.outcome = checked
+            if self.buffer(buffer.uri) == buffer:
+                self.publish(analysis, messages=False)
+        return analysis
+
+    async def _settle_later(self, analysis: Analysis) -> None:
+        try:
+            await self.settled(analysis)
+        except Exception:
+            self.log_error(f"checking the fixes of {analysis.buffer.uri} failed")
+
     def analysis_for(self, uri: str) -> "asyncio.Future[Optional[Analysis]]":
         async def current() -> Optional[Analysis]:
             buffer = self.buffer(uri)
@@ -145,15 +191,29 @@ class ShapelintServer(LanguageServer):
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
 
-    def publish(self, result: Analysis) -> None:
+    def publish(self, result: Analysis, messages: bool = True) -> None:
+        """The analysis's findings, to each of its documents whose findings or version changed since
+        the last publish (a notebook's other cells are not sent again); its fixes are then checked
+        in the background (``settled``), unless the client turned that off."""
         buffer = result.buffer
-        self._report_messages(result)
+        if messages:
+            self._report_messages(result)
         findings = result.outcome.diagnostics if result.outcome is not None else []
         codec = self.workspace.position_codec
         for uri, diagnostics in convert.diagnostics_by_document(buffer, findings, codec).items():
             version = buffer.version if buffer.cells is None else self._cell_version(uri)
+            if self.published.get(uri) == (version, diagnostics):
+                continue
+            self.published[uri] = (version, diagnostics)
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        if self.fix_hints and result.outcome is not None and result.outcome.unchecked_fixes:
+            asyncio.ensure_future(self._settle_later(result))
+
+    def clear(self, uri: str) -> None:
+        """No findings shown for the document any more (closed, or a deleted cell)."""
+        self.published.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def _cell_version(self, uri: str) -> Optional[int]:
         document = self.workspace.text_documents.get(uri)
@@ -222,6 +282,8 @@ async def initialize(params: types.InitializeParams) -> None:
     if isinstance(options, dict):
         if options.get("inlayHints") is False:
             server.inlay_hints = False
+        if options.get("fixHints") is False:  # fixes are then checked only when code actions are asked for
+            server.fix_hints = False
         debounce = options.get("debounce")  # seconds; 0 checks every change (bench/bench_server.py)
         if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10:
             server.debounce = float(debounce)
@@ -253,7 +315,7 @@ async def did_save(params: types.DidSaveTextDocumentParams) -> None:
 async def did_close(params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     server.forget(uri)
-    server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    server.clear(uri)
 
 
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
@@ -269,8 +331,7 @@ async def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> 
     removed = params.change.cells.structure.array.cells if params.change.cells and \
         params.change.cells.structure and params.change.cells.structure.array else None
     for cell in removed or ():  # a deleted cell's findings must go with it
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.document,
-                                                                                diagnostics=[]))
+        server.clear(cell.document)
     server.schedule_check(uri, server.debounce)
 
 
@@ -285,7 +346,7 @@ async def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None
 async def notebook_did_close(params: types.DidCloseNotebookDocumentParams) -> None:
     server.forget(params.notebook_document.uri)
     for cell in params.cell_text_documents:
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+        server.clear(cell.uri)
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -350,6 +411,8 @@ async def inlay_hints(params: types.InlayHintParams) -> List[types.InlayHint]:
 async def code_actions(params: types.CodeActionParams) -> List[types.CodeAction]:
     uri = params.text_document.uri
     result = await server.analysis_for(uri)
+    if result is not None and result.outcome is not None:
+        result = await server.settled(result)
     if result is None or result.outcome is None:
         return []
     only = params.context.only
@@ -398,7 +461,9 @@ async def resolve_code_action(action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     buffer = server.buffer(data.get("uri", ""))
     if buffer is not None and action.kind == convert.FIX_ALL_KIND and buffer.version == data.get("version"):
-        action.edit = await _fix_all_edit(await server.analysis(buffer))
+        result = await server.settled(await server.analysis(buffer))
+        if result is not None and result.outcome is not None:
+            action.edit = await _fix_all_edit(result)
     return action
 
 

@@ -233,6 +233,20 @@ def test_hover_on_a_function_shows_its_signature(project, client):
     assert "double(X:" in hover["contents"]["value"] and "->" in hover["contents"]["value"]
 
 
+def test_fix_hints_follow_the_findings_and_then_match_check(project, client):
+    # the findings are published from the analysis; the fixes (each a re-analysis) are checked
+    # after, and the version is published again with the messages `shapelint check` prints
+    uri = open_file(client, project, "hints.py")
+    first = client.diagnostics(uri, version=1)
+    settled = client.diagnostics(uri, version=1)
+    check = subprocess.run([sys.executable, "-m", "shapelint", "check", "hints.py", "--format", "json", "--no-cache"],
+                           cwd=project, capture_output=True, text=True)
+    expected = [(e["code"], e["message"]) for e in json.loads(check.stdout)]
+    assert [(d["code"], d["message"]) for d in settled] == expected
+    assert [d["code"] for d in first] == [code for code, _ in expected]
+    assert any("; " in message and message.startswith(d["message"] + "; ")
+               for d, (_, message) in zip(first, expected))
+
 def test_capabilities_then_shutdown_and_exit(client):
     # last in the module: it ends the shared server
     caps = client.capabilities
