@@ -133,5 +133,8 @@ class SummaryStore:
     def clear(self) -> None:
         self._summaries.clear()
 
+    def __len__(self) -> int:
+        return len(self._summaries)
+
 
 STORE = SummaryStore()
