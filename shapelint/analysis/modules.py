@@ -11,6 +11,10 @@ library) is not analyzed and stays a qualified name.
 Parsed modules are kept for the life of the process, keyed by path and
 validated by size and modification time, so that the helpers a whole folder
 of notebooks imports are parsed once per worker.
+
+An editor's unsaved buffers can stand in for their files (``set_overlay``, set by
+``shapelint server`` for each analysis): an imported module (or a driver) whose
+file is open is read from the buffer's text instead of the disk.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import hashlib
 import io
 import os
 import tokenize
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -42,8 +46,21 @@ class ParsedModule:
         self.digest = digest  # sha256 of the bytes: what a cached result depends on
 
 
-_parsed: Dict[str, Tuple[Tuple[int, int], Optional[ParsedModule]]] = {}
+_parsed: Dict[str, Tuple[Tuple[Any, Any], Optional[ParsedModule]]] = {}
 _roots: Dict[str, Optional[str]] = {}
+# absolute path -> the text of the editor's buffer for that file, read instead of the file
+_overlay: Dict[str, str] = {}
+
+
+def set_overlay(texts: Dict[str, str]) -> None:
+    """Read these texts (absolute path -> text) instead of those files from now on; {} reads the disk."""
+    global _overlay
+    _overlay = {os.path.abspath(path): text for path, text in texts.items()}
+
+
+def overlay_text(path: str) -> Optional[str]:
+    """The editor's text for this file, when it stands in for the file (see ``set_overlay``)."""
+    return _overlay.get(os.path.abspath(path)) if _overlay else None
 
 
 def find_root(directory: str) -> Optional[str]:
@@ -136,6 +153,14 @@ def module_name(path: str) -> str:
 
 def load(path: str) -> Optional[ParsedModule]:
     """The parsed module at ``path``, or None when it cannot be read, decoded or parsed."""
+    text = overlay_text(path)
+    if text is not None:  # an open buffer: as long as its text is the same, the same parse
+        cached = _parsed.get(path)
+        if cached is not None and cached[0][0] == "buffer" and cached[0][1] == text:
+            return cached[1]
+        parsed = _parse(path, text, text.encode("utf-8", "surrogatepass"))
+        _parsed[path] = (("buffer", text), parsed)
+        return parsed
     try:
         st = os.stat(path)
     except OSError:
@@ -159,6 +184,12 @@ def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:
         return None
     source = _decode(data)
     if source is None:
+        return None
+    return _parse(path, source, data)
+
+
+def _parse(path: str, source: str, data: bytes) -> Optional[ParsedModule]:
+    if len(data) > _MAX_MODULE_BYTES:
         return None
     from shapelint.analysis.parsing import parse_or_none
 

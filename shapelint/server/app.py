@@ -31,7 +31,8 @@ from pygls.lsp.server import LanguageServer
 from shapelint import __version__
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
-from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle
+from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
+                                      uri_to_path, use_overlay)
 
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
@@ -86,15 +87,34 @@ class ShapelintServer(LanguageServer):
         return Buffer(uri=notebook.uri, version=notebook.version, text=notebook_json(cells, metadata),
                       cells=tuple(cells), metadata=metadata)
 
+    def overlay(self) -> Dict[str, str]:
+        """The open Python files' texts by path: an analysis reads an imported module (or a driver)
+        that is open from its buffer, saved or not."""
+        texts = {}
+        for uri, document in list(self.workspace.text_documents.items()):
+            if uri.startswith("file:") and uri.endswith(".py"):
+                texts[str(uri_to_path(uri))] = document.source
+        return texts
+
+    def dependents(self, uri: str) -> List[str]:
+        """The other open buffers whose latest analysis read the file of ``uri`` (they import it)."""
+        if not uri.startswith("file:"):
+            return []
+        path = str(uri_to_path(uri))
+        return [other for other, analysis in list(self.analyses.items())
+                if other != uri and analysis.outcome is not None and path in analysis.outcome.dependencies]
+
     async def analysis(self, buffer: Buffer) -> Analysis:
-        """The analysis of this buffer version: cached, shared with a check already under way, or run now."""
+        """The analysis of this buffer version (and of the open files it imports): cached, shared with
+        a check already under way, or run now."""
+        overlay = self.overlay()
         cached = self.analyses.get(buffer.uri)
-        if cached is not None and cached.buffer == buffer:
+        if cached is not None and cached.buffer == buffer and cached.reads_the_same(overlay):
             return cached
-        key = (buffer.uri, buffer.version, hash(buffer.text))
+        key = (buffer.uri, buffer.version, hash(buffer.text), hash(frozenset(overlay.items())))
         future = self.running.get(key)
         if future is None:
-            future = asyncio.get_running_loop().run_in_executor(self.worker, analyze, buffer, self.cwd)
+            future = asyncio.get_running_loop().run_in_executor(self.worker, analyze, buffer, self.cwd, overlay)
             self.running[key] = future
             future.add_done_callback(lambda _: self.running.pop(key, None))
         result = await asyncio.shield(future)
@@ -165,8 +185,12 @@ class ShapelintServer(LanguageServer):
 
     # --- checking and publishing --------------------------------------------------------
 
-    def schedule_check(self, uri: str, delay: float) -> None:
-        """Check the buffer after ``delay`` seconds unless another change comes first (it reschedules)."""
+    def schedule_check(self, uri: str, delay: float, dependents: bool = True) -> None:
+        """Check the buffer after ``delay`` seconds unless another change comes first (it reschedules);
+        and the open files that import it (they read its text, saved or not)."""
+        if dependents:
+            for other in self.dependents(uri):
+                self.schedule_check(other, delay, dependents=False)
         self.changes[uri] = self.changes.get(uri, 0) + 1
         previous = self.pending.pop(uri, None)
         if previous is not None:
@@ -321,7 +345,8 @@ async def initialize(params: types.InitializeParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded
 async def did_open(params: types.DidOpenTextDocumentParams) -> None:
-    server.schedule_check(params.text_document.uri, 0)
+    # (the files that import it read the same text from the disk until it changes)
+    server.schedule_check(params.text_document.uri, 0, dependents=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -340,6 +365,8 @@ async def did_save(params: types.DidSaveTextDocumentParams) -> None:
 @guarded
 async def did_close(params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
+    for other in server.dependents(uri):  # they read the file from the disk again
+        server.schedule_check(other, 0, dependents=False)
     server.forget(uri)
     server.clear(uri)
 
@@ -505,6 +532,7 @@ def _compute_fix_all(result: Analysis) -> Optional[types.WorkspaceEdit]:
     from shapelint.fixing import fix_file
 
     assert result.settings is not None
+    use_overlay(result)
     fixed = fix_file(result.data, result.display, result.codes, dict(result.settings.severity), False,
                      result.outcome)
     if not fixed.changed:

@@ -247,6 +247,23 @@ def test_fix_hints_follow_the_findings_and_then_match_check(project, client):
     assert any("; " in message and message.startswith(d["message"] + "; ")
                for d, (_, message) in zip(first, expected))
 
+def test_an_open_module_is_imported_as_the_editor_shows_it(project, client):
+    helper_text = "import numpy as np\n\n\ndef make():\n    return np.ones((3, 4))\n"
+    main_text = "import numpy as np\nfrom helper import make\n\nA = make()\nB = np.ones((4, 2))\nC = A @ B\n"
+    helper = open_file(client, project, "imports/helper.py", helper_text)
+    main = open_file(client, project, "imports/main.py", main_text)
+    assert client.diagnostics(helper) == [] and client.diagnostics(main) == []
+
+    client.change(helper, helper_text.replace("(3, 4)", "(3, 5)"), version=2)  # not saved
+    assert client.diagnostics(helper, version=2) == []
+    mismatch = client.diagnostics(main, version=1)  # checked again: it imports the changed buffer
+    assert [(d["code"], d["range"]["start"]["line"]) for d in mismatch] == [("SL102", 5)]
+    assert "(3, 5)" in mismatch[0]["message"]
+    assert (project / "imports" / "helper.py").read_text() == helper_text
+
+    client.change(helper, helper_text, version=3)
+    assert client.diagnostics(main, version=1) == []
+
 def test_capabilities_then_shutdown_and_exit(client):
     # last in the module: it ends the shared server
     caps = client.capabilities
