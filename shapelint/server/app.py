@@ -53,6 +53,7 @@ class ShapelintServer(LanguageServer):
         self.inlay_hints = True
         self.debounce = DEBOUNCE_SECONDS
         self.fix_all_resolvable = False
+        self.config_errors: Dict[str, str] = {}  # buffer URI -> the configuration error last shown for it
         self.fix_hints = True  # check the fixes of the published version in the background (see settled)
         self.analyses: Dict[str, Analysis] = {}  # buffer URI -> the latest analysis
         self.running: Dict[Tuple[str, int, int], "asyncio.Future[Analysis]"] = {}
@@ -271,9 +272,13 @@ class ShapelintServer(LanguageServer):
 
     def _report_messages(self, result: Analysis) -> None:
         """What `shapelint check` says on stderr about a file, said in the editor's log (or shown)."""
-        if result.config_error is not None:
-            self.say(types.MessageType.Error, f"shapelint: error: {result.config_error}", show=True)
+        uri = result.buffer.uri
+        if result.config_error is not None:  # logged at each check, shown once (until it changes)
+            shown = self.config_errors.get(uri) != result.config_error
+            self.config_errors[uri] = result.config_error
+            self.say(types.MessageType.Error, f"shapelint: error: {result.config_error}", show=shown)
             return
+        self.config_errors.pop(uri, None)
         outcome = result.outcome
         if outcome is None or not outcome.message:
             return
@@ -304,6 +309,7 @@ class ShapelintServer(LanguageServer):
         if task is not None:
             task.cancel()
         self.analyses.pop(uri, None)
+        self.config_errors.pop(uri, None)
         self.fix_all = {k: v for k, v in self.fix_all.items() if k[0] != uri}
 
 
@@ -358,7 +364,9 @@ async def did_change(params: types.DidChangeTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @guarded
 async def did_save(params: types.DidSaveTextDocumentParams) -> None:
-    server.schedule_check(params.text_document.uri, 0)  # a saved config or helper module may change it too
+    uri = params.text_document.uri
+    server.analyses.pop(uri, None)  # the configuration (or a module it imports) may have changed on disk
+    server.schedule_check(uri, 0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -391,6 +399,7 @@ async def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> 
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
 @guarded
 async def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None:
+    server.analyses.pop(params.notebook_document.uri, None)
     server.schedule_check(params.notebook_document.uri, 0)
 
 

@@ -264,6 +264,42 @@ def test_an_open_module_is_imported_as_the_editor_shows_it(project, client):
     client.change(helper, helper_text, version=3)
     assert client.diagnostics(main, version=1) == []
 
+def test_did_save_checks_again_with_the_configuration_on_disk(project, client):
+    folder = project / "saved"
+    uri = open_file(client, folder, "model.py")
+    assert {d["code"] for d in client.diagnostics(uri)} == {"SL101", "SL102"}
+    (folder / "shapelint.toml").write_text('ignore = ["SL101"]\n')
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    assert [d["code"] for d in client.diagnostics(uri, version=1)] == ["SL102"]
+
+
+def test_an_invalid_configuration_is_shown_and_the_server_keeps_running(project, client):
+    folder = project / "misconfigured"
+    folder.mkdir()
+    (folder / "shapelint.toml").write_text('select = ["SL101"\n')  # not TOML
+    uri = open_file(client, folder, "model.py")
+    shown = client.wait_for("window/showMessage", lambda p: "shapelint.toml" in p["message"])
+    assert shown["type"] == 1 and shown["message"].startswith("shapelint: error: ")
+    client.wait_for("window/logMessage", lambda p: p["message"] == shown["message"])
+    assert client.diagnostics(uri) == []  # nothing checked, nothing stale shown
+
+    client.change(uri, BUGGY + "\n", version=2)  # logged again, not shown again
+    client.wait_for("window/logMessage", lambda p: p["message"] == shown["message"])
+    assert client.diagnostics(uri, version=2) == []
+    assert not any(n["method"] == "window/showMessage" for n in client.notifications)
+
+    (folder / "shapelint.toml").write_text('ignore = ["SL101"]\n')  # fixed and saved: checked again
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["SL102"]
+    (folder / "shapelint.toml").write_text('severity = {SL102 = "fatal"}\n')  # TOML, but not a valid setting
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    shown = client.wait_for("window/showMessage", lambda p: "shapelint.toml" in p["message"])
+    assert "fatal" in shown["message"] or "severity" in shown["message"]
+    # (the checked fixes' hints may be published before: the findings of the fixed configuration)
+    client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == uri and p["diagnostics"] == [])
+    assert client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                 "position": {"line": 0, "character": 0}}) is None
+
 def test_capabilities_then_shutdown_and_exit(client):
     # last in the module: it ends the shared server
     caps = client.capabilities
