@@ -37,6 +37,11 @@ from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_s
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
 PYTHON_LANGUAGES = ("python",)
+# The analyzer memoizes size comparisons (shapelint.algebra.dims, up to 65,536 pairs); the sizes it
+# invents are numbered anew in every check, so a server that checks the same file again and again
+# filled the table with pairs never met again (+4 MB of RSS per 100 edits of a course notebook, up
+# to about 30 MB).  It is emptied after a check once it holds more than this many.
+MAX_REMEMBERED_COMPARISONS = 8192
 
 log = logging.getLogger("shapelint.server")
 
@@ -211,6 +216,7 @@ class ShapelintServer(LanguageServer):
                 return  # a newer text came in: its own check publishes
             self.publish(result)
             self.freeze_imports()
+            forget_comparisons()
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug here must not stop the server: the next change checks again
@@ -311,6 +317,13 @@ class ShapelintServer(LanguageServer):
         self.analyses.pop(uri, None)
         self.config_errors.pop(uri, None)
         self.fix_all = {k: v for k, v in self.fix_all.items() if k[0] != uri}
+
+
+def forget_comparisons() -> None:
+    from shapelint.algebra import dims
+
+    if dims._compare_symbolic.cache_info().currsize > MAX_REMEMBERED_COMPARISONS:
+        dims._compare_symbolic.cache_clear()
 
 
 server = ShapelintServer()
@@ -533,7 +546,10 @@ async def _fix_all_edit(result: Analysis) -> Optional[types.WorkspaceEdit]:
     key = (result.buffer.uri, result.buffer.version)
     if key not in server.fix_all:
         loop = asyncio.get_running_loop()
-        server.fix_all[key] = await loop.run_in_executor(server.worker, _compute_fix_all, result)
+        edit = await loop.run_in_executor(server.worker, _compute_fix_all, result)
+        # only the newest version's is kept (they were kept for every version until the file closed)
+        server.fix_all = {k: v for k, v in server.fix_all.items() if k[0] != key[0] or k[1] > key[1]}
+        server.fix_all.setdefault(key, edit)
     return server.fix_all[key]
 
 
