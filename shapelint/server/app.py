@@ -62,7 +62,7 @@ class ShapelintServer(LanguageServer):
         self.fix_hints = True  # check the fixes of the published version in the background (see settled)
         self.analyses: Dict[str, Analysis] = {}  # buffer URI -> the latest analysis
         self.running: Dict[Tuple[str, int, int], "asyncio.Future[Analysis]"] = {}
-        self.settling: Dict[Tuple[str, int, int], "asyncio.Future[Any]"] = {}
+        self.settling: Dict[int, "asyncio.Future[Any]"] = {}  # id of the Analysis -> its fixes being checked
         self.published: Dict[str, Tuple[Optional[int], List[types.Diagnostic]]] = {}  # document URI -> its last publish
         self.pending: Dict[str, "asyncio.Task[None]"] = {}  # buffer URI -> its scheduled check
         self.changes: Dict[str, int] = {}  # buffer URI -> changes seen: a shapes job for an older text is dropped
@@ -154,7 +154,8 @@ class ShapelintServer(LanguageServer):
         if outcome is None or not outcome.unchecked_fixes:
             return analysis
         buffer = analysis.buffer
-        key = (buffer.uri, buffer.version, hash(buffer.text))
+        # (one analysis, not one version: a file is analyzed again when a module it imports changes)
+        key = id(analysis)
         future = self.settling.get(key)
         if future is None:
             uri, seen = buffer.uri, self.changes.get(buffer.uri, 0)
