@@ -166,6 +166,22 @@ def test_inlay_hints_can_be_switched_off(project):
         quiet.close()
 
 
+def test_without_fix_hints_the_fixes_are_checked_when_code_actions_are_asked_for(project):
+    lazy = LspClient(cwd=project, timeout=30)
+    try:
+        lazy.initialize(project, options={"fixHints": False})
+        uri = open_file(lazy, project / "lazy", "model.py")
+        broadcast = by_code(lazy.diagnostics(uri, version=1), "SL101")[0]
+        assert "keepdims" not in broadcast["message"]
+        actions = lazy.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": broadcast["range"], "context": {"diagnostics": [broadcast]}})
+        assert any("keepdims=True" in a["title"] for a in actions)
+        hinted = by_code(lazy.diagnostics(uri, version=1), "SL101")[0]  # published again, with check's message
+        assert hinted["message"].startswith(broadcast["message"] + "; ") and "keepdims" in hinted["message"]
+        assert lazy.shutdown() == 0
+    finally:
+        lazy.close()
+
 def _cell(uri, text, kind=2):
     return {"kind": kind, "document": uri}, {"uri": uri, "languageId": "python" if kind == 2 else "markdown",
                                              "version": 1, "text": text}
