@@ -35,6 +35,11 @@ MAX_CANDIDATES = 3  # per finding
 MAX_CHECKS = 8  # re-analyses per file
 CHECK_SECONDS = 5.0  # all of them together (a file has FILE_TIMEOUT seconds in all)
 
+
+class Stopped(Exception):
+    """The caller's ``stop`` said the check is no longer wanted (``shapelint server``: the text changed)."""
+
+
 def finding_keys(diagnostics: Sequence[Diagnostic]) -> "Counter[Tuple[str, int]]":
     return Counter((d.code, d.line) for d in diagnostics)
 
@@ -47,13 +52,15 @@ def passes(before: "Counter[Tuple[str, int]]", after: "Counter[Tuple[str, int]]"
 def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
                      analyze: Callable[[str], Optional[Sequence[Diagnostic]]],
                      editable: Callable[[int], bool] = lambda line: True,
-                     analysis_seconds: float = 0.0) -> List[Diagnostic]:
+                     analysis_seconds: float = 0.0,
+                     stop: Optional[Callable[[], bool]] = None) -> List[Diagnostic]:
     """The findings with their checked fix (and its hint) set, and the candidates dropped.
 
     analyze: the findings of an edited source (before suppressions), or None when
     it could not be analyzed (the candidate fails).  editable: whether a line of the
     analyzed source may be edited (a notebook's line that IPython syntax rewrote may not).
     analysis_seconds: how long the file's own analysis took (what one check is expected to cost).
+    stop: asked before each re-analysis; True raises ``Stopped`` (the result would be thrown away).
     """
     before = finding_keys(diagnostics)
     results: Dict[Tuple, Optional["Counter[Tuple[str, int]]"]] = {}
@@ -71,6 +78,8 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
             if fix.edits not in results:
                 if checks >= MAX_CHECKS or spent + last > CHECK_SECONDS:
                     break
+                if stop is not None and stop():
+                    raise Stopped()
                 checks += 1
                 started = time.monotonic()
                 results[fix.edits] = _after(source, fix, analyze, editable)
@@ -86,6 +95,23 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
             d = d.with_(candidates=())
         out.append(d)
     return out
+
+
+def needs_analysis(d: Diagnostic) -> bool:
+    """Whether choosing the finding's fix (and so its message) re-analyzes the file: a candidate
+    with edits comes before any display-only one (which is chosen without a check)."""
+    for fix in d.candidates[:MAX_CANDIDATES]:
+        if fix.edits:
+            return True
+        if fix.applicability == DISPLAY:
+            return False
+    return False
+
+
+def without_analysis(diagnostics: Sequence[Diagnostic]) -> List[Diagnostic]:
+    """What ``check_candidates`` gives for the findings whose fix needs no re-analysis; the others
+    keep their candidates, unchecked, and no hint yet."""
+    return [d if needs_analysis(d) else check_candidates("", [d], lambda edited: None)[0] for d in diagnostics]
 
 
 def _after(source: str, fix: Fix, analyze: Callable[[str], Optional[Sequence[Diagnostic]]],

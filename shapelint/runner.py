@@ -70,6 +70,8 @@ class FileOutcome:
     # functions that could not be checked (their qualified names; see FileResult.unchecked)
     unchecked: List[str] = field(default_factory=list)
     coverage: List[FunctionCoverage] = field(default_factory=list)  # `shapelint coverage`
+    # findings whose fix (and the hint ending their message) was left unchecked (check_fixes=False)
+    unchecked_fixes: int = 0
 
     @property
     def internal_error(self) -> bool:
@@ -167,11 +169,16 @@ def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, impl
 
 def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
                severity: Optional[Dict[str, str]] = None, collect_shapes: bool = False,
-               implicit_numpy: bool = True) -> FileOutcome:
+               implicit_numpy: bool = True, check_fixes: bool = True,
+               stop: Optional[Callable[[], bool]] = None) -> FileOutcome:
     """Check one file's contents (``path`` is what findings are reported against).
 
     The whole pipeline except discovery, caching and the baseline: decoding,
     notebooks, the analyzer, inline suppressions and severity overrides.
+    check_fixes=False leaves out checking the fixes that need the file analyzed again
+    (``shapelint server`` does that later): those findings have no fix and no hint, and
+    ``unchecked_fixes`` counts them.  stop: see ``fix_check.check_candidates`` (it may raise
+    ``fix_check.Stopped``).
     """
     if codes is None:
         from shapelint.rules import default_codes
@@ -222,7 +229,12 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     diags = [d if d.path == path else d.with_(path=path, related=tuple(replace(r, path=path) for r in d.related))
              for d in result.diagnostics]
     if any(d.candidates for d in diags):
-        diags = _checked_fixes(source, path, codes, diags, nb, analysis_seconds, implicit_numpy)
+        if check_fixes:
+            diags = _checked_fixes(source, path, codes, diags, nb, analysis_seconds, implicit_numpy, stop)
+        else:
+            from shapelint.fix_check import without_analysis
+
+            diags = without_analysis(diags)
     if nb is not None:
         index = {pos: k for k, pos in enumerate(nb.line_map, start=1)}
         for e in nb.cell_errors:
@@ -249,6 +261,9 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
                 d = d.with_(source_line=text)
             fixed.append(d)
         diags = sorted(fixed, key=lambda d: (d.cell or 0, d.line, d.column, d.code))
+    if not check_fixes:
+        outcome.unchecked_fixes = sum(1 for d in diags if d.candidates)
+        diags = [d.with_(candidates=()) if d.candidates else d for d in diags]
     outcome.diagnostics = diags
 
     shapes = list(result.shapes)
@@ -274,7 +289,8 @@ def one_finding_per_failing_line(diags: List[Diagnostic]) -> List[Diagnostic]:
 
 
 def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnostic], nb,
-                   analysis_seconds: float, implicit_numpy: bool = True) -> List[Diagnostic]:
+                   analysis_seconds: float, implicit_numpy: bool = True,
+                   stop: Optional[Callable[[], bool]] = None) -> List[Diagnostic]:
     """The findings with the candidates that pass the check as their fixes (``shapelint.fix_check``)."""
     from shapelint.fix_check import check_candidates
 
@@ -290,7 +306,7 @@ def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnost
         return nb is None or (0 < line <= min(len(analyzed), len(nb.original_lines))
                               and analyzed[line - 1] == nb.original_line(line))
 
-    return check_candidates(source, diags, analyze, editable, analysis_seconds)
+    return check_candidates(source, diags, analyze, editable, analysis_seconds, stop)
 
 
 def _to_cell(d: Diagnostic, nb) -> Diagnostic:

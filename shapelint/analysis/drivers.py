@@ -151,10 +151,18 @@ def _words(text: str) -> List[str]:
 def driver_source(path: str) -> Tuple[Optional[str], Optional[List[Tuple[int, int]]]]:
     """The Python source a driver runs (a notebook's code cells joined) or None, and for a
     notebook the (cell, line in cell) of each of its lines."""
+    from shapelint.analysis.modules import overlay_text
+
+    text = overlay_text(path)  # an editor's unsaved buffer stands in for the file
+    if text is not None and not path.endswith(".ipynb"):
+        return text, None
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+        if text is not None:
+            data = text.encode("utf-8")
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+    except (OSError, UnicodeEncodeError):
         return None, None
     if path.endswith(".ipynb"):
         from shapelint.notebook import NotebookError, build_source

@@ -12,6 +12,10 @@ Parsed modules are kept by the process, keyed by path and validated by size
 and modification time, so that the helpers a whole folder of notebooks imports
 are parsed once per worker; the least recently used go when the texts kept
 pass a budget (``MAX_PARSED_CHARS``).
+
+An editor's unsaved buffers can stand in for their files (``set_overlay``, set by
+``shapelint server`` for each analysis): an imported module (or a driver) whose
+file is open is read from the buffer's text instead of the disk.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import io
 import os
 import tokenize
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -49,7 +53,7 @@ class ParsedModule:
 # distribution (1,644 files of scikit-learn and scipy) stays flat instead of keeping every tree.
 # The budget holds the closure of imports behind one file of scikit-learn several times over.
 MAX_PARSED_CHARS = 12_000_000
-_parsed: "OrderedDict[str, Tuple[Tuple[int, int], Optional[ParsedModule]]]" = OrderedDict()
+_parsed: "OrderedDict[str, Tuple[Tuple[Any, Any], Optional[ParsedModule]]]" = OrderedDict()
 _parsed_chars = 0
 # Told the path of each parse dropped from the cache, to drop what was built from it (summaries).
 _evicted: List[Callable[[str], None]] = []
@@ -59,7 +63,7 @@ def on_evict(callback: Callable[[str], None]) -> None:
     _evicted.append(callback)
 
 
-def _remember(path: str, stamp: Tuple[int, int], parsed: Optional[ParsedModule]) -> None:
+def _remember(path: str, stamp: Tuple[Any, Any], parsed: Optional[ParsedModule]) -> None:
     global _parsed_chars
     old = _parsed.pop(path, None)
     if old is not None and old[1] is not None:
@@ -74,6 +78,19 @@ def _remember(path: str, stamp: Tuple[int, int], parsed: Optional[ParsedModule])
             for callback in _evicted:
                 callback(gone)
 _roots: Dict[str, Optional[str]] = {}
+# absolute path -> the text of the editor's buffer for that file, read instead of the file
+_overlay: Dict[str, str] = {}
+
+
+def set_overlay(texts: Dict[str, str]) -> None:
+    """Read these texts (absolute path -> text) instead of those files from now on; {} reads the disk."""
+    global _overlay
+    _overlay = {os.path.abspath(path): text for path, text in texts.items()}
+
+
+def overlay_text(path: str) -> Optional[str]:
+    """The editor's text for this file, when it stands in for the file (see ``set_overlay``)."""
+    return _overlay.get(os.path.abspath(path)) if _overlay else None
 
 
 def find_root(directory: str) -> Optional[str]:
@@ -166,6 +183,15 @@ def module_name(path: str) -> str:
 
 def load(path: str) -> Optional[ParsedModule]:
     """The parsed module at ``path``, or None when it cannot be read, decoded or parsed."""
+    text = overlay_text(path)
+    if text is not None:  # an open buffer: as long as its text is the same, the same parse
+        cached = _parsed.get(path)
+        if cached is not None and cached[0][0] == "buffer" and cached[0][1] == text:
+            _parsed.move_to_end(path)
+            return cached[1]
+        parsed = _parse(path, text, text.encode("utf-8", "surrogatepass"))
+        _remember(path, ("buffer", text), parsed)
+        return parsed
     try:
         st = os.stat(path)
     except OSError:
@@ -205,6 +231,12 @@ def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:
         return None
     source = _decode(data)
     if source is None:
+        return None
+    return _parse(path, source, data)
+
+
+def _parse(path: str, source: str, data: bytes) -> Optional[ParsedModule]:
+    if len(data) > _MAX_MODULE_BYTES:
         return None
     from shapelint.analysis.parsing import parse_or_none
 

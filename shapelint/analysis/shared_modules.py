@@ -149,6 +149,9 @@ class SummaryStore:
         for key in [k for k, summary in self._summaries.items() if uses(summary)]:
             del self._summaries[key]
 
+    def __len__(self) -> int:
+        return len(self._summaries)
+
 
 STORE = SummaryStore()
 modules.on_evict(STORE.forget)  # the parse a summary was made from left the cache: so does the summary

@@ -4,14 +4,19 @@ Analyses run one at a time in a worker thread (the analyzer's per-process
 module cache is not meant to be shared between threads), so the event loop
 keeps reading the editor's messages while a file is checked: a change that
 arrives meanwhile is recorded, and only the newest text's findings are
-published.  Every handler logs its own failures and answers with nothing, so a
-bug in one request never takes the server down.
+published.  A change's findings are published from the analysis alone; the
+fixes that need the file analyzed again (the hint a message ends with, the quick
+fixes) are checked afterwards, once per version, and that version is published
+again when its messages change (``settled``).  Every handler logs its own
+failures and answers with nothing, so a bug in one request never takes the
+server down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import sys
@@ -26,11 +31,17 @@ from pygls.lsp.server import LanguageServer
 from shapelint import __version__
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
-from shapelint.server.buffers import Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json
+from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
+                                      uri_to_path, use_overlay)
 
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
 PYTHON_LANGUAGES = ("python",)
+# The analyzer memoizes size comparisons (shapelint.algebra.dims, up to 65,536 pairs); the sizes it
+# invents are numbered anew in every check, so a server that checks the same file again and again
+# filled the table with pairs never met again (+4 MB of RSS per 100 edits of a course notebook, up
+# to about 30 MB).  It is emptied after a check once it holds more than this many.
+MAX_REMEMBERED_COMPARISONS = 8192
 
 log = logging.getLogger("shapelint.server")
 
@@ -47,12 +58,17 @@ class ShapelintServer(LanguageServer):
         self.inlay_hints = True
         self.debounce = DEBOUNCE_SECONDS
         self.fix_all_resolvable = False
+        self.config_errors: Dict[str, str] = {}  # buffer URI -> the configuration error last shown for it
+        self.fix_hints = True  # check the fixes of the published version in the background (see settled)
         self.analyses: Dict[str, Analysis] = {}  # buffer URI -> the latest analysis
         self.running: Dict[Tuple[str, int, int], "asyncio.Future[Analysis]"] = {}
+        self.settling: Dict[int, "asyncio.Future[Any]"] = {}  # id of the Analysis -> its fixes being checked
+        self.published: Dict[str, Tuple[Optional[int], List[types.Diagnostic]]] = {}  # document URI -> its last publish
         self.pending: Dict[str, "asyncio.Task[None]"] = {}  # buffer URI -> its scheduled check
         self.changes: Dict[str, int] = {}  # buffer URI -> changes seen: a shapes job for an older text is dropped
         self.fix_all: Dict[Tuple[str, int], Optional[types.WorkspaceEdit]] = {}
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-analysis")
+        self.frozen_modules = 0  # imported modules shared when the objects alive were last frozen
 
     # --- the buffers ----------------------------------------------------------------
 
@@ -77,15 +93,34 @@ class ShapelintServer(LanguageServer):
         return Buffer(uri=notebook.uri, version=notebook.version, text=notebook_json(cells, metadata),
                       cells=tuple(cells), metadata=metadata)
 
+    def overlay(self) -> Dict[str, str]:
+        """The open Python files' texts by path: an analysis reads an imported module (or a driver)
+        that is open from its buffer, saved or not."""
+        texts = {}
+        for uri, document in list(self.workspace.text_documents.items()):
+            if uri.startswith("file:") and uri.endswith(".py"):
+                texts[str(uri_to_path(uri))] = document.source
+        return texts
+
+    def dependents(self, uri: str) -> List[str]:
+        """The other open buffers whose latest analysis read the file of ``uri`` (they import it)."""
+        if not uri.startswith("file:"):
+            return []
+        path = str(uri_to_path(uri))
+        return [other for other, analysis in list(self.analyses.items())
+                if other != uri and analysis.outcome is not None and path in analysis.outcome.dependencies]
+
     async def analysis(self, buffer: Buffer) -> Analysis:
-        """The analysis of this buffer version: cached, shared with a check already under way, or run now."""
+        """The analysis of this buffer version (and of the open files it imports): cached, shared with
+        a check already under way, or run now."""
+        overlay = self.overlay()
         cached = self.analyses.get(buffer.uri)
-        if cached is not None and cached.buffer == buffer:
+        if cached is not None and cached.buffer == buffer and cached.reads_the_same(overlay):
             return cached
-        key = (buffer.uri, buffer.version, hash(buffer.text))
+        key = (buffer.uri, buffer.version, hash(buffer.text), hash(frozenset(overlay.items())))
         future = self.running.get(key)
         if future is None:
-            future = asyncio.get_running_loop().run_in_executor(self.worker, analyze, buffer, self.cwd)
+            future = asyncio.get_running_loop().run_in_executor(self.worker, analyze, buffer, self.cwd, overlay)
             self.running[key] = future
             future.add_done_callback(lambda _: self.running.pop(key, None))
         result = await asyncio.shield(future)
@@ -109,6 +144,46 @@ class ShapelintServer(LanguageServer):
             analysis.shapes = records
         return analysis.shapes
 
+    async def settled(self, analysis: Analysis) -> Optional[Analysis]:
+        """The analysis with every fix checked, as `shapelint check` gives it (the fixes code actions
+        offer, the hints messages end with); None when the text changed before that was done (the
+        newer text's analysis is settled instead).  The fixes are checked once per version, in the
+        worker, which gives up between two re-analyses as soon as the text changes; when the
+        messages change, the version's diagnostics are published again."""
+        outcome = analysis.outcome
+        if outcome is None or not outcome.unchecked_fixes:
+            return analysis
+        buffer = analysis.buffer
+        # (one analysis, not one version: a file is analyzed again when a module it imports changes)
+        key = id(analysis)
+        future = self.settling.get(key)
+        if future is None:
+            uri, seen = buffer.uri, self.changes.get(buffer.uri, 0)
+
+            def stale() -> bool:
+                return self.changes.get(uri, 0) != seen
+
+            def job() -> Any:
+                return None if stale() else settle(analysis, stale)
+
+            future = asyncio.get_running_loop().run_in_executor(self.worker, job)
+            self.settling[key] = future
+            future.add_done_callback(lambda _: self.settling.pop(key, None))
+        checked = await asyncio.shield(future)
+        if checked is None:
+            return None
+        if analysis.outcome is outcome:  # the first to get here
+            analysis.outcome = checked
+            if self.buffer(buffer.uri) == buffer:
+                self.publish(analysis, messages=False)
+        return analysis
+
+    async def _settle_later(self, analysis: Analysis) -> None:
+        try:
+            await self.settled(analysis)
+        except Exception:
+            self.log_error(f"checking the fixes of {analysis.buffer.uri} failed")
+
     def analysis_for(self, uri: str) -> "asyncio.Future[Optional[Analysis]]":
         async def current() -> Optional[Analysis]:
             buffer = self.buffer(uri)
@@ -117,8 +192,12 @@ class ShapelintServer(LanguageServer):
 
     # --- checking and publishing --------------------------------------------------------
 
-    def schedule_check(self, uri: str, delay: float) -> None:
-        """Check the buffer after ``delay`` seconds unless another change comes first (it reschedules)."""
+    def schedule_check(self, uri: str, delay: float, dependents: bool = True) -> None:
+        """Check the buffer after ``delay`` seconds unless another change comes first (it reschedules);
+        and the open files that import it (they read its text, saved or not)."""
+        if dependents:
+            for other in self.dependents(uri):
+                self.schedule_check(other, delay, dependents=False)
         self.changes[uri] = self.changes.get(uri, 0) + 1
         previous = self.pending.pop(uri, None)
         if previous is not None:
@@ -137,6 +216,8 @@ class ShapelintServer(LanguageServer):
             if newest is None or newest != buffer:
                 return  # a newer text came in: its own check publishes
             self.publish(result)
+            self.freeze_imports()
+            forget_comparisons()
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug here must not stop the server: the next change checks again
@@ -145,15 +226,52 @@ class ShapelintServer(LanguageServer):
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
 
-    def publish(self, result: Analysis) -> None:
+    def freeze_imports(self) -> None:
+        """Once a check has run a project's imported modules (their trees and summaries stay for the
+        server's life: hundreds of thousands of objects for scikit-learn), move every object alive
+        to the permanent generation (``gc.freeze``), so that the collections that the checks' own
+        garbage sets off do not walk them all again: on scikit-learn's _ridge.py such a full
+        collection took 1-2.5 s, every few edits.  Done again only when a quarter more modules have
+        been imported; an object frozen that later becomes cyclic garbage is not reclaimed, so what
+        can be kept that way is bounded by what was alive at those few moments."""
+        from shapelint.analysis import shared_modules
+
+        shared = len(shared_modules.STORE)
+        if shared < self.frozen_modules:  # the store was emptied (see MAX_SUMMARIES)
+            self.frozen_modules = shared
+        if shared <= max(1.25 * self.frozen_modules, 10):
+            return
+        self.frozen_modules = shared
+
+        def freeze() -> None:
+            gc.collect()
+            gc.freeze()
+
+        asyncio.get_running_loop().run_in_executor(self.worker, freeze)
+
+    def publish(self, result: Analysis, messages: bool = True) -> None:
+        """The analysis's findings, to each of its documents whose findings or version changed since
+        the last publish (a notebook's other cells are not sent again); its fixes are then checked
+        in the background (``settled``), unless the client turned that off."""
         buffer = result.buffer
-        self._report_messages(result)
+        if messages:
+            self._report_messages(result)
         findings = result.outcome.diagnostics if result.outcome is not None else []
         codec = self.workspace.position_codec
         for uri, diagnostics in convert.diagnostics_by_document(buffer, findings, codec).items():
             version = buffer.version if buffer.cells is None else self._cell_version(uri)
+            if self.published.get(uri) == (version, diagnostics):
+                continue
+            self.published[uri] = (version, diagnostics)
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+        if self.fix_hints and result.outcome is not None and result.outcome.unchecked_fixes:
+            asyncio.ensure_future(self._settle_later(result))
+
+    def clear(self, uri: str) -> None:
+        """No findings shown for the document any more (closed, or a deleted cell)."""
+        self.published.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def _cell_version(self, uri: str) -> Optional[int]:
         document = self.workspace.text_documents.get(uri)
@@ -161,9 +279,13 @@ class ShapelintServer(LanguageServer):
 
     def _report_messages(self, result: Analysis) -> None:
         """What `shapelint check` says on stderr about a file, said in the editor's log (or shown)."""
-        if result.config_error is not None:
-            self.say(types.MessageType.Error, f"shapelint: error: {result.config_error}", show=True)
+        uri = result.buffer.uri
+        if result.config_error is not None:  # logged at each check, shown once (until it changes)
+            shown = self.config_errors.get(uri) != result.config_error
+            self.config_errors[uri] = result.config_error
+            self.say(types.MessageType.Error, f"shapelint: error: {result.config_error}", show=shown)
             return
+        self.config_errors.pop(uri, None)
         outcome = result.outcome
         if outcome is None or not outcome.message:
             return
@@ -194,7 +316,15 @@ class ShapelintServer(LanguageServer):
         if task is not None:
             task.cancel()
         self.analyses.pop(uri, None)
+        self.config_errors.pop(uri, None)
         self.fix_all = {k: v for k, v in self.fix_all.items() if k[0] != uri}
+
+
+def forget_comparisons() -> None:
+    from shapelint.algebra import dims
+
+    if dims._compare_symbolic.cache_info().currsize > MAX_REMEMBERED_COMPARISONS:
+        dims._compare_symbolic.cache_clear()
 
 
 server = ShapelintServer()
@@ -222,6 +352,8 @@ async def initialize(params: types.InitializeParams) -> None:
     if isinstance(options, dict):
         if options.get("inlayHints") is False:
             server.inlay_hints = False
+        if options.get("fixHints") is False:  # fixes are then checked only when code actions are asked for
+            server.fix_hints = False
         debounce = options.get("debounce")  # seconds; 0 checks every change (bench/bench_server.py)
         if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 10:
             server.debounce = float(debounce)
@@ -233,7 +365,8 @@ async def initialize(params: types.InitializeParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded
 async def did_open(params: types.DidOpenTextDocumentParams) -> None:
-    server.schedule_check(params.text_document.uri, 0)
+    # (the files that import it read the same text from the disk until it changes)
+    server.schedule_check(params.text_document.uri, 0, dependents=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -245,15 +378,19 @@ async def did_change(params: types.DidChangeTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @guarded
 async def did_save(params: types.DidSaveTextDocumentParams) -> None:
-    server.schedule_check(params.text_document.uri, 0)  # a saved config or helper module may change it too
+    uri = params.text_document.uri
+    server.analyses.pop(uri, None)  # the configuration (or a module it imports) may have changed on disk
+    server.schedule_check(uri, 0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded
 async def did_close(params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
+    for other in server.dependents(uri):  # they read the file from the disk again
+        server.schedule_check(other, 0, dependents=False)
     server.forget(uri)
-    server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    server.clear(uri)
 
 
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
@@ -269,14 +406,14 @@ async def notebook_did_change(params: types.DidChangeNotebookDocumentParams) -> 
     removed = params.change.cells.structure.array.cells if params.change.cells and \
         params.change.cells.structure and params.change.cells.structure.array else None
     for cell in removed or ():  # a deleted cell's findings must go with it
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.document,
-                                                                                diagnostics=[]))
+        server.clear(cell.document)
     server.schedule_check(uri, server.debounce)
 
 
 @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
 @guarded
 async def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None:
+    server.analyses.pop(params.notebook_document.uri, None)
     server.schedule_check(params.notebook_document.uri, 0)
 
 
@@ -285,7 +422,7 @@ async def notebook_did_save(params: types.DidSaveNotebookDocumentParams) -> None
 async def notebook_did_close(params: types.DidCloseNotebookDocumentParams) -> None:
     server.forget(params.notebook_document.uri)
     for cell in params.cell_text_documents:
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+        server.clear(cell.uri)
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -350,6 +487,8 @@ async def inlay_hints(params: types.InlayHintParams) -> List[types.InlayHint]:
 async def code_actions(params: types.CodeActionParams) -> List[types.CodeAction]:
     uri = params.text_document.uri
     result = await server.analysis_for(uri)
+    if result is not None and result.outcome is not None:
+        result = await server.settled(result)
     if result is None or result.outcome is None:
         return []
     only = params.context.only
@@ -398,7 +537,9 @@ async def resolve_code_action(action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     buffer = server.buffer(data.get("uri", ""))
     if buffer is not None and action.kind == convert.FIX_ALL_KIND and buffer.version == data.get("version"):
-        action.edit = await _fix_all_edit(await server.analysis(buffer))
+        result = await server.settled(await server.analysis(buffer))
+        if result is not None and result.outcome is not None:
+            action.edit = await _fix_all_edit(result)
     return action
 
 
@@ -406,7 +547,10 @@ async def _fix_all_edit(result: Analysis) -> Optional[types.WorkspaceEdit]:
     key = (result.buffer.uri, result.buffer.version)
     if key not in server.fix_all:
         loop = asyncio.get_running_loop()
-        server.fix_all[key] = await loop.run_in_executor(server.worker, _compute_fix_all, result)
+        edit = await loop.run_in_executor(server.worker, _compute_fix_all, result)
+        # only the newest version's is kept (they were kept for every version until the file closed)
+        server.fix_all = {k: v for k, v in server.fix_all.items() if k[0] != key[0] or k[1] > key[1]}
+        server.fix_all.setdefault(key, edit)
     return server.fix_all[key]
 
 
@@ -414,6 +558,7 @@ def _compute_fix_all(result: Analysis) -> Optional[types.WorkspaceEdit]:
     from shapelint.fixing import fix_file
 
     assert result.settings is not None
+    use_overlay(result)
     fixed = fix_file(result.data, result.display, result.codes, dict(result.settings.severity), False,
                      result.outcome)
     if not fixed.changed:

@@ -9,7 +9,7 @@ import os
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlparse
 
 from shapelint.config import ConfigError, Settings, settings_for_file
@@ -107,7 +107,9 @@ def display_path(path: Path, cwd: Path) -> str:
 
 @dataclass
 class Analysis:
-    """One buffer version checked: the findings (with their checked fixes) and the inferred shapes."""
+    """One buffer version checked: the findings and the inferred shapes.  The fixes that need the
+    file analyzed again are checked later (``settle``): until then ``outcome.unchecked_fixes``
+    counts the findings that have no fix and no hint yet."""
 
     buffer: Buffer
     outcome: Optional[FileOutcome]  # None when the configuration cannot be read
@@ -115,6 +117,15 @@ class Analysis:
     settings: Optional[Settings] = None
     config_error: Optional[str] = None
     shapes: Optional[List[ShapeRecord]] = None  # collected on the first hover or inlay-hint request
+    # the other open files' texts (absolute path -> text), read instead of those files when imported
+    overlay: Dict[str, str] = field(default_factory=dict)
+
+    def reads_the_same(self, overlay: Dict[str, str]) -> bool:
+        """Whether the modules it read are still what ``overlay`` says (an open file changed, opened or
+        closed behind one of them: the analysis is out of date)."""
+        if self.outcome is None:
+            return True
+        return all(self.overlay.get(path) == overlay.get(path) for path in self.outcome.dependencies)
 
     @property
     def data(self) -> bytes:
@@ -126,20 +137,39 @@ class Analysis:
         return self.settings.codes_for(self.settings.relative(self.buffer.path))
 
 
-def analyze(buffer: Buffer, cwd: Path) -> Analysis:
-    """Check one buffer version, as `shapelint check` checks the file.  Shapes are not collected
-    here: that costs up to three times the check on a large module (scikit-learn's _ridge.py), and
-    the findings must not wait for it."""
+def analyze(buffer: Buffer, cwd: Path, overlay: Optional[Dict[str, str]] = None) -> Analysis:
+    """Check one buffer version, as `shapelint check` checks the file, except the fixes that need
+    re-analyses (up to 8 of the whole file: see ``settle``).  Shapes are not collected here either:
+    that costs up to three times the check on a large module (scikit-learn's _ridge.py), and the
+    findings must not wait for it.  overlay: the other open files' texts (see ``Analysis.overlay``)."""
     path = buffer.path
     display = display_path(path, cwd)
     try:
         settings = settings_for_file(path)
     except ConfigError as exc:
         return Analysis(buffer, None, display, config_error=str(exc))
-    analysis = Analysis(buffer, None, display, settings=settings)
+    analysis = Analysis(buffer, None, display, settings=settings, overlay=dict(overlay or {}))
+    use_overlay(analysis)
     analysis.outcome = lint_bytes(analysis.data, display, analysis.codes, dict(settings.severity),
-                                  implicit_numpy=settings.implicit_numpy)
+                                  implicit_numpy=settings.implicit_numpy, check_fixes=False)
     return analysis
+
+
+def settle(analysis: Analysis, stop: Optional[Callable[[], bool]] = None) -> Optional[FileOutcome]:
+    """The analyzed version's outcome with every fix checked: what `shapelint check` gives (the same
+    findings; a finding whose fix passes ends its message with the fix's title).  None when ``stop``
+    said the text changed before it was done."""
+    from shapelint.fix_check import Stopped
+
+    if analysis.outcome is None or not analysis.outcome.unchecked_fixes:
+        return analysis.outcome
+    assert analysis.settings is not None
+    use_overlay(analysis)
+    try:
+        return lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
+                          implicit_numpy=analysis.settings.implicit_numpy, stop=stop)
+    except Stopped:
+        return None
 
 
 def collect_shapes(analysis: Analysis) -> List[ShapeRecord]:
@@ -147,6 +177,14 @@ def collect_shapes(analysis: Analysis) -> List[ShapeRecord]:
     Collecting them does not change the findings (checked on every fixture): only the records are kept."""
     if analysis.settings is None:
         return []
+    use_overlay(analysis)
     outcome = lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
                          collect_shapes=True, implicit_numpy=analysis.settings.implicit_numpy)
     return list(outcome.shapes)
+
+
+def use_overlay(analysis: Analysis) -> None:
+    """Imported modules are read from the open buffers the analysis was made with."""
+    from shapelint.analysis.modules import set_overlay
+
+    set_overlay(analysis.overlay)

@@ -354,3 +354,27 @@ def test_checks_fit_in_the_time_budget_at_the_pace_of_the_analysis():
     assert not calls and slow.fix is None and slow.message == "m" and not slow.candidates
     (fast,) = fix_check.check_candidates("a\n", [d], analyze, analysis_seconds=0.01)
     assert calls == ["b\n"] and fast.fix is not None and fast.message == "m; did you mean `b`?"
+
+
+@pytest.mark.parametrize("name", ["rules/sl101_broadcast.py", "rules/sl2xx_rank1.py",
+                                  "notebooks/call_in_later_cell.ipynb"])
+def test_unchecked_fixes_are_the_same_findings_without_the_hints_that_need_a_check(name):
+    # shapelint server publishes these first, then the checked ones
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "fixtures" / name
+    data = path.read_bytes()
+    unchecked, checked = lint_bytes(data, name, check_fixes=False), lint_bytes(data, name)
+    assert [(d.code, d.cell, d.line, d.column) for d in unchecked.diagnostics] == \
+        [(d.code, d.cell, d.line, d.column) for d in checked.diagnostics]
+    hinted = [(a, b) for a, b in zip(unchecked.diagnostics, checked.diagnostics) if a.message != b.message]
+    assert hinted and len(hinted) <= unchecked.unchecked_fixes and checked.unchecked_fixes == 0
+    assert all(b.message.startswith(a.message + "; ") and a.fix is None and b.fix is not None for a, b in hinted)
+    assert not any(d.candidates for d in unchecked.diagnostics)
+
+
+def test_a_stopped_check_raises_before_analyzing_again():
+    d = Diagnostic("t.py", 1, 1, 1, 2, "SL101", "error", "m",
+                   candidates=(Fix("did you mean `b`?", SAFE, (Edit(1, 1, 1, 2, "b"),)),))
+    with pytest.raises(fix_check.Stopped):
+        fix_check.check_candidates("a\n", [d], lambda text: [], stop=lambda: True)

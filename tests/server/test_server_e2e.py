@@ -166,6 +166,22 @@ def test_inlay_hints_can_be_switched_off(project):
         quiet.close()
 
 
+def test_without_fix_hints_the_fixes_are_checked_when_code_actions_are_asked_for(project):
+    lazy = LspClient(cwd=project, timeout=30)
+    try:
+        lazy.initialize(project, options={"fixHints": False})
+        uri = open_file(lazy, project / "lazy", "model.py")
+        broadcast = by_code(lazy.diagnostics(uri, version=1), "SL101")[0]
+        assert "keepdims" not in broadcast["message"]
+        actions = lazy.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": broadcast["range"], "context": {"diagnostics": [broadcast]}})
+        assert any("keepdims=True" in a["title"] for a in actions)
+        hinted = by_code(lazy.diagnostics(uri, version=1), "SL101")[0]  # published again, with check's message
+        assert hinted["message"].startswith(broadcast["message"] + "; ") and "keepdims" in hinted["message"]
+        assert lazy.shutdown() == 0
+    finally:
+        lazy.close()
+
 def _cell(uri, text, kind=2):
     return {"kind": kind, "document": uri}, {"uri": uri, "languageId": "python" if kind == 2 else "markdown",
                                              "version": 1, "text": text}
@@ -232,6 +248,73 @@ def test_hover_on_a_function_shows_its_signature(project, client):
                                                   "position": {"line": 5, "character": 5}})
     assert "double(X:" in hover["contents"]["value"] and "->" in hover["contents"]["value"]
 
+
+def test_fix_hints_follow_the_findings_and_then_match_check(project, client):
+    # the findings are published from the analysis; the fixes (each a re-analysis) are checked
+    # after, and the version is published again with the messages `shapelint check` prints
+    uri = open_file(client, project, "hints.py")
+    first = client.diagnostics(uri, version=1)
+    settled = client.diagnostics(uri, version=1)
+    check = subprocess.run([sys.executable, "-m", "shapelint", "check", "hints.py", "--format", "json", "--no-cache"],
+                           cwd=project, capture_output=True, text=True)
+    expected = [(e["code"], e["message"]) for e in json.loads(check.stdout)]
+    assert [(d["code"], d["message"]) for d in settled] == expected
+    assert [d["code"] for d in first] == [code for code, _ in expected]
+    assert any("; " in message and message.startswith(d["message"] + "; ")
+               for d, (_, message) in zip(first, expected))
+
+def test_an_open_module_is_imported_as_the_editor_shows_it(project, client):
+    helper_text = "import numpy as np\n\n\ndef make():\n    return np.ones((3, 4))\n"
+    main_text = "import numpy as np\nfrom helper import make\n\nA = make()\nB = np.ones((4, 2))\nC = A @ B\n"
+    helper = open_file(client, project, "imports/helper.py", helper_text)
+    main = open_file(client, project, "imports/main.py", main_text)
+    assert client.diagnostics(helper) == [] and client.diagnostics(main) == []
+
+    client.change(helper, helper_text.replace("(3, 4)", "(3, 5)"), version=2)  # not saved
+    assert client.diagnostics(helper, version=2) == []
+    mismatch = client.diagnostics(main, version=1)  # checked again: it imports the changed buffer
+    assert [(d["code"], d["range"]["start"]["line"]) for d in mismatch] == [("SL102", 5)]
+    assert "(3, 5)" in mismatch[0]["message"]
+    assert (project / "imports" / "helper.py").read_text() == helper_text
+
+    client.change(helper, helper_text, version=3)
+    assert client.diagnostics(main, version=1) == []
+
+def test_did_save_checks_again_with_the_configuration_on_disk(project, client):
+    folder = project / "saved"
+    uri = open_file(client, folder, "model.py")
+    assert {d["code"] for d in client.diagnostics(uri)} == {"SL101", "SL102"}
+    (folder / "shapelint.toml").write_text('ignore = ["SL101"]\n')
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    assert [d["code"] for d in client.diagnostics(uri, version=1)] == ["SL102"]
+
+
+def test_an_invalid_configuration_is_shown_and_the_server_keeps_running(project, client):
+    folder = project / "misconfigured"
+    folder.mkdir()
+    (folder / "shapelint.toml").write_text('select = ["SL101"\n')  # not TOML
+    uri = open_file(client, folder, "model.py")
+    shown = client.wait_for("window/showMessage", lambda p: "shapelint.toml" in p["message"])
+    assert shown["type"] == 1 and shown["message"].startswith("shapelint: error: ")
+    client.wait_for("window/logMessage", lambda p: p["message"] == shown["message"])
+    assert client.diagnostics(uri) == []  # nothing checked, nothing stale shown
+
+    client.change(uri, BUGGY + "\n", version=2)  # logged again, not shown again
+    client.wait_for("window/logMessage", lambda p: p["message"] == shown["message"])
+    assert client.diagnostics(uri, version=2) == []
+    assert not any(n["method"] == "window/showMessage" for n in client.notifications)
+
+    (folder / "shapelint.toml").write_text('ignore = ["SL101"]\n')  # fixed and saved: checked again
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    assert [d["code"] for d in client.diagnostics(uri, version=2)] == ["SL102"]
+    (folder / "shapelint.toml").write_text('severity = {SL102 = "fatal"}\n')  # TOML, but not a valid setting
+    client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    shown = client.wait_for("window/showMessage", lambda p: "shapelint.toml" in p["message"])
+    assert "fatal" in shown["message"] or "severity" in shown["message"]
+    # (the checked fixes' hints may be published before: the findings of the fixed configuration)
+    client.wait_for("textDocument/publishDiagnostics", lambda p: p["uri"] == uri and p["diagnostics"] == [])
+    assert client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                 "position": {"line": 0, "character": 0}}) is None
 
 def test_capabilities_then_shutdown_and_exit(client):
     # last in the module: it ends the shared server
