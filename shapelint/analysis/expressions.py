@@ -390,11 +390,7 @@ class ExpressionsMixin:
                     isinstance(left, (ParamVal, UnknownVal)) or isinstance(right, (ParamVal, UnknownVal))):
                 # `np.dot(W, A) + b` with b of unknown rank: b broadcasts into the known operand
                 known, known_node = (left, left_node) if isinstance(left, ArrayVal) else (right, right_node)
-                # a parameter nothing describes is most often a scalar (a learning rate): the known
-                # operand's sizes 1 stay; an unknown computed value (`x.dot(w)`) may stretch them
-                scalar_like = isinstance(right if known is left else left, ParamVal)
-                return self.elementwise(node, op, [known, ArrayVal(None)], [known_node, None], inplace=inplace,
-                                        unknown_may_stretch=not scalar_like)
+                return self.elementwise(node, op, [known, ArrayVal(None)], [known_node, None], inplace=inplace)
             return UNKNOWN
         if not isinstance(left, ArrayVal) and not isinstance(right, ArrayVal):
             if isinstance(left, (IntVal, NumVal)) and isinstance(right, (IntVal, NumVal)):
@@ -417,7 +413,7 @@ class ExpressionsMixin:
 
     def elementwise(self, node: cst.CSTNode, op: str, operands: List[ArrayVal],
                     operand_nodes: List[Optional[cst.CSTNode]], inplace: bool = False,
-                    func: str = "", dtype: Optional[str] = None, unknown_may_stretch: bool = True) -> Val:
+                    func: str = "", dtype: Optional[str] = None) -> Val:
         if any_failed(operands):
             return failed_array()
         shapes = [o.shape for o in operands]
@@ -440,7 +436,7 @@ class ExpressionsMixin:
                 result, tentative = ops.broadcast(*known), True
             except ShapeMismatch:
                 result = None
-            if result is not None and unknown_may_stretch:
+            if result is not None:
                 # a size 1 of the known operands says nothing: the unknown one may broadcast it
                 # (`x.dot(w) + b` with b (1, M) and the product unknown is (N, M), not (1, M))
                 result = tuple(fresh() if d == 1 else d for d in result)
