@@ -15,7 +15,6 @@ from shapelint.algebra.dims import (
     dims_equal,
     floordiv,
     fmt_shape,
-    fresh,
     mul,
     shape_size,
     sub,
@@ -436,10 +435,6 @@ class ExpressionsMixin:
                 result, tentative = ops.broadcast(*known), True
             except ShapeMismatch:
                 result = None
-            if result is not None:
-                # a size 1 of the known operands says nothing: the unknown one may broadcast it
-                # (`x.dot(w) + b` with b (1, M) and the product unknown is (N, M), not (1, M))
-                result = tuple(fresh() if d == 1 else d for d in result)
         if ElementwiseEvent in self.handlers:  # built only if a rule listens: operations are frequent
             self.emit(ElementwiseEvent(node, op=op, func=func, operands=operands, operand_nodes=operand_nodes,
                                        result=result))
