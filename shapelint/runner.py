@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+from shapelint.algebra.dims import forget_comparisons
 from shapelint.diagnostics import Diagnostic, FunctionCoverage, ShapeRecord
 from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
 
@@ -384,6 +385,8 @@ def check_task(task: Task, opts: RunOptions) -> FileOutcome:
     except Exception as exc:  # a bug outside the analyzer: still only this file
         return FileOutcome(path=task.display, message=f"internal error: {type(exc).__name__}: {exc}",
                            message_kind="internal", trace=traceback.format_exc(limit=-8))
+    finally:
+        forget_comparisons()
     if opts.cache is not None and not outcome.internal_error:
         key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes, opts.implicit_numpy)
         opts.cache.put(key, outcome.to_cache())

@@ -448,6 +448,19 @@ def compare_dims(a: Dim, b: Dim) -> Verdict:
     return _compare_symbolic(a, b)
 
 
+# Comparisons kept between two checks (see forget_comparisons).
+REMEMBERED_COMPARISONS = 8192
+
+
+def forget_comparisons() -> None:
+    """Called between two checks: the sizes a check invents are numbered anew by the next one, so
+    its comparisons are never asked again, and the small objects they hold, kept across a long run
+    (a worker over a distribution, an editor's session), scatter the memory the process cannot
+    give back.  Cleared past ``REMEMBERED_COMPARISONS``."""
+    if _compare_symbolic.cache_info().currsize > REMEMBERED_COMPARISONS:
+        _compare_symbolic.cache_clear()
+
+
 @functools.lru_cache(maxsize=65536)  # sizes are immutable; the analyzer compares the same pairs often
 def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
     quick = _compare_names(a, b)

@@ -37,12 +37,6 @@ from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_s
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
 PYTHON_LANGUAGES = ("python",)
-# The analyzer memoizes size comparisons (shapelint.algebra.dims, up to 65,536 pairs); the sizes it
-# invents are numbered anew in every check, so a server that checks the same file again and again
-# filled the table with pairs never met again (+4 MB of RSS per 100 edits of a course notebook, up
-# to about 30 MB).  It is emptied after a check once it holds more than this many.
-MAX_REMEMBERED_COMPARISONS = 8192
-
 log = logging.getLogger("shapelint.server")
 
 
@@ -217,6 +211,7 @@ class ShapelintServer(LanguageServer):
                 return  # a newer text came in: its own check publishes
             self.publish(result)
             self.freeze_imports()
+            # (+4 MB of RSS per 100 edits of a course notebook without it: see dims.forget_comparisons)
             forget_comparisons()
         except asyncio.CancelledError:
             raise
@@ -323,8 +318,7 @@ class ShapelintServer(LanguageServer):
 def forget_comparisons() -> None:
     from shapelint.algebra import dims
 
-    if dims._compare_symbolic.cache_info().currsize > MAX_REMEMBERED_COMPARISONS:
-        dims._compare_symbolic.cache_clear()
+    dims.forget_comparisons()
 
 
 server = ShapelintServer()
