@@ -166,6 +166,15 @@ def bench_notebook(notebook: Path, edits: int, debounce: float, rss_every: int =
             client.close()
 
 
+def comment_edits(client: LspClient, uri: str, text: str):
+    """The edit the .py cases make: a comment line appended to the module, one more per edit."""
+    def send(version, k):
+        nonlocal text
+        text += f"# edit {k}\n"
+        client.change(uri, text, version)
+    return send
+
+
 def bench_findings(module: Path, edits: int, debounce: float, rss_every: int = 0) -> None:
     with tempfile.TemporaryDirectory(prefix="shapelint-bench-fx-") as tmp:
         root = Path(tmp)
@@ -176,11 +185,7 @@ def bench_findings(module: Path, edits: int, debounce: float, rss_every: int = 0
         try:
             text = path.read_text(encoding="utf-8")
             uri = client.open(path, text)
-
-            def send(version, k):
-                nonlocal text
-                text += f"# edit {k}\n"
-                client.change(uri, text, version)
+            send = comment_edits(client, uri, text)
 
             check = subprocess.run([sys.executable, "-m", "shapelint", "check", path.name, "--format", "json",
                                     "--no-cache"], cwd=root, capture_output=True, text=True)
@@ -217,11 +222,7 @@ def bench_module(ridge: Path, edits: int, debounce: float, rss_every: int = 0) -
         try:
             text = path.read_text(encoding="utf-8")
             uri = client.open(path, text)
-
-            def send(version, k):
-                nonlocal text
-                text += f"# edit {k}\n"
-                client.change(uri, text, version)
+            send = comment_edits(client, uri, text)
 
             def wait(version, first=False):
                 client.diagnostics(uri, version=1 if first else version)

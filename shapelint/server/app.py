@@ -29,6 +29,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from shapelint import __version__
+from shapelint.algebra.dims import forget_comparisons
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
 from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
@@ -313,12 +314,6 @@ class ShapelintServer(LanguageServer):
         self.analyses.pop(uri, None)
         self.config_errors.pop(uri, None)
         self.fix_all = {k: v for k, v in self.fix_all.items() if k[0] != uri}
-
-
-def forget_comparisons() -> None:
-    from shapelint.algebra import dims
-
-    dims.forget_comparisons()
 
 
 server = ShapelintServer()
