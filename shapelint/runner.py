@@ -404,6 +404,24 @@ def make_tasks(files: Sequence[Tuple[Path, str]], root: Path, codes_for: Callabl
     return tasks
 
 
+# The cyclic garbage collector's first threshold, in container objects allocated.  Python's
+# default (700) runs a collection every 700 allocations, and a check allocates in bulk: a parsed
+# or unpickled module is tens of thousands of nodes at once, every one of which the young
+# collections then walk.  At 200,000 (as mypy sets it) checking one edited scikit-learn file
+# took 30 % less CPU with the same peak RSS (bench/edit_one_file.py).
+GC_FIRST_THRESHOLD = 200_000
+
+
+def tune_collector() -> None:
+    """Collect cyclic garbage less often (see GC_FIRST_THRESHOLD); the process's own setting is
+    kept where it is already higher."""
+    import gc
+
+    first, second, third = gc.get_threshold()
+    if 0 < first < GC_FIRST_THRESHOLD:
+        gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
+
+
 def run_tasks(tasks: Sequence[Task], opts: RunOptions,
               progress: Optional[Callable[[int], Any]] = None) -> List[FileOutcome]:
     """Check every task; outcomes in the order of ``tasks``.
@@ -411,6 +429,7 @@ def run_tasks(tasks: Sequence[Task], opts: RunOptions,
     progress: called with the number of files still to analyze (the cache
     misses) once they are known, then as ``progress(-1)`` after each.
     """
+    tune_collector()  # (forked workers inherit it; spawned ones set it in _worker_main)
     outcomes: List[Optional[FileOutcome]] = [None] * len(tasks)
     todo: List[int] = []
     todo_bytes = 0
@@ -503,6 +522,7 @@ def _worker_main(conn, opts: RunOptions) -> None:
     is not the file's (see _run_pool)."""
     from shapelint.analysis import shared_modules
 
+    tune_collector()
     shared_modules.import_clock = lambda what: conn.send(("clock", what))
     while True:
         try:

@@ -32,6 +32,7 @@ from shapelint import __version__
 from shapelint.algebra.dims import forget_comparisons
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
+from shapelint.runner import tune_collector
 from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
                                       uri_to_path, use_overlay)
 
@@ -578,5 +579,6 @@ def _encoding_of(data: bytes) -> str:
 def serve() -> int:
     """Talk LSP over stdin/stdout until the client says exit; the exit status."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="shapelint server: %(levelname)s: %(message)s")
+    tune_collector()
     server.start_io()
     return 0
