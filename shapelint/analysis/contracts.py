@@ -349,7 +349,18 @@ def _fmt(d: Dim) -> str:
 
 
 def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Optional[StaticContract]:
-    """Declared shapes of a function: ``@shapelint.shapes(...)`` specs, else its annotations and docstring.
+    """Declared shapes of a function (see ``contract_of``); a declaration that cannot be read
+    is reported (SL303)."""
+    contract = contract_of(inf.module, node, decorator)
+    if contract is not None and contract.problems:
+        for text, reason in contract.problems:
+            inf.emit(ContractUnreadableEvent(node.name, text=text, reason=reason, func=node.name.value))
+    return contract
+
+
+def contract_of(module: cst.Module, node: cst.FunctionDef, decorator: Any = None) -> Optional[StaticContract]:
+    """Declared shapes of a function of ``module``: ``@shapelint.shapes(...)`` specs, else its
+    annotations and docstring.
 
     What the syntax tree holds is handed to ``declared_contract``, which the runtime uses too
     (``shapelint.algebra.declared``: the rules); here the declaration becomes symbolic shapes.
@@ -360,10 +371,10 @@ def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Opt
     ordered += [ps.star_arg] if isinstance(ps.star_arg, cst.Param) else []
     ordered += list(ps.kwonly_params) + ([ps.star_kwarg] if ps.star_kwarg is not None else [])
     variadic = {id(ps.star_arg), id(ps.star_kwarg)}
-    annotations = {p.name.value: inf.module.code_for_node(p.annotation.annotation)
+    annotations = {p.name.value: module.code_for_node(p.annotation.annotation)
                    for p in ordered if p.annotation is not None}
     if node.returns is not None:
-        annotations["return"] = inf.module.code_for_node(node.returns.annotation)
+        annotations["return"] = module.code_for_node(node.returns.annotation)
     declared = declared_contract(
         [Param(p.name.value, id(p) in variadic) for p in ordered],
         node.get_docstring(clean=True),
@@ -375,9 +386,6 @@ def read_contract(inf: Any, node: cst.FunctionDef, decorator: Any = None) -> Opt
     if not (contract.params or contract.returns or contract.problems or contract.relations
             or contract.return_relations):
         return None
-    if contract.problems:
-        for text, reason in contract.problems:
-            inf.emit(ContractUnreadableEvent(node.name, text=text, reason=reason, func=node.name.value))
     return contract
 
 

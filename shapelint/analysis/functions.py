@@ -15,7 +15,7 @@ from shapelint.algebra.dims import (
 from shapelint.analysis import testdata
 from shapelint.analysis.builtins import BUILTINS
 from shapelint.analysis.containers import items_of
-from shapelint.analysis.contracts import annotation_shape, read_contract
+from shapelint.analysis.contracts import annotation_shape, contract_of, read_contract
 from shapelint.analysis.effects import havoc_arguments
 from shapelint.analysis.env import Env, Flow
 from shapelint.analysis.expressions import concat_key, key_parts, split_key
@@ -163,14 +163,28 @@ class CallSite:
 
 class FunctionsMixin:
     def stmt_FunctionDef(self, node: cst.FunctionDef, env: Env) -> Flow:
-        contract = self.function_contract(node, env)
-        func = FuncVal(node, env, contract, node.name.value, self.mod)
+        if self.mod.is_main or self.mod.is_focus or self.call_stack:
+            func = FuncVal(node, env, self.function_contract(node, env), node.name.value, self.mod)
+        else:
+            # An imported module's top level: most of its functions are never called from the
+            # checked file, so their docstrings are read when first needed (scikit-learn's
+            # _ridge.py imports 1,570 functions; reading them all was a fifth of its check).
+            # Nothing is lost: what cannot be read there is not reported (see ReportingMixin.report).
+            decorator = self.shapes_decorator(node, env)
+            tree = self.module
+            func = FuncVal(node, env, None, node.name.value, self.mod,
+                           read_contract=lambda: contract_of(tree, node, decorator))
         env.vars[node.name.value] = func
         if self.recording and not self.call_stack and self.class_depth == 0:
             func.generic_return = self.analyze_function(func, None, None)
         return Flow(False)
 
     def function_contract(self, node: cst.FunctionDef, env: Env) -> Any:
+        return read_contract(self, node, self.shapes_decorator(node, env))
+
+    def shapes_decorator(self, node: cst.FunctionDef, env: Env) -> Any:
+        """The function's ``@shapelint.shapes(...)`` call (``()`` for a bare ``@shapelint.shapes``),
+        None without one; read where the function is defined, with the names bound there."""
         decorator_specs = None
         for dec in node.decorators:
             d = dec.decorator
@@ -179,7 +193,7 @@ class FunctionsMixin:
             if isinstance(value, QualVal) and value.qualname in ("shapelint.shapes", "shapelint.runtime.shapes",
                                                                   "shapelint.runtime.decorator.shapes"):
                 decorator_specs = d if isinstance(d, cst.Call) else ()
-        return read_contract(self, node, decorator_specs)
+        return decorator_specs
 
     def analyze_function(self, func: FuncVal, args: Optional[Dict[str, Val]], call_node: Optional[cst.Call],
                          bound_self: Optional[Val] = None) -> Val:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from shapelint.algebra.dims import Dim, Shape, dims_equal
 
@@ -275,16 +275,27 @@ class ContainerMethodVal(Val):
 class FuncVal(Val):
     """A function of the analyzed project, with the scope and module it was defined in."""
 
-    __slots__ = ("node", "env", "generic_return", "contract", "qualname", "mod", "owner")
+    __slots__ = ("node", "env", "generic_return", "_contract", "_read_contract", "qualname", "mod", "owner")
 
-    def __init__(self, node: Any, env: Any, contract: Any = None, qualname: str = "", mod: Any = None):
+    def __init__(self, node: Any, env: Any, contract: Any = None, qualname: str = "", mod: Any = None,
+                 read_contract: Optional[Callable[[], Any]] = None):
         self.node = node
         self.env = env
         self.generic_return: Val = UNKNOWN
-        self.contract = contract
+        self._contract = contract
+        # what reads the declaration when it is first asked for (see FunctionsMixin.stmt_FunctionDef)
+        self._read_contract = read_contract
         self.qualname = qualname
         self.mod = mod
         self.owner: Any = None  # the ClassVal of a method
+
+    @property
+    def contract(self) -> Any:
+        """Its declared shapes (a ``StaticContract``), or None."""
+        if self._read_contract is not None:
+            read, self._read_contract = self._read_contract, None
+            self._contract = read()
+        return self._contract
 
 
 class DictVal(Val):
