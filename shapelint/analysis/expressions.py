@@ -470,7 +470,7 @@ class ExpressionsMixin:
             self.mismatch(node, err, op=func, func=func, operands=[a, b], operand_nodes=[a_node, b_node])
             return failed_array()
         if env is not None and func not in ("np.inner", "np.vdot", "*"):
-            result = self.unify_product(a.shape, b.shape, result, env, node)
+            result = self.unify_product(a.shape, b.shape, result, env, node, a_node, b_node)
         if MatmulEvent in self.handlers:
             self.emit(MatmulEvent(node, func=func, operands=[a, b], operand_nodes=[a_node, b_node], result=result))
         dot_scalar = self.vector_dot(node, a, b)

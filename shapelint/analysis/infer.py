@@ -37,7 +37,7 @@ from shapelint.analysis.reporting import PlacedFinding, ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.summaries import FunctionFacts
 from shapelint.analysis.subscripts import SubscriptsMixin
-from shapelint.analysis.unify import UnifyMixin
+from shapelint.analysis.unify import Apart, UnifyMixin
 from shapelint.analysis.values import StrVal, Val
 from shapelint.diagnostics import FileResult, ShapeRecord
 from shapelint.rules.events import Event, RuleContext
@@ -90,7 +90,11 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._attr_logs: Dict[int, Dict[str, List[Val]]] = {}  # see ClassesMixin.analyze_class
         self._writes_cache: Dict[Any, Any] = {}  # see effects.writes_of
         # shape variables (see unify): pairs of sizes the code keeps apart, and what each was bound to
-        self.apart: Dict[frozenset, Tuple[str, int, int]] = {}  # -> (array, axis, axis)
+        self.apart: Dict[frozenset, Apart] = {}  # -> why (see unify)
+        # the column layout's sizes the code showed (see UnifyMixin.column_layout): variable -> (weight,
+        # axis) for a layer's size, variable -> data array for a number of examples
+        self.layer_sizes: Dict[str, Tuple[str, int]] = {}
+        self.example_sizes: Dict[str, str] = {}
         self.apart_of: Dict[str, list] = {}  # variable -> the pairs of `apart` it is in (no scans)
         self.bound: Dict[str, Any] = {}
         self.bound_order: list = []  # the variables of `bound`, in the order they were first bound

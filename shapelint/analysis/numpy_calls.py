@@ -441,7 +441,8 @@ class NumpyCallsMixin:
             # belongs): NumPy will complain in its own way; not our business
             return ArrayVal(None)
         if fn.event == "matmul" and "a" in arrays and "b" in arrays and fn.qualname in ("numpy.dot", "numpy.matmul"):
-            shape = self.unify_product(arrays["a"].shape, arrays["b"].shape, shape, env, node)
+            shape = self.unify_product(arrays["a"].shape, arrays["b"].shape, shape, env, node,
+                                       raw["a"][1] if "a" in raw else None, raw["b"][1] if "b" in raw else None)
         result = self.after_call(node, fn, display, shape, converted, arrays, raw)
         if isinstance(result, ArrayVal) and (guessed_rank or any(a.tentative for a in arrays.values() if a is not None)):
             result.tentative = True

@@ -15,14 +15,24 @@ there may also be 1, and the choice is left open.
 When unification makes two sizes equal that the code keeps apart — two axes
 of one array, which would then have to be square — the code is consistent
 only if that coincidence holds, which is almost always a bug (swapped
-operands, a missing ``.T``): the ``forced_equal`` event (SL208).  Invented
+operands, a missing ``.T``): the ``forced_equal`` event (SL208).
+
+The course's column layout keeps one more pair apart.  Where a function's own
+code multiplies a weight by the data the course's way (``np.dot(W1, X)``, a
+weight named ``W``, ``W1``, ``dW2`` on the left, a data array named ``X``,
+``A_prev``, ``A1``, ``dZ`` on the right), the data's axis 1 is the number of
+examples, and no size of a weight (a layer's size) is ever that number: code
+that can only run if ``W2.shape[1] == X.shape[1]`` (``np.dot(W2, A1.T)``) is
+that coincidence again.  Code in the row layout (``np.dot(X, W)``) never
+shows that evidence, so nothing is kept apart there.  Invented
 sizes never make an error on their own; an error that needs a tentative rank
 is reported as a likely error (SL209), not as certain.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Set, Tuple
+import re
+from typing import Any, Dict, Iterable, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -43,6 +53,29 @@ from shapelint.analysis.values import (
 from shapelint.rules.events import ForcedEqualEvent
 
 MAX_TENTATIVE_RANK = 6
+# the course's names: a weight (its sizes are layers' sizes) and a data array of the column layout
+# (its axis 1 is the number of examples)
+_WEIGHT_NAME = re.compile(r"d?W\d*$")
+_DATA_NAME = re.compile(r"X|A|A_prev|A\d+|AL|dZ\d*|dA\d*|dA_prev$")
+MAX_LAYOUT_SIZES = 64  # layer sizes and numbers of examples remembered per analysis
+
+
+class Apart(NamedTuple):
+    """Why two sizes are kept apart: two axes of one array, or (``data`` set) an axis of a
+    weight and the number of examples of a data array in the column layout."""
+
+    array: str
+    axes: Tuple[int, int]
+    data: str = ""
+
+
+def _operand_name(node: Optional[cst.CSTNode]) -> Optional[Tuple[str, bool]]:
+    """``W1`` -> ("W1", False); ``W1.T`` -> ("W1", True); anything else None."""
+    if isinstance(node, cst.Name):
+        return node.value, False
+    if isinstance(node, cst.Attribute) and node.attr.value == "T" and isinstance(node.value, cst.Name):
+        return node.value.value, True
+    return None
 
 
 def variable_name(d: Dim) -> Optional[str]:
@@ -144,13 +177,13 @@ class UnifyMixin:
                 if i in ignored or j in ignored:
                     continue  # the code does not care what that size is: it keeps nothing apart
                 if variables[i] is not None and variables[j] is not None and variables[i] != variables[j]:
-                    self.keep_apart(frozenset((variables[i], variables[j])), (label, i, j))
+                    self.keep_apart(frozenset((variables[i], variables[j])), Apart(label, (i, j)))
         dtype = value.dtype if isinstance(value, ArrayVal) else None
         arr = ArrayVal(dims, dtype=dtype, tentative=tentative and not exact)
         self.store(node, arr, env)
         return arr
 
-    def keep_apart(self, pair: frozenset, why: Tuple[str, int, int]) -> None:
+    def keep_apart(self, pair: frozenset, why: Apart) -> None:
         if pair not in self.apart:
             self.apart[pair] = why
             for name in pair:
@@ -203,8 +236,8 @@ class UnifyMixin:
             func = self._returns_stack[-1][0].node if self._returns_stack else None
             if func not in self.forced_reported:
                 self.forced_reported.add(func)
-                label, i, j = why
-                self.emit(ForcedEqualEvent(node, array=label, axes=(i, j), first=Sym.name(name), second=value))
+                self.emit(ForcedEqualEvent(node, array=why.array, axes=why.axes, first=Sym.name(name), second=value,
+                                           examples_of=why.data))
         mapping = {name: value}
         if name not in self.bound:
             self.bound_order.append(name)
@@ -228,11 +261,14 @@ class UnifyMixin:
                     self.keep_apart(frozenset((rest[0], other)), why)
 
     def unify_product(self, a: Optional[Tuple[Dim, ...]], b: Optional[Tuple[Dim, ...]],
-                      result: Optional[Tuple[Dim, ...]], env: Env, node: cst.CSTNode) -> Optional[Tuple[Dim, ...]]:
+                      result: Optional[Tuple[Dim, ...]], env: Env, node: cst.CSTNode,
+                      a_node: Optional[cst.CSTNode] = None,
+                      b_node: Optional[cst.CSTNode] = None) -> Optional[Tuple[Dim, ...]]:
         """The inner sizes of a matrix product are one size; the result in the unified sizes."""
         if a is None or b is None or not a or not b:
             return result
         inner_b = b[0] if len(b) == 1 else b[-2]
+        self.column_layout(a, b, a_node, b_node)
         mark = len(self.bound_order)
         # `A.dot(A)`, `X.T @ X`: one array on both sides is square on purpose
         same_array = bool({variable_name(d) for d in a} & {variable_name(d) for d in b} - {None})
@@ -241,6 +277,44 @@ class UnifyMixin:
             return result
         mapping = {k: self.bound[k] for k in self.bound_order[mark:]}
         return substitute_shape(result, mapping)
+
+    def column_layout(self, a: Tuple[Dim, ...], b: Tuple[Dim, ...], a_node: Optional[cst.CSTNode],
+                      b_node: Optional[cst.CSTNode]) -> None:
+        """A product with a weight on the left: its sizes are layers' sizes; with a data array on
+        the right (``np.dot(W1, X)``), that array's axis 1 is the number of examples.  Each layer
+        size is kept apart from each number of examples (see the module's docstring)."""
+        weight = _operand_name(a_node)
+        if weight is None or not _WEIGHT_NAME.match(weight[0]) or len(a) != 2:
+            return
+        fresh_pairs = []
+        for i, d in enumerate(a):
+            name = variable_name(d)
+            if name is not None and name not in self.layer_sizes and len(self.layer_sizes) < MAX_LAYOUT_SIZES:
+                axis = 1 - i if weight[1] else i
+                self.layer_sizes[name] = (weight[0], axis)
+                fresh_pairs += [(name, m) for m in self.example_sizes]
+        data = _operand_name(b_node)
+        if data is not None and not data[1] and _DATA_NAME.match(data[0]) and len(b) == 2:
+            m = variable_name(b[1])
+            if m is not None and m not in self.example_sizes and len(self.example_sizes) < MAX_LAYOUT_SIZES:
+                self.example_sizes[m] = data[0]
+                fresh_pairs += [(layer, m) for layer in self.layer_sizes]
+        for first_layer, first_m in fresh_pairs:
+            layer, m = self.current_variable(first_layer), self.current_variable(first_m)
+            if layer is not None and m is not None and layer != m:
+                array, axis = self.layer_sizes[first_layer]
+                self.keep_apart(frozenset((layer, m)), Apart(array, (axis, 1), data=self.example_sizes[first_m]))
+
+    def current_variable(self, name: str) -> Optional[str]:
+        """The variable a size has become since (``bound``), or None once it is no variable."""
+        for _ in range(64):
+            value = self.bound.get(name)
+            if value is None:
+                return name
+            name = variable_name(value)
+            if name is None:
+                return None
+        return None
 
     def unify_shapes(self, have: Tuple[Dim, ...], want: Tuple[Dim, ...], env: Env, node: cst.CSTNode,
                      stated: bool = False, repeated: frozenset = frozenset()) -> None:

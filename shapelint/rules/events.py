@@ -250,12 +250,15 @@ class GradientEvent(Event):
 
 @dataclass(**_EVENT)
 class ForcedEqualEvent(Event):
-    """Uses of an array that together require two of its axes to have one size."""
+    """Uses of an array that together require two of its axes to have one size; or, with
+    ``examples_of`` set, an axis of the weight ``array`` (``axes[0]``) to be the number of
+    examples of the data array ``examples_of`` (its axis ``axes[1]``) in the column layout."""
 
     array: str
     axes: Tuple[int, int]
     first: Dim
     second: Dim
+    examples_of: str = ""
 
 
 # The events a rule may listen to (the bases above that only share fields are not among them).
