@@ -420,18 +420,18 @@ class FunctionsMixin:
 
     def replay(self, findings: list) -> None:
         """Report again what a call with the same arguments found, as if its calls ran again."""
-        saved = (self.recording, self.mod, self.current_stmt, len(self.call_chain))
+        saved = (self.recording, self.mod, self.current_stmt, len(self.call_chain), self._event_origins)
         self.recording = False
         try:
-            for mod, stmt, node_, code, message, severity, inner_calls, fixes in findings:
-                self.mod, self.current_stmt = mod, stmt
+            for mod, stmt, node_, code, message, severity, inner_calls, fixes, origins in findings:
+                self.mod, self.current_stmt, self._event_origins = mod, stmt, list(origins)
                 self.call_chain.extend(inner_calls)
                 try:
                     self.report(node_, code, message, severity, fixes)
                 finally:
                     del self.call_chain[saved[3]:]
         finally:
-            self.recording, self.mod, self.current_stmt, _ = saved
+            self.recording, self.mod, self.current_stmt, _, self._event_origins = saved
 
     def str_format(self, node: cst.Call, env: Env) -> Val:
         """``"W{}".format(l)`` is the key ``"W" + str(l)``: only bare ``{}`` / ``{0}`` fields are followed."""

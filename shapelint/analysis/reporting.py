@@ -13,12 +13,14 @@ from shapelint.algebra.dims import (
     DOCUMENTED,
     shape_to_json,
 )
+from shapelint.algebra import ops
 from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.values import (
     UNKNOWN,
     ArrayVal,
     IntVal,
+    Made,
     NumVal,
     ParamVal,
     Val,
@@ -34,6 +36,31 @@ from shapelint.rules.events import (
     LikelyMismatchEvent,
     MismatchEvent,
 )
+
+
+def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
+    """Where an operand of a failed product or broadcast was made (``np.random.rand(a, b)``, a
+    flatten), when the operation would run with that operand made the other way round: the
+    line to change is there (a mask made with swapped sizes, a flatten without its ``.T``)."""
+    if len(operands) != 2 or kind not in (ErrorKind.PRODUCT, ErrorKind.BROADCAST):
+        return []
+    found = []
+    for i, o in enumerate(operands):
+        other = operands[1 - i]
+        if not (isinstance(o, ArrayVal) and o.made is not None and o.shape is not None and len(o.shape) == 2
+                and isinstance(other, ArrayVal) and other.shape is not None):
+            continue
+        shapes = [other.shape, other.shape]
+        shapes[i] = (o.shape[1], o.shape[0])
+        try:
+            if kind is ErrorKind.PRODUCT:
+                ops.dot(shapes[0], shapes[1])
+            elif ops.broadcast(shapes[0], shapes[1]) != tuple(other.shape):
+                continue  # it would broadcast to something larger: no sign it was meant that way round
+        except ShapeMismatch:
+            continue
+        found.append(o.made)
+    return found
 
 
 class PlacedFinding:
@@ -52,11 +79,13 @@ class ReportingMixin:
         """Hand ``event`` to the rules that listen to its class (``Inference.handlers``), if any."""
         handlers = self.handlers.get(type(event))
         if handlers:
-            if self.focus is not None:
+            if self.focus is not None or (self.call_site is not None and not self.recording):
                 # where the rank-1 operands were made: a finding elsewhere may belong there
                 operands = event.operands if isinstance(event, WITH_OPERANDS) else ()
                 self._event_origins = [o.origin for o in operands
                                        if isinstance(o, ArrayVal) and o.origin is not None]
+                if isinstance(event, (MismatchEvent, LikelyMismatchEvent)):
+                    self._event_origins += made_the_other_way(event.error.kind, operands)
             for h in handlers:
                 h(event, self)
             self._event_origins = []
@@ -175,9 +204,13 @@ class ReportingMixin:
             # The callee is fine for other arguments: the finding belongs to this call's arguments.
             for depth, frame in self._finding_frames:
                 frame.append((self.mod, self.current_stmt, node, code, message, severity,
-                              tuple(self.call_chain[depth:]), fixes))
+                              tuple(self.call_chain[depth:]), fixes, tuple(self._event_origins)))
             if (self.mod.path, line, code) in self._generic_findings:
                 return  # the function is wrong for any arguments: reported there already
+            cause = self.cause_in(self.main)
+            if cause is not None:
+                self.report_at_cause(cause, site, (line, col), code, message, severity, fixes)
+                return
             self.report_for_call(site, (line, col, end_line, end_col), code, message, severity, fixes)
             return
         self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity, fixes)
@@ -231,6 +264,62 @@ class ReportingMixin:
                                   if more else "")
         self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
 
+    def cause_in(self, checked: ModuleCtx) -> Optional[Tuple[Any, Any]]:
+        """A failure inside a called function, one of whose operands is a rank-1 array that the
+        checked module made elsewhere (``np.zeros(n)``, a sum without ``keepdims``; outside the
+        failing function): that origin, and the statement it is in; else None."""
+        func = self._returns_stack[-1][0] if self._returns_stack else None
+        for origin in self._event_origins:
+            where = self.stmt_of.get(id(origin.node))
+            if where is None or where[0] is not checked or not origin.fix:
+                continue
+            if isinstance(origin, Made) and not (func is not None and func.contract is not None
+                                                 and func.contract.params):
+                # an array made the other way round is the cause only where the failing function
+                # declares the shapes it takes (and runs on them): else the function may be what is
+                # wrong (`np.dot(dZ, A_prev)` missing its `.T`), and it is reported there
+                continue
+            if func is not None and func.mod is where[0]:
+                start, end = self.position(func.node, func.node, where[0])[0::2]
+                if start <= self.position(origin.node, where[1], where[0])[0] <= end:
+                    continue  # made in the failing function itself: reported where it fails
+            return origin, where[1]
+        return None
+
+    def report_at_cause(self, cause: Tuple[Any, Any], site: Any, fails_at: Tuple[int, int], code: str,
+                        message: str, severity: str, fixes: Sequence[Fix] = ()) -> None:
+        """Report a failure inside a called function at the line of the checked file that made
+        its rank-1 operand: the line to change (its fix edits it), the student's own line where
+        a function they were given fails with what they made.  Where it fails and the call that
+        leads there are related information.  It is a warning unless that line is also a call that
+        leads to the failure: a line that only makes the array does not raise."""
+        origin, stmt = cause
+        where = self.position(origin.node, stmt, self.main)
+        key = ("cause", where[0], where[1])
+        if key in self._seen:
+            return  # one finding per origin: what else fails with it is its consequence
+        self._seen.add(key)
+        message = self.message_at_origin(origin, self.main.line_label(where[0]), message, fails_at[0])
+        if severity == "error" and not any(c.stmt is stmt for c in self.call_chain):
+            severity = "warning"  # (a line that makes the array and calls nothing that fails does not raise)
+        self.add_diagnostic(self.main, where, code, message, severity, fixes)
+        call = self.position(site.node, site.stmt, self.main)
+        d = self.result.diagnostics[-1]
+        text = f"`{site.func_name}()` is called here with the shapes that fail"
+        self.result.diagnostics[-1] = d.with_(related=(Related(self.path, call[0], call[1], text),))
+
+    def message_at_origin(self, origin: Any, here: str, message: str, fails_at: int) -> str:
+        """A failure's message, told at the line that made its operand (``here``, as the rules
+        name that line): what was made there, where it fails, in which function."""
+        func = self._returns_stack[-1][0].qualname if self._returns_stack else ""
+        place = (self.mod.line_label(fails_at) if self.mod.is_main or self.mod.is_focus
+                 else f"line {fails_at} of `{self.module_display(self.mod)}`")
+        message = message.replace(f" was created on {here}", " was created here").replace(
+            f" because of {here}", " because of this line").replace(f"` on {here}?", "` here?")
+        made = ("the rank-1 array made here" if not isinstance(origin, Made)
+                else "the array flattened here" if origin.kind == "flatten" else "the array made here")
+        return f"{made} fails in {f'`{func}()` ' if func else ''}({place}): {message}"
+
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
                        severity: str, fixes: Sequence[Fix] = ()) -> None:
         line, col, end_line, end_col = where
@@ -263,6 +352,10 @@ class ReportingMixin:
                     self.report_at_origin(origin, where[1], code, message, severity, fixes)
                     return
             return
+        cause = self.cause_in(self.focus) if self.call_site is not None else None
+        if cause is not None:
+            self.report_at_origin(cause[0], cause[1], code, message, severity, fixes)
+            return
         where = self.position(node)
         if not self.first_in_focus((where[0], where[1], code)):
             return
@@ -277,8 +370,17 @@ class ReportingMixin:
         where = self.position(origin.node, stmt, self.focus)
         if not self.first_in_focus((where[0], where[1], code)):
             return
-        module = f"`{self.module_display(self.mod)}`" if not self.mod.is_main else f"`{os.path.basename(self.main.path)}`"
-        message = f"the rank-1 array made here goes wrong in {module} ({self.mod.line_label(self.position_line())}): {message}"
+        if self.mod.is_focus:
+            message = self.message_at_origin(origin, f"line {where[0]} of `{self.module_display(self.focus)}`",
+                                             message, self.position_line())
+            if self.call_site is not None:
+                message += (f" (with the arguments `{os.path.basename(self.main.path)}` passes to "
+                            f"`{self.call_site.func_name}()`)")
+        else:
+            module = (f"`{self.module_display(self.mod)}`" if not self.mod.is_main
+                      else f"`{os.path.basename(self.main.path)}`")
+            message = (f"the rank-1 array made here goes wrong in {module} "
+                       f"({self.mod.line_label(self.position_line())}): {message}")
         self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity,
                             fixes)
 

@@ -74,6 +74,11 @@ class Made:
         self.transposed = transposed
         self.kind = kind  # "flatten" | "created"
 
+    @property
+    def fix(self) -> str:
+        """The text that makes it the other way round where it was made (as ``Rank1Origin.fix``)."""
+        return self.transposed
+
 
 class ArrayVal(Val):
     __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",

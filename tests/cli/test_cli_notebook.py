@@ -253,12 +253,13 @@ def test_a_good_call_in_a_later_cell_gives_nothing():
 
 
 def test_lines_named_in_a_notebook_message_are_cell_lines():
-    # the rank-1 `b` is made in cell 2 and fails in cell 3's function, called from cell 4
+    # the rank-1 `b` is made in cell 2 and fails in cell 3's function, called from cell 4: reported
+    # where it was made (the line to change), naming where it fails in cell lines
     src = notebook("import numpy as np\n", "b = np.random.randn(3)\nW = np.ones((3, 4))\n",
                    "def f(W, b):\n    x = np.ones((4, 5))\n    return np.dot(W, x) + b\n", "y = f(W, b)\n")
     (d,) = lint_bytes(src.encode(), "nb.ipynb").diagnostics
-    assert (d.code, d.cell, d.line) == ("SL101", 3, 3)
-    assert "created on cell 2, line 1" in d.message and "line 7" not in d.message
+    assert (d.code, d.cell, d.line) == ("SL101", 2, 1)
+    assert "fails in `f()` (cell 3, line 3)" in d.message and "line 7" not in d.message
     assert [(r.cell, r.line) for r in d.related] == [(4, 1)]
 
 

@@ -86,10 +86,7 @@ BUGS = [
     Bug("bias_rank1_column_layout", SBS, NB, 4,
         "parameters['b' + str(l)] = np.zeros((layer_dims[l], 1))",
         "parameters['b' + str(l)] = np.zeros(layer_dims[l])",
-        xfail="only at cell 29 (the L_layer_model call): SL101 `np.dot(W, A) + b` in linear_forward, 'the "
-              "rank-1 operand was created on line 22' (a line of the joined cells), and SL201/SL301 there; "
-              "nothing in cell 4",
-        hint="np.zeros((layer_dims[l], 1))", hint_xfail=ON_LINE),
+        hint="np.zeros((layer_dims[l], 1))"),
     Bug("last_layer_fed_A_prev", SBS, NB, 11,
         "AL, cache = linear_activation_forward(A, parameters['W' + str(L)], parameters['b' + str(L)], activation=\"sigmoid\")",
         "AL, cache = linear_activation_forward(A_prev, parameters['W' + str(L)], parameters['b' + str(L)], activation=\"sigmoid\")"),
@@ -108,9 +105,7 @@ BUGS = [
     Bug("flatten_missing_transpose", SBS, NB, 27,
         "train_x_flatten = train_x_orig.reshape(train_x_orig.shape[0], -1).T",
         "train_x_flatten = train_x_orig.reshape(train_x_orig.shape[0], -1)",
-        xfail="only at cell 29: SL102 in linear_forward (its hint adds the `.T` on the flatten in cell 27), "
-              "SL301 on Y, SL101 `(p == y)` in predict; nothing in cell 27",
-        hint="train_x_orig.reshape(train_x_orig.shape[0], -1).T", hint_xfail=ON_LINE),
+        hint="train_x_orig.reshape(train_x_orig.shape[0], -1).T"),
     Bug("m_from_the_wrong_axis", SBS, NB, 28,
         "m = X.shape[1]",
         "m = X.shape[0]",
@@ -134,19 +129,14 @@ BUGS = [
         "db2 = 1. / m * np.sum(dZ2, axis=0, keepdims=True)"),
     Bug("he_init_sizes_swapped", "initialization", "initialization.py", None,
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l - 1])",
-        "parameters['W' + str(l)] = np.random.randn(layers_dims[l - 1], layers_dims[l]) * np.sqrt(2 / layers_dims[l - 1])",
-        xfail="only where W1 is used: init_utils.py line 33 (SL102 `np.dot(W1, X)`), SL209 at lines 35 and 37, "
-              "and the first_loss call in initialization.py (line 108, its hint the sizes of line 71); nothing at "
-              "line 71, though the docstring gives W1 as (layers_dims[1], layers_dims[0])"),
+        "parameters['W' + str(l)] = np.random.randn(layers_dims[l - 1], layers_dims[l]) * np.sqrt(2 / layers_dims[l - 1])"),
     Bug("unroll_reshape_wrong_size", "gradient_checking", "gc_utils.py", None,
         "parameters[\"W2\"] = theta[15:21].reshape((2, 3))",
         "parameters[\"W2\"] = theta[15:21].reshape((3, 3))"),
     Bug("bias_rank1_row_layout", "nnfs", "layers.py", None,
         "self.biases = np.zeros((1, n_neurons))",
         "self.biases = np.zeros(n_neurons)",
-        xfail="only where the bias is updated: layers.py line 60 (SL101 `layer.biases += ...`, 'created on line "
-              "13', hint the row `np.zeros((1, n_neurons))`) and the update_params calls in train_spiral.py",
-        hint="np.zeros((1, n_neurons))", hint_xfail=ON_LINE),
+        hint="np.zeros((1, n_neurons))"),
     Bug("nabla_w_missing_transpose", "nielsen", "network.py", None,
         "nabla_w[-1] = np.dot(delta, activations[-2].transpose())",
         "nabla_w[-1] = np.dot(delta, activations[-2])",
