@@ -93,6 +93,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.apart: Dict[frozenset, Apart] = {}  # -> why (see unify)
         # the column layout's sizes the code showed (see UnifyMixin.column_layout): variable -> (weight,
         # axis) for a layer's size, variable -> data array for a number of examples
+        self.functions_with_findings: Set[int] = set()  # ids of the nodes of functions a finding is in
         self.layer_sizes: Dict[str, Tuple[str, int]] = {}
         self.example_sizes: Dict[str, str] = {}
         self.apart_of: Dict[str, list] = {}  # variable -> the pairs of `apart` it is in (no scans)
@@ -138,6 +139,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         shapes are collected) every function's summary."""
         facts = [f for f in self.function_facts.values() if f.analyzed]
         # names only: a position costs a layout of the function, and clean files never pay for one
+        for f in facts:
+            f.has_finding = id(f.node) in self.functions_with_findings
         self.result.unchecked = [f.name for f in facts if f.unchecked()]
         if not self.collect_shapes:
             return

@@ -200,6 +200,9 @@ class ReportingMixin:
             self._seen.add(key)
             if self.recording:
                 self._generic_findings.add((self.mod.path, line, code))
+                own = getattr(self, "own_analysis", None)
+                if own is not None:
+                    self.functions_with_findings.add(id(own.node))  # it was checked: not "could not be"
         else:
             # The callee is fine for other arguments: the finding belongs to this call's arguments.
             for depth, frame in self._finding_frames:

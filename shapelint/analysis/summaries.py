@@ -368,6 +368,7 @@ class FunctionFacts:
         # (parameter values, result, made by a driver?) of each analysis at a call (when shapes are collected)
         self.calls: List[Tuple[Dict[str, Optional[Val]], Val, bool]] = []
         self.sized_call = False  # a call passed an argument with a size that can be checked
+        self.has_finding = False  # its own analysis reported something: it was checked
 
     def own(self, func, env_vars: Dict[str, Val], result: Val, method: bool) -> None:
         self.name = func.qualname if func.owner is None else f"{func.owner.name}.{func.qualname}"
@@ -407,11 +408,12 @@ class FunctionFacts:
         * it has parameters (``self`` aside), and its own analysis knows no such size in any of
           its values: no docstring, annotation, decorator or assert declares one, and neither a
           literal nor a parameter used as a size gives one;
-        * it works with arrays (one of its values is an array).
+        * it works with arrays (one of its values is an array);
+        * its own analysis reported nothing (an SL208 needs no size to be known).
 
         Then every size in it is made up, and sizes shapelint made up never cause a finding.
         """
-        if not self.analyzed or self.sized_call or not self.shown_params:
+        if not self.analyzed or self.sized_call or self.has_finding or not self.shown_params:
             return False
         values = list((self.env or {}).values()) + [self.result]
         if any(knows_a_size(v) for v in values):

@@ -101,6 +101,15 @@ def test_what_does_not_count_as_unchecked():
         def outer(X):
             return inner(X.T)
     ''') == ["inner", "outer"]
+    # a function its own analysis found a bug in was checked (SL208 needs no size to be known)
+    assert unchecked('''
+        import numpy as np
+        def forward(X, W1, W2):
+            a1 = np.tanh(np.dot(W1, X))
+            return np.dot(W2, a1.T)
+        def fine(X, W1):
+            return np.dot(W1, X)
+    ''') == ["fine"]
 
 
 def test_the_summary_counts_functions_that_could_not_be_checked(project):
