@@ -48,7 +48,9 @@ def main() -> int:
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
     from shapelint.rules import default_codes
-    from shapelint.runner import RunOptions, Task, check_task
+    from shapelint.runner import RunOptions, Task, check_task, tune_collector
+
+    tune_collector()  # as a worker of `shapelint check` does
 
     site = Path(args.site_packages)
     files = []
