@@ -387,6 +387,7 @@ def check_task(task: Task, opts: RunOptions) -> FileOutcome:
                            message_kind="internal", trace=traceback.format_exc(limit=-8))
     finally:
         forget_comparisons()
+        release_free_memory()
     if opts.cache is not None and not outcome.internal_error:
         key = opts.cache.key(data, task.rel, task.codes, opts.severity, opts.collect_shapes, opts.implicit_numpy)
         opts.cache.put(key, outcome.to_cache())
@@ -420,6 +421,29 @@ def tune_collector() -> None:
     first, second, third = gc.get_threshold()
     if 0 < first < GC_FIRST_THRESHOLD:
         gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
+
+
+_malloc_trim: Any = None  # glibc's malloc_trim, looked up once (False where there is none)
+
+
+def release_free_memory() -> None:
+    """Give the memory the last file's analysis freed back to the system (glibc's
+    ``malloc_trim``): its large blocks otherwise stay with the process, and a worker that
+    checks hundreds of files keeps the peak of every file.  Over 500 scikit-learn and scipy
+    files in one process the RSS at the end was 276 MB instead of 338 MB, at the same CPU
+    time (bench/memory_over_files.py).  Nothing where the C library has no such call."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if _malloc_trim:
+        _malloc_trim(0)
 
 
 def run_tasks(tasks: Sequence[Task], opts: RunOptions,

@@ -32,7 +32,7 @@ from shapelint import __version__
 from shapelint.algebra.dims import forget_comparisons
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
-from shapelint.runner import tune_collector
+from shapelint.runner import release_free_memory, tune_collector
 from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
                                       uri_to_path, use_overlay)
 
@@ -215,6 +215,7 @@ class ShapelintServer(LanguageServer):
             self.freeze_imports()
             # (+4 MB of RSS per 100 edits of a course notebook without it: see dims.forget_comparisons)
             forget_comparisons()
+            release_free_memory()
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug here must not stop the server: the next change checks again
