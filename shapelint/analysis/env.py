@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+import threading
+from typing import Callable, Dict, List, Optional, Tuple
 
 from shapelint.algebra.dims import Sym
-from shapelint.analysis.values import ArrayVal, DictVal, InstanceVal, IntVal, SeqVal, TupleVal, Val, fork
+from shapelint.analysis.values import (
+    UNKNOWN,
+    ArrayVal,
+    DictVal,
+    InstanceVal,
+    IntVal,
+    LazyImport,
+    SeqVal,
+    TupleVal,
+    Val,
+    fork,
+)
 
 # the values that can carry a size (what unify's substitute_value may rebuild or update)
 HOLDS_SIZES = (ArrayVal, IntVal, TupleVal, SeqVal, DictVal, InstanceVal)
+
+
+# What reads an imported name the first time (``LazyImport``): the analysis running in this
+# thread (see ``resolving_imports``).
+_analysis = threading.local()
+
+
+class resolving_imports:
+    """``with resolving_imports(resolve):`` an analysis reads the names its imports bound with
+    ``resolve`` (nested analyses get theirs, and give the outer one back)."""
+
+    def __init__(self, resolve: Callable[[LazyImport], Val]):
+        self.resolve = resolve
+        self.outer: Optional[Callable[[LazyImport], Val]] = None
+
+    def __enter__(self) -> None:
+        self.outer = getattr(_analysis, "resolve", None)
+        _analysis.resolve = self.resolve
+
+    def __exit__(self, *exc) -> None:
+        _analysis.resolve = self.outer
 
 
 class Vars(dict):
@@ -18,9 +51,33 @@ class Vars(dict):
     scope; a module's scope is mostly functions, which carry none.  Keeping the others
     apart as they are written makes a binding cost what the sizes in scope cost, not the
     size of the module (rescanning the scope at every binding made n functions cost n^2).
+
+    A name an import bound (``LazyImport``) becomes its value when it is first read by name
+    (``get``, ``[]``): iterating the values gives them as they are.
     """
 
     __slots__ = ("sized",)
+
+    def get(self, key, default=None):
+        value = dict.get(self, key, default)
+        if type(value) is LazyImport:
+            value = self._resolve(key, value)
+        return value
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        if type(value) is LazyImport:
+            value = self._resolve(key, value)
+        return value
+
+    def _resolve(self, key, lazy: LazyImport) -> Val:
+        resolve = getattr(_analysis, "resolve", None)
+        if resolve is None:
+            return UNKNOWN  # read outside an analysis (a summary being written): left as it is
+        value = resolve(lazy)
+        if dict.get(self, key) is lazy:
+            self[key] = value
+        return value
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

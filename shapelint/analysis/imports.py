@@ -1,11 +1,19 @@
 """Import statements: project modules are executed and their names bound; libraries stay qualified names.
 
 A module of the project (a sibling helper, a package of the project, see
-``modules``) is executed once per analysis, at its first import, in *library
-mode*: its top-level code runs (so its functions, classes and constants are
-known), its functions are analyzed only where the checked code calls them,
-and nothing inside it is reported unless a call from the checked file makes it
-fail.  Everything else (NumPy included) is bound to its qualified name.
+``modules``) is executed once per analysis, in *library mode*: its top-level
+code runs (so its functions, classes and constants are known), its functions
+are analyzed only where the checked code calls them, and nothing inside it is
+reported unless a call from the checked file makes it fail.  Everything else
+(NumPy included) is bound to its qualified name.
+
+``import module`` and ``from module import *`` run it at the import.  ``from module
+import name`` binds ``name`` to a ``LazyImport`` instead, and the module runs when the
+name is first read (``env.Vars``, ``resolve_import``): a module none of whose names is read
+never runs, nor does what it imports.  Running later than Python would changes nothing
+the analysis sees, since a module's top level does not depend on who imports it (the
+modules that do depend on the checked file are not shared, see ``note_import``); what a
+module depends on is what its top level read while it ran.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from shapelint.analysis.implicit import IMPLICIT_NAMES, implicit_numpy_names
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.shared_modules import ModuleSummary
 from shapelint.analysis.syntax import dotted, name_of
-from shapelint.analysis.values import UNKNOWN, ModuleVal, QualVal, StrVal, TupleVal, Val
+from shapelint.analysis.values import UNKNOWN, LazyImport, ModuleVal, QualVal, StrVal, TupleVal, Val
 
 
 class _Executing:
@@ -58,7 +66,18 @@ class ImportsMixin:
     def import_from(self, node: cst.ImportFrom, env: Env) -> None:
         level = len(node.relative)
         mod = dotted(node.module) if node.module is not None else ""
-        target = self.import_module(mod, level) if (mod or level) else None
+        path = self.module_path(mod, level) if (mod or level) else None
+        if path is not None and not isinstance(node.names, cst.ImportStar):
+            # The module runs when one of these names is first read, if ever: a file that imports
+            # a package's names (scikit-learn's `from ..utils import ...`) runs only the modules
+            # that define the names it uses, not everything they import in turn.
+            for alias in node.names:
+                name = dotted(alias.name)
+                local = name_of(alias.asname.name) if alias.asname else name
+                fallback = UNKNOWN if level else QualVal(f"{mod}.{name}")
+                env.vars[local] = LazyImport(path, name, fallback)
+            return
+        target = self.load_module(path) if path is not None else None
         if target is not None:
             self.bind_from_module(node, target, env)
             return
@@ -83,7 +102,7 @@ class ImportsMixin:
         names = target.env.vars if target.env is not None else {}
         if isinstance(node.names, cst.ImportStar):
             for name in _public_names(names):
-                env.vars[name] = names[name]
+                env.vars[name] = dict.__getitem__(names, name)  # (a name it imported stays unread: see import_from)
             # a package's __all__ may name submodules it never imported: `import *` imports them
             for name in _declared_names(names):
                 if name not in names:
@@ -128,13 +147,35 @@ class ImportsMixin:
 
     def import_module(self, name: str, level: int) -> Optional[ModuleCtx]:
         """The project module an import names, executed at its first import (None if not in the project)."""
+        path = self.module_path(name, level)
+        return self.load_module(path) if path is not None else None
+
+    def module_path(self, name: str, level: int) -> Optional[str]:
+        """The file of the project module an import in the current module names (None if not in the project)."""
         importer = self.mod.path if not self.mod.path.startswith("<") else None
         if importer is None and level:
             return None
-        path = modules.resolve(importer, name, level, self.project_root)
-        if path is None:
-            return None
-        return self.load_module(path)
+        return modules.resolve(importer, name, level, self.project_root)
+
+    def resolve_import(self, lazy: LazyImport) -> Val:
+        """What a name an import bound is (see ``import_from``): its module runs now (or its
+        summary is installed), as at the import; a name it does not bind is a submodule of a
+        package, or unknown."""
+        key = (lazy.path, lazy.name)
+        if key in self._resolving:
+            return UNKNOWN  # (an import cycle of names: `a` is b's `a`, which is a's `a`...)
+        self._resolving.add(key)
+        try:
+            target = self.load_module(lazy.path)
+            if target is None:
+                return lazy.fallback
+            value = target.env.vars.get(lazy.name) if target.env is not None else None
+            if value is None:
+                sub = self.submodule(target, lazy.name)
+                value = ModuleVal(sub) if sub is not None else UNKNOWN
+            return value
+        finally:
+            self._resolving.discard(key)
 
     def load_module(self, path: str) -> Optional[ModuleCtx]:
         self.note_import(path)

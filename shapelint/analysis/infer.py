@@ -26,7 +26,7 @@ from shapelint.analysis.assignments import AssignmentsMixin
 from shapelint.analysis.classes import ClassesMixin
 from shapelint.analysis.containers import ContainersMixin
 from shapelint.analysis.coverage import function_coverage
-from shapelint.analysis.env import Env
+from shapelint.analysis.env import Env, resolving_imports
 from shapelint.analysis.expressions import ExpressionsMixin
 from shapelint.analysis.functions import CallSite, FunctionsMixin
 from shapelint.analysis.imports import ImportsMixin
@@ -64,6 +64,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.summary_settings = (project_root, implicit_numpy, frozenset(enabled), collect_shapes)
         self._executing: list = []  # the project modules whose top level is running, outermost first
         self._summary_checks: Dict[str, bool] = {}  # module -> is its shared summary still valid
+        self._resolving: Set[Tuple[str, str]] = set()  # imported names being looked up (see resolve_import)
         self._restored: Set[int] = set()  # the dicts and objects of shared modules restored so far
         self._import_calls = 0  # calls analyzed by imported modules' top levels, not yet charged
         self.path = path
@@ -162,7 +163,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         env = Env()
         env.vars["__name__"] = StrVal(("__main__",))
         self.main.env = env
-        self.exec_block(self.main.tree.body, env)
+        with resolving_imports(self.resolve_import):
+            self.exec_block(self.main.tree.body, env)
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
 
     def run_as_driver(self, focus: ModuleCtx) -> None:

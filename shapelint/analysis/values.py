@@ -384,6 +384,17 @@ def join_all(vals: List[Val]) -> Val:
 _object_ids = itertools.count(1)
 
 
+class LazyImport(Val):
+    """A name that ``from module import name`` binds, the module a project module: the module
+    runs when the name is first read (see ``env.Vars`` and ``ImportsMixin.resolve_import``), not
+    at the import.  ``fallback`` is what the name is when the module cannot be read."""
+
+    __slots__ = ("path", "name", "fallback")
+
+    def __init__(self, path: str, name: str, fallback: Val):
+        self.path, self.name, self.fallback = path, name, fallback
+
+
 class ModuleVal(Val):
     """A module of the project (``import dnn_utils as du``): its top-level names."""
 
