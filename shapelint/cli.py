@@ -479,8 +479,10 @@ def shapes(fmt, signatures, **kw) -> None:
     """Print the inferred shape of every assignment to a plain name (or `self.attr`).
 
     Text: `path:line:col: name: (3, n)`.  JSON: one array of
-    {path, line, column, name, shape} (shape: null when unknown, else a list of
-    int | str | null; `cell` is added for notebooks).  With --signatures, one
+    {path, line, column, name, shape, origin} (shape: null when unknown, else a list of
+    int | str | null; origin, where a shape is known: "from the shapes `f()` declares",
+    "inferred from the code" or "with the shapes passed to `f()` at line N"; `cell` is
+    added for notebooks).  With --signatures, one
     line per function: `path:line:col: f(x: (a, m)) -> (a, 1)`; in JSON
     {path, line, column, name, signature}.  Exit status 1 when a file could not
     be analyzed (syntax error, unreadable, too deep), 2 on internal errors.

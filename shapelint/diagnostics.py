@@ -93,10 +93,13 @@ class ShapeRecord:
     cell: Optional[int] = None
     # set for a function's summary (`shapes --signatures`): name is the function's
     signature: Optional[str] = None
+    # where the shape comes from (the editor's hover): the shapes its function declares, the
+    # code, or the call whose arguments gave it
+    origin: Optional[str] = None
 
     def to_json(self) -> Dict[str, Any]:
         d = asdict(self)
-        for optional in ("cell", "signature"):
+        for optional in ("cell", "signature", "origin"):
             if d[optional] is None:
                 d.pop(optional)
         return d

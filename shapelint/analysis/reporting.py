@@ -444,23 +444,44 @@ class ReportingMixin:
         entry = self._shape_records.get(key)
         if entry is None:
             line, col, _, _ = self.position(target)
-            # [line, col, name, own shape, shapes at calls, (env, name), function, statement, kinds]
+            # [line, col, name, own shape, shapes at calls, (env, name), function, statement, kinds,
+            #  the first call whose shapes gave one, the function whose declared shapes its analysis used]
+            own = getattr(self, "own_analysis", None)
+            declared = own.qualname if own is not None and own.contract is not None and own.contract.params else None
             entry = self._shape_records[key] = [line, col, name, None, [], None,
                                                 self.call_stack[-1] if self.call_stack else None,
-                                                self.current_stmt, set()]
+                                                self.current_stmt, set(), None, declared]
         if self.recording:
             entry[3] = shape if entry[3] is None else entry[3]
             if env is not None and entry[5] is None:
                 entry[5] = (env, name)
         elif shape is not None:
             entry[4].append(shape)
+            if entry[9] is None:
+                entry[9] = self.call_site
         entry[8].add(value_kind(value))
 
     def shape_records(self) -> List[ShapeRecord]:
-        out = [ShapeRecord(self.path, e[0], e[1], e[2], shape_to_json(shape) if shape is not None else None)
-               for e, shape in self.final_shapes()]
+        out = [ShapeRecord(self.path, e[0], e[1], e[2], shape_to_json(shape) if shape is not None else None,
+                           origin=self.shape_origin(e, from_calls) if shape is not None else None)
+               for e, shape, from_calls in self.final_shapes()]
         out.sort(key=lambda r: (r.line, r.column))
         return out
+
+    def shape_origin(self, entry: list, from_calls: bool) -> Optional[str]:
+        """Where a recorded shape comes from, for the editor's hover: the shapes its function
+        declares, the code itself, or the call whose arguments gave it (None: no shape)."""
+        if from_calls:
+            site = entry[9]
+            if site is None:
+                return None
+            if self.focus is not None:
+                return f"with the shapes `{os.path.basename(self.main.path)}` passes to `{site.func_name}()`"
+            line = self.position(site.node, site.stmt, self.main)[0]
+            return f"with the shapes passed to `{site.func_name}()` at {self.main.line_label(line)}"
+        if entry[10] is not None:
+            return f"from the shapes `{entry[10]}()` declares"
+        return "inferred from the code"
 
     def final_shapes(self) -> List[Tuple[list, Any]]:
         """Every recorded name (see ``record_shape``) with the shape ``shapelint shapes`` shows for it."""
@@ -475,11 +496,13 @@ class ReportingMixin:
             shape = generic
             if shape is None and where is not None and assigned[(id(where[0]), where[1])] == 1:
                 shape = _shape_of(where[0].vars.get(where[1], UNKNOWN))
+            from_calls = False
             if shape is None and seen:
                 shape = seen[0]
                 for other in seen[1:]:
                     shape = join_shapes(shape, other)
-            out.append((entry, shape))
+                from_calls = shape is not None
+            out.append((entry, shape, from_calls))
         return out
 
 

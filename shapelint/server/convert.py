@@ -187,7 +187,8 @@ def record_for(records: Sequence[ShapeRecord], name: str, line: int, column: int
 
 def hover_text(record: ShapeRecord) -> str:
     shown = record.signature if record.signature is not None else f"{record.name}: {format_shape(record.shape)}"
-    return f"```python\n{shown}\n```"
+    origin = f"\n\n{record.origin[0].upper()}{record.origin[1:]}" if record.origin else ""
+    return f"```python\n{shown}\n```{origin}"
 
 
 def shows_a_shape(record: ShapeRecord) -> bool:

@@ -284,3 +284,42 @@ def test_another_installed_distribution_is_outside_the_project(tmp_path):
     got = shapes_of(result)
     assert got["x"] is None and got["y"] == [3, 1]
     assert not any("/other/" in dep for dep in result.dependencies)
+
+
+def test_each_shape_says_where_it_comes_from(tmp_path):
+    # the shapes a function declares, the code itself, the call whose arguments gave it, and a
+    # driver's call (the helper checked alone, its shapes from the script that imports it)
+    write(tmp_path, {"helper.py": '''
+        import numpy as np
+        def forward(X, parameters):
+            W1 = parameters["W1"]
+            return np.dot(W1, X)
+    ''', "script.py": '''
+        import numpy as np
+        from helper import forward
+        Z = forward(np.ones((5, 7)), {"W1": np.ones((4, 5))})
+    ''', "own.py": '''
+        import numpy as np
+        def layer(X, W1):
+            """
+            X -- input of shape (n_x, m)
+            W1 -- weights of shape (n_h, n_x)
+            """
+            Z1 = np.dot(W1, X)
+            return Z1
+        def helper(parameters, X):
+            W = parameters["W"]
+            return np.dot(W, X)
+        Q = np.zeros((3, 4))
+        out = helper({"W": np.ones((2, 3))}, Q)
+    '''})
+    own = analyze_source((tmp_path / "own.py").read_text(), str(tmp_path / "own.py"), collect_shapes=True,
+                         project_root=str(tmp_path))
+    origins = {r.name: r.origin for r in own.shapes if r.signature is None}
+    assert origins["Z1"] == "from the shapes `layer()` declares"
+    assert origins["Q"] == "inferred from the code"
+    assert origins["W"] == "with the shapes passed to `helper()` at line 14"  # (the text starts with a blank line)
+    driven = analyze_source((tmp_path / "helper.py").read_text(), str(tmp_path / "helper.py"), collect_shapes=True,
+                            project_root=str(tmp_path))
+    (w1,) = [r for r in driven.shapes if r.name == "W1"]
+    assert w1.shape == [4, 5] and w1.origin == "with the shapes `script.py` passes to `forward()`"

@@ -169,7 +169,8 @@ def test_shapes_text_and_json(project):
     data = json.loads(r.stdout)
     assert [(d["path"], d["line"], d["column"], d["name"]) for d in data] == [("s.py", 2, 1, "x"), ("s.py", 3, 1, "y")]
     for d in data:
-        assert set(d) == {"path", "line", "column", "name", "shape"}
+        assert set(d) == {"path", "line", "column", "name", "shape", "origin"}
+    assert data[0]["origin"] == "inferred from the code"
     r = invoke(["shapes", "s.py", "--no-cache"])
     lines = r.stdout.splitlines()
     assert lines[0].startswith("s.py:2:1: x: ")

@@ -249,6 +249,17 @@ def test_hover_on_a_function_shows_its_signature(project, client):
     assert "double(X:" in hover["contents"]["value"] and "->" in hover["contents"]["value"]
 
 
+def test_hover_says_where_a_shape_comes_from(project, client):
+    text = ("import numpy as np\n\ndef forward(X, parameters):\n    W1 = parameters['W1']\n"
+            "    Z1 = np.dot(W1, X)\n    return Z1\n\nZ = forward(np.ones((5, 7)), {'W1': np.ones((4, 5))})\n")
+    uri = open_file(client, project, "origins.py", text)
+    assert client.diagnostics(uri) == []
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                  "position": {"line": 4, "character": 5}})
+    value = hover["contents"]["value"]
+    assert "Z1: (4, 7)" in value and "With the shapes passed to `forward()` at line 8" in value
+
+
 def test_fix_hints_follow_the_findings_and_then_match_check(project, client):
     # the findings are published from the analysis; the fixes (each a re-analysis) are checked
     # after, and the version is published again with the messages `shapelint check` prints
