@@ -165,14 +165,19 @@ def _installed_elsewhere(base: str, top: str, importer: Optional[str]) -> bool:
     return not os.path.abspath(importer).startswith(own)
 
 
+def _exists(path: str) -> bool:
+    """A file, or an editor's buffer that stands in for one not saved yet (see ``set_overlay``)."""
+    return os.path.isfile(path) or (bool(_overlay) and os.path.abspath(path) in _overlay)
+
+
 def _package_init(directory: str) -> Optional[str]:
     init = os.path.join(directory, "__init__.py")
-    return init if os.path.isfile(init) else None
+    return init if _exists(init) else None
 
 
 def _lookup(base: str, parts: List[str]) -> Optional[str]:
     path = os.path.join(base, *parts)
-    if os.path.isfile(path + ".py"):
+    if _exists(path + ".py"):
         return path + ".py"
     return _package_init(path)
 

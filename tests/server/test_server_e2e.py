@@ -291,6 +291,19 @@ def test_an_open_module_is_imported_as_the_editor_shows_it(project, client):
     client.change(helper, helper_text, version=3)
     assert client.diagnostics(main, version=1) == []
 
+def test_an_open_module_not_saved_yet_is_imported_from_its_buffer(project, client):
+    folder = project / "unsaved"
+    folder.mkdir()
+    helper = folder / "fresh.py"  # never written: the editor's buffer is all there is
+    helper_uri = client.open(helper, "import numpy as np\n\n\ndef make():\n    return np.ones((3, 5))\n")
+    main = open_file(client, project, "unsaved/main.py",
+                     "import numpy as np\nfrom fresh import make\n\nA = make()\nC = A @ np.ones((4, 2))\n")
+    assert client.diagnostics(helper_uri) == []
+    mismatch = client.diagnostics(main)
+    assert [(d["code"], d["range"]["start"]["line"]) for d in mismatch] == [("SL102", 4)]
+    assert not helper.exists()
+
+
 def test_did_save_checks_again_with_the_configuration_on_disk(project, client):
     folder = project / "saved"
     uri = open_file(client, folder, "model.py")
