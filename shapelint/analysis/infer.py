@@ -104,6 +104,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
         self._seen: Set[Tuple[int, int, str]] = set()
         self._generic_findings: Set[Tuple[str, int, str]] = set()
+        self._generic_lines: Set[Tuple[str, int]] = set()  # (path, line) of those, whatever the code
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
         # (depth in call_chain, [(module, statement, node, code, message, severity, the calls below the
         # frame's, the fixes proposed)]): a cached call reports them again, at the places they were first found

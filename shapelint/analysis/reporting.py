@@ -200,6 +200,7 @@ class ReportingMixin:
             self._seen.add(key)
             if self.recording:
                 self._generic_findings.add((self.mod.path, line, code))
+                self._generic_lines.add((self.mod.path, line))
                 own = getattr(self, "own_analysis", None)
                 if own is not None:
                     self.functions_with_findings.add(id(own.node))  # it was checked: not "could not be"
@@ -210,7 +211,7 @@ class ReportingMixin:
                               tuple(self.call_chain[depth:]), fixes, tuple(self._event_origins)))
             if (self.mod.path, line, code) in self._generic_findings:
                 return  # the function is wrong for any arguments: reported there already
-            cause = self.cause_in(self.main)
+            cause = self.cause_in(self.main, line)
             if cause is not None:
                 self.report_at_cause(cause, site, (line, col), code, message, severity, fixes)
                 return
@@ -267,20 +268,24 @@ class ReportingMixin:
                                   if more else "")
         self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
 
-    def cause_in(self, checked: ModuleCtx) -> Optional[Tuple[Any, Any]]:
-        """A failure inside a called function, one of whose operands is a rank-1 array that the
-        checked module made elsewhere (``np.zeros(n)``, a sum without ``keepdims``; outside the
-        failing function): that origin, and the statement it is in; else None."""
+    def cause_in(self, checked: ModuleCtx, line: int) -> Optional[Tuple[Any, Any]]:
+        """A failure inside a called function (at ``line`` of the current module), one of whose
+        operands is a rank-1 array that the checked module made elsewhere (``np.zeros(n)``, a sum
+        without ``keepdims``; outside the failing function): that origin, and the statement it is
+        in; else None."""
         func = self._returns_stack[-1][0] if self._returns_stack else None
         for origin in self._event_origins:
             where = self.stmt_of.get(id(origin.node))
             if where is None or where[0] is not checked or not origin.fix:
                 continue
-            if isinstance(origin, Made) and not (func is not None and func.contract is not None
-                                                 and func.contract.params):
-                # an array made the other way round is the cause only where the failing function
-                # declares the shapes it takes (and runs on them): else the function may be what is
-                # wrong (`np.dot(dZ, A_prev)` missing its `.T`), and it is reported there
+            if isinstance(origin, Made) and not (origin.kind == "flatten" and func is not None
+                                                 and func.contract is not None and func.contract.params
+                                                 and (self.mod.path, line) not in self._generic_lines):
+                # A flatten the other way round (`X.reshape(X.shape[0], -1)` without its `.T`) is the
+                # cause where the failing function declares the shapes it takes and runs on them
+                # (nothing found at that line on its own).  An array made with two sizes is not: a
+                # weight made right fails as well in `np.dot(W2, dZ2)` missing its `.T` (and a
+                # weight made wrong, in `W1 = parameters["W1"]`, cannot be told from it there).
                 continue
             if func is not None and func.mod is where[0]:
                 start, end = self.position(func.node, func.node, where[0])[0::2]
@@ -355,7 +360,7 @@ class ReportingMixin:
                     self.report_at_origin(origin, where[1], code, message, severity, fixes)
                     return
             return
-        cause = self.cause_in(self.focus) if self.call_site is not None else None
+        cause = self.cause_in(self.focus, self.position(node)[0]) if self.call_site is not None else None
         if cause is not None:
             self.report_at_origin(cause[0], cause[1], code, message, severity, fixes)
             return
