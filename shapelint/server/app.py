@@ -52,6 +52,9 @@ class ShapelintServer(LanguageServer):
                          notebook_document_sync=notebooks)
         self.cwd = Path.cwd()
         self.inlay_hints = True
+        # "inlayHints": "changes": a hint only where a name's shape changes (from unknown to known,
+        # or to another shape), not at every assignment that gives it the shape it had
+        self.hints_on_changes_only = False
         self.debounce = DEBOUNCE_SECONDS
         self.fix_all_resolvable = False
         self.config_errors: Dict[str, str] = {}  # buffer URI -> the configuration error last shown for it
@@ -343,6 +346,8 @@ async def initialize(params: types.InitializeParams) -> None:
     if isinstance(options, dict):
         if options.get("inlayHints") is False:
             server.inlay_hints = False
+        elif options.get("inlayHints") == "changes":
+            server.hints_on_changes_only = True
         if options.get("fixHints") is False:  # fixes are then checked only when code actions are asked for
             server.fix_hints = False
         debounce = options.get("debounce")  # seconds; 0 checks every change (bench/bench_server.py)
@@ -460,12 +465,17 @@ async def inlay_hints(params: types.InlayHintParams) -> List[types.InlayHint]:
     first, last = params.range.start.line + 1, params.range.end.line + 1
     seen = set()
     hints = []
-    for record in await server.shapes(result):
+    shown: Dict[str, Any] = {}  # name -> its shape at its last assignment so far (see hints_on_changes_only)
+    for record in sorted(await server.shapes(result), key=lambda r: (r.cell or 0, r.line, r.column)):
         where = (record.line, record.column, record.name)
-        if record.cell != cell or not first <= record.line <= last or where in seen \
-                or not convert.shows_a_shape(record):
+        if record.cell != cell or where in seen or record.signature is not None:
             continue
         seen.add(where)
+        before, shown[record.name] = shown.get(record.name), record.shape
+        if not first <= record.line <= last or not convert.shows_a_shape(record):
+            continue
+        if server.hints_on_changes_only and before == record.shape:
+            continue
         hint = convert.inlay_hint(record, positions)
         if hint is not None:
             hints.append(hint)

@@ -166,6 +166,22 @@ def test_inlay_hints_can_be_switched_off(project):
         quiet.close()
 
 
+def test_inlay_hints_can_be_limited_to_where_a_shape_changes(project):
+    text = "import numpy as np\nA = np.ones((3, 4))\nA = A * 2\nA = A.T\nB = A + 1\n"
+    changes = LspClient(cwd=project, timeout=30)
+    try:
+        changes.initialize(project, options={"inlayHints": "changes"})
+        uri = open_file(changes, project, "changes.py", text)
+        assert changes.diagnostics(uri) == []
+        hints = changes.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
+            "start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 0}}})
+        # line 3 gives A the shape it had: no hint there; every other assignment changes a shape
+        assert [h["position"]["line"] for h in hints] == [1, 3, 4]
+        assert changes.shutdown() == 0
+    finally:
+        changes.close()
+
+
 def test_without_fix_hints_the_fixes_are_checked_when_code_actions_are_asked_for(project):
     lazy = LspClient(cwd=project, timeout=30)
     try:
