@@ -206,7 +206,7 @@ class FunctionsMixin:
         env.text_dims = dict(func.env.text_dims)
         returns: List[Val] = []
         saved = (self.recording, self.call_site, self.mod, self.current_stmt)
-        saved_own = getattr(self, "own_analysis", None)
+        saved_own = self.own_analysis
         if args is None and not self.call_stack:
             self.own_analysis = func  # analyzed on its own, on its declared shapes
         self.call_stack.append(node)

@@ -94,7 +94,6 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.apart: Dict[frozenset, Apart] = {}  # -> why (see unify)
         # the column layout's sizes the code showed (see UnifyMixin.column_layout): variable -> (weight,
         # axis) for a layer's size, variable -> data array for a number of examples
-        self.functions_with_findings: Set[int] = set()  # ids of the nodes of functions a finding is in
         self.layer_sizes: Dict[str, Tuple[str, int]] = {}
         self.example_sizes: Dict[str, str] = {}
         self.apart_of: Dict[str, list] = {}  # variable -> the pairs of `apart` it is in (no scans)
@@ -103,11 +102,14 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.forced_reported: Set[Any] = set()  # functions that already got their SL208
         self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
         self._seen: Set[Tuple[int, int, str]] = set()
-        self._generic_findings: Set[Tuple[str, int, str]] = set()
-        self._generic_lines: Set[Tuple[str, int]] = set()  # (path, line) of those, whatever the code
+        # what functions' own analyses found: (path, line) -> codes (a call's failure there is not new)
+        self._generic_findings: Dict[Tuple[str, int], Set[str]] = {}
+        self.functions_with_findings: Set[int] = set()  # ids of the nodes of functions a finding is in
+        self.own_analysis: Optional[Any] = None  # the FuncVal analyzed on its own, on its declared shapes
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
         # (depth in call_chain, [(module, statement, node, code, message, severity, the calls below the
-        # frame's, the fixes proposed)]): a cached call reports them again, at the places they were first found
+        # frame's, the fixes proposed, the origins of its operands)]): a cached call reports them again,
+        # at the places they were first found
         self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
         self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
         # findings placed inside a function for a call's arguments, by (line, column, code)
@@ -124,7 +126,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         # the checked file's functions (by id of their node), for their summaries: see note_function
         self.function_facts: Dict[int, FunctionFacts] = {}
         self.focus: Optional[ModuleCtx] = None  # set when this module runs as a driver of the checked one
-        self._event_origins: List[Any] = []  # rank-1 origins of the event being reported (driver runs)
+        # where the operands of the event being reported were made (driver runs, call contexts)
+        self._event_origins: List[Any] = []
 
     @property
     def module(self) -> cst.Module:

@@ -39,15 +39,19 @@ from shapelint.rules.events import (
 
 
 def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
-    """Where an operand of a failed product or broadcast was made (``np.random.rand(a, b)``, a
-    flatten), when the operation would run with that operand made the other way round: the
-    line to change is there (a mask made with swapped sizes, a flatten without its ``.T``)."""
+    """Where an operand of a failed product or broadcast was flattened (``X.reshape(X.shape[0],
+    -1)``), when the operation would run with it the other way round: the line to change is
+    there (a flatten without its ``.T``).  Not an array made with two sizes
+    (``np.random.randn(a, b)``): a weight made right fails the same way in ``np.dot(W2, dZ2)``
+    missing its ``.T``, and a weight made wrong, read back as ``W1 = parameters["W1"]``, cannot
+    be told from it there."""
     if len(operands) != 2 or kind not in (ErrorKind.PRODUCT, ErrorKind.BROADCAST):
         return []
     found = []
     for i, o in enumerate(operands):
         other = operands[1 - i]
-        if not (isinstance(o, ArrayVal) and o.made is not None and o.shape is not None and len(o.shape) == 2
+        if not (isinstance(o, ArrayVal) and o.made is not None and o.made.kind == "flatten"
+                and o.shape is not None and len(o.shape) == 2
                 and isinstance(other, ArrayVal) and other.shape is not None):
             continue
         shapes = [other.shape, other.shape]
@@ -199,17 +203,16 @@ class ReportingMixin:
                 return
             self._seen.add(key)
             if self.recording:
-                self._generic_findings.add((self.mod.path, line, code))
-                self._generic_lines.add((self.mod.path, line))
-                own = getattr(self, "own_analysis", None)
-                if own is not None:
-                    self.functions_with_findings.add(id(own.node))  # it was checked: not "could not be"
+                self._generic_findings.setdefault((self.mod.path, line), set()).add(code)
+                if self.own_analysis is not None:
+                    # it was checked: not one that "could not be"
+                    self.functions_with_findings.add(id(self.own_analysis.node))
         else:
             # The callee is fine for other arguments: the finding belongs to this call's arguments.
             for depth, frame in self._finding_frames:
                 frame.append((self.mod, self.current_stmt, node, code, message, severity,
                               tuple(self.call_chain[depth:]), fixes, tuple(self._event_origins)))
-            if (self.mod.path, line, code) in self._generic_findings:
+            if code in self._generic_findings.get((self.mod.path, line), ()):
                 return  # the function is wrong for any arguments: reported there already
             cause = self.cause_in(self.main, line)
             if cause is not None:
@@ -278,14 +281,12 @@ class ReportingMixin:
             where = self.stmt_of.get(id(origin.node))
             if where is None or where[0] is not checked or not origin.fix:
                 continue
-            if isinstance(origin, Made) and not (origin.kind == "flatten" and func is not None
-                                                 and func.contract is not None and func.contract.params
-                                                 and (self.mod.path, line) not in self._generic_lines):
-                # A flatten the other way round (`X.reshape(X.shape[0], -1)` without its `.T`) is the
-                # cause where the failing function declares the shapes it takes and runs on them
-                # (nothing found at that line on its own).  An array made with two sizes is not: a
-                # weight made right fails as well in `np.dot(W2, dZ2)` missing its `.T` (and a
-                # weight made wrong, in `W1 = parameters["W1"]`, cannot be told from it there).
+            if isinstance(origin, Made) and not (func is not None and func.contract is not None
+                                                 and func.contract.params
+                                                 and (self.mod.path, line) not in self._generic_findings):
+                # a flatten the other way round (see made_the_other_way) is the cause where the
+                # failing function declares the shapes it takes and runs on them (nothing found at
+                # that line on its own)
                 continue
             if func is not None and func.mod is where[0]:
                 start, end = self.position(func.node, func.node, where[0])[0::2]
@@ -418,8 +419,8 @@ class ReportingMixin:
         fields = dict(error=err, operands=operands, operand_nodes=operand_nodes, op=op, func=func, call=call, fn=fn)
         if err.reason == DOCUMENTED:
             # the sizes disagree only as two docstrings name them: a docstring may be wrong (SL303)
-            own = getattr(self, "own_analysis", None)
-            if own is not None and self.through_a_call() and getattr(own, "contract", None) is not None:
+            own = self.own_analysis
+            if own is not None and self.through_a_call() and own.contract is not None:
                 # the function's declared shapes fail in a function it calls (SL305): its declaration
                 # is no evidence against a call that contradicts it
                 own.contract.code_contradicts = True
@@ -451,7 +452,7 @@ class ReportingMixin:
             line, col, _, _ = self.position(target)
             # [line, col, name, own shape, shapes at calls, (env, name), function, statement, kinds,
             #  the first call whose shapes gave one, the function whose declared shapes its analysis used]
-            own = getattr(self, "own_analysis", None)
+            own = self.own_analysis
             declared = own.qualname if own is not None and own.contract is not None and own.contract.params else None
             entry = self._shape_records[key] = [line, col, name, None, [], None,
                                                 self.call_stack[-1] if self.call_stack else None,
@@ -488,8 +489,9 @@ class ReportingMixin:
             return f"from the shapes `{entry[10]}()` declares"
         return "inferred from the code"
 
-    def final_shapes(self) -> List[Tuple[list, Any]]:
-        """Every recorded name (see ``record_shape``) with the shape ``shapelint shapes`` shows for it."""
+    def final_shapes(self) -> List[Tuple[list, Any, bool]]:
+        """Every recorded name (see ``record_shape``) with the shape ``shapelint shapes`` shows for it,
+        and whether that shape came from the analyses at its calls."""
         assigned: Dict[Any, int] = {}
         for entry in self._shape_records.values():
             if entry[5] is not None:
