@@ -29,10 +29,9 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from shapelint import __version__
-from shapelint.algebra.dims import forget_comparisons
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
-from shapelint.runner import release_free_memory, tune_collector
+from shapelint.runner import after_a_check, tune_collector
 from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
                                       uri_to_path, use_overlay)
 
@@ -216,9 +215,7 @@ class ShapelintServer(LanguageServer):
                 return  # a newer text came in: its own check publishes
             self.publish(result)
             self.freeze_imports()
-            # (+4 MB of RSS per 100 edits of a course notebook without it: see dims.forget_comparisons)
-            forget_comparisons()
-            release_free_memory()
+            after_a_check()
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug here must not stop the server: the next change checks again
