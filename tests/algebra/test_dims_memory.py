@@ -1,5 +1,7 @@
 """The memo of size comparisons is emptied between checks once it is large (dims.forget_comparisons)."""
 
+import pytest
+
 from shapelint.algebra import dims
 
 
@@ -8,20 +10,13 @@ def _compare_fresh_pairs(n: int) -> None:
         dims.compare_dims(dims.fresh("a"), dims.fresh("b"))
 
 
-def test_comparisons_past_the_limit_are_forgotten(monkeypatch):
+@pytest.mark.parametrize("pairs, kept", [(11, 0), (5, 5)], ids=["past the limit: forgotten", "within it: kept"])
+def test_comparisons_are_forgotten_past_the_limit_only(monkeypatch, pairs, kept):
     monkeypatch.setattr(dims, "REMEMBERED_COMPARISONS", 10)
     dims._compare_symbolic.cache_clear()
-    _compare_fresh_pairs(11)
+    _compare_fresh_pairs(pairs)
     dims.forget_comparisons()
-    assert dims._compare_symbolic.cache_info().currsize == 0
-
-
-def test_comparisons_within_the_limit_are_kept(monkeypatch):
-    monkeypatch.setattr(dims, "REMEMBERED_COMPARISONS", 10)
-    dims._compare_symbolic.cache_clear()
-    _compare_fresh_pairs(5)
-    dims.forget_comparisons()
-    assert dims._compare_symbolic.cache_info().currsize == 5
+    assert dims._compare_symbolic.cache_info().currsize == kept
 
 
 def test_a_checked_file_leaves_no_more_than_the_limit(tmp_path, monkeypatch):
