@@ -29,11 +29,14 @@ import tokenize
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from shapelint.algebra.dims import forget_comparisons
 from shapelint.diagnostics import Diagnostic, FunctionCoverage, ShapeRecord
 from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
+
+if TYPE_CHECKING:
+    from shapelint.source.reparse import Reparser
 
 UNREADABLE_CODE = "SL001"
 _RUNNER_CODES = {UNREADABLE_CODE, UNUSED_CODE}
@@ -154,14 +157,14 @@ def decode_python(data: bytes) -> Tuple[Optional[str], Optional[Tuple[str, int, 
 
 
 def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, implicit_numpy: bool = True,
-             cells=None):
+             cells=None, reparser: Optional[Reparser] = None):
     """analyze_source, with any exception it lets through turned into an internal error."""
     from shapelint.analysis import analyze_source
 
     notebook = {"cells": cells} if cells is not None else {}
     try:
         return analyze_source(source, path, codes=codes - _RUNNER_CODES, collect_shapes=collect_shapes,
-                              implicit_numpy=implicit_numpy, **notebook), None
+                              implicit_numpy=implicit_numpy, reparser=reparser, **notebook), None
     except RecursionError:
         return None, ("warning", "expression nesting too deep to analyze: skipped", None)
     except Exception as exc:  # an analyzer bug must not stop the run, nor pass silently
@@ -171,7 +174,7 @@ def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, impl
 def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
                severity: Optional[Dict[str, str]] = None, collect_shapes: bool = False,
                implicit_numpy: bool = True, check_fixes: bool = True,
-               stop: Optional[Callable[[], bool]] = None) -> FileOutcome:
+               stop: Optional[Callable[[], bool]] = None, reparser: Optional[Reparser] = None) -> FileOutcome:
     """Check one file's contents (``path`` is what findings are reported against).
 
     The whole pipeline except discovery, caching and the baseline: decoding,
@@ -179,7 +182,9 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     check_fixes=False leaves out checking the fixes that need the file analyzed again
     (``shapelint server`` does that later): those findings have no fix and no hint, and
     ``unchecked_fixes`` counts them.  stop: see ``fix_check.check_candidates`` (it may raise
-    ``fix_check.Stopped``).
+    ``fix_check.Stopped``).  reparser: where the text's parsed pieces are kept for the next
+    analysis of a text like it (``shapelint server`` keeps one); by default, one for this call,
+    which the re-analyses that check the fixes share.
     """
     if codes is None:
         from shapelint.rules import default_codes
@@ -214,7 +219,11 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
 
     started = time.monotonic()
     cells = nb.line_map if nb is not None else None
-    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy, cells)
+    if reparser is None:
+        from shapelint.source.reparse import Reparser
+
+        reparser = Reparser()
+    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy, cells, reparser)
     analysis_seconds = time.monotonic() - started
     if failure is not None:
         kind, message, trace = failure
@@ -231,7 +240,7 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
              for d in result.diagnostics]
     if any(d.candidates for d in diags):
         if check_fixes:
-            diags = _checked_fixes(source, path, codes, diags, nb, analysis_seconds, implicit_numpy, stop)
+            diags = _checked_fixes(source, path, codes, diags, nb, analysis_seconds, implicit_numpy, stop, reparser)
         else:
             from shapelint.fix_check import without_analysis
 
@@ -291,12 +300,15 @@ def one_finding_per_failing_line(diags: List[Diagnostic]) -> List[Diagnostic]:
 
 def _checked_fixes(source: str, path: str, codes: Set[str], diags: List[Diagnostic], nb,
                    analysis_seconds: float, implicit_numpy: bool = True,
-                   stop: Optional[Callable[[], bool]] = None) -> List[Diagnostic]:
-    """The findings with the candidates that pass the check as their fixes (``shapelint.fix_check``)."""
+                   stop: Optional[Callable[[], bool]] = None,
+                   reparser: Optional[Reparser] = None) -> List[Diagnostic]:
+    """The findings with the candidates that pass the check as their fixes (``shapelint.fix_check``).
+    Each candidate is the text with a line or two edited: the reparser parses only their pieces."""
     from shapelint.fix_check import check_candidates
 
     def analyze(edited: str) -> Optional[List[Diagnostic]]:
-        result, failure = _analyze(edited, path, codes, False, implicit_numpy, nb.line_map if nb is not None else None)
+        result, failure = _analyze(edited, path, codes, False, implicit_numpy,
+                                   nb.line_map if nb is not None else None, reparser)
         if failure is not None or result.error:
             return None
         return list(result.diagnostics)

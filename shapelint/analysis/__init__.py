@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from typing import Iterable, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Set, Tuple
 
 from shapelint.diagnostics import Diagnostic, FileResult
 from shapelint.source.syntax import (  # noqa: F401  (re-exported: the analysis's entry points)
@@ -23,6 +23,9 @@ from shapelint.source.syntax import (  # noqa: F401  (re-exported: the analysis'
     syntax_problem,
     too_complex,
 )
+
+if TYPE_CHECKING:
+    from shapelint.source.reparse import Reparser
 
 # Files that never mention NumPy have no arrays for us to check; they are
 # only compiled (CPython's parser is ~100x faster than libcst's) so that a
@@ -65,6 +68,7 @@ def analyze_source(
     project_root: Optional[str] = None,
     implicit_numpy: bool = True,
     cells: Optional[Sequence[Tuple[int, int]]] = None,
+    reparser: Optional[Reparser] = None,
 ) -> FileResult:
     """Analyze one Python source text.
 
@@ -77,6 +81,7 @@ def analyze_source(
     (the setting ``implicit-numpy``; see ``shapelint.analysis.implicit``).
     cells: for a notebook's joined cells, (cell, line in cell) of each line of ``source``:
     line numbers inside messages are then given as ``cell 4, line 2``.
+    reparser: parses the text from the pieces of texts parsed before (``shapelint.source.reparse``).
     """
     from shapelint.rules import default_codes
 
@@ -103,6 +108,8 @@ def analyze_source(
 
     # a tree from the modules' cache (measured before it was parsed), or measure and parse here
     module = tree_of_checked_file(path, source)
+    if module is None and reparser is not None:
+        module = reparser.parse(source)  # None: a syntax error, a text too deep, ...: parsed whole below
     try:
         if module is None:
             sizes = measure(source)

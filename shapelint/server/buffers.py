@@ -15,7 +15,12 @@ from urllib.parse import unquote, urlparse
 from shapelint.config import ConfigError, Settings, settings_for_file
 from shapelint.diagnostics import ShapeRecord
 from shapelint.runner import FileOutcome, lint_bytes
+from shapelint.source.reparse import Reparser
 from shapelint.suppress import split_lines
+
+# The parsed pieces of the buffers' recent texts: an edit re-parses the top-level statements it
+# touched, not the file (the analyses run one at a time, in the server's one worker thread).
+PIECES = Reparser()
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ def analyze(buffer: Buffer, cwd: Path, overlay: Optional[Dict[str, str]] = None)
     analysis = Analysis(buffer, None, display, settings=settings, overlay=dict(overlay or {}))
     use_overlay(analysis)
     analysis.outcome = lint_bytes(analysis.data, display, analysis.codes, dict(settings.severity),
-                                  implicit_numpy=settings.implicit_numpy, check_fixes=False)
+                                  implicit_numpy=settings.implicit_numpy, check_fixes=False, reparser=PIECES)
     return analysis
 
 
@@ -167,7 +172,7 @@ def settle(analysis: Analysis, stop: Optional[Callable[[], bool]] = None) -> Opt
     use_overlay(analysis)
     try:
         return lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
-                          implicit_numpy=analysis.settings.implicit_numpy, stop=stop)
+                          implicit_numpy=analysis.settings.implicit_numpy, stop=stop, reparser=PIECES)
     except Stopped:
         return None
 
@@ -179,7 +184,7 @@ def collect_shapes(analysis: Analysis) -> List[ShapeRecord]:
         return []
     use_overlay(analysis)
     outcome = lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
-                         collect_shapes=True, implicit_numpy=analysis.settings.implicit_numpy)
+                         collect_shapes=True, implicit_numpy=analysis.settings.implicit_numpy, reparser=PIECES)
     return list(outcome.shapes)
 
 

@@ -1,0 +1,186 @@
+"""Parsing a text again after an edit, at the cost of the top-level statements that changed.
+
+An editor re-checks a file on every pause in typing, and ``--fix`` re-checks it for every
+fix it tries; each time, one function changed and the rest of the text is what was parsed
+a moment ago.  libcst parses a whole module or nothing (about 0.2 s for scikit-learn's
+3,000-line ``_ridge.py``, a third of the check), so a ``Reparser`` cuts the text into
+pieces at top-level ``def``, ``class`` and decorator lines, parses each piece as a module
+of its own, keeps the pieces' trees by their text, and joins the statements into one
+module.  A piece seen before costs a dictionary lookup.
+
+The joined tree is the tree ``libcst.parse_module`` gives for the whole text, node for node
+(``tests/source/test_reparse.py`` compares them with ``deep_equals`` and by the code they
+print, on every module of the standard library it finds).  What makes that true:
+
+- A piece starts at the blank lines and column-0 comments before its ``def`` or ``class``:
+  libcst gives those to the next statement (``leading_lines``), and parsing the piece alone
+  puts them in the piece's module ``header``, which is moved back onto its first statement.
+  Where the line before them is indented whitespace or an indented comment, libcst gives
+  it to the block above (an ``IndentedBlock`` footer): no cut is made there.
+- A decorator and its ``def`` are one statement: no cut between them.
+- A cut inside a string or a bracket gives a piece that does not parse: the piece is
+  joined to the next one and parsed again, a few times at most; past that the whole text
+  is left to the caller.
+- The pieces must agree on the module's indentation and line ending (libcst's
+  ``default_indent`` and ``default_newline``, which print the nodes that leave them
+  implicit), or the whole text is left to the caller.
+
+Each piece is measured (``precheck``) before libcst sees it, as a whole text is: a piece is
+as safe to parse as the text it came from.  A text whose pieces are too deep or, added up,
+too long is left to the caller, whose measure gives the message ``shapelint check`` gives.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import List, NamedTuple, Optional, Tuple, Union
+
+import libcst as cst
+
+from shapelint.source.precheck import MAX_CHARS, MAX_SIZE, measure
+
+_HEADS = ("def ", "class ", "async def ", "@")
+_DEFINITIONS = ("def ", "class ", "async def ")
+_EMPTY = ("\n", "\r\n")
+# Pieces a bad cut may be joined to before the whole text is left to the caller.
+_MAX_JOINS = 8
+# The tokens a piece has that the whole text does not (its end: ENDMARKER, NEWLINE, DEDENTs)
+# are far fewer than this; the pieces' sizes, added up, are held to the limit less this
+# much per piece, so that no text passes here that the whole-text measure would refuse.
+_SIZE_MARGIN_PER_PIECE = 8
+
+
+class Piece(NamedTuple):
+    """One piece's parse: its statements with what libcst detected in it."""
+
+    body: Tuple[cst.CSTNode, ...]
+    header: Tuple[cst.EmptyLine, ...]
+    footer: Tuple[cst.EmptyLine, ...]
+    default_indent: str
+    default_newline: str
+    has_trailing_newline: bool
+    has_block: bool  # a compound statement with an indented block (it shows the indentation)
+    size: int  # precheck's weighted token count
+    tokens: int
+
+
+_FAILED = "failed"  # a piece that cannot be parsed on its own (kept too: it is tried again otherwise)
+
+
+def cut(text: str) -> List[str]:
+    """The pieces of ``text``, in order; joined, they are the text."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    starts = [0]
+    decorated = False  # a decorator is open: its def or class belongs to it
+    has_code = False  # the piece being built holds a statement
+    for i, line in enumerate(lines):
+        if has_code and not decorated and line.startswith(_HEADS):
+            start = i
+            while start > starts[-1] and (lines[start - 1] in _EMPTY or lines[start - 1].startswith("#")):
+                start -= 1
+            before = lines[start - 1].strip() if start > starts[-1] else ""
+            if before and not before.startswith("#"):
+                starts.append(start)
+        if line.startswith("@"):
+            decorated = True
+        elif line.startswith(_DEFINITIONS):
+            decorated = False
+        if not has_code:
+            stripped = line.strip()
+            has_code = bool(stripped) and not stripped.startswith("#")
+    starts.append(len(lines))
+    return [text[offsets[a]:offsets[b]] for a, b in zip(starts, starts[1:]) if b > a]
+
+
+class Reparser:
+    """The parsed pieces of the texts seen lately, by their text (least recently used first out).
+
+    max_chars bounds the text of the pieces kept; their trees take about 18 bytes a character
+    (scikit-learn's _ridge.py: 109 KB of text, 2 MB of tree), so at most about 36 MB by default.
+    """
+
+    def __init__(self, max_chars: int = 2_000_000) -> None:
+        self.max_chars = max_chars
+        self._pieces: "OrderedDict[str, Union[Piece, str]]" = OrderedDict()
+        self._chars = 0
+        self.parsed = 0  # pieces parsed (the others came from the cache)
+        self.reused = 0
+
+    def parse(self, text: str) -> Optional[cst.Module]:
+        """The module ``libcst.parse_module(text)`` gives, or None when the pieces cannot give it
+        (a syntax error, a text too deep or too long, mixed indentation): parse the text whole."""
+        if not text or len(text) > MAX_CHARS or "\r" in text or "\f" in text:
+            return None
+        texts = cut(text)
+        pieces: List[Piece] = []
+        joins = 0
+        i = 0
+        while i < len(texts):
+            piece = self._piece(texts[i])
+            if isinstance(piece, Piece):
+                pieces.append(piece)
+                i += 1
+                continue
+            if piece is None or i + 1 == len(texts) or joins == _MAX_JOINS:
+                return None
+            texts[i:i + 2] = [texts[i] + texts[i + 1]]
+            joins += 1
+        return _join(pieces)
+
+    def _piece(self, text: str) -> Optional[Union[Piece, str]]:
+        """The piece, or _FAILED when it does not parse alone, or None when it is too deep."""
+        hit = self._pieces.get(text)
+        if hit is not None:
+            self._pieces.move_to_end(text)
+            self.reused += 1
+            return hit
+        sizes = measure(text)
+        if sizes.excess is not None:
+            return None
+        self.parsed += 1
+        piece: Union[Piece, str]
+        try:
+            module = cst.parse_module(text)
+        except Exception:  # a syntax error here may be a bad cut (inside a string): the caller joins
+            piece = _FAILED
+        else:
+            piece = Piece(tuple(module.body), tuple(module.header), tuple(module.footer), module.default_indent,
+                          module.default_newline, module.has_trailing_newline,
+                          any(isinstance(getattr(s, "body", None), cst.IndentedBlock) for s in module.body),
+                          sizes.size, sizes.tokens)
+        self._keep(text, piece)
+        return piece
+
+    def _keep(self, text: str, piece: Union[Piece, str]) -> None:
+        self._pieces[text] = piece
+        self._chars += len(text)
+        while self._chars > self.max_chars and len(self._pieces) > 1:
+            old, _ = self._pieces.popitem(last=False)
+            self._chars -= len(old)
+
+
+def _join(pieces: List[Piece]) -> Optional[cst.Module]:
+    limit = MAX_SIZE - _SIZE_MARGIN_PER_PIECE * len(pieces)
+    if sum(p.size for p in pieces) > limit or sum(p.tokens for p in pieces) > limit:
+        return None
+    first, last = pieces[0], pieces[-1]
+    indents = {p.default_indent for p in pieces if p.has_block}
+    if len(indents) > 1 or len({p.default_newline for p in pieces}) > 1:
+        return None
+    body: List[cst.CSTNode] = list(first.body)
+    for k, piece in enumerate(pieces):
+        if not piece.body or (piece is not last and piece.footer):
+            return None  # (a cut in the wrong place: libcst would have put these lines elsewhere)
+        if k == 0:
+            continue
+        head = piece.body[0]
+        if piece.header:
+            head = head.with_changes(leading_lines=piece.header + tuple(head.leading_lines))  # type: ignore
+        body.append(head)
+        body.extend(piece.body[1:])
+    return cst.Module(body=body, header=first.header, footer=last.footer, encoding="utf-8",
+                      default_indent=indents.pop() if indents else first.default_indent,
+                      default_newline=first.default_newline, has_trailing_newline=last.has_trailing_newline)
