@@ -99,10 +99,11 @@ class Reparser:
     """The parsed pieces of the texts seen lately, by their text (least recently used first out).
 
     max_chars bounds the text of the pieces kept; their trees take about 18 bytes a character
-    (scikit-learn's _ridge.py: 109 KB of text, 2 MB of tree), so at most about 36 MB by default.
+    (scikit-learn's _ridge.py: 109 KB of text, 2 MB of tree), so at most about 18 MB by default:
+    the pieces of several large open files, and of their last few versions.
     """
 
-    def __init__(self, max_chars: int = 2_000_000) -> None:
+    def __init__(self, max_chars: int = 1_000_000) -> None:
         self.max_chars = max_chars
         self._pieces: "OrderedDict[str, Union[Piece, str]]" = OrderedDict()
         self._chars = 0
