@@ -481,7 +481,8 @@ def shapes(fmt, signatures, **kw) -> None:
     Text: `path:line:col: name: (3, n)`.  JSON: one array of
     {path, line, column, name, shape, origin} (shape: null when unknown, else a list of
     int | str | null; origin, where a shape is known: "from the shapes `f()` declares",
-    "inferred from the code" or "with the shapes passed to `f()` at line N"; `cell` is
+    "from the data file `data.npz`", "from the assert at line N", "inferred from the code"
+    or "with the shapes passed to `f()` at line N"; `cell` is
     added for notebooks).  With --signatures, one
     line per function: `path:line:col: f(x: (a, m)) -> (a, 1)`; in JSON
     {path, line, column, name, signature}.  Exit status 1 when a file could not

@@ -212,7 +212,7 @@ class NumpyCallsMixin:
         if shape is None:
             return UNKNOWN
         self.result.dependencies[path] = file_digest(path) or ""
-        return ArrayVal(shape)
+        return self.read_from(ArrayVal(shape), path)
 
     def data_file_argument(self, node: cst.Call, env: Env, suffix: str, file_keyword: Optional[str] = None):
         """The data file a call's first argument names (None if it names none we can find), and
@@ -230,7 +230,15 @@ class NumpyCallsMixin:
         if path is None or shapes is None:
             return UNKNOWN
         self.result.dependencies[path] = file_digest(path) or ""
-        return DictVal({(var,): ArrayVal(shape) for var, shape in shapes.items()}, complete=complete)
+        return DictVal({(var,): self.read_from(ArrayVal(shape), path) for var, shape in shapes.items()},
+                       complete=complete)
+
+    def read_from(self, arr: ArrayVal, path: str) -> ArrayVal:
+        """An array whose shape a data file's header gave (said on hover)."""
+        here = os.path.dirname(os.path.abspath(self.main.path))
+        shown = os.path.relpath(path, here) if os.path.isabs(path) else path
+        arr.source = f"the data file `{shown.replace(os.sep, '/')}`"
+        return arr
 
     def data_file(self, name: str, suffix: str) -> Optional[str]:
         """A data file a relative path names: from the folder of the code that runs (a notebook runs
@@ -279,7 +287,10 @@ class NumpyCallsMixin:
         # np.array([1, 2, 3]) is 1-D on purpose: no rank-1 origin for literals;
         # np.array([[3], [11]]) is a column on purpose: it is meant to broadcast
         explicit = arr.explicit_axes or (isinstance(v, TupleVal) and shape is not None and 1 in shape)
-        return ArrayVal(shape, None, dtype, explicit_axes=explicit)
+        result = ArrayVal(shape, None, dtype, explicit_axes=explicit)
+        if shape == arr.shape:
+            result.source = arr.source  # np.array(f["train_set_x"][:]): the data file's shape
+        return result
 
     def array_arg(self, v: Val, node: Optional[cst.CSTNode], env: Env) -> Optional[ArrayVal]:
         if isinstance(v, ArrayVal):

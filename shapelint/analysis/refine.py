@@ -423,13 +423,21 @@ class RefineMixin:
             self.substitute(env, have, new)
             self.bind_names_from(test, env, have)
             current = env.get(owner)
-            env.vars[owner] = (current if isinstance(current, ArrayVal) else owner_val).with_shape(new, tentative=False)
+            pinned = env.vars[owner] = (current if isinstance(current, ArrayVal) else owner_val).with_shape(
+                new, tentative=False)
+            if assert_node is not None and new != have:
+                self.remember_stmt(assert_node)
+                pinned.source = assert_node  # (its line is worked out only if a hover asks)
             # the assert makes the two shapes one: sizes still unknown on both sides are one size
             # an `if` that tests shapes explores a case; only an assert (or an operation) can force one
             self.unify_shapes(new, want, env, assert_node if assert_node is not None else test,
                               stated=assert_node is None, repeated=repeated)
         elif owner_val is None or owner_val is UNKNOWN or isinstance(owner_val, (ParamVal, ArrayVal)):
-            env.vars[owner] = ArrayVal(tuple(want), dtype=owner_val.dtype if isinstance(owner_val, ArrayVal) else None)
+            pinned = env.vars[owner] = ArrayVal(tuple(want),
+                                                dtype=owner_val.dtype if isinstance(owner_val, ArrayVal) else None)
+            if assert_node is not None:
+                self.remember_stmt(assert_node)
+                pinned.source = assert_node
 
     def pin_dim(self, owner: str, owner_val: Optional[Val], index: int, want: Dim, want_node: cst.CSTNode,
                 env: Env, assert_node: Optional[cst.Assert], test: cst.CSTNode) -> None:

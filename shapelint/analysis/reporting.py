@@ -451,14 +451,17 @@ class ReportingMixin:
         if entry is None:
             line, col, _, _ = self.position(target)
             # [line, col, name, own shape, shapes at calls, (env, name), function, statement, kinds,
-            #  the first call whose shapes gave one, the function whose declared shapes its analysis used]
+            #  the first call whose shapes gave one, the function whose declared shapes its analysis used,
+            #  where the own shape was read (ArrayVal.source)]
             own = self.own_analysis
             declared = own.qualname if own is not None and own.contract is not None and own.contract.params else None
             entry = self._shape_records[key] = [line, col, name, None, [], None,
                                                 self.call_stack[-1] if self.call_stack else None,
-                                                self.current_stmt, set(), None, declared]
+                                                self.current_stmt, set(), None, declared, None]
         if self.recording:
-            entry[3] = shape if entry[3] is None else entry[3]
+            if entry[3] is None:
+                entry[3] = shape
+                entry[11] = value.source if isinstance(value, ArrayVal) else None
             if env is not None and entry[5] is None:
                 entry[5] = (env, name)
         elif shape is not None:
@@ -469,14 +472,15 @@ class ReportingMixin:
 
     def shape_records(self) -> List[ShapeRecord]:
         out = [ShapeRecord(self.path, e[0], e[1], e[2], shape_to_json(shape) if shape is not None else None,
-                           origin=self.shape_origin(e, from_calls) if shape is not None else None)
-               for e, shape, from_calls in self.final_shapes()]
+                           origin=self.shape_origin(e, from_calls, source) if shape is not None else None)
+               for e, shape, from_calls, source in self.final_shapes()]
         out.sort(key=lambda r: (r.line, r.column))
         return out
 
-    def shape_origin(self, entry: list, from_calls: bool) -> Optional[str]:
-        """Where a recorded shape comes from, for the editor's hover: the shapes its function
-        declares, the code itself, or the call whose arguments gave it (None: no shape)."""
+    def shape_origin(self, entry: list, from_calls: bool, source: Any = None) -> Optional[str]:
+        """Where a recorded shape comes from, for the editor's hover: a data file, an assert, the
+        shapes its function declares, the code itself, or the call whose arguments gave it (None:
+        no shape)."""
         if from_calls:
             site = entry[9]
             if site is None:
@@ -485,13 +489,17 @@ class ReportingMixin:
                 return f"with the shapes `{os.path.basename(self.main.path)}` passes to `{site.func_name}()`"
             line = self.position(site.node, site.stmt, self.main)[0]
             return f"with the shapes passed to `{site.func_name}()` at {self.main.line_label(line)}"
+        if isinstance(source, str):
+            return f"from {source}"
+        if isinstance(source, cst.CSTNode):
+            return f"from the assert at {self.where(source)}"
         if entry[10] is not None:
             return f"from the shapes `{entry[10]}()` declares"
         return "inferred from the code"
 
-    def final_shapes(self) -> List[Tuple[list, Any, bool]]:
+    def final_shapes(self) -> List[Tuple[list, Any, bool, Any]]:
         """Every recorded name (see ``record_shape``) with the shape ``shapelint shapes`` shows for it,
-        and whether that shape came from the analyses at its calls."""
+        whether that shape came from the analyses at its calls, and where it was read (ArrayVal.source)."""
         assigned: Dict[Any, int] = {}
         for entry in self._shape_records.values():
             if entry[5] is not None:
@@ -500,16 +508,20 @@ class ReportingMixin:
         out = []
         for entry in self._shape_records.values():
             _, _, _, generic, seen, where = entry[:6]
-            shape = generic
-            if shape is None and where is not None and assigned[(id(where[0]), where[1])] == 1:
-                shape = _shape_of(where[0].vars.get(where[1], UNKNOWN))
+            shape, source = generic, entry[11]
+            if where is not None and assigned[(id(where[0]), where[1])] == 1:
+                final = where[0].vars.get(where[1], UNKNOWN)
+                if shape is None:
+                    shape = _shape_of(final)
+                if isinstance(final, ArrayVal) and final.source is not None and source is None:
+                    source = final.source  # an assert pinned sizes the assignment left unknown
             from_calls = False
             if shape is None and seen:
                 shape = seen[0]
                 for other in seen[1:]:
                     shape = join_shapes(shape, other)
                 from_calls = shape is not None
-            out.append((entry, shape, from_calls))
+            out.append((entry, shape, from_calls, source))
         return out
 
 

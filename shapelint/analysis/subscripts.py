@@ -170,7 +170,10 @@ class SubscriptsMixin:
             fix = f"{base}[:, {col}:{col} + 1]" if not col.isdigit() else f"{base}[:, {col}:{int(col) + 1}]"
             origin = Rank1Origin(node, "index", fix)
             self.remember_stmt(node)
-        return ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit, tentative=tentative)
+        result = ArrayVal(shape, origin, arr.dtype, arr.matrix, explicit, tentative=tentative)
+        if shape == arr.shape:
+            result.source = arr.source  # `f["train_set_x"][:]`: the data file's array
+        return result
 
 
 def _with_boolean_axis(shape: Any, items: List[Any], rank: int, first: int, bools: List[Optional[bool]]) -> Any:

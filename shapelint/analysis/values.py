@@ -82,7 +82,7 @@ class Made:
 
 class ArrayVal(Val):
     __slots__ = ("shape", "origin", "dtype", "matrix", "explicit_axes", "dot_scalar", "declared", "tentative",
-                 "test_data", "made", "failed")
+                 "test_data", "made", "failed", "source")
 
     def __init__(self, shape: Shape, origin: Optional[Rank1Origin] = None, dtype: Optional[str] = None,
                  matrix: bool = False, explicit_axes: bool = False, dot_scalar: Any = None,
@@ -104,12 +104,16 @@ class ArrayVal(Val):
         # what an operation that fails (an error reported on its line) gives: no shape, and nothing
         # computed from it is reported again (one bug, one finding; see failed_array)
         self.failed = False
+        # where its shape was read, for the editor's hover: "the data file `data.npz`", or the assert
+        # (its node) that pinned sizes the code left unknown; None: worked out by the code
+        self.source: Any = None
 
     def with_shape(self, shape: Shape, tentative: Optional[bool] = None) -> "ArrayVal":
         """The same array with sizes an assert pinned (everything else carried over)."""
         copy = ArrayVal(shape, self.origin, self.dtype, self.matrix, self.explicit_axes, self.dot_scalar,
                         self.declared, self.tentative if tentative is None else tentative, self.made)
         copy.test_data = self.test_data
+        copy.source = self.source
         return copy
 
     def __repr__(self) -> str:

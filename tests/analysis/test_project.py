@@ -5,6 +5,7 @@ import json
 import textwrap
 from pathlib import Path
 
+import numpy as np
 from click.testing import CliRunner
 
 from shapelint.analysis import analyze_source
@@ -323,3 +324,25 @@ def test_each_shape_says_where_it_comes_from(tmp_path):
                             project_root=str(tmp_path))
     (w1,) = [r for r in driven.shapes if r.name == "W1"]
     assert w1.shape == [4, 5] and w1.origin == "with the shapes `script.py` passes to `forward()`"
+
+
+def test_a_shape_read_from_a_data_file_or_an_assert_says_so(tmp_path):
+    np.savez(tmp_path / "data.npz", train_x=np.zeros((209, 8, 8, 3)), train_y=np.zeros(209))
+    write(tmp_path, {"load.py": '''
+        import numpy as np
+        data = np.load("data.npz")
+        train_x_orig = data["train_x"]
+        train_y = np.array(data["train_y"][:])
+        flat = train_x_orig.reshape(train_x_orig.shape[0], -1).T
+        def scale(A):
+            Z = A * 2
+            assert Z.shape == (3, 4)
+            return Z
+    '''})
+    result = analyze_source((tmp_path / "load.py").read_text(), str(tmp_path / "load.py"), collect_shapes=True,
+                            project_root=str(tmp_path))
+    origins = {r.name: (r.shape, r.origin) for r in result.shapes if r.signature is None}
+    assert origins["train_x_orig"] == ([209, 8, 8, 3], "from the data file `data.npz`")
+    assert origins["train_y"] == ([209], "from the data file `data.npz`")  # np.array(...[:]) keeps it
+    assert origins["flat"] == ([192, 209], "inferred from the code")  # made by the code from it
+    assert origins["Z"] == ([3, 4], "from the assert at line 9")  # (the text starts with a blank line)
