@@ -11,7 +11,7 @@ from the argument is forgotten.
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -31,7 +31,7 @@ _MUTATING_METHODS = frozenset(("append", "extend", "insert", "pop", "remove", "c
                                "update", "setdefault", "popitem", "fill", "resize", "put", "itemset"))
 
 Writes = Optional[Set[str]]  # attribute names; None: anything may change
-Cache = Dict[Tuple[int, str, int], Tuple[Writes, bool]]  # per analysis: node ids are not reused within one
+Cache = Dict[Tuple[Any, ...], Any]  # per analysis: node ids are not reused within one
 
 
 def _root_name(node: cst.BaseExpression) -> Optional[str]:
@@ -52,6 +52,27 @@ def _first_attr(node: cst.BaseExpression, param: str) -> Optional[str]:
     return first.attr.value if isinstance(first, cst.Attribute) else ""
 
 
+def _assignments_and_calls(func: cst.FunctionDef, cache: Cache) -> Tuple[List[cst.BaseExpression], List[cst.Call]]:
+    """The assignment targets and the calls in a function's body: walked once per function,
+    whatever the parameters asked about (``type(...) is``: libcst's classes check ``isinstance``
+    through ``ABCMeta``, several times slower)."""
+    key = ("walked", id(func))
+    hit = cache.get(key)
+    if hit is None:
+        targets: List[cst.BaseExpression] = []
+        calls: List[cst.Call] = []
+        for node in walk(func.body):
+            kind = type(node)
+            if kind is cst.Assign:
+                targets.extend(t.target for t in node.targets)
+            elif kind is cst.AugAssign or kind is cst.AnnAssign:
+                targets.append(node.target)
+            elif kind is cst.Call:
+                calls.append(node)
+        hit = cache[key] = (targets, calls)
+    return hit
+
+
 def writes_of(func: FuncVal, param: str, cls: Optional[ClassVal], cache: Cache,
               depth: int = 0) -> Tuple[Writes, bool]:
     """(attributes of ``param`` the function may assign, whether it may write into ``param[...]``)."""
@@ -65,45 +86,40 @@ def writes_of(func: FuncVal, param: str, cls: Optional[ClassVal], cache: Cache,
     attrs: Set[str] = set()
     subscripted = False
     anything = False
-    for node in walk(func.node.body):
-        targets = []
-        if isinstance(node, cst.Assign):
-            targets = [t.target for t in node.targets]
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
-            targets = [node.target]
-        for t in targets:
-            for el in ([e.value for e in t.elements] if isinstance(t, (cst.Tuple, cst.List)) else [t]):
-                first = _first_attr(el, param)
-                if first == "":
+    targets, calls = _assignments_and_calls(func.node, cache)
+    for t in targets:
+        for el in ([e.value for e in t.elements] if isinstance(t, (cst.Tuple, cst.List)) else [t]):
+            first = _first_attr(el, param)
+            if first == "":
+                subscripted = True
+            elif first is not None:
+                attrs.add(first)
+    for node in calls:
+        fn = node.func
+        if isinstance(fn, cst.Attribute):
+            owner = fn.value
+            if isinstance(owner, cst.Name) and owner.value == param:
+                method = cls.lookup_method(fn.attr.value) if cls is not None else None
+                if method is not None:
+                    params = method.node.params.params
+                    if params:
+                        more, sub = writes_of(method, params[0].name.value, cls, cache, depth + 1)
+                        if more is None:
+                            anything = True
+                        else:
+                            attrs |= more
+                        subscripted |= sub
+                elif fn.attr.value in _MUTATING_METHODS:
                     subscripted = True
-                elif first is not None:
-                    attrs.add(first)
-        if isinstance(node, cst.Call):
-            fn = node.func
-            if isinstance(fn, cst.Attribute):
-                owner = fn.value
-                if isinstance(owner, cst.Name) and owner.value == param:
-                    method = cls.lookup_method(fn.attr.value) if cls is not None else None
-                    if method is not None:
-                        params = method.node.params.params
-                        if params:
-                            more, sub = writes_of(method, params[0].name.value, cls, cache, depth + 1)
-                            if more is None:
-                                anything = True
-                            else:
-                                attrs |= more
-                            subscripted |= sub
-                    elif fn.attr.value in _MUTATING_METHODS:
-                        subscripted = True
-                elif _root_name(owner) == param:
-                    first = _first_attr(owner, param)
-                    if first:
-                        attrs.add(first)  # `self.layers[i].forward(x)`: something inside self.layers changes
-                    else:
-                        subscripted = True
-            for arg in node.args:
-                if _root_name(arg.value) == param:
-                    anything = True  # handed to another function: it may change anything
+            elif _root_name(owner) == param:
+                first = _first_attr(owner, param)
+                if first:
+                    attrs.add(first)  # `self.layers[i].forward(x)`: something inside self.layers changes
+                else:
+                    subscripted = True
+        for arg in node.args:
+            if _root_name(arg.value) == param:
+                anything = True  # handed to another function: it may change anything
     result = (None if anything else attrs, subscripted or anything)
     cache[key] = result
     return result

@@ -83,6 +83,14 @@ class Vars(dict):
         super().__init__(*args, **kwargs)
         self.sized = {k for k, v in self.items() if isinstance(v, HOLDS_SIZES)}
 
+    def copy(self) -> "Vars":
+        """The same names and values (raw: an unread import stays unread), without sorting the
+        values out again (a branch copies its function's scope at every `if`)."""
+        new = Vars.__new__(Vars)
+        dict.update(new, self)
+        new.sized = set(self.sized)
+        return new
+
     def __setitem__(self, key, value):
         dict.__setitem__(self, key, value)
         if isinstance(value, HOLDS_SIZES):
@@ -151,7 +159,7 @@ class Env:
 
     def copy(self) -> "Env":
         e = Env(self.parent)
-        e.vars = Vars(self.vars)
+        e.vars = self.vars.copy() if isinstance(self.vars, Vars) else Vars(self.vars)
         e.text_dims = self.text_dims
         e.views = dict(self.views)
         return e

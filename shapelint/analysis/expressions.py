@@ -336,9 +336,13 @@ class ExpressionsMixin:
         right_env = env.copy()
         self.refine_from_test(node.left, right_env, positive=is_and)
         right = self.eval(node.right, right_env)
-        for n in walk(node.right):  # `x and (n := len(x)) > 3`: n is bound after the test
-            if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name) and n.target.value in right_env.vars:
-                env.vars[n.target.value] = right_env.vars[n.target.value]
+        bound = self._walrus_targets.get(id(node.right))
+        if bound is None:  # `x and (n := len(x)) > 3`: n is bound after the test
+            bound = self._walrus_targets[id(node.right)] = tuple(
+                n.target.value for n in walk(node.right) if type(n) is cst.NamedExpr and type(n.target) is cst.Name)
+        for name in bound:
+            if name in right_env.vars:
+                env.vars[name] = right_env.vars[name]
         return join(left, right)
 
     def expr_Comparison(self, node: cst.Comparison, env: Env) -> Val:

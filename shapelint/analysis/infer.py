@@ -101,6 +101,10 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.bound_order: list = []  # the variables of `bound`, in the order they were first bound
         self.forced_reported: Set[Any] = set()  # functions that already got their SL208
         self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
+        # expression node -> the names it binds with `:=` (walked once: an expression is evaluated
+        # again in every call context of its function)
+        self._walrus_targets: Dict[int, Tuple[str, ...]] = {}
+        self._rank_tested: Dict[int, Tuple[str, ...]] = {}  # test node -> the arrays whose rank it reads
         self._seen: Set[Tuple[int, int, str]] = set()
         # what functions' own analyses found: (path, line) -> codes (a call's failure there is not new)
         self._generic_findings: Dict[Tuple[str, int], Set[str]] = {}

@@ -375,10 +375,12 @@ class RefineMixin:
 
     def widen_rank_tests(self, test: cst.BaseExpression, env: Env) -> None:
         """A rank test we cannot use: the code handles several ranks, so forget the one we had."""
-        for node in walk(test):
-            name = rank_access(node)
-            if name is not None:
-                self.widen(name, env)
+        names = self._rank_tested.get(id(test))
+        if names is None:
+            names = self._rank_tested[id(test)] = tuple(
+                name for name in map(rank_access, walk(test)) if name is not None)
+        for name in names:
+            self.widen(name, env)
 
     def set_rank(self, name: str, rank: int, env: Env) -> None:
         v = env.get(name)

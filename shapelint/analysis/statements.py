@@ -134,9 +134,15 @@ class StatementsMixin:
         live = [b for b, f in branches if not f.terminated]
         if not live:
             return
+        # A name every branch left as it was here keeps its value (join(v, v) is v): only the
+        # others are joined.  Raw values are compared, so an import nobody read stays unread.
+        outer = env.vars
         names = set()
         for b in live:
-            names.update(b.vars)
+            views = b.views
+            for name, value in b.vars.items():
+                if value is not dict.get(outer, name) or name in views:
+                    names.add(name)
         for name in names:
             vals = [b.outside_value(name) for b in live]
             if any(v is None for v in vals):

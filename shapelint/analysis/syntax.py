@@ -129,9 +129,12 @@ def shape_access(node: cst.BaseExpression) -> Tuple[Optional[str], Optional[int]
 
 def rank_access(node: cst.BaseExpression) -> Optional[str]:
     """``X.ndim``, ``np.ndim(X)``, ``len(X.shape)`` -> "X"."""
-    if isinstance(node, cst.Attribute) and node.attr.value == "ndim" and isinstance(node.value, cst.Name):
-        return node.value.value
-    if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+    kind = type(node)  # (called on every node of a test: `type(...) is` spares ABCMeta's isinstance)
+    if kind is cst.Attribute:
+        return node.value.value if node.attr.value == "ndim" and type(node.value) is cst.Name else None
+    if kind is not cst.Call:
+        return None
+    if len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
         func = node.func
         if (isinstance(func, cst.Attribute) and func.attr.value == "ndim") or (
                 isinstance(func, cst.Name) and func.value == "ndim"):
