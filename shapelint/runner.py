@@ -29,14 +29,14 @@ import tokenize
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from shapelint.algebra.dims import forget_comparisons
 from shapelint.diagnostics import Diagnostic, FunctionCoverage, ShapeRecord
 from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
 
 if TYPE_CHECKING:
-    from shapelint.source.reparse import Reparser
+    from shapelint.source.reparse import DocumentPieces, Reparser
 
 UNREADABLE_CODE = "SL001"
 _RUNNER_CODES = {UNREADABLE_CODE, UNUSED_CODE}
@@ -157,7 +157,7 @@ def decode_python(data: bytes) -> Tuple[Optional[str], Optional[Tuple[str, int, 
 
 
 def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, implicit_numpy: bool = True,
-             cells=None, reparser: Optional[Reparser] = None):
+             cells=None, reparser: Optional[Union[Reparser, DocumentPieces]] = None):
     """analyze_source, with any exception it lets through turned into an internal error."""
     from shapelint.analysis import analyze_source
 
@@ -174,7 +174,8 @@ def _analyze(source: str, path: str, codes: Set[str], collect_shapes: bool, impl
 def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
                severity: Optional[Dict[str, str]] = None, collect_shapes: bool = False,
                implicit_numpy: bool = True, check_fixes: bool = True,
-               stop: Optional[Callable[[], bool]] = None, reparser: Optional[Reparser] = None) -> FileOutcome:
+               stop: Optional[Callable[[], bool]] = None, reparser: Optional[Reparser] = None,
+               document: Optional[str] = None) -> FileOutcome:
     """Check one file's contents (``path`` is what findings are reported against).
 
     The whole pipeline except discovery, caching and the baseline: decoding,
@@ -184,7 +185,9 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     ``unchecked_fixes`` counts them.  stop: see ``fix_check.check_candidates`` (it may raise
     ``fix_check.Stopped``).  reparser: where the text's parsed pieces are kept for the next
     analysis of a text like it (``shapelint server`` keeps one); by default, one for this call,
-    which the re-analyses that check the fixes share.
+    which the re-analyses that check the fixes share.  document: the editor document ``data`` is
+    a version of (the server passes its URI): the reparser then drops the pieces of that
+    document's previous version that this one no longer has.
     """
     if codes is None:
         from shapelint.rules import default_codes
@@ -223,7 +226,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
         from shapelint.source.reparse import Reparser
 
         reparser = Reparser()
-    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy, cells, reparser)
+    result, failure = _analyze(source, path, codes, collect_shapes, implicit_numpy, cells,
+                               reparser if document is None else reparser.for_document(document))
     analysis_seconds = time.monotonic() - started
     if failure is not None:
         kind, message, trace = failure

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Set, Tuple, Union
 
 from shapelint.diagnostics import Diagnostic, FileResult
 from shapelint.source.syntax import (  # noqa: F401  (re-exported: the analysis's entry points)
@@ -25,7 +25,7 @@ from shapelint.source.syntax import (  # noqa: F401  (re-exported: the analysis'
 )
 
 if TYPE_CHECKING:
-    from shapelint.source.reparse import Reparser
+    from shapelint.source.reparse import DocumentPieces, Reparser
 
 # Files that never mention NumPy have no arrays for us to check; they are
 # only compiled (CPython's parser is ~100x faster than libcst's) so that a
@@ -68,7 +68,7 @@ def analyze_source(
     project_root: Optional[str] = None,
     implicit_numpy: bool = True,
     cells: Optional[Sequence[Tuple[int, int]]] = None,
-    reparser: Optional[Reparser] = None,
+    reparser: Optional[Union[Reparser, DocumentPieces]] = None,
 ) -> FileResult:
     """Analyze one Python source text.
 

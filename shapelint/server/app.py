@@ -32,8 +32,8 @@ from shapelint import __version__
 from shapelint.server import convert
 from shapelint.diagnostics import ShapeRecord
 from shapelint.runner import after_a_check, tune_collector
-from shapelint.server.buffers import (Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json, settle,
-                                      uri_to_path, use_overlay)
+from shapelint.server.buffers import (PIECES, Analysis, Buffer, Cell, analyze, collect_shapes, notebook_json,
+                                      settle, uri_to_path, use_overlay)
 
 # Seconds a change waits for the next one before it is checked: typing checks once per pause.
 DEBOUNCE_SECONDS = 0.3
@@ -316,6 +316,7 @@ class ShapelintServer(LanguageServer):
         self.analyses.pop(uri, None)
         self.config_errors.pop(uri, None)
         self.fix_all = {k: v for k, v in self.fix_all.items() if k[0] != uri}
+        PIECES.forget(uri)
 
 
 server = ShapelintServer()

@@ -156,7 +156,8 @@ def analyze(buffer: Buffer, cwd: Path, overlay: Optional[Dict[str, str]] = None)
     analysis = Analysis(buffer, None, display, settings=settings, overlay=dict(overlay or {}))
     use_overlay(analysis)
     analysis.outcome = lint_bytes(analysis.data, display, analysis.codes, dict(settings.severity),
-                                  implicit_numpy=settings.implicit_numpy, check_fixes=False, reparser=PIECES)
+                                  implicit_numpy=settings.implicit_numpy, check_fixes=False, reparser=PIECES,
+                                  document=buffer.uri)
     return analysis
 
 
@@ -172,7 +173,8 @@ def settle(analysis: Analysis, stop: Optional[Callable[[], bool]] = None) -> Opt
     use_overlay(analysis)
     try:
         return lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
-                          implicit_numpy=analysis.settings.implicit_numpy, stop=stop, reparser=PIECES)
+                          implicit_numpy=analysis.settings.implicit_numpy, stop=stop, reparser=PIECES,
+                          document=analysis.buffer.uri)
     except Stopped:
         return None
 
@@ -184,7 +186,8 @@ def collect_shapes(analysis: Analysis) -> List[ShapeRecord]:
         return []
     use_overlay(analysis)
     outcome = lint_bytes(analysis.data, analysis.display, analysis.codes, dict(analysis.settings.severity),
-                         collect_shapes=True, implicit_numpy=analysis.settings.implicit_numpy, reparser=PIECES)
+                         collect_shapes=True, implicit_numpy=analysis.settings.implicit_numpy, reparser=PIECES,
+                         document=analysis.buffer.uri)
     return list(outcome.shapes)
 
 

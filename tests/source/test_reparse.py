@@ -92,6 +92,31 @@ def test_the_kept_pieces_are_bounded() -> None:
     assert reparser._chars <= 2_000
 
 
+def test_a_documents_replaced_pieces_are_dropped() -> None:
+    functions = "".join(f"\n\ndef f{k}(x):\n    return x + {k}\n" for k in range(10))
+    text = "import numpy as np\n" + functions
+    reparser = Reparser()
+    other = reparser.for_document("file:///b.py")
+    assert other.parse(text) is not None  # another open document with the same text
+    mine = reparser.for_document("file:///a.py")
+    assert mine.parse(text) is not None and len(reparser) == 11
+    for k in range(50):  # 50 versions, each with its own last piece
+        version = text + f"\n\ndef g():\n    return {k}\n"
+        assert mine.parse(version).deep_equals(cst.parse_module(version))
+        assert len(reparser) == 12  # the shared pieces and this version's own: no older version's
+    assert reparser.parse(text + "y = 0\n") is not None  # a parse for no document keeps its pieces
+    assert len(reparser) == 13
+    typing = text + "\n\ndef g(:\n"  # mid-typing: the last good version's pieces stay
+    assert mine.parse(typing) is None
+    assert mine.parse(typing + "    pass\n") is None
+    parsed = reparser.parsed
+    assert mine.parse(text + "\n\ndef g():\n    return 49\n") is not None and reparser.parsed == parsed
+    reparser.forget("file:///a.py")
+    assert len(reparser) > 12  # dropped at the next parse, in the parsing thread
+    other.parse(text)
+    assert len(reparser) == 12  # the other document's pieces, and the one of the parse for no document
+
+
 def _python_files(folder: Path, count: int):
     """``count`` files spread over the folder (deep_equals is slow: the whole set takes a minute)."""
     files = sorted(folder.rglob("*.py"))
