@@ -17,6 +17,10 @@ inferred shape of `X` certainly differs.
 ## Why is this bad?
 The assert raises `AssertionError` every time the line runs: either the
 code before it computes the wrong shape, or the assert states the wrong one.
+Where it would pass if a size were 1 (`b = np.zeros((1, 1))` then
+`assert b.shape == (n_y, 1)`: it passes when `n_y == 1`, the course's size of
+a binary classifier's output layer), the finding is a warning that names that
+condition: an error means the line raises.
 
 ## Example
 ```python
@@ -36,6 +40,7 @@ assert Z.shape == (4, 10)
     INVALID = [
         "import numpy as np\nZ = np.ones((4, 10))\nassert Z.shape == (3, 10)\n",
         "import numpy as np\nb = np.zeros(4)\nassert b.shape == (4, 1)\n",
+        "import numpy as np\ndef init(n_h, n_y):\n    b2 = np.zeros((1, 1))\n    assert b2.shape == (n_y, 1)\n    return b2\n",
     ]
 
     handles = {AssertFailsEvent: "on_assert_fails"}
@@ -48,7 +53,15 @@ assert Z.shape == (4, 10)
             detail = (f"`{ev.name}.shape[{ev.index}]` is {fmt_shape((ev.have[ev.index],))[1:-2]} "
                       f"(shape {fmt_shape(ev.have)}), the assert expects {fmt_shape((ev.want_dim,))[1:-2]}")
             condition = equal_shapes_condition((ev.have[ev.index],), (ev.want_dim,))
+        if condition and _one_would_do(condition):  # a size of 1 is common, not a coincidence
+            ctx.report(ev.node, self.code, f"this assert fails unless {condition}: {detail}", "warning")
+            return
         verdict = "this assert always fails"
         if condition:  # decided by the generic-size convention: name where it would pass
             verdict, detail = "this assert fails", f"{detail} (it would pass only if {condition})"
         ctx.report(ev.node, self.code, f"{verdict}: {detail}", self.severity)
+
+
+def _one_would_do(condition: str) -> bool:
+    """Does the condition ask only that sizes be 1 (``n_y == 1``; not ``n_h == m``)?"""
+    return all(part.strip("() ").endswith("== 1") for part in condition.split(" and "))
