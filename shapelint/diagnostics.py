@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from shapelint.fixes import Fix
 
@@ -157,3 +157,6 @@ class FileResult:
     # `analysis.summaries.FunctionFacts.unchecked`), by qualified name: the summary line counts them.
     unchecked: List[str] = field(default_factory=list)
     coverage: List[FunctionCoverage] = field(default_factory=list)  # when shapes are collected
+    # Lines whose failure is reported at its cause, the line that made an operand (see
+    # ``ReportingMixin.report_at_cause``): the warnings there describe the same failure.
+    failing_elsewhere: Set[int] = field(default_factory=set)

@@ -262,7 +262,7 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
             diags.append(Diagnostic(path=path, line=k, column=e.column, end_line=k, end_column=e.column + 1,
                                     code=e.code, severity=e.severity, message=e.message, source_line=e.text))
     diags = apply_suppressions(diags, source, codes, path)
-    diags = one_finding_per_failing_line(diags)
+    diags = one_finding_per_failing_line(diags, result.failing_elsewhere)
 
     if diags:
         lines = split_lines(source) if nb is None else None
@@ -293,12 +293,13 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     return outcome
 
 
-def one_finding_per_failing_line(diags: List[Diagnostic]) -> List[Diagnostic]:
+def one_finding_per_failing_line(diags: List[Diagnostic], failing_elsewhere: Iterable[int] = ()) -> List[Diagnostic]:
     """A line whose code raises (an ``SL1xx`` error) shows only its errors: the warnings on that
     line (a rank-1 operand, a gradient of another shape, the same failure for symbolic sizes)
     describe the same failing operation or what it would have produced, and one bug is one
-    finding.  Warnings on other lines, and findings about the file itself, stay."""
-    failing = {d.line for d in diags if d.severity == "error" and d.code.startswith("SL1")}
+    finding.  So does a line whose failure is reported at its cause (``failing_elsewhere``).
+    Warnings on other lines, and findings about the file itself, stay."""
+    failing = {d.line for d in diags if d.severity == "error" and d.code.startswith("SL1")} | set(failing_elsewhere)
     if not failing:
         return diags
     return [d for d in diags if not (d.line in failing and d.severity != "error" and d.code[:3] in ("SL2", "SL3"))]

@@ -16,6 +16,22 @@ def test_the_warnings_on_a_failing_line_give_way_to_its_error():
     src = """
         import numpy as np
 
+        def layer(X, W):
+            \"\"\"X: (n_x, m), W: (n_h, n_x)\"\"\"
+            b = np.zeros(W.shape[0])
+            return np.dot(W, X) + b
+
+        layer(np.random.randn(3, 5), np.random.randn(4, 3))
+    """
+    # (4, 5) + (4,) raises (SL101); SL201 (the rank-1 `b` against (n_h, m)) speaks of the same
+    # operation
+    assert findings(src) == [(7, "SL101")]
+
+
+def test_the_warnings_where_a_failure_reported_at_its_cause_happens_give_way_too():
+    src = """
+        import numpy as np
+
         def forward_dropout(X, W1, b1, keep_prob):
             \"\"\"X: (n_x, m), W1: (n_h, n_x), b1: (n_h, 1)\"\"\"
             A1 = np.maximum(0, np.dot(W1, X) + b1)
@@ -24,9 +40,10 @@ def test_the_warnings_on_a_failing_line_give_way_to_its_error():
 
         forward_dropout(np.random.randn(3, 5), np.random.randn(4, 3), np.zeros((4, 1)), 0.8)
     """
-    # (4, 5) * (5, 4) raises (SL101); SL202 ("the shapes fit a matrix product", for the
-    # symbolic (n_h, m) * (m, n_h)) speaks of the same operation
-    assert findings(src) == [(8, "SL101")]
+    # (4, 5) * (5, 4) raises; the line to change makes the mask, and the failure is reported
+    # there.  SL202 at the product ("the shapes fit a matrix product", for the symbolic
+    # (n_h, m) * (m, n_h)) speaks of the same failure
+    assert findings(src) == [(7, "SL101")]
 
 
 def test_warnings_on_lines_that_do_not_fail_stay():

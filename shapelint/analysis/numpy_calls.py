@@ -497,10 +497,7 @@ class NumpyCallsMixin:
                 self.remember_stmt(node)
             made = None
             if shape is not None and len(shape) == 2:
-                swapped = self.swapped_sizes(node, fn)
-                if swapped:
-                    made = Made(node, swapped, "created")
-                    self.remember_stmt(node)
+                made = self.made_from(node, fn, raw)
             return ArrayVal(shape, origin, dtype, made=made)
         if event == "arange":
             # np.arange(n) is an index vector: its rank-1 is intended
@@ -579,6 +576,27 @@ class NumpyCallsMixin:
         if not found:
             return ""
         return f"{text(node.func)}({', '.join(parts)})"
+
+    def made_from(self, node: cst.Call, fn: api.Fn, raw: Dict[str, Tuple[Val, Optional[cst.CSTNode]]]) -> Optional[Made]:
+        """How a 2-D creation could be the other way round (see ``Made``): its one size read from
+        an axis of a 2-D array, in this function, read from the other; else its two sizes swapped,
+        "mirrored" when both were read from arrays' shapes (``np.random.rand(A1.shape[1],
+        A1.shape[0])``)."""
+        given = raw.get(fn.params[0].name) if fn.params else None
+        sizes = given[0].items if given is not None and isinstance(given[0], TupleVal) else ()
+        function = self._returns_stack[-1][0] if self._returns_stack else None
+        # (a size read in another function, `n_x = X.shape[0]` returned by `layer_sizes(X)`, was
+        # read for what that function is about, not for this array)
+        reads = [(k, v.read) for k, v in enumerate(sizes)
+                 if isinstance(v, IntVal) and v.read is not None and v.read.function is function]
+        if len(sizes) == 2 and len(reads) == 1:
+            position, read = reads[0]
+            return Made(read.node, read.other_text, "read", position, read.other_size)
+        swapped = self.swapped_sizes(node, fn)
+        if swapped:
+            self.remember_stmt(node)
+            return Made(node, swapped, "mirrored" if len(reads) == len(sizes) == 2 else "created")
+        return None
 
     def swapped_sizes(self, node: cst.Call, fn: api.Fn) -> str:
         """A 2-D creation with its two sizes the other way round (``np.random.rand(b, a)``,

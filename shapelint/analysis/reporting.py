@@ -11,6 +11,7 @@ import libcst as cst
 
 from shapelint.algebra.dims import (
     DOCUMENTED,
+    dims_equal,
     shape_to_json,
 )
 from shapelint.algebra import ops
@@ -27,7 +28,7 @@ from shapelint.analysis.values import (
     join_shapes,
 )
 from shapelint.diagnostics import MAX_RELATED, Diagnostic, Related, ShapeRecord
-from shapelint.fixes import Edit, Fix, apply_edits
+from shapelint.fixes import UNSAFE, Edit, Fix, apply_edits
 from shapelint.rules.events import (
     WITH_OPERANDS,
     CallerDocumentedMismatchEvent,
@@ -41,7 +42,10 @@ from shapelint.rules.events import (
 def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
     """Where an operand of a failed product or broadcast was flattened (``X.reshape(X.shape[0],
     -1)``), when the operation would run with it the other way round: the line to change is
-    there (a flatten without its ``.T``).  Not an array made with two sizes
+    there (a flatten without its ``.T``).  And where an operand of a failed element-wise
+    operation got a size read from the wrong axis (``m = X.shape[0]``, then ``np.zeros((1, m))``)
+    or was made with another array's sizes the other way round (``np.random.rand(A1.shape[1],
+    A1.shape[0])``), when the other read would give it the other operand's shape.  Not an array made with two sizes
     (``np.random.randn(a, b)``): a weight made right fails the same way in ``np.dot(W2, dZ2)``
     missing its ``.T``, and a weight made wrong, read back as ``W1 = parameters["W1"]``, cannot
     be told from it there."""
@@ -50,12 +54,24 @@ def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
     found = []
     for i, o in enumerate(operands):
         other = operands[1 - i]
-        if not (isinstance(o, ArrayVal) and o.made is not None and o.made.kind == "flatten"
+        if not (isinstance(o, ArrayVal) and o.made is not None and o.made.kind in ("flatten", "mirrored", "read")
                 and o.shape is not None and len(o.shape) == 2
                 and isinstance(other, ArrayVal) and other.shape is not None):
             continue
         shapes = [other.shape, other.shape]
-        shapes[i] = (o.shape[1], o.shape[0])
+        if o.made.kind == "read":  # the size read from the other axis
+            fixed = list(o.shape)
+            fixed[o.made.position] = o.made.size
+            shapes[i] = tuple(fixed)
+        else:
+            shapes[i] = (o.shape[1], o.shape[0])
+        if o.made.kind != "flatten" and not (kind is ErrorKind.BROADCAST and len(other.shape) == 2
+                                            and all(dims_equal(x, y) is True for x, y in zip(shapes[i], other.shape))):
+            # a size read (or a mask made) the other way is the cause only where it would give the
+            # other operand's very shape, element-wise: where a product would run with it, so
+            # would it with a `.T` added at the product (`np.dot(W1, X.T)` with W1 made `(n_h,
+            # n_x)` from `n_x = X.shape[0]`: the read is right)
+            continue
         try:
             if kind is ErrorKind.PRODUCT:
                 ops.dot(shapes[0], shapes[1])
@@ -281,13 +297,19 @@ class ReportingMixin:
             where = self.stmt_of.get(id(origin.node))
             if where is None or where[0] is not checked or not origin.fix:
                 continue
-            if isinstance(origin, Made) and not (func is not None and func.contract is not None
-                                                 and func.contract.params
-                                                 and (self.mod.path, line) not in self._generic_findings):
+            read = isinstance(origin, Made) and origin.kind in ("read", "mirrored")
+            if isinstance(origin, Made) and not read and not (
+                    func is not None and func.contract is not None and func.contract.params
+                    and (self.mod.path, line) not in self._generic_findings):
                 # a flatten the other way round (see made_the_other_way) is the cause where the
                 # failing function declares the shapes it takes and runs on them (nothing found at
                 # that line on its own)
                 continue
+            if read:
+                # a size read from one axis of an array where the other axis's runs (`m = X.shape[0]`
+                # for `X.shape[1]`; a mask made `(A1.shape[1], A1.shape[0])`): the line to change is
+                # the read, in the failing function too
+                return origin, where[1]
             if func is not None and func.mod is where[0]:
                 start, end = self.position(func.node, func.node, where[0])[0::2]
                 if start <= self.position(origin.node, where[1], where[0])[0] <= end:
@@ -309,6 +331,12 @@ class ReportingMixin:
             return  # one finding per origin: what else fails with it is its consequence
         self._seen.add(key)
         message = self.message_at_origin(origin, self.main.line_label(where[0]), message, fails_at[0])
+        if self.mod is self.main:
+            self.result.failing_elsewhere.add(fails_at[0])
+        if isinstance(origin, Made) and origin.kind in ("read", "mirrored"):
+            # the line to change is the read (the failing line's own candidates edit elsewhere)
+            edit = self.edit(origin.node, origin.fix)
+            fixes = [Fix(f"did you mean `{origin.fix}`?", UNSAFE, (edit,))] if edit is not None else []
         if severity == "error" and not any(c.stmt is stmt for c in self.call_chain):
             severity = "warning"  # (a line that makes the array and calls nothing that fails does not raise)
         self.add_diagnostic(self.main, where, code, message, severity, fixes)
@@ -326,7 +354,9 @@ class ReportingMixin:
         message = message.replace(f" was created on {here}", " was created here").replace(
             f" because of {here}", " because of this line").replace(f"` on {here}?", "` here?")
         made = ("the rank-1 array made here" if not isinstance(origin, Made)
-                else "the array flattened here" if origin.kind == "flatten" else "the array made here")
+                else "the array flattened here" if origin.kind == "flatten"
+                else "the size read here" if origin.kind == "read"
+                else "the array made here")
         return f"{made} fails in {f'`{func}()` ' if func else ''}({place}): {message}"
 
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,

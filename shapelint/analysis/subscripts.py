@@ -8,6 +8,7 @@ import libcst as cst
 
 from shapelint.algebra import ops
 from shapelint.algebra.dims import (
+    dims_equal,
     fmt_dim,
 )
 from shapelint.algebra.ops import ErrorKind, ShapeMismatch
@@ -25,6 +26,7 @@ from shapelint.analysis.values import (
     Rank1Origin,
     SeqVal,
     ShapeOfVal,
+    SizeRead,
     StrVal,
     TupleVal,
     Val,
@@ -47,7 +49,19 @@ class SubscriptsMixin:
                         f"dimension{'s' if len(base.items) != 1 else ''}, so `.shape[{idx.dim}]` does not exist"),
                         operands=[], operand_nodes=[])
                     return UNKNOWN
-                return self.subscript_sequence(base, idx)
+                item = self.subscript_sequence(base, idx)
+                if (isinstance(base, TupleVal) and len(base.items) == 2 and isinstance(item, IntVal)
+                        and isinstance(idx, IntVal) and idx.dim in (0, 1, -1, -2) and self.handlers
+                        and is_shape_attr(node.value)):
+                    other = base.items[1 - idx.dim % 2]
+                    if isinstance(other, IntVal) and dims_equal(item.dim, other.dim) is False:
+                        # the size of one axis of a 2-D array: where it goes, the other axis may
+                        # have been meant (`m = X.shape[0]` for the number of examples)
+                        self.remember_stmt(node)
+                        text = f"{self.module.code_for_node(node.value).strip()}[{1 - idx.dim % 2}]"
+                        function = self._returns_stack[-1][0] if self._returns_stack else None
+                        return IntVal(item.dim, SizeRead(node, text, other.dim, function))
+                return item
             lo = self.slice_bound(el.lower, env)
             hi = self.slice_bound(el.upper, env)
             st = self.slice_bound(el.step, env)

@@ -65,19 +65,42 @@ class Rank1Origin:
 class Made:
     """Where a 2-D array got its layout: a flatten ``X.reshape(X.shape[0], -1)`` or a creation
     ``np.random.rand(a, b)``, and the text that makes it the other way round there
-    (``X.reshape(X.shape[0], -1).T``, ``np.random.rand(b, a)``)."""
+    (``X.reshape(X.shape[0], -1).T``, ``np.random.rand(b, a)``).
 
-    __slots__ = ("node", "transposed", "kind")
+    Or where one of its sizes was read from the wrong axis of another array (kind "read"):
+    ``node`` is the read ``X.shape[0]`` (of ``m = X.shape[0]``; then ``np.zeros((1, m))``),
+    ``transposed`` the other read (``X.shape[1]``), ``position`` the axis of the made array
+    that has that size, and ``size`` the size the other read gives."""
 
-    def __init__(self, node: Any, transposed: str, kind: str):
+    __slots__ = ("node", "transposed", "kind", "position", "size")
+
+    def __init__(self, node: Any, transposed: str, kind: str, position: int = -1, size: Any = None):
         self.node = node
         self.transposed = transposed
-        self.kind = kind  # "flatten" | "created"
+        # "flatten" | "created" | "mirrored" (created with the sizes of another array read the
+        # other way round: ``np.random.rand(A1.shape[1], A1.shape[0])``) | "read"
+        self.kind = kind
+        self.position = position
+        self.size = size
 
     @property
     def fix(self) -> str:
         """The text that makes it the other way round where it was made (as ``Rank1Origin.fix``)."""
         return self.transposed
+
+
+class SizeRead:
+    """``X.shape[k]`` of a 2-D ``X``: the read's node, the text of the read of the other axis
+    (``X.shape[1]`` for ``X.shape[0]``), the size that one gives, and the function it is read
+    in (None at a module's top level)."""
+
+    __slots__ = ("node", "other_text", "other_size", "function")
+
+    def __init__(self, node: Any, other_text: str, other_size: Any, function: Any):
+        self.node = node
+        self.other_text = other_text
+        self.other_size = other_size
+        self.function = function
 
 
 class ArrayVal(Val):
@@ -136,12 +159,14 @@ def any_failed(values: Any) -> bool:
 
 
 class IntVal(Val):
-    """A Python int (or NumPy integer scalar): its value is a Dim."""
+    """A Python int (or NumPy integer scalar): its value is a Dim.  ``read``: for a size read
+    from one axis of a 2-D array (``X.shape[0]``), that read and the other axis's (see ``Made``)."""
 
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "read")
 
-    def __init__(self, dim: Dim):
+    def __init__(self, dim: Dim, read: Optional["SizeRead"] = None):
         self.dim = dim
+        self.read = read
 
     def __repr__(self) -> str:
         return f"Int({self.dim})"

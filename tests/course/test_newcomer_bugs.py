@@ -76,7 +76,6 @@ class Bug:
 
 SBS, NB = "step_by_step", "step_by_step.ipynb"
 REG, REG_NB = "regularization", "regularization.ipynb"
-ON_LINE = "no finding on the bug's line yet, so no hint there"
 
 BUGS = [
     Bug("dot_operands_swapped", SBS, NB, 7,
@@ -109,14 +108,11 @@ BUGS = [
     Bug("m_from_the_wrong_axis", SBS, NB, 28,
         "m = X.shape[1]",
         "m = X.shape[0]",
-        xfail="only at cell 29 line 3, the predict call: SL101 `(p == y)` in predict() (line 295 of the joined "
-              "cells); nothing in cell 28"),
+        hint="X.shape[1]"),
     Bug("dropout_mask_sizes_swapped", REG, REG_NB, 7,
         "D1 = np.random.rand(A1.shape[0], A1.shape[1])",
         "D1 = np.random.rand(A1.shape[1], A1.shape[0])",
-        xfail="SL202 two lines below, at `A1 = A1 * D1` (cell 7 line 27, its hint the mask's sizes), and SL101 at "
-              "the calling cell 8; nothing at the line that makes the mask",
-        hint="np.random.rand(A1.shape[0], A1.shape[1])", hint_xfail=ON_LINE),
+        hint="np.random.rand(A1.shape[0], A1.shape[1])"),
     Bug("elementwise_for_dot_in_forward", REG, REG_NB, 7,
         "Z2 = np.dot(W2, A1) + b2",
         "Z2 = W2 * A1 + b2",

@@ -244,15 +244,56 @@ forward_dropout(np.random.randn(3, 5), np.random.randn(4, 3), np.zeros((4, 1)), 
 
 def test_wrong_hint_dropout_mask_with_swapped_sizes_gets_the_mask_sizes():
     found = check(DROPOUT)
-    # (the SL202 warning on the same line is the same failing product: one bug, one finding)
-    assert {d.code for d in found} == {"SL101"}
+    # reported where the mask is made, the line to change; the SL202 warning where the product
+    # fails is the same failure: one bug, one finding
+    assert [(d.code, d.line) for d in found] == [("SL101", 8)]
     for d in found:
         assert "np.dot" not in d.message and "@" not in d.message
         assert d.fix.applicability == UNSAFE
-        assert d.message.endswith("did you mean `np.random.rand(A1.shape[0], A1.shape[1])` on line 8?")
+        assert d.message.startswith("the array made here fails in `forward_dropout()` (line 9)")
+        assert d.message.endswith("did you mean `np.random.rand(A1.shape[0], A1.shape[1])`?")
         after = fixed(DROPOUT, d)
         assert "    D1 = np.random.rand(A1.shape[0], A1.shape[1]) < keep_prob\n" in after
         assert not check(after)
+
+
+PREDICT = '''import numpy as np
+
+
+def predict(X, y):
+    m = X.shape[0]
+    p = np.zeros((1, m))
+    return np.sum(p == y) / m
+
+
+predict(np.random.randn(5, 20), np.zeros((1, 20)))
+'''
+
+
+def test_a_size_read_from_the_wrong_axis_is_reported_at_the_read_with_the_other_axis():
+    found = check(PREDICT)
+    assert [(d.code, d.line, d.severity) for d in found] == [("SL101", 5, "warning")]
+    d = found[0]
+    assert d.message.startswith("the size read here fails in `predict()` (line 7): `p == y`")
+    assert d.message.endswith("did you mean `X.shape[1]`?") and d.fix.applicability == UNSAFE
+    after = fixed(PREDICT, d)
+    assert "    m = X.shape[1]\n" in after and not check(after)
+
+
+def test_a_size_read_stays_unblamed_where_the_failure_is_elsewhere():
+    right = PREDICT.replace("X.shape[0]", "X.shape[1]")
+    assert not check(right)
+    # `n_x = X.shape[0]` read in another function, and a product that a `.T` broke: the read is
+    # right, and the product is where it fails
+    layers = (
+        "import numpy as np\n\n\ndef sizes(X):\n    return X.shape[0], 4\n\n\n"
+        "def model(X):\n    n_x, n_h = sizes(X)\n    m = X.shape[1]\n    W1 = np.random.randn(n_h, n_x)\n"
+        "    Z1 = np.dot(W1, X.T)\n    return Z1 / m\n\n\nmodel(np.random.randn(2, 400))\n")
+    assert [(d.code, d.line) for d in check(layers)] == [("SL102", 12)]
+    # a read in the same function, where the product would run with the other read: not blamed
+    # either (a `.T` at the product runs too)
+    local = layers.replace("n_x, n_h = sizes(X)", "n_x, n_h = X.shape[0], 4")
+    assert [(d.code, d.line) for d in check(local)] == [("SL102", 12)]
 
 
 def test_sizes_where_made_stay_quiet_when_both_arrays_are_used_as_they_are_later():
