@@ -430,6 +430,7 @@ class ExpressionsMixin:
         except ShapeMismatch as err:
             self.mismatch(node, err, op=op, func=func, operands=operands, operand_nodes=operand_nodes)
             return failed_array()
+        self.ran_on_known_sizes(node, shapes)
         tentative = any(o.tentative for o in operands)
         known = [s_ for s_ in shapes if s_ is not None]
         if result is None and known and len(known) < len(shapes) and not inplace and max(map(len, known)) >= 2:
@@ -473,6 +474,7 @@ class ExpressionsMixin:
         except ShapeMismatch as err:
             self.mismatch(node, err, op=func, func=func, operands=[a, b], operand_nodes=[a_node, b_node])
             return failed_array()
+        self.ran_on_known_sizes(node, (a.shape, b.shape))
         if env is not None and func not in ("np.inner", "np.vdot", "*"):
             result = self.unify_product(a.shape, b.shape, result, env, node, a_node, b_node)
         if MatmulEvent in self.handlers:

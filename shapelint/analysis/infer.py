@@ -132,6 +132,11 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.focus: Optional[ModuleCtx] = None  # set when this module runs as a driver of the checked one
         # where the operands of the event being reported were made (driver runs, call contexts)
         self._event_origins: List[Any] = []
+        # operations (by id of their node) that ran on sizes all known, and the findings (index in
+        # result.diagnostics, id of their node) that hold only by the generic-size convention:
+        # see drop_findings_the_code_runs_past
+        self._ran_on_known_sizes: Set[int] = set()
+        self._by_convention: List[Tuple[int, int]] = []
 
     @property
     def module(self) -> cst.Module:
@@ -173,6 +178,8 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.main.env = env
         with resolving_imports(self.resolve_import):
             self.exec_block(self.main.tree.body, env)
+        if self.focus is None:
+            self.drop_findings_the_code_runs_past()
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
 
     def run_as_driver(self, focus: ModuleCtx) -> None:

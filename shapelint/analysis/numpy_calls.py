@@ -451,6 +451,8 @@ class NumpyCallsMixin:
             # an argument of a kind the rule cannot use (a float where an int
             # belongs): NumPy will complain in its own way; not our business
             return ArrayVal(None)
+        if arrays:
+            self.ran_on_known_sizes(node, [a.shape if a is not None else None for a in arrays.values()])
         if fn.event == "matmul" and "a" in arrays and "b" in arrays and fn.qualname in ("numpy.dot", "numpy.matmul"):
             shape = self.unify_product(arrays["a"].shape, arrays["b"].shape, shape, env, node,
                                        raw["a"][1] if "a" in raw else None, raw["b"][1] if "b" in raw else None)

@@ -10,7 +10,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from shapelint.algebra.dims import (
+    CONVENTION,
     DOCUMENTED,
+    Shape,
     dims_equal,
     shape_to_json,
 )
@@ -461,9 +463,35 @@ class ReportingMixin:
             if err.kind is ErrorKind.AXIS:
                 return  # an axis or index beyond a rank we only guessed: the guess was wrong
             # the failure needs a rank the code only suggests: likely, not certain (SL209)
-            self.emit(LikelyMismatchEvent(node, **fields))
+            self.emit_noting_convention(node, err, LikelyMismatchEvent(node, **fields))
             return
-        self.emit(MismatchEvent(node, **fields))
+        self.emit_noting_convention(node, err, MismatchEvent(node, **fields))
+
+    def emit_noting_convention(self, node: cst.CSTNode, err: ShapeMismatch, event: Event) -> None:
+        """Emit; a finding that holds only by the generic-size convention, where a named size
+        is not the size the code hard-wires (``n_x`` is not 4), is noted with its operation (see
+        ``drop_findings_the_code_runs_past``)."""
+        before = len(self.result.diagnostics)
+        self.emit(event)
+        if err.reason == CONVENTION and err.condition and all(
+                re.fullmatch(r"[^=()]+ == \d+", part) for part in err.condition.split(" and ")):
+            # (a named size against a size the code hard-wires: `n_x == 4`; two named sizes that
+            # the code's data happens to make equal, `m == n[l]` with 5 examples and 5 units, stay)
+            self._by_convention += [(k, id(node)) for k in range(before, len(self.result.diagnostics))]
+
+    def ran_on_known_sizes(self, node: cst.CSTNode, shapes: Sequence[Shape]) -> None:
+        """An operation ran, here on sizes all known (a call with the code's own data)."""
+        if all(s is not None and all(type(d) is int for d in s) for s in shapes):
+            self._ran_on_known_sizes.add(id(node))
+
+    def drop_findings_the_code_runs_past(self) -> None:
+        """A finding that holds only if a named size is not the size the code hard-wires, at an
+        operation that ran on the code's own data: it was that size (the course's gradient check:
+        `np.dot(W1, X)` with W1 hard-wired to (3, 4) and X documented `(input size, m)`, which
+        its test data runs with 4 inputs).  A likely bug that the code's own run refutes."""
+        drop = {k for k, op in self._by_convention if op in self._ran_on_known_sizes}
+        if drop:
+            self.result.diagnostics = [d for k, d in enumerate(self.result.diagnostics) if k not in drop]
 
     def record_shape(self, target: cst.CSTNode, name: str, value: Val, env: Any = None) -> None:
         """Remember the value assigned to a name of the checked file, for ``shapelint shapes``.

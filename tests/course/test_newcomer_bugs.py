@@ -289,10 +289,7 @@ KNOWN_FALSE = {
     # One finding, inside forward_propagation_n, with the two calls as related locations.
     "gradient_checking": {("gradient_check.py", None, 29, "SL209")},
 }
-CLEAN_XFAIL = {
-    "gradient_checking": "SL209 (warning) in forward_propagation_n, with the shapes gradient_check_n passes "
-                         "at its two calls: documented `(input size, ...)` X against the hard-wired (3, 4) W1",
-}
+CLEAN_XFAIL: Dict[str, str] = {}
 
 
 def _clean_param(folder: str):
