@@ -402,3 +402,22 @@ def test_the_course_docstring_against_its_own_test_data_is_an_opt_in_documentati
     out = subprocess.run(cmd + ["--extend-select", "SL304"], capture_output=True, text=True, cwd=tmp_path)
     found = {(d["cell"], d["line"], d["code"]) for d in json.loads(out.stdout)}
     assert found == {(8, 3, "SL304"), (10, 3, "SL304")}, out.stdout
+
+
+def test_a_size_the_code_hard_wires_is_not_blamed_where_the_code_s_own_data_runs_it(tmp_path: Path):
+    """Gradient checking: `vector_to_dictionary` hard-wires W1 to (3, 4), X is documented
+    `(input size, number of examples)`.  Without a run of its own, `np.dot(W1, X)` holds only if
+    the input size is 4 (a warning); the file's own test data runs it with 4 inputs: no finding."""
+    folder = tmp_path / "gradient_checking"
+    shutil.copytree(FIXTURES / "gradient_checking", folder)
+    program = folder / "gradient_check.py"
+    text = program.read_text(encoding="utf-8")
+
+    def codes() -> List[Tuple[int, str]]:
+        out = subprocess.run([sys.executable, "-m", "shapelint", "check", str(folder), "--no-cache",
+                              "--format", "json", "--exit-zero"], capture_output=True, text=True, check=True)
+        return [(f["line"], f["code"]) for f in json.loads(out.stdout)]
+
+    assert codes() == []
+    program.write_text(text[:text.index('if __name__ == "__main__":')], encoding="utf-8")
+    assert codes() == [(29, "SL209")]
