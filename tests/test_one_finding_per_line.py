@@ -84,3 +84,13 @@ def test_the_failed_value_does_not_hide_a_second_bug_on_other_values():
         v = np.ones((3, 1)) + np.ones((4, 1))
     """
     assert findings(src) == [(5, "SL102"), (6, "SL101")]
+
+
+def test_a_transpose_of_a_transposed_rank1_array_is_one_finding():
+    src = """
+        import numpy as np
+        a = np.random.rand(5)
+        a_T = np.transpose(a.T)
+        b_T = a.T.T
+    """
+    assert findings(src) == [(4, "SL205"), (5, "SL205")]
