@@ -185,9 +185,9 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
     ``unchecked_fixes`` counts them.  stop: see ``fix_check.check_candidates`` (it may raise
     ``fix_check.Stopped``).  reparser: where the text's parsed pieces are kept for the next
     analysis of a text like it (``shapelint server`` keeps one); by default the text is parsed
-    whole, and the re-analyses that check the fixes share one made for this call.  document: the editor document ``data`` is
-    a version of (the server passes its URI): the reparser then drops the pieces of that
-    document's previous version that this one no longer has.
+    whole, and the re-analyses that check the fixes share one made for this call.  document:
+    the editor document ``data`` is a version of (the server passes its URI): the reparser
+    then drops the pieces of that document's previous version that this one no longer has.
     """
     if codes is None:
         from shapelint.rules import default_codes

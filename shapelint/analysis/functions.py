@@ -303,6 +303,10 @@ class FunctionsMixin:
     def annotation_shape(self, annotation: cst.Annotation) -> Shape:
         return annotation_shape(self, annotation)
 
+    def running_function(self) -> Optional[FuncVal]:
+        """The function whose body is being analyzed (innermost), or None at a module's top level."""
+        return self._returns_stack[-1][0] if self._returns_stack else None
+
     def on_return(self, node: cst.Return, value: Val, env: Env) -> None:
         if not self._returns_stack:
             return

@@ -586,7 +586,7 @@ class NumpyCallsMixin:
         A1.shape[0])``)."""
         given = raw.get(fn.params[0].name) if fn.params else None
         sizes = given[0].items if given is not None and isinstance(given[0], TupleVal) else ()
-        function = self._returns_stack[-1][0] if self._returns_stack else None
+        function = self.running_function()
         # (a size read in another function, `n_x = X.shape[0]` returned by `layer_sizes(X)`, was
         # read for what that function is about, not for this array)
         reads = [(k, v.read) for k, v in enumerate(sizes)

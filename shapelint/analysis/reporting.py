@@ -67,7 +67,7 @@ def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
             shapes[i] = tuple(fixed)
         else:
             shapes[i] = (o.shape[1], o.shape[0])
-        if o.made.kind != "flatten" and not (kind is ErrorKind.BROADCAST and len(other.shape) == 2
+        if o.made.blames_a_read and not (kind is ErrorKind.BROADCAST and len(other.shape) == 2
                                             and all(dims_equal(x, y) is True for x, y in zip(shapes[i], other.shape))):
             # a size read (or a mask made) the other way is the cause only where it would give the
             # other operand's very shape, element-wise: where a product would run with it, so
@@ -294,12 +294,12 @@ class ReportingMixin:
         operands is a rank-1 array that the checked module made elsewhere (``np.zeros(n)``, a sum
         without ``keepdims``; outside the failing function): that origin, and the statement it is
         in; else None."""
-        func = self._returns_stack[-1][0] if self._returns_stack else None
+        func = self.running_function()
         for origin in self._event_origins:
             where = self.stmt_of.get(id(origin.node))
             if where is None or where[0] is not checked or not origin.fix:
                 continue
-            read = isinstance(origin, Made) and origin.kind in ("read", "mirrored")
+            read = isinstance(origin, Made) and origin.blames_a_read
             if isinstance(origin, Made) and not read and not (
                     func is not None and func.contract is not None and func.contract.params
                     and (self.mod.path, line) not in self._generic_findings):
@@ -335,7 +335,7 @@ class ReportingMixin:
         message = self.message_at_origin(origin, self.main.line_label(where[0]), message, fails_at[0])
         if self.mod is self.main:
             self.result.failing_elsewhere.add(fails_at[0])
-        if isinstance(origin, Made) and origin.kind in ("read", "mirrored"):
+        if isinstance(origin, Made) and origin.blames_a_read:
             # the line to change is the read (the failing line's own candidates edit elsewhere)
             edit = self.edit(origin.node, origin.fix)
             fixes = [Fix(f"did you mean `{origin.fix}`?", UNSAFE, (edit,))] if edit is not None else []

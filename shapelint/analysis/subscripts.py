@@ -53,14 +53,14 @@ class SubscriptsMixin:
                 if (isinstance(base, TupleVal) and len(base.items) == 2 and isinstance(item, IntVal)
                         and isinstance(idx, IntVal) and idx.dim in (0, 1, -1, -2) and self.handlers
                         and is_shape_attr(node.value)):
-                    other = base.items[1 - idx.dim % 2]
+                    other_axis = 1 - idx.dim % 2
+                    other = base.items[other_axis]
                     if isinstance(other, IntVal) and dims_equal(item.dim, other.dim) is False:
                         # the size of one axis of a 2-D array: where it goes, the other axis may
                         # have been meant (`m = X.shape[0]` for the number of examples)
                         self.remember_stmt(node)
-                        text = f"{self.module.code_for_node(node.value).strip()}[{1 - idx.dim % 2}]"
-                        function = self._returns_stack[-1][0] if self._returns_stack else None
-                        return IntVal(item.dim, SizeRead(node, text, other.dim, function))
+                        text = f"{self.module.code_for_node(node.value).strip()}[{other_axis}]"
+                        return IntVal(item.dim, SizeRead(node, text, other.dim, self.running_function()))
                 return item
             lo = self.slice_bound(el.lower, env)
             hi = self.slice_bound(el.upper, env)

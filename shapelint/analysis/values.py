@@ -84,6 +84,12 @@ class Made:
         self.size = size
 
     @property
+    def blames_a_read(self) -> bool:
+        """Made from sizes read off an array's shape ("read", "mirrored"): the read is the line to
+        change, where the other read gives the other operand's shape element-wise."""
+        return self.kind in ("read", "mirrored")
+
+    @property
     def fix(self) -> str:
         """The text that makes it the other way round where it was made (as ``Rank1Origin.fix``)."""
         return self.transposed
