@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
-FORMAT = 4  # 2: findings carry file_line and related locations; 3: and their checked fix;
-# 4: entries carry the unchecked functions and the coverage
+FORMAT = 5  # 2: findings carry file_line and related locations; 3: and their checked fix;
+# 4: entries carry the unchecked functions and the coverage; 5: related locations carry a role
 DIRNAME = ".shapelint_cache"
 # Entries written by another shapelint build (version or sources) are deleted
 # once that build has not been used for this long.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from shapelint.fixes import Fix
@@ -10,7 +10,13 @@ from shapelint.fixes import Fix
 
 @dataclass(frozen=True)
 class Related:
-    """Another place that belongs to a finding: a call whose arguments make the function fail.
+    """Another place that belongs to a finding.
+
+    ``role`` says which: ``"call"``, a call whose arguments make the function fail (in the
+    finding's file, or in the driver that passes them); ``"fails"``, the line of another module
+    where the operation fails, for a finding reported in the checked file (at the call that
+    leads there, or at the line that made the failing operand).  One failure seen from two
+    files of a run is one finding (see ``runner.one_finding_per_failure``): these say which.
 
     ``line`` and ``column`` are 1-based, inside the cell when ``cell`` is set;
     ``file_line`` is then the line of the ``.ipynb`` file that holds that line.
@@ -22,6 +28,7 @@ class Related:
     message: str
     cell: Optional[int] = None
     file_line: Optional[int] = None
+    role: str = "call"
 
     def to_json(self) -> Dict[str, Any]:
         return asdict(self)
@@ -60,12 +67,17 @@ class Diagnostic:
     # runner has checked them, the fixes the rule proposed (never shown, never cached).
     fix: Optional[Fix] = field(default=None, compare=False)
     candidates: Tuple[Fix, ...] = field(default=(), compare=False, repr=False)
+    # The same finding at the line of the checked file that made the failing operand (a failure
+    # inside an imported module): it replaces this one when its candidate fix passes the check,
+    # which shows that this line is the one to change (``fix_check``).  Never shown, never cached.
+    at_cause: Optional["Diagnostic"] = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> Dict[str, Any]:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d.pop("source_line")
         d["related"] = [r.to_json() for r in self.related]
         d.pop("candidates")
+        d.pop("at_cause")
         d["fix"] = self.fix.to_json() if self.fix is not None else None
         return d
 

@@ -68,6 +68,23 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
     spent, last = 0.0, analysis_seconds
     out = []
     for d in diagnostics:
+        key = (d.code, d.line)
+        if d.at_cause is not None:
+            d, moved = d.with_(at_cause=None), d.at_cause
+            fix = moved.candidates[0] if moved.candidates and moved.candidates[0].edits else None
+            if fix is not None and fix.edits not in results and checks < MAX_CHECKS and spent + last <= CHECK_SECONDS:
+                if stop is not None and stop():
+                    raise Stopped()
+                checks += 1
+                started = time.monotonic()
+                results[fix.edits] = _after(source, fix, analyze, editable)
+                last = time.monotonic() - started
+                spent += last
+            after = results.get(fix.edits) if fix is not None else None
+            if after is not None and passes(before, after, key):
+                # editing the line that made the operand removes the failure: that line is the bug
+                out.append(moved.with_(message=f"{moved.message}; {fix.title}", fix=fix, candidates=()))
+                continue
         chosen: Optional[Fix] = None
         for fix in d.candidates[:MAX_CANDIDATES]:
             if not fix.edits:
@@ -86,7 +103,7 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
                 last = time.monotonic() - started
                 spent += last
             after = results[fix.edits]
-            if after is not None and passes(before, after, (d.code, d.line)):
+            if after is not None and passes(before, after, key):
                 chosen = fix
                 break
         if chosen is not None:
@@ -98,8 +115,10 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
 
 
 def needs_analysis(d: Diagnostic) -> bool:
-    """Whether choosing the finding's fix (and so its message) re-analyzes the file: a candidate
-    with edits comes before any display-only one (which is chosen without a check)."""
+    """Whether choosing the finding's fix (and so its message, and its line) re-analyzes the file:
+    a candidate with edits comes before any display-only one (which is chosen without a check)."""
+    if d.at_cause is not None:
+        return True
     for fix in d.candidates[:MAX_CANDIDATES]:
         if fix.edits:
             return True

@@ -238,9 +238,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
         else:
             outcome.message, outcome.message_kind = result.error, "warning"
 
-    diags = [d if d.path == path else d.with_(path=path, related=tuple(replace(r, path=path) for r in d.related))
-             for d in result.diagnostics]
-    if any(d.candidates for d in diags):
+    diags = [_named_as_given(d, path) for d in result.diagnostics]
+    if any(d.candidates or d.at_cause is not None for d in diags):
         if check_fixes:
             if reparser is None:  # each candidate is this text with a line or two edited
                 from shapelint.source.reparse import Reparser
@@ -279,7 +278,8 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
         diags = sorted(fixed, key=lambda d: (d.cell or 0, d.line, d.column, d.code))
     if not check_fixes:
         outcome.unchecked_fixes = sum(1 for d in diags if d.candidates)
-        diags = [d.with_(candidates=()) if d.candidates else d for d in diags]
+        diags = [d.with_(candidates=(), at_cause=None) if d.candidates or d.at_cause is not None else d
+                 for d in diags]
     outcome.diagnostics = diags
 
     shapes = list(result.shapes)
@@ -291,6 +291,25 @@ def lint_bytes(data: bytes, path: str, codes: Optional[Iterable[str]] = None,
         coverage = [replace(c, line=nb.locate(c.line)[1], cell=nb.locate(c.line)[0]) for c in coverage]
     outcome.coverage = [replace(c, path=path) for c in coverage]
     return outcome
+
+
+def _named_as_given(d: Diagnostic, path: str) -> Diagnostic:
+    """A finding of the file checked as ``path``, its related places in other files named as ``shown_path``."""
+    if d.path == path and all(r.path == path for r in d.related) and d.at_cause is None:
+        return d
+    return d.with_(path=path, related=tuple(replace(r, path=path if r.path == d.path else shown_path(r.path))
+                                            for r in d.related),
+                   at_cause=_named_as_given(d.at_cause, path) if d.at_cause is not None else None)
+
+
+def shown_path(path: str) -> str:
+    """Another file named by a finding (an imported module, a driver): relative to the working
+    folder when it is inside it, as findings' own paths are given, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # (another drive)
+        return path
+    return path if rel.startswith(os.pardir) else rel
 
 
 def one_finding_per_failing_line(diags: List[Diagnostic], failing_elsewhere: Iterable[int] = ()) -> List[Diagnostic]:
@@ -337,7 +356,7 @@ def _to_cell(d: Diagnostic, nb) -> Diagnostic:
     if end_cell != cell:
         end_line, end_column = line, len(original) + 1
     related = tuple(replace(r, cell=nb.locate(r.line)[0], line=nb.locate(r.line)[1], file_line=nb.file_line(r.line))
-                    for r in d.related)
+                    if r.path == d.path else r for r in d.related)
     fix = d.fix
     if fix is not None and fix.edits:
         edits = []
@@ -521,10 +540,51 @@ def run_tasks(tasks: Sequence[Task], opts: RunOptions,
     else:
         for i, outcome in _run_pool([tasks[i] for i in todo], opts, progress, workers):
             outcomes[todo[i]] = outcome
-    return [o for o in outcomes if o is not None]
+    done = [o for o in outcomes if o is not None]
+    one_finding_per_failure(done)
+    return done
 
 
 _CAN_FORK = sys.platform.startswith("linux")
+
+
+def one_finding_per_failure(outcomes: Sequence[FileOutcome]) -> None:
+    """One failure seen from two files of a run is one finding (in place).
+
+    A finding in file A for a failure inside module B (its related place of role "fails") and
+    B's own finding at that line, found with the shapes A passes (a related "call" in A), are
+    the same failure.  B's is kept, at the line that fails, with A's call as related
+    information; A's is dropped.  Unless A's finding sits where its checked fix edits (the line
+    of A that made the failing operand, or the call whose argument is wrong): that line is the
+    bug, and B's finding is its consequence.  With B not in the run, A's finding is the only one."""
+    def place(p: str, line: int, code: str) -> Tuple[str, int, str]:
+        return os.path.normcase(os.path.abspath(p)), line, code
+
+    found: Dict[Tuple[str, int, str], Diagnostic] = {}
+    for o in outcomes:
+        for d in o.diagnostics:
+            if d.cell is None:
+                found.setdefault(place(o.path, d.line, d.code), d)
+    if not found:
+        return
+    dropped: Set[int] = set()
+    for o in outcomes:
+        for d in o.diagnostics:
+            for r in d.related:
+                if r.role != "fails":
+                    continue
+                there = found.get(place(r.path, r.line, d.code))
+                here = os.path.normcase(os.path.abspath(o.path))
+                if there is None or id(there) in dropped or not any(
+                        c.role == "call" and os.path.normcase(os.path.abspath(c.path)) == here for c in there.related):
+                    continue
+                at_its_fix = d.fix is not None and bool(d.fix.edits) and all(
+                    e.line <= d.line <= e.end_line for e in d.fix.edits)
+                dropped.add(id(there) if at_its_fix else id(d))
+                break
+    if dropped:
+        for o in outcomes:
+            o.diagnostics = [d for d in o.diagnostics if id(d) not in dropped]
 
 
 def file_timeout(opts: RunOptions) -> float:

@@ -50,13 +50,14 @@ def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
     A1.shape[0])``), when the other read would give it the other operand's shape.  Not an array made with two sizes
     (``np.random.randn(a, b)``): a weight made right fails the same way in ``np.dot(W2, dZ2)``
     missing its ``.T``, and a weight made wrong, read back as ``W1 = parameters["W1"]``, cannot
-    be told from it there."""
+    be told from it there: such an array is returned too, and is the cause only where its fix
+    passes the check (``Made.needs_a_checked_fix``)."""
     if len(operands) != 2 or kind not in (ErrorKind.PRODUCT, ErrorKind.BROADCAST):
         return []
     found = []
     for i, o in enumerate(operands):
         other = operands[1 - i]
-        if not (isinstance(o, ArrayVal) and o.made is not None and o.made.kind in ("flatten", "mirrored", "read")
+        if not (isinstance(o, ArrayVal) and o.made is not None
                 and o.shape is not None and len(o.shape) == 2
                 and isinstance(other, ArrayVal) and other.shape is not None):
             continue
@@ -251,11 +252,15 @@ class ReportingMixin:
         in the checked file that leads there, naming the line of the module where it fails.
         """
         caller = site  # the call named as related information, where the shapes come from
+        fails: Tuple[Related, ...] = ()
+        at_cause: Optional[Diagnostic] = None
         if not self.mod.is_main:
             func = self._returns_stack[-1][0].qualname if self._returns_stack else site.func_name
+            fails = (Related(self.mod.path, where[0], where[1], f"`{func}()` fails here", role="fails"),)
+            inner = next((c for c in reversed(self.call_chain) if c.mod.is_main), site)
+            at_cause = self.at_the_made_array(where[0], code, message, inner, fails)
             message = (f"in `{func}()` (line {where[0]} of `{self.module_display(self.mod)}`) with the arguments "
                        f"given here: {message}")
-            inner = next((c for c in reversed(self.call_chain) if c.mod.is_main), site)
             where = self.position(inner.node, inner.stmt, self.main)
             caller = site if inner is not site else None
         key = (where[0], where[1], code)
@@ -273,7 +278,9 @@ class ReportingMixin:
                 self._calls_reported.add(first)
             self._seen.add(key)
             placed = self._placed[key] = PlacedFinding(len(self.result.diagnostics), message)
-            self.add_diagnostic(self.main, where, code, message, severity, fixes)
+            self.add_diagnostic(self.main, where, code, message, severity, fixes, fails)
+            if at_cause is not None:
+                self.result.diagnostics[-1] = self.result.diagnostics[-1].with_(at_cause=at_cause)
         if call is None or call[0] == where[0] or (call[0], call[1]) in placed.calls:
             return
         placed.calls.append((call[0], call[1]))
@@ -282,12 +289,44 @@ class ReportingMixin:
         text = (f"`{caller.func_name}()` is called here with the shapes that fail"
                 if message == placed.message else f"`{caller.func_name}()` is called here: {message}")
         related = d.related
-        if len(related) < MAX_RELATED:
+        calls_kept = sum(r.role == "call" for r in related)
+        if calls_kept < MAX_RELATED:
             related = related + (Related(self.path, call[0], call[1], text),)
-        more = len(placed.calls) - len(related)
+            calls_kept += 1
+        more = len(placed.calls) - calls_kept
         shown = placed.message + (f" (and {more} more {'call' if more == 1 else 'calls'} that pass failing shapes)"
                                   if more else "")
         self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
+
+    def at_the_made_array(self, fails_at: int, code: str, message: str, inner: Any,
+                          fails: Tuple[Related, ...]) -> Optional[Diagnostic]:
+        """A failure inside an imported module, one of whose operands is a 2-D array that the
+        checked file made (``np.random.randn(n[l - 1], n[l])``, a flatten): the finding at the line
+        that made it, with the fix that makes it the other way round there.  It replaces the
+        finding at the call only where that fix passes the check (``fix_check``): a `.T` missing
+        in the module fails the same way, and there the swap does not remove the failure or
+        makes another (the module is not the student's to edit, the line that made it is)."""
+        for origin in self._event_origins:
+            if not isinstance(origin, Made) or origin.blames_a_read:
+                continue  # (a size read the wrong way: see cause_in)
+            made_in = self.stmt_of.get(id(origin.node))
+            if made_in is None or made_in[0] is not self.main:
+                continue
+            edit = self.edit(origin.node, origin.fix)
+            if edit is None:
+                continue
+            at = self.position(origin.node, made_in[1], self.main)
+            call = self.position(inner.node, inner.stmt, self.main)
+            text = self.message_at_origin(origin, self.main.line_label(at[0]), message, fails_at)
+            lines = self.main.lines
+            return Diagnostic(
+                path=self.path, line=at[0], column=at[1], end_line=at[2], end_column=at[3], code=code,
+                severity="warning",  # (the line that makes the array does not raise)
+                message=text, source_line=lines[at[0] - 1].strip() if 0 < at[0] <= len(lines) else "",
+                candidates=(Fix(f"did you mean `{origin.fix}`?", UNSAFE, (edit,)),),
+                related=fails + (Related(self.path, call[0], call[1],
+                                         f"`{inner.func_name}()` is called here with the shapes that fail"),))
+        return None
 
     def cause_in(self, checked: ModuleCtx, line: int) -> Optional[Tuple[Any, Any]]:
         """A failure inside a called function (at ``line`` of the current module), one of whose
@@ -299,6 +338,8 @@ class ReportingMixin:
             where = self.stmt_of.get(id(origin.node))
             if where is None or where[0] is not checked or not origin.fix:
                 continue
+            if isinstance(origin, Made) and origin.needs_a_checked_fix:
+                continue  # (see at_the_made_array)
             read = isinstance(origin, Made) and origin.blames_a_read
             if isinstance(origin, Made) and not read and not (
                     func is not None and func.contract is not None and func.contract.params
@@ -362,15 +403,25 @@ class ReportingMixin:
         return f"{made} fails in {f'`{func}()` ' if func else ''}({place}): {message}"
 
     def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
-                       severity: str, fixes: Sequence[Fix] = ()) -> None:
+                       severity: str, fixes: Sequence[Fix] = (), related: Tuple[Related, ...] = ()) -> None:
         line, col, end_line, end_col = where
         lines = mod.lines
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         self.result.diagnostics.append(Diagnostic(
             path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
             code=code, severity=severity, message=message, source_line=text,
-            candidates=tuple(f for f in fixes if f is not None),
+            candidates=tuple(f for f in fixes if f is not None), related=related,
         ))
+
+    def driver_call(self) -> Tuple[Related, ...]:
+        """Running a driver of the checked module: the driver's call that passes the shapes, as
+        related information of a finding in the checked module (none outside a driver's call)."""
+        site = self.call_site
+        if site is None:
+            return ()
+        call = self.position(site.node, site.stmt, site.mod)
+        return (Related(self.path if site.mod is self.focus else site.mod.path, call[0], call[1],
+                        f"`{site.func_name}()` is called here with the shapes that fail"),)
 
     def first_in_focus(self, key: Tuple[int, int, str]) -> bool:
         """Not reported yet at the checked module's line, by this driver or an earlier one
@@ -389,6 +440,8 @@ class ReportingMixin:
             # that goes wrong in the code it is passed to: reported where it was made
             for origin in self._event_origins:
                 where = self.stmt_of.get(id(origin.node))
+                if isinstance(origin, Made) and origin.needs_a_checked_fix:
+                    continue  # (unchecked here: see at_the_made_array)
                 if where is not None and where[0] is self.focus:
                     self.report_at_origin(origin, where[1], code, message, severity, fixes)
                     return
@@ -404,7 +457,7 @@ class ReportingMixin:
         driver = os.path.basename(self.main.path)
         if site is not None:
             message = f"{message} (with the arguments `{driver}` passes to `{site.func_name}()`)"
-        self.add_diagnostic(self.focus, where, code, message, severity, fixes)
+        self.add_diagnostic(self.focus, where, code, message, severity, fixes, self.driver_call())
 
     def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str,
                          fixes: Sequence[Fix] = ()) -> None:
@@ -423,7 +476,7 @@ class ReportingMixin:
             message = (f"the rank-1 array made here goes wrong in {module} "
                        f"({self.mod.line_label(self.position_line())}): {message}")
         self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity,
-                            fixes)
+                            fixes, self.driver_call())
 
     def position_line(self) -> int:
         return self.position(self.current_stmt)[0] if self.current_stmt is not None else 0

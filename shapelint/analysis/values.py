@@ -90,6 +90,13 @@ class Made:
         return self.kind in ("read", "mirrored")
 
     @property
+    def needs_a_checked_fix(self) -> bool:
+        """Created with two sizes (``np.random.randn(a, b)``): a weight made right fails the same
+        way where a ``.T`` is missing, so it is the cause only where its fix passes the check
+        (see ``ReportingMixin.at_the_made_array``)."""
+        return self.kind == "created"
+
+    @property
     def fix(self) -> str:
         """The text that makes it the other way round where it was made (as ``Rank1Origin.fix``)."""
         return self.transposed

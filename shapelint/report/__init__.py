@@ -52,11 +52,18 @@ def place(path: str, line: int, cell: Optional[int]) -> str:
 
 
 def passed_at(d: Diagnostic) -> str:
-    """``with the shapes passed at a.py:9, a.py:12``: the calls whose arguments make the finding
-    fail (its related locations), or ``""``."""
-    if not d.related:
-        return ""
-    return "with the shapes passed at " + ", ".join(place(r.path, r.line, r.cell) for r in d.related)
+    """``fails at b.py:33; with the shapes passed at a.py:9, a.py:12``: where the finding fails in
+    another module, and the calls whose arguments make it fail (its related locations), or ``""``."""
+    fails = [place(r.path, r.line, r.cell) for r in d.related if r.role == "fails"]
+    calls = [place(r.path, r.line, r.cell) for r in d.related if r.role != "fails"]
+    return "; ".join(([f"fails at {', '.join(fails)}"] if fails else [])
+                     + ([f"with the shapes passed at {', '.join(calls)}"] if calls else []))
+
+
+def related_notes(d: Diagnostic) -> List[str]:
+    """A note per related location, as the text format prints them under the finding."""
+    return [f"fails at {place(r.path, r.line, r.cell)}" if r.role == "fails"
+            else f"with the shapes passed at {place(r.path, r.line, r.cell)}" for r in d.related]
 
 
 def with_calls(d: Diagnostic) -> str:

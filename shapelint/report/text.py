@@ -11,7 +11,7 @@ from typing import List
 import click
 
 from shapelint.diagnostics import Diagnostic
-from shapelint.report import ReportContext, location, place, summary
+from shapelint.report import ReportContext, location, related_notes, summary
 
 
 def _style(text: str, ctx: ReportContext, **kw) -> str:
@@ -57,8 +57,8 @@ def render(diagnostics: List[Diagnostic], ctx: ReportContext) -> str:
             out.append(_style(f" {gutter} |", ctx, fg="blue") + " " + shown)
             out.append(_style(f" {' ' * len(gutter)} |", ctx, fg="blue") + " " + " " * pad
                        + _style("^" * width, ctx, fg=colour, bold=True))
-        for r in d.related:
-            out.append(_style(" = note:", ctx, fg="blue") + f" with the shapes passed at {place(r.path, r.line, r.cell)}")
+        for note in related_notes(d):
+            out.append(_style(" = note:", ctx, fg="blue") + f" {note}")
         out.append("")
     if not ctx.quiet:
         out.append(summary(diagnostics, ctx))

@@ -7,13 +7,15 @@ otherwise): every position goes through ``Positions``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lsprotocol import types
 
-from shapelint.diagnostics import Diagnostic, ShapeRecord, format_shape
+from shapelint.diagnostics import Diagnostic, Related, ShapeRecord, format_shape
 from shapelint.fixes import SAFE, UNSAFE, Edit
 from shapelint.server.buffers import Buffer
 from shapelint.suppress import _NOQA
@@ -54,12 +56,19 @@ class Positions:
 
 def lsp_diagnostic(d: Diagnostic, uri: str, positions: Positions) -> types.Diagnostic:
     related = [types.DiagnosticRelatedInformation(
-        location=types.Location(uri=uri, range=positions.range(r.line, r.column, r.line, r.column)),
-        message=r.message) for r in d.related]
+        location=types.Location(uri=uri, range=positions.range(r.line, r.column, r.line, r.column))
+        if r.path == d.path else _elsewhere(r), message=r.message) for r in d.related]
     return types.Diagnostic(
         range=positions.range(d.line, d.column, max(d.end_line, d.line), d.end_column),
         message=d.message, severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
         code=d.code, source=SOURCE, related_information=related or None)
+
+
+def _elsewhere(r: Related) -> types.Location:
+    """A related place in another file (the line of an imported module where a finding fails):
+    its text is not at hand, so the column is taken as UTF-16 units (the same outside the BMP's pairs)."""
+    at = types.Position(line=max(r.line - 1, 0), character=max(r.column - 1, 0))
+    return types.Location(uri=Path(os.path.abspath(r.path)).as_uri(), range=types.Range(start=at, end=at))
 
 
 def related_uri(buffer: Buffer, cell: Optional[int]) -> str:
@@ -76,6 +85,8 @@ def diagnostics_by_document(buffer: Buffer, findings: Sequence[Diagnostic], code
         diagnostic = lsp_diagnostic(_on_file_line(d, buffer), uri, Positions(lines, codec))
         if buffer.cells is not None and diagnostic.related_information:  # each related place in its own cell
             for info, r in zip(diagnostic.related_information, d.related):
+                if r.path != d.path:
+                    continue  # (another file)
                 info.location.uri = related_uri(buffer, r.cell)
                 info.location.range = Positions(buffer.place(r.cell)[1], codec).range(r.line, r.column, r.line,
                                                                                       r.column)

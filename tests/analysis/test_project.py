@@ -1,6 +1,7 @@
 """Whole-project analysis: imports between the files of a project (code written for these tests,
 in the style of course assignment folders: helpers and test-case modules beside the script)."""
 
+import os
 import json
 import textwrap
 from pathlib import Path
@@ -68,7 +69,8 @@ def test_star_import_of_a_sibling_gives_test_inputs_and_functions(tmp_path):
     # naming the helper's function and line
     assert codes(result) == [(5, "SL102")]
     assert result.diagnostics[0].message.startswith("in `linear_forward()` (line 9 of `testCases.py`) ")
-    assert result.diagnostics[0].related == ()
+    assert [(os.path.basename(r.path), r.line, r.role) for r in result.diagnostics[0].related] == [
+        ("testCases.py", 9, "fails")]
 
 
 def test_import_as_from_import_and_module_constants(tmp_path):

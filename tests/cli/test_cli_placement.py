@@ -2,6 +2,7 @@
 callers' shapes is reported inside it, once, with those calls as related locations."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,11 @@ def test_a_helper_of_another_module_keeps_its_finding_at_the_call_in_the_checked
     for d in found:
         assert d.message.startswith("in `linear_forward()` (line 4 of `helpers.py`) with the arguments given here: ")
     # called from a function of the checked file: at that function's call, with the outer call related
-    assert [r.line for r in found[0].related] == [8, 9] and found[1].related == ()
+    assert [r.line for r in found[0].related if r.role == "call"] == [8, 9]
+    assert not any(r.role == "call" for r in found[1].related)
+    # and where it fails, in the helper
+    assert all([(os.path.basename(r.path), r.line) for r in d.related if r.role == "fails"] == [("helpers.py", 4)]
+               for d in found)
 
 
 def test_a_call_with_the_same_shapes_again_is_listed_too():
@@ -141,3 +146,61 @@ def test_a_call_with_the_same_shapes_again_is_listed_too():
     assert (d.line, d.code) == (3, "SL102")
     assert [r.line for r in d.related] == [6, 7, 8]
     assert d.related[0].message == "`outer()` is called here with the shapes that fail"
+
+
+# -- one failure seen from two files of a run: one finding -------------------------------------
+
+HELPER = "import numpy as np\n\n\ndef forward(X, W):\n    return np.dot(W, X)\n"
+
+
+def _project(tmp_path: Path, main: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "model.py").write_text(HELPER)
+    (tmp_path / "main.py").write_text(main)
+
+
+def _findings(tmp_path: Path, *paths: str) -> list:
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        r = check("--isolated", "--format", "json", "--unsafe-fixes", *paths)
+    finally:
+        os.chdir(old)
+    return json.loads(r.stdout)
+
+
+def test_a_failure_in_an_imported_module_is_one_finding_when_both_files_are_checked(tmp_path):
+    _project(tmp_path, "import numpy as np\nfrom model import forward\n\n"
+                       "Z = forward(np.ones((3, 10)), np.ones((4, 5)))\n")
+    # both files: the module's line that fails, the call of main.py related
+    (d,) = _findings(tmp_path, ".")
+    assert (d["path"], d["line"], d["code"]) == ("model.py", 5, "SL102")
+    assert [(r["path"], r["line"], r["role"]) for r in d["related"]] == [("main.py", 4, "call")]
+    # main.py alone: at its call, where the module fails related
+    (d,) = _findings(tmp_path, "main.py")
+    assert (d["path"], d["line"], d["code"]) == ("main.py", 4, "SL102")
+    assert [(r["path"], r["line"], r["role"]) for r in d["related"]] == [("model.py", 5, "fails")]
+
+
+def test_a_weight_made_the_other_way_round_is_reported_where_it_is_made(tmp_path):
+    _project(tmp_path, "import numpy as np\nfrom model import forward\n\n"
+                       "W = np.random.randn(3, 4)\n"
+                       "Z = forward(np.ones((3, 10)), W)\n")
+    for paths in ((".",), ("main.py",)):
+        (d,) = _findings(tmp_path, *paths)
+        assert (d["path"], d["line"], d["column"], d["code"], d["severity"]) == ("main.py", 4, 5, "SL102", "warning")
+        assert d["message"].startswith("the array made here fails in `forward()` (line 5 of `model.py`): ")
+        assert d["message"].endswith("did you mean `np.random.randn(4, 3)`?")
+        assert [(r["path"], r["line"], r["role"]) for r in d["related"]] == [("model.py", 5, "fails"),
+                                                                           ("main.py", 5, "call")]
+
+
+def test_a_weight_whose_swap_breaks_another_use_stays_at_the_call(tmp_path):
+    # W is (3, 4) and main.py itself multiplies it that way: the swap is not the fix
+    _project(tmp_path, "import numpy as np\nfrom model import forward\n\n"
+                       "W = np.random.randn(3, 4)\n"
+                       "H = np.dot(W, np.ones((4, 2)))\n"
+                       "Z = forward(np.ones((3, 10)), W)\n")
+    (d,) = _findings(tmp_path, "main.py")
+    assert (d["path"], d["line"], d["code"], d["severity"]) == ("main.py", 6, "SL102", "error")
+    assert d["message"].startswith("in `forward()` (line 5 of `model.py`) with the arguments given here: ")

@@ -126,10 +126,7 @@ BUGS = [
     Bug("he_init_sizes_swapped", "initialization", "initialization.py", None,
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * np.sqrt(2 / layers_dims[l - 1])",
         "parameters['W' + str(l)] = np.random.randn(layers_dims[l - 1], layers_dims[l]) * np.sqrt(2 / layers_dims[l - 1])",
-        xfail="only where W1 is used: init_utils.py line 33 (SL102 `np.dot(W1, X)`) and the first_loss call in "
-              "initialization.py (its hint the sizes of line 71); nothing at line 71: an array made with two sizes "
-              "is not taken for the cause (a weight made right fails as well where a `.T` is missing, and "
-              "`W1 = parameters['W1']` declares nothing to tell them apart)"),
+        hint="np.random.randn(layers_dims[l], layers_dims[l - 1])"),
     Bug("unroll_reshape_wrong_size", "gradient_checking", "gc_utils.py", None,
         "parameters[\"W2\"] = theta[15:21].reshape((2, 3))",
         "parameters[\"W2\"] = theta[15:21].reshape((3, 3))"),

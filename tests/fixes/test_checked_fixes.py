@@ -342,7 +342,10 @@ def test_wrong_hint_flatten_adds_the_transpose_on_the_flatten_not_in_the_helper_
     assert "X.T" not in d.message  # no edit of the helper module's product
     assert d.fix.applicability == UNSAFE
     assert [(e.line, e.end_line) for e in d.fix.edits] == [(6, 6)]  # the flatten, in the checked file
-    assert d.message.endswith("did you mean `train_x_orig.reshape(train_x_orig.shape[0], -1).T` on line 6?")
+    # reported on the flatten itself, the line its checked fix edits
+    assert (d.line, d.severity) == (6, "warning")
+    assert d.message.startswith("the array flattened here fails in `L_layer_model()` (line 14 of `dnn_app_utils.py`)")
+    assert d.message.endswith("did you mean `train_x_orig.reshape(train_x_orig.shape[0], -1).T`?")
     after = fixed(FLATTEN, d)
     assert "train_x_flatten = train_x_orig.reshape(train_x_orig.shape[0], -1).T\n" in after
     assert not lint_bytes(after.encode(), str(main)).diagnostics

@@ -307,6 +307,19 @@ def test_an_open_module_is_imported_as_the_editor_shows_it(project, client):
     client.change(helper, helper_text, version=3)
     assert client.diagnostics(main, version=1) == []
 
+def test_a_failure_inside_an_imported_module_points_at_its_line_there(project, client):
+    helper = project / "inside" / "model.py"
+    helper.parent.mkdir()
+    helper.write_text("import numpy as np\n\n\ndef forward(X, W):\n    return np.dot(W, X)\n")
+    main = open_file(client, project, "inside/main.py",
+                     "import numpy as np\nfrom model import forward\n\nZ = forward(np.ones((3, 10)), np.ones((4, 5)))\n")
+    (d,) = client.diagnostics(main)
+    assert (d["code"], d["range"]["start"]["line"]) == ("SL102", 3)
+    (where,) = d["relatedInformation"]
+    assert where["location"]["uri"] == helper.resolve().as_uri()  # in the module, not in main.py
+    assert where["location"]["range"]["start"] == {"line": 4, "character": 11}
+
+
 def test_an_open_module_not_saved_yet_is_imported_from_its_buffer(project, client):
     folder = project / "unsaved"
     folder.mkdir()
