@@ -33,7 +33,8 @@ from shapelint.analysis.imports import ImportsMixin
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
 from shapelint.analysis.refine import RefineMixin
-from shapelint.analysis.reporting import PlacedFinding, ReportingMixin
+from shapelint.analysis.findings import FindingSink
+from shapelint.analysis.reporting import ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.summaries import FunctionFacts
 from shapelint.analysis.subscripts import SubscriptsMixin
@@ -69,6 +70,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self._import_calls = 0  # calls analyzed by imported modules' top levels, not yet charged
         self.path = path
         self.result = result
+        self.findings = FindingSink(path, result)  # what becomes a finding, and what is one already
         self.collect_shapes = collect_shapes
         self.enabled = enabled
         # event class -> the handlers of the selected rules that listen to it, in the rules' order;
@@ -105,9 +107,6 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         # again in every call context of its function)
         self._walrus_targets: Dict[int, Tuple[str, ...]] = {}
         self._rank_tested: Dict[int, Tuple[str, ...]] = {}  # test node -> the arrays whose rank it reads
-        self._seen: Set[Tuple[int, int, str]] = set()
-        # what functions' own analyses found: (path, line) -> codes (a call's failure there is not new)
-        self._generic_findings: Dict[Tuple[str, int], Set[str]] = {}
         self.functions_with_findings: Set[int] = set()  # ids of the nodes of functions a finding is in
         self.own_analysis: Optional[Any] = None  # the FuncVal analyzed on its own, on its declared shapes
         # findings made inside each call being re-analyzed, innermost last (replayed on a cached call)
@@ -116,10 +115,6 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         # at the places they were first found
         self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
         self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
-        # findings placed inside a function for a call's arguments, by (line, column, code)
-        # (see ReportingMixin.report_for_call)
-        self._placed: Dict[Tuple[int, int, str], PlacedFinding] = {}
-        self._calls_reported: Set[Tuple[int, int, str]] = set()  # (line, column of the call, code)
         self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
@@ -132,11 +127,6 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.focus: Optional[ModuleCtx] = None  # set when this module runs as a driver of the checked one
         # where the operands of the event being reported were made (driver runs, call contexts)
         self._event_origins: List[Any] = []
-        # operations (by id of their node) that ran on sizes all known, and the findings (index in
-        # result.diagnostics, id of their node) that hold only by the generic-size convention:
-        # see drop_findings_the_code_runs_past
-        self._ran_on_known_sizes: Set[int] = set()
-        self._by_convention: List[Tuple[int, int]] = []
 
     @property
     def module(self) -> cst.Module:
@@ -179,7 +169,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         with resolving_imports(self.resolve_import):
             self.exec_block(self.main.tree.body, env)
         if self.focus is None:
-            self.drop_findings_the_code_runs_past()
+            self.findings.drop_refuted()
         self.result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
 
     def run_as_driver(self, focus: ModuleCtx) -> None:
@@ -189,6 +179,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         focus.is_focus = True
         self.modules[focus.path] = focus
         self.path = self.result.path
+        self.findings = FindingSink(self.path, self.result)  # (the checked file's path, not the driver's)
         self.execute_main()
         if self.collect_shapes:
             self.merge_shapes()

@@ -29,7 +29,7 @@ from shapelint.analysis.values import (
     Val,
     join_shapes,
 )
-from shapelint.diagnostics import MAX_RELATED, Diagnostic, Related, ShapeRecord
+from shapelint.diagnostics import Diagnostic, Related, ShapeRecord
 from shapelint.fixes import UNSAFE, Edit, Fix, apply_edits
 from shapelint.rules.events import (
     WITH_OPERANDS,
@@ -84,17 +84,6 @@ def made_the_other_way(kind: ErrorKind, operands: Sequence[Val]) -> List[Any]:
             continue
         found.append(o.made)
     return found
-
-
-class PlacedFinding:
-    """A finding placed inside a function for the shapes calls pass: where it is in
-    ``result.diagnostics``, its message, and the calls (line, column) that gave it."""
-
-    __slots__ = ("index", "message", "calls")
-
-    def __init__(self, index: int, message: str):
-        self.index, self.message = index, message
-        self.calls: List[Tuple[int, int]] = []
 
 
 class ReportingMixin:
@@ -217,12 +206,10 @@ class ReportingMixin:
             return  # an imported module's own findings belong to its own check
         line, col, end_line, end_col = self.position(node)
         if site is None:
-            key = (line, col, code)
-            if key in self._seen:
+            if not self.findings.first((line, col, code)):
                 return
-            self._seen.add(key)
             if self.recording:
-                self._generic_findings.setdefault((self.mod.path, line), set()).add(code)
+                self.findings.note_generic(self.mod.path, line, code)
                 if self.own_analysis is not None:
                     # it was checked: not one that "could not be"
                     self.functions_with_findings.add(id(self.own_analysis.node))
@@ -231,7 +218,7 @@ class ReportingMixin:
             for depth, frame in self._finding_frames:
                 frame.append((self.mod, self.current_stmt, node, code, message, severity,
                               tuple(self.call_chain[depth:]), fixes, tuple(self._event_origins)))
-            if code in self._generic_findings.get((self.mod.path, line), ()):
+            if self.findings.is_generic(self.mod.path, line, code):
                 return  # the function is wrong for any arguments: reported there already
             cause = self.cause_in(self.main, line)
             if cause is not None:
@@ -239,7 +226,7 @@ class ReportingMixin:
                 return
             self.report_for_call(site, (line, col, end_line, end_col), code, message, severity, fixes)
             return
-        self.add_diagnostic(self.main, (line, col, end_line, end_col), code, message, severity, fixes)
+        self.findings.add(self.main.lines, (line, col, end_line, end_col), code, message, severity, fixes)
 
     def report_for_call(self, site: Any, where: Tuple[int, int, int, int], code: str, message: str,
                         severity: str, fixes: Sequence[Fix] = ()) -> None:
@@ -263,40 +250,10 @@ class ReportingMixin:
                        f"given here: {message}")
             where = self.position(inner.node, inner.stmt, self.main)
             caller = site if inner is not site else None
-        key = (where[0], where[1], code)
         call = self.position(caller.node, caller.stmt, self.main) if caller is not None else None
-        placed = self._placed.get(key)
-        if placed is None:
-            if key in self._seen:
-                return  # already reported here for any arguments
-            if call is not None:
-                # one finding per call and code, as when it was reported at the call: what fails
-                # after the first failure is most often its consequence
-                first = (call[0], call[1], code)
-                if first in self._calls_reported:
-                    return
-                self._calls_reported.add(first)
-            self._seen.add(key)
-            placed = self._placed[key] = PlacedFinding(len(self.result.diagnostics), message)
-            self.add_diagnostic(self.main, where, code, message, severity, fixes, fails)
-            if at_cause is not None:
-                self.result.diagnostics[-1] = self.result.diagnostics[-1].with_(at_cause=at_cause)
-        if call is None or call[0] == where[0] or (call[0], call[1]) in placed.calls:
-            return
-        placed.calls.append((call[0], call[1]))
-        d = self.result.diagnostics[placed.index]
-        assert caller is not None
-        text = (f"`{caller.func_name}()` is called here with the shapes that fail"
-                if message == placed.message else f"`{caller.func_name}()` is called here: {message}")
-        related = d.related
-        calls_kept = sum(r.role == "call" for r in related)
-        if calls_kept < MAX_RELATED:
-            related = related + (Related(self.path, call[0], call[1], text),)
-            calls_kept += 1
-        more = len(placed.calls) - calls_kept
-        shown = placed.message + (f" (and {more} more {'call' if more == 1 else 'calls'} that pass failing shapes)"
-                                  if more else "")
-        self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
+        self.findings.at_call(self.main.lines, where, call[:2] if call is not None else None,
+                              caller.func_name if caller is not None else "", code, message, severity, fixes,
+                              fails, at_cause)
 
     def at_the_made_array(self, fails_at: int, code: str, message: str, inner: Any,
                           fails: Tuple[Related, ...]) -> Optional[Diagnostic]:
@@ -318,14 +275,12 @@ class ReportingMixin:
             at = self.position(origin.node, made_in[1], self.main)
             call = self.position(inner.node, inner.stmt, self.main)
             text = self.message_at_origin(origin, self.main.line_label(at[0]), message, fails_at)
-            lines = self.main.lines
-            return Diagnostic(
-                path=self.path, line=at[0], column=at[1], end_line=at[2], end_column=at[3], code=code,
-                severity="warning",  # (the line that makes the array does not raise)
-                message=text, source_line=lines[at[0] - 1].strip() if 0 < at[0] <= len(lines) else "",
-                candidates=(Fix(f"did you mean `{origin.fix}`?", UNSAFE, (edit,)),),
-                related=fails + (Related(self.path, call[0], call[1],
-                                         f"`{inner.func_name}()` is called here with the shapes that fail"),))
+            return self.findings.finding(
+                self.main.lines, at, code, text,
+                "warning",  # (the line that makes the array does not raise)
+                (Fix(f"did you mean `{origin.fix}`?", UNSAFE, (edit,)),),
+                fails + (Related(self.path, call[0], call[1],
+                                 f"`{inner.func_name}()` is called here with the shapes that fail"),))
         return None
 
     def cause_in(self, checked: ModuleCtx, line: int) -> Optional[Tuple[Any, Any]]:
@@ -343,7 +298,7 @@ class ReportingMixin:
             read = isinstance(origin, Made) and origin.blames_a_read
             if isinstance(origin, Made) and not read and not (
                     func is not None and func.contract is not None and func.contract.params
-                    and (self.mod.path, line) not in self._generic_findings):
+                    and not self.findings.is_generic(self.mod.path, line)):
                 # a flatten the other way round (see made_the_other_way) is the cause where the
                 # failing function declares the shapes it takes and runs on them (nothing found at
                 # that line on its own)
@@ -369,24 +324,21 @@ class ReportingMixin:
         leads to the failure: a line that only makes the array does not raise."""
         origin, stmt = cause
         where = self.position(origin.node, stmt, self.main)
-        key = ("cause", where[0], where[1])
-        if key in self._seen:
+        if not self.findings.first(("cause", where[0], where[1])):
             return  # one finding per origin: what else fails with it is its consequence
-        self._seen.add(key)
         message = self.message_at_origin(origin, self.main.line_label(where[0]), message, fails_at[0])
         if self.mod is self.main:
-            self.result.failing_elsewhere.add(fails_at[0])
+            self.findings.failing_elsewhere(fails_at[0])
         if isinstance(origin, Made) and origin.blames_a_read:
             # the line to change is the read (the failing line's own candidates edit elsewhere)
             edit = self.edit(origin.node, origin.fix)
             fixes = [Fix(f"did you mean `{origin.fix}`?", UNSAFE, (edit,))] if edit is not None else []
         if severity == "error" and not any(c.stmt is stmt for c in self.call_chain):
             severity = "warning"  # (a line that makes the array and calls nothing that fails does not raise)
-        self.add_diagnostic(self.main, where, code, message, severity, fixes)
         call = self.position(site.node, site.stmt, self.main)
-        d = self.result.diagnostics[-1]
         text = f"`{site.func_name}()` is called here with the shapes that fail"
-        self.result.diagnostics[-1] = d.with_(related=(Related(self.path, call[0], call[1], text),))
+        self.findings.add(self.main.lines, where, code, message, severity, fixes,
+                          (Related(self.path, call[0], call[1], text),))
 
     def message_at_origin(self, origin: Any, here: str, message: str, fails_at: int) -> str:
         """A failure's message, told at the line that made its operand (``here``, as the rules
@@ -402,17 +354,6 @@ class ReportingMixin:
                 else "the array made here")
         return f"{made} fails in {f'`{func}()` ' if func else ''}({place}): {message}"
 
-    def add_diagnostic(self, mod: ModuleCtx, where: Tuple[int, int, int, int], code: str, message: str,
-                       severity: str, fixes: Sequence[Fix] = (), related: Tuple[Related, ...] = ()) -> None:
-        line, col, end_line, end_col = where
-        lines = mod.lines
-        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        self.result.diagnostics.append(Diagnostic(
-            path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
-            code=code, severity=severity, message=message, source_line=text,
-            candidates=tuple(f for f in fixes if f is not None), related=related,
-        ))
-
     def driver_call(self) -> Tuple[Related, ...]:
         """Running a driver of the checked module: the driver's call that passes the shapes, as
         related information of a finding in the checked module (none outside a driver's call)."""
@@ -422,14 +363,6 @@ class ReportingMixin:
         call = self.position(site.node, site.stmt, site.mod)
         return (Related(self.path if site.mod is self.focus else site.mod.path, call[0], call[1],
                         f"`{site.func_name}()` is called here with the shapes that fail"),)
-
-    def first_in_focus(self, key: Tuple[int, int, str]) -> bool:
-        """Not reported yet at the checked module's line, by this driver or an earlier one
-        (the drivers of one module share its result)."""
-        if key in self._seen or any((d.line, d.column, d.code) == key for d in self.result.diagnostics):
-            return False
-        self._seen.add(key)
-        return True
 
     def report_in_focus(self, node: cst.CSTNode, code: str, message: str, severity: str,
                         fixes: Sequence[Fix] = ()) -> None:
@@ -451,18 +384,18 @@ class ReportingMixin:
             self.report_at_origin(cause[0], cause[1], code, message, severity, fixes)
             return
         where = self.position(node)
-        if not self.first_in_focus((where[0], where[1], code)):
+        if not self.findings.first_in_focus((where[0], where[1], code)):
             return
         site = self.call_site
         driver = os.path.basename(self.main.path)
         if site is not None:
             message = f"{message} (with the arguments `{driver}` passes to `{site.func_name}()`)"
-        self.add_diagnostic(self.focus, where, code, message, severity, fixes, self.driver_call())
+        self.findings.add(self.focus.lines, where, code, message, severity, fixes, self.driver_call())
 
     def report_at_origin(self, origin: Any, stmt: Any, code: str, message: str, severity: str,
                          fixes: Sequence[Fix] = ()) -> None:
         where = self.position(origin.node, stmt, self.focus)
-        if not self.first_in_focus((where[0], where[1], code)):
+        if not self.findings.first_in_focus((where[0], where[1], code)):
             return
         if self.mod.is_focus:
             message = self.message_at_origin(origin, f"line {where[0]} of `{self.module_display(self.focus)}`",
@@ -475,8 +408,8 @@ class ReportingMixin:
                       else f"`{os.path.basename(self.main.path)}`")
             message = (f"the rank-1 array made here goes wrong in {module} "
                        f"({self.mod.line_label(self.position_line())}): {message}")
-        self.add_diagnostic(self.focus, where, code, message, "warning" if severity == "error" else severity,
-                            fixes, self.driver_call())
+        self.findings.add(self.focus.lines, where, code, message, "warning" if severity == "error" else severity,
+                          fixes, self.driver_call())
 
     def position_line(self) -> int:
         return self.position(self.current_stmt)[0] if self.current_stmt is not None else 0
@@ -523,28 +456,19 @@ class ReportingMixin:
     def emit_noting_convention(self, node: cst.CSTNode, err: ShapeMismatch, event: Event) -> None:
         """Emit; a finding that holds only by the generic-size convention, where a named size
         is not the size the code hard-wires (``n_x`` is not 4), is noted with its operation (see
-        ``drop_findings_the_code_runs_past``)."""
-        before = len(self.result.diagnostics)
+        ``FindingSink.drop_refuted``)."""
+        before = self.findings.count
         self.emit(event)
         if err.reason == CONVENTION and err.condition and all(
                 re.fullmatch(r"[^=()]+ == \d+", part) for part in err.condition.split(" and ")):
             # (a named size against a size the code hard-wires: `n_x == 4`; two named sizes that
             # the code's data happens to make equal, `m == n[l]` with 5 examples and 5 units, stay)
-            self._by_convention += [(k, id(node)) for k in range(before, len(self.result.diagnostics))]
+            self.findings.note_convention(before, id(node))
 
     def ran_on_known_sizes(self, node: cst.CSTNode, shapes: Sequence[Shape]) -> None:
         """An operation ran, here on sizes all known (a call with the code's own data)."""
         if all(s is not None and all(type(d) is int for d in s) for s in shapes):
-            self._ran_on_known_sizes.add(id(node))
-
-    def drop_findings_the_code_runs_past(self) -> None:
-        """A finding that holds only if a named size is not the size the code hard-wires, at an
-        operation that ran on the code's own data: it was that size (the course's gradient check:
-        `np.dot(W1, X)` with W1 hard-wired to (3, 4) and X documented `(input size, m)`, which
-        its test data runs with 4 inputs).  A likely bug that the code's own run refutes."""
-        drop = {k for k, op in self._by_convention if op in self._ran_on_known_sizes}
-        if drop:
-            self.result.diagnostics = [d for k, d in enumerate(self.result.diagnostics) if k not in drop]
+            self.findings.ran_on_known_sizes(id(node))
 
     def record_shape(self, target: cst.CSTNode, name: str, value: Val, env: Any = None) -> None:
         """Remember the value assigned to a name of the checked file, for ``shapelint shapes``.
