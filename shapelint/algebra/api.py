@@ -3,7 +3,10 @@
 Supporting one more function is one line.  The table is pure data over
 ``Shape`` values; the static analyzer converts its abstract values to the
 parameter kinds below, and the runtime side can feed real arrays through
-``shape_of_call`` (see ``evaluate``).
+``shape_of_call`` (see ``evaluate``).  A call that needs more than a shape rule
+(``np.einsum``'s subscripts, ``np.array`` of a literal, ``np.load`` of a project
+file) has an analyzer hook under the same qualified name
+(``analysis.numpy_calls.CALL_HOOKS``); the hook may leave the call to the table.
 
 Parameter kinds:
   array   a Shape (None: unknown)            arrays  a list of Shapes (None: unknown)

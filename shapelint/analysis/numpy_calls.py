@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -90,17 +90,33 @@ _SEQUENCE_ANNOTATIONS = frozenset(("tuple", "Tuple", "list", "List", "Sequence",
 _SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like", "dtype", "where"))
 
 
+# The analyzer's hooks for calls that need more than a shape rule of the NumPy table
+# (``algebra/api.py``): qualified name -> the method, given (node, qualname, env), that returns
+# the call's value, or None to leave the call to the table.  With the table, the one place a
+# qualified name is looked up (``NumpyCallsMixin.call_qualified``).
+CALL_HOOKS: Dict[str, Callable[..., Optional[Val]]] = {}
+
+
+def call_hook(*qualnames: str) -> Callable[[Callable[..., Optional[Val]]], Callable[..., Optional[Val]]]:
+    """Register the decorated method as the hook of these qualified names."""
+    def register(method: Callable[..., Optional[Val]]) -> Callable[..., Optional[Val]]:
+        for name in qualnames:
+            assert name not in CALL_HOOKS, f"two hooks for {name}"
+            CALL_HOOKS[name] = method
+        return method
+    return register
+
+
 class NumpyCallsMixin:
     def call_qualified(self, node: cst.Call, qualname: str, env: Env) -> Val:
         data = DATA.get(qualname)
         if data is not None:
             return self.call_data_generator(node, data, env)
-        if qualname in ("scipy.io.loadmat", "scipy.io.matlab.loadmat"):
-            return self.call_loadmat(node, env)
-        if qualname in ("h5py.File", "h5py._hl.files.File"):
-            return self.call_h5_file(node, env)
-        if qualname == "numpy.load":
-            return self.call_np_load(node, env)
+        hook = CALL_HOOKS.get(qualname)
+        if hook is not None:
+            handled = hook(self, node, qualname, env)
+            if handled is not None:
+                return handled
         if not qualname.startswith("numpy"):
             if qualname.startswith("shapelint."):
                 for arg in node.args:
@@ -109,48 +125,6 @@ class NumpyCallsMixin:
             for arg in node.args:
                 self.eval(arg.value, env)
             return UNKNOWN
-        if qualname in ("numpy.matrix", "numpy.asmatrix", "numpy.mat", "numpy.matlib.matrix"):
-            vals = [self.eval(a.value, env) for a in node.args]
-            self.emit(NpMatrixEvent(node, qualname=qualname))
-            shape = None
-            if vals:
-                arr = self.array_arg(vals[0], node.args[0].value, env)
-                if arr is not None and arr.shape is not None:
-                    shape = ops.atleast_2d(arr.shape)
-            return ArrayVal(shape, matrix=True)
-        if qualname in ("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"):
-            for arg in node.args:
-                self.eval(arg.value, env)
-            return RNG
-        if qualname in ("numpy.array", "numpy.asarray", "numpy.asanyarray") and node.args and node.args[0].keyword is None:
-            return self.call_array_ctor(node, env)
-        if qualname == "numpy.einsum" and node.args and not any(a.star or a.keyword for a in node.args):
-            vals = [self.eval(a.value, env) for a in node.args]
-            first = vals[0]
-            if not (isinstance(first, StrVal) and len(first.parts) >= 1
-                    and isinstance(node.args[0].value, cst.SimpleString)):
-                return ArrayVal(None)
-            subscripts = node.args[0].value.evaluated_value
-            arrays = [self.array_arg(v, a.value, env) for v, a in zip(vals[1:], node.args[1:])]
-            try:
-                shape = ops.einsum(subscripts, [a.shape for a in arrays])
-            except ShapeMismatch as err:
-                self.mismatch(node, err, op="np.einsum", func="np.einsum", operands=arrays,
-                              operand_nodes=[a.value for a in node.args[1:]])
-                return ArrayVal(None)
-            return ArrayVal(shape)
-        if qualname == "numpy.shape" and node.args:
-            v = self.eval(node.args[0].value, env)
-            arr = self.array_arg(v, node.args[0].value, env)
-            if arr is not None and arr.shape is not None:
-                return TupleVal(tuple(IntVal(d) for d in arr.shape))
-            return UNKNOWN
-        if qualname in ("numpy.size", "numpy.ndim") and len(node.args) == 1:
-            v = self.eval(node.args[0].value, env)
-            arr = self.array_arg(v, node.args[0].value, env)
-            if arr is None or arr.shape is None:
-                return IntVal(None)
-            return IntVal(shape_size(arr.shape) if qualname == "numpy.size" else len(arr.shape))
         fn = api.API.get(qualname)
         if fn is None:
             for arg in node.args:
@@ -159,6 +133,88 @@ class NumpyCallsMixin:
                 return ArrayVal(None)
             return UNKNOWN
         return self.apply_fn(node, fn, None, env, api.display_name(qualname))
+
+    # -- the analyzer's hooks: calls that need more than the table's shape rule --------------
+
+    @call_hook("scipy.io.loadmat", "scipy.io.matlab.loadmat")
+    def call_loadmat_hook(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        return self.call_loadmat(node, env)
+
+    @call_hook("h5py.File", "h5py._hl.files.File")
+    def call_h5_file_hook(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        return self.call_h5_file(node, env)
+
+    @call_hook("numpy.load")
+    def call_np_load_hook(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        return self.call_np_load(node, env)
+
+    @call_hook("numpy.matrix", "numpy.asmatrix", "numpy.mat", "numpy.matlib.matrix")
+    def call_np_matrix(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        """A matrix: 2-D (at least), and `*` is its product (SL203 says so where it is made)."""
+        vals = [self.eval(a.value, env) for a in node.args]
+        self.emit(NpMatrixEvent(node, qualname=qualname))
+        shape = None
+        if vals:
+            arr = self.array_arg(vals[0], node.args[0].value, env)
+            if arr is not None and arr.shape is not None:
+                shape = ops.atleast_2d(arr.shape)
+        return ArrayVal(shape, matrix=True)
+
+    @call_hook("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator")
+    def call_rng(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        """A random generator, whose methods are the table's ``numpy.random`` functions."""
+        for arg in node.args:
+            self.eval(arg.value, env)
+        return RNG
+
+    @call_hook("numpy.array", "numpy.asarray", "numpy.asanyarray")
+    def call_array_hook(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        """An array from a literal, a list built in a loop, another array (the table's rule otherwise)."""
+        if node.args and node.args[0].keyword is None:
+            return self.call_array_ctor(node, env)
+        return None
+
+    @call_hook("numpy.einsum")
+    def call_einsum(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        """``np.einsum("ij,jk->ik", a, b)``: the subscripts are text the table's rules cannot take."""
+        if not node.args or any(a.star or a.keyword for a in node.args):
+            return None
+        vals = [self.eval(a.value, env) for a in node.args]
+        first = vals[0]
+        if not (isinstance(first, StrVal) and len(first.parts) >= 1
+                and isinstance(node.args[0].value, cst.SimpleString)):
+            return ArrayVal(None)
+        subscripts = node.args[0].value.evaluated_value
+        arrays = [self.array_arg(v, a.value, env) for v, a in zip(vals[1:], node.args[1:])]
+        try:
+            shape = ops.einsum(subscripts, [a.shape for a in arrays])
+        except ShapeMismatch as err:
+            self.mismatch(node, err, op="np.einsum", func="np.einsum", operands=arrays,
+                          operand_nodes=[a.value for a in node.args[1:]])
+            return ArrayVal(None)
+        return ArrayVal(shape)
+
+    @call_hook("numpy.shape")
+    def call_np_shape(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        """``np.shape(a)``: a tuple of sizes, not an array."""
+        if not node.args:
+            return None
+        v = self.eval(node.args[0].value, env)
+        arr = self.array_arg(v, node.args[0].value, env)
+        if arr is not None and arr.shape is not None:
+            return TupleVal(tuple(IntVal(d) for d in arr.shape))
+        return UNKNOWN
+
+    @call_hook("numpy.size", "numpy.ndim")
+    def call_np_size(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
+        """``np.size(a)``, ``np.ndim(a)``: a size, not an array."""
+        if len(node.args) != 1:
+            return None
+        v = self.eval(node.args[0].value, env)
+        arr = self.array_arg(v, node.args[0].value, env)
+        if arr is None or arr.shape is None:
+            return IntVal(None)
+        return IntVal(shape_size(arr.shape) if qualname == "numpy.size" else len(arr.shape))
 
     def call_data_generator(self, node: cst.Call, data: DataFn, env: Env) -> Val:
         """``sklearn.datasets.make_moons(n_samples=300)``: the arrays a data-set generator returns."""
