@@ -58,7 +58,7 @@ from shapelint.analysis.values import (
     any_failed,
     failed_array,
 )
-from shapelint.rules.events import ElementwiseEvent, MatmulEvent, NpMatrixEvent, ReduceEvent, TransposeEvent
+from shapelint.rules.events import ElementwiseEvent, MatmulEvent, ReduceEvent, TransposeEvent
 
 _PLAIN_DTYPE_NAMES = frozenset(("float", "int", "bool", "complex", "str", "bytes", "object"))
 _PLAIN_DTYPE_STRING = re.compile(r"[<>=|]?[A-Za-z]+[0-9]*(\[\w+\])?")
@@ -150,9 +150,8 @@ class NumpyCallsMixin:
 
     @call_hook("numpy.matrix", "numpy.asmatrix", "numpy.mat", "numpy.matlib.matrix")
     def call_np_matrix(self, node: cst.Call, qualname: str, env: Env) -> Optional[Val]:
-        """A matrix: 2-D (at least), and `*` is its product (SL203 says so where it is made)."""
+        """A matrix: 2-D (at least), and `*` is its product (SL203 says so where `*` meets it)."""
         vals = [self.eval(a.value, env) for a in node.args]
-        self.emit(NpMatrixEvent(node, qualname=qualname))
         shape = None
         if vals:
             arr = self.array_arg(vals[0], node.args[0].value, env)

@@ -81,13 +81,6 @@ class ReduceEvent(Event):
 
 
 @dataclass(**_EVENT)
-class NpMatrixEvent(Event):
-    """``np.matrix(...)`` (or another constructor of ``np.matrix``)."""
-
-    qualname: str
-
-
-@dataclass(**_EVENT)
 class ScalarDotUsedEvent(Event):
     """The dot product of two rank-1 arrays (a scalar) used as if it were an array."""
 
@@ -263,7 +256,7 @@ class ForcedEqualEvent(Event):
 
 # The events a rule may listen to (the bases above that only share fields are not among them).
 EVENT_TYPES: FrozenSet[Type[Event]] = frozenset({
-    ElementwiseEvent, MatmulEvent, TransposeEvent, ReduceEvent, NpMatrixEvent, ScalarDotUsedEvent,
+    ElementwiseEvent, MatmulEvent, TransposeEvent, ReduceEvent, ScalarDotUsedEvent,
     ScalarConversionEvent, MismatchEvent, LikelyMismatchEvent, DocumentedMismatchEvent,
     CallerDocumentedMismatchEvent, AssertFailsEvent, LikelyAssertFailsEvent, DocumentedAssertFailsEvent,
     CallerDocumentedAssertFailsEvent, ContractViolationEvent, TestDataContradictsContractEvent,
