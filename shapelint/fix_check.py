@@ -66,22 +66,31 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
     results: Dict[Tuple, Optional["Counter[Tuple[str, int]]"]] = {}
     checks = 0
     spent, last = 0.0, analysis_seconds
+
+    def after(fix: Fix) -> Tuple[bool, Optional["Counter[Tuple[str, int]]"]]:
+        """(whether it was checked, the findings with its edits applied): not checked once the
+        budget is spent; a candidate shared by several findings is analyzed once."""
+        nonlocal checks, spent, last
+        if fix.edits not in results:
+            if checks >= MAX_CHECKS or spent + last > CHECK_SECONDS:
+                return False, None
+            if stop is not None and stop():
+                raise Stopped()
+            checks += 1
+            started = time.monotonic()
+            results[fix.edits] = _after(source, fix, analyze, editable)
+            last = time.monotonic() - started
+            spent += last
+        return True, results[fix.edits]
+
     out = []
     for d in diagnostics:
         key = (d.code, d.line)
         if d.at_cause is not None:
             d, moved = d.with_(at_cause=None), d.at_cause
             fix = moved.candidates[0] if moved.candidates and moved.candidates[0].edits else None
-            if fix is not None and fix.edits not in results and checks < MAX_CHECKS and spent + last <= CHECK_SECONDS:
-                if stop is not None and stop():
-                    raise Stopped()
-                checks += 1
-                started = time.monotonic()
-                results[fix.edits] = _after(source, fix, analyze, editable)
-                last = time.monotonic() - started
-                spent += last
-            after = results.get(fix.edits) if fix is not None else None
-            if after is not None and passes(before, after, key):
+            found = after(fix)[1] if fix is not None else None
+            if found is not None and passes(before, found, key):
                 # editing the line that made the operand removes the failure: that line is the bug
                 out.append(moved.with_(message=f"{moved.message}; {fix.title}", fix=fix, candidates=()))
                 continue
@@ -92,18 +101,10 @@ def check_candidates(source: str, diagnostics: Sequence[Diagnostic],
                     chosen = fix
                     break
                 continue
-            if fix.edits not in results:
-                if checks >= MAX_CHECKS or spent + last > CHECK_SECONDS:
-                    break
-                if stop is not None and stop():
-                    raise Stopped()
-                checks += 1
-                started = time.monotonic()
-                results[fix.edits] = _after(source, fix, analyze, editable)
-                last = time.monotonic() - started
-                spent += last
-            after = results[fix.edits]
-            if after is not None and passes(before, after, key):
+            checked, found = after(fix)
+            if not checked:
+                break
+            if found is not None and passes(before, found, key):
                 chosen = fix
                 break
         if chosen is not None:
