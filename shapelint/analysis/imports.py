@@ -330,16 +330,22 @@ class ImportsMixin:
         return mod.display if mod.is_main or mod is self.focus else self.display_path(mod.path)
 
     def display_path(self, path: str) -> str:
-        """How messages name another module: relative to the checked file's folder where possible."""
+        """How messages name another module: relative to the checked file's folder where it is
+        below it, else to the project's root (a sibling package's module from a test folder), else
+        to the working folder; absolute only outside all three."""
         base = self.main.path
         if base.startswith("<"):
             return os.path.basename(path)
-        here = os.path.dirname(os.path.abspath(base))
-        try:
-            rel = os.path.relpath(path, here)
-        except ValueError:
-            return path
-        return rel if not rel.startswith("..") else path
+        for folder in (os.path.dirname(os.path.abspath(base)), self.project_root, os.getcwd()):
+            if not folder:
+                continue
+            try:
+                rel = os.path.relpath(path, folder)
+            except ValueError:  # (another drive)
+                continue
+            if not rel.startswith(os.pardir):
+                return rel
+        return path
 
 
 def _declared_names(names: dict) -> list:

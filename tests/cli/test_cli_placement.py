@@ -204,3 +204,16 @@ def test_a_weight_whose_swap_breaks_another_use_stays_at_the_call(tmp_path):
     (d,) = _findings(tmp_path, "main.py")
     assert (d["path"], d["line"], d["code"], d["severity"]) == ("main.py", 6, "SL102", "error")
     assert d["message"].startswith("in `forward()` (line 5 of `model.py`) with the arguments given here: ")
+
+
+def test_a_module_above_the_checked_file_is_named_from_the_project_root(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "model.py").write_text(HELPER)
+    (tmp_path / "pkg" / "tests").mkdir()
+    (tmp_path / "pkg" / "tests" / "test_model.py").write_text(
+        "import numpy as np\nfrom pkg.model import forward\n\nZ = forward(np.ones((3, 10)), np.ones((4, 5)))\n")
+    (d,) = _findings(tmp_path, "pkg/tests/test_model.py")
+    # not an absolute path: the module is not below the test's folder, but it is below the root
+    assert d["message"].startswith("in `forward()` (line 5 of `pkg/model.py`) with the arguments given here: ")
