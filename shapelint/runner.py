@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List
 
 from shapelint.algebra.dims import forget_comparisons
 from shapelint.diagnostics import Diagnostic, FunctionCoverage, ShapeRecord
+from shapelint.source.paths import relative_below
 from shapelint.suppress import UNUSED_CODE, apply_suppressions, skip_file, split_lines
 
 if TYPE_CHECKING:
@@ -305,11 +306,7 @@ def _named_as_given(d: Diagnostic, path: str) -> Diagnostic:
 def shown_path(path: str) -> str:
     """Another file named by a finding (an imported module, a driver): relative to the working
     folder when it is inside it, as findings' own paths are given, else absolute."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # (another drive)
-        return path
-    return path if rel.startswith(os.pardir) else rel
+    return relative_below(path) or path
 
 
 def one_finding_per_failing_line(diags: List[Diagnostic], failing_elsewhere: Iterable[int] = ()) -> List[Diagnostic]:
@@ -569,12 +566,12 @@ def one_finding_per_failure(outcomes: Sequence[FileOutcome]) -> None:
         return
     dropped: Set[int] = set()
     for o in outcomes:
+        here = os.path.normcase(os.path.abspath(o.path))
         for d in o.diagnostics:
             for r in d.related:
                 if r.role != "fails":
                     continue
                 there = found.get(place(r.path, r.line, d.code))
-                here = os.path.normcase(os.path.abspath(o.path))
                 if there is None or id(there) in dropped or not any(
                         c.role == "call" and os.path.normcase(os.path.abspath(c.path)) == here for c in there.related):
                     continue

@@ -31,6 +31,7 @@ from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.shared_modules import ModuleSummary
 from shapelint.analysis.syntax import dotted, name_of
 from shapelint.analysis.values import UNKNOWN, LazyImport, ModuleVal, QualVal, StrVal, TupleVal, Val
+from shapelint.source.paths import relative_below
 
 
 class _Executing:
@@ -337,13 +338,8 @@ class ImportsMixin:
         if base.startswith("<"):
             return os.path.basename(path)
         for folder in (os.path.dirname(os.path.abspath(base)), self.project_root, os.getcwd()):
-            if not folder:
-                continue
-            try:
-                rel = os.path.relpath(path, folder)
-            except ValueError:  # (another drive)
-                continue
-            if not rel.startswith(os.pardir):
+            rel = relative_below(path, folder) if folder else None
+            if rel is not None:
                 return rel
         return path
 
