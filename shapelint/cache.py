@@ -35,8 +35,15 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
-FORMAT = 5  # 2: findings carry file_line and related locations; 3: and their checked fix;
-# 4: entries carry the unchecked functions and the coverage; 5: related locations carry a role
+import libcst
+
+from shapelint.source.lazy import LazyFunctionDef, function_fields, rebuild_function_def, stored_body
+
+_FUNCTION_DEF = libcst.FunctionDef
+
+FORMAT = 6  # 2: findings carry file_line and related locations; 3: and their checked fix;
+# 4: entries carry the unchecked functions and the coverage; 5: related locations carry a role;
+# 6: a stored tree keeps each function's body as its own pickle (source.lazy)
 DIRNAME = ".shapelint_cache"
 # Entries written by another shapelint build (version or sources) are deleted
 # once that build has not been used for this long.
@@ -303,7 +310,11 @@ def __getattr__(name: str) -> Any:
 
 class _TreePickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
-        codec = _NODE_CODECS.get(type(obj))
+        kind = type(obj)
+        if kind is _FUNCTION_DEF or kind is LazyFunctionDef:
+            # its body its own pickle, loaded when first read (see source.lazy)
+            return rebuild_function_def, (stored_body(obj) or dump_tree(obj.body), *function_fields(obj))
+        codec = _NODE_CODECS.get(kind)
         if codec is None:
             import libcst
 

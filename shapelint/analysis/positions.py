@@ -15,6 +15,8 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from shapelint.source import lazy
+
 Position = Tuple[int, int, int, int]
 
 
@@ -25,6 +27,7 @@ class StatementPositions:
         self._starts: Optional[Dict[int, Tuple[int, int]]] = None  # id(stmt) -> (line, col)
         self._local: Dict[int, Dict[cst.CSTNode, object]] = {}
         self._whole: Optional[object] = None
+        self._paired_at = -1  # lazy.loaded_bodies when the statements were last paired
 
     def of(self, node: cst.CSTNode, stmt: Optional[cst.CSTNode]) -> Position:
         if stmt is not None:
@@ -37,6 +40,9 @@ class StatementPositions:
     def _in_statement(self, node: cst.CSTNode, stmt: cst.CSTNode) -> Optional[Position]:
         starts = self._statement_starts()
         start = starts.get(id(stmt))
+        if start is None and self._paired_at != lazy.loaded_bodies:
+            starts = self._statement_starts(again=True)  # a function body loaded since (source.lazy)
+            start = starts.get(id(stmt))
         if start is None:
             return None
         ranges = self._local.get(id(stmt))
@@ -55,9 +61,10 @@ class StatementPositions:
         shift = line0 - own.start.line
         return (rng.start.line + shift, rng.start.column + col0 + 1, rng.end.line + shift, rng.end.column + col0 + 1)
 
-    def _statement_starts(self) -> Dict[int, Tuple[int, int]]:
-        if self._starts is None:
+    def _statement_starts(self, again: bool = False) -> Dict[int, Tuple[int, int]]:
+        if self._starts is None or again:
             self._starts = {}
+            self._paired_at = lazy.loaded_bodies
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
@@ -110,6 +117,8 @@ def _suite(node: object) -> List[cst.CSTNode]:
 
 def _pair_children(stmt: cst.CSTNode, a: ast.stmt, out: Dict[int, Tuple[int, int]]) -> None:
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If, cst.Try)):
+        if not lazy.body_loaded(stmt):
+            return  # a stored function never read: nothing in it has been asked about
         _pair(_suite(stmt), getattr(a, "body", []), out)
     if isinstance(stmt, cst.If):
         orelse = stmt.orelse

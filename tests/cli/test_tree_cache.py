@@ -1,6 +1,7 @@
 """The cached trees of imported modules (shapelint.cache.TreeStore): used by a new process,
 signed so that a file put in the cache folder by someone else is never unpickled."""
 
+import json
 import os
 import pickle
 import subprocess
@@ -11,7 +12,9 @@ import libcst
 
 from shapelint.analysis import modules, shared_modules
 from shapelint.analysis.parsing import parse_or_none, use_tree_store
+from shapelint.analysis.positions import StatementPositions
 from shapelint.cache import Cache
+from shapelint.source import lazy
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = "import numpy as np\n\ndef f(W, A):\n    return np.dot(W, A)  # a comment\n"
@@ -52,9 +55,60 @@ def test_every_kind_of_node_comes_back_equal_in_a_new_process(tmp_path):
     check = (f"import libcst, sys; from shapelint.cache import TreeStore, _tree_secret; "
              f"t = TreeStore(__import__('pathlib').Path({str(trees.directory)!r}), _tree_secret()); "
              f"src = open({str(tmp_path / 'src.py')!r}).read(); back = t.get(t.key(src)); "
-             f"sys.exit(0 if back.deep_equals(libcst.parse_module(src)) and back.code == src else 1)")
+             f"plain = back.visit(libcst.CSTTransformer()); "  # function nodes back as libcst's own class
+             f"sys.exit(0 if plain.deep_equals(libcst.parse_module(src)) and back.code == src else 1)")
     (tmp_path / "src.py").write_text(source)
     assert subprocess.run([sys.executable, "-c", check], cwd=REPO).returncode == 0
+
+
+def test_a_stored_function_s_body_is_read_when_first_needed(tmp_path):
+    source = SOURCE + "\nclass Layer:\n    def forward(self, A):\n        def inner():\n            return A\n" \
+                      "        return inner()\n"
+    trees = store(tmp_path)
+    trees.put(trees.key(source), libcst.parse_module(source))
+    back = trees.get(trees.key(source))
+    f, method = back.body[1], back.body[2].body.body[0]
+    assert isinstance(f, libcst.FunctionDef) and type(f).__name__ == "FunctionDef"
+    assert not lazy.body_loaded(f) and not lazy.body_loaded(method)
+    assert f.name.value == "f" and [p.name.value for p in f.params.params] == ["W", "A"]
+    assert not lazy.body_loaded(f)  # the signature is there without the body
+    assert back.code_for_node(f.body) == "\n    return np.dot(W, A)  # a comment\n"
+    assert lazy.body_loaded(f) and not lazy.body_loaded(method)
+    inner = method.body.body[0]
+    assert not lazy.body_loaded(inner)  # a nested function: loaded with its own body, not its parent's
+    # where a statement is: one in a body loaded after the module's statements were paired
+    positions = StatementPositions(back, source)
+    assert positions.of(back.body[2], back.body[2])[0] == 6
+    ret = inner.body.body[0]
+    assert positions.of(ret, ret)[:2] == (9, 13)
+    renamed = f.with_changes(name=libcst.Name("g"))
+    assert back.code_for_node(renamed) == "\ndef g(W, A):\n    return np.dot(W, A)  # a comment\n"
+    assert back.code == source
+
+
+def test_a_finding_in_a_stored_module_is_placed_as_in_a_parsed_one(tmp_path):
+    """Positions pair each statement with CPython's parse (analysis.positions); a function body
+    loaded after the first pairing is paired when asked about."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text(
+        "import numpy as np\n\ndef unused(A):\n    return A.T\n\n"
+        "def scale(A):\n    return A * 2\n\n"
+        "def forward(W, A):\n    Z = scale(np.dot(W, A))\n    return Z\n")
+    main = tmp_path / "main.py"
+    main.write_text("import numpy as np\nfrom helpers import forward, unused\nunused(np.zeros((2, 2)))\n"
+                    "Z = forward(np.zeros((4, 3)), np.zeros((5, 7)))\n")
+
+    def findings():
+        out = subprocess.run([sys.executable, "-m", "shapelint", "check", "main.py", "-j", "1", "--isolated",
+                              "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+        return json.loads(out.stdout)
+
+    parsed = findings()
+    assert [(f["code"], f["line"]) for f in parsed] == [("SL102", 4)]
+    assert [(r["role"], r["line"]) for r in parsed[0]["related"]] == [("fails", 10)]
+    main.write_text(main.read_text() + "# edited\n")  # checked again, helpers.py's tree from the store
+    assert findings() == parsed
 
 
 def test_an_entry_not_signed_with_the_users_key_is_never_unpickled(tmp_path):
