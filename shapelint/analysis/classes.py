@@ -156,7 +156,13 @@ class ClassesMixin:
     def set_attribute(self, target: cst.Attribute, value: Val, env: Env) -> None:
         owner = self.eval(target.value, env)
         if isinstance(owner, InstanceVal):
-            owner.attrs[target.attr.value] = value
+            name = target.attr.value
+            if (name not in owner.attrs and (self.undecided or self.loop_may_skip)
+                    and owner.cls.lookup_method("__getattr__") is not None):
+                # `if not self.w: self.w = ...` where `__getattr__` answers for what the object lacks
+                # (`self.params[key]`): on the other path the attribute holds what it answered
+                value = UNKNOWN
+            owner.attrs[name] = value
             log = self._attr_logs.get(owner.uid)
             if log is not None:
                 log.setdefault(target.attr.value, []).append(value)

@@ -272,10 +272,10 @@ class ImportsMixin:
 
     def exec_library_module(self, ctx: ModuleCtx) -> None:
         saved = (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-                 self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain,
-                 self.instantiations, self.stmt_of, self.apart, self.apart_of)
+                 self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled, self._returns_stack,
+                 self.call_chain, self.instantiations, self.stmt_of, self.apart, self.apart_of)
         self.mod, self.current_stmt, self.recording, self.call_site = ctx, None, False, None
-        self.call_stack, self.quiet, self.quiet_errors, self.loop_may_skip = [], 0, 0, 0
+        self.call_stack, self.quiet, self.quiet_errors, self.loop_may_skip, self.undecided = [], 0, 0, 0, 0
         self.unrolled, self._returns_stack, self.call_chain = 0, [], []
         # What the module's top level makes is the module's own: its calls have their own budget
         # (charged to the checked file's below, see charge_imports), and what it notes is kept apart
@@ -290,8 +290,8 @@ class ImportsMixin:
             self._executing.pop()
             noted, apart, calls = self.stmt_of, list(self.apart.items()), self.instantiations
             (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-             self.quiet_errors, self.loop_may_skip, self.unrolled, self._returns_stack, self.call_chain,
-             self.instantiations, self.stmt_of, self.apart, self.apart_of) = saved
+             self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled, self._returns_stack,
+             self.call_chain, self.instantiations, self.stmt_of, self.apart, self.apart_of) = saved
             self.stmt_of.update(noted)
             for pair, why in apart:
                 self.keep_apart(pair, why)

@@ -88,6 +88,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.quiet = 0  # > 0 inside `with pytest.raises(...)`
         self.quiet_errors = 0  # > 0 in code that may not run at all (a loop that may run 0 times)
         self.loop_may_skip = 0  # how many of those are loops (their errors become SL209 warnings)
+        self.undecided = 0  # > 0 in a branch of an `if` whose test the analysis cannot decide
         self.unrolled = 0  # depth of loops being unrolled
         self.class_depth = 0  # > 0 while a class body runs: its methods are analyzed with the class
         self._attr_logs: Dict[int, Dict[str, List[Val]]] = {}  # see ClassesMixin.analyze_class

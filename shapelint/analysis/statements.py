@@ -111,6 +111,7 @@ class StatementsMixin:
         # those arguments never take (the caller tested what we cannot see): no errors from it.
         at_call = not self.recording and self.call_site is not None
         self.quiet_errors += at_call
+        self.undecided += 1
         try:
             then_env = env.copy()
             self.refine_from_test(node.test, then_env)
@@ -125,6 +126,7 @@ class StatementsMixin:
                 else_flow = self.exec_suite(node.orelse.body, else_env)
         finally:
             self.quiet_errors -= at_call
+            self.undecided -= 1
             if undecided_in_unrolled:
                 self.quiet -= 1
         self.merge_branches(env, [(then_env, then_flow), (else_env, else_flow)])

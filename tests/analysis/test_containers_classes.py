@@ -191,3 +191,36 @@ def test_loops_that_may_not_run_report_no_errors():
             return x
         y = f(np.ones(3))
     ''') == []
+
+
+_DEFAULTED_WEIGHTS = '''
+    import numpy as np
+
+    class Net:{getattr}
+        def __init__(self, **kwargs):
+            self.params = kwargs
+            self.finish()
+
+        def finish(self):
+            if not self.params.get("w"):
+                self.w = [np.random.randn(4, 5), np.random.randn(1, 4)]
+
+        def forward(self, x):
+            a = x
+            for w in self.w:
+                a = np.dot(w, a)
+            return a
+
+    net = Net(w=[np.random.randn(2, 3), np.random.randn(1, 2)])
+    out = net.forward(np.random.randn(3, 5))
+'''
+
+
+def test_an_attribute_set_on_one_path_of_a_class_with_getattr_is_not_taken_for_certain():
+    """``__getattr__`` answers for an attribute the object lacks (fishmacs' ``NeuralNetwork``:
+    ``return self.params[key]``): where ``if not self.w: self.w = [...]`` did not run, ``self.w``
+    is the weights the caller passed, not the defaults the branch makes."""
+    getattr_method = "\n        def __getattr__(self, key):\n            return self.params.get(key)\n"
+    assert codes(_DEFAULTED_WEIGHTS.format(getattr=getattr_method)) == []
+    # without __getattr__, `self.w` is the defaults or nothing (AttributeError): their (4, 5) meets x's 3 rows
+    assert codes(_DEFAULTED_WEIGHTS.format(getattr="")) == [(16, "SL102")]
