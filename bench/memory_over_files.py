@@ -6,7 +6,8 @@
 One worker of ``shapelint check`` checks its files one after the other in one
 process, keeping what it learnt about the project's modules (parsed trees,
 module summaries) for the next file.  This script does the same work in one
-process (``runner.check_task`` on every file, sorted by path, no result cache),
+process (``runner.check_task`` on every file, sorted by path; no cache, or with ``--cache``
+a new one, as ``shapelint check`` has by default),
 and prints the resident set size after every ``--every`` files, the CPU time so
 far, and at the end the peak (``ru_maxrss``).  A cache that is never bounded
 shows as a line that keeps rising with the number of files.
@@ -45,6 +46,10 @@ def main() -> int:
     ap.add_argument("--packages", default="sklearn,scipy", help="packages to check (default: sklearn,scipy)")
     ap.add_argument("--every", type=int, default=100, help="print a sample after this many files")
     ap.add_argument("--first", type=int, default=0, help="only the first N files")
+    ap.add_argument("--cache", metavar="DIR",
+                    help="check with a cache in this new folder, as `shapelint check` does by default "
+                         "(results and the imported modules' trees are stored; each file is checked once, "
+                         "so no result is read back); default: no cache")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
     from shapelint.rules import default_codes
@@ -59,8 +64,16 @@ def main() -> int:
     if args.first:
         files = files[:args.first]
     codes = frozenset(default_codes())
-    opts = RunOptions(cache=None)
-    print(f"memory over files: {len(files)} files of {args.packages}, one process, no result cache")
+    cache = None
+    if args.cache:
+        from shapelint.cache import Cache
+
+        if Path(args.cache).exists():
+            ap.error(f"--cache {args.cache}: give a folder that does not exist yet")
+        cache = Cache(Path(args.cache))
+    opts = RunOptions(cache=cache)
+    print(f"memory over files: {len(files)} files of {args.packages}, one process, "
+          f"{'a new cache in ' + args.cache if cache else 'no cache'}")
     print(f"{'files':>6} {'rss MB':>8} {'cpu s':>8}")
     start = time.process_time()
     findings = internal = 0

@@ -38,5 +38,5 @@ def parse_or_none(source: str) -> Optional[cst.Module]:
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
     if store is not None:
-        store.put(key, tree)
+        return store.keep(key, tree)
     return tree
