@@ -12,6 +12,11 @@ def findings(source: str):
     return sorted((d.line, d.code) for d in out.diagnostics)
 
 
+def _located(source: str):
+    out = lint_bytes(textwrap.dedent(source).encode(), "f.py", default_codes(), {})
+    return sorted((d.line, d.code, d.column, d.end_column) for d in out.diagnostics)
+
+
 def test_the_warnings_on_a_failing_line_give_way_to_its_error():
     src = """
         import numpy as np
@@ -92,5 +97,9 @@ def test_a_transpose_of_a_transposed_rank1_array_is_one_finding():
         a = np.random.rand(5)
         a_T = np.transpose(a.T)
         b_T = a.T.T
+        c_T = (a.transpose()).T
+        d_T = numpy_transpose = np.transpose((np.transpose(a)))
     """
-    assert findings(src) == [(4, "SL205"), (5, "SL205")]
+    assert findings(src) == [(4, "SL205"), (5, "SL205"), (6, "SL205"), (7, "SL205")]
+    # each is reported once, at the inner transpose
+    assert [f[2:] for f in _located(src)] == [(20, 23), (7, 10), (8, 21), (39, 54)]

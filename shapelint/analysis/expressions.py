@@ -22,7 +22,7 @@ from shapelint.algebra.dims import (
 from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.classes import SuperVal
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, walk
+from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, is_transpose, walk
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -534,7 +534,8 @@ class ExpressionsMixin:
             if arr.failed:
                 return arr
             if TransposeEvent in self.handlers:
-                self.emit(TransposeEvent(node, value=arr, operand_node=node.value))
+                self.emit(TransposeEvent(node, value=arr, operand_node=node.value,
+                                         operand_is_transpose=is_transpose(node.value)))
             return ArrayVal(ops.transpose(shape), arr.origin if shape is not None and len(shape) == 1 else None,
                             arr.dtype, arr.matrix, tentative=arr.tentative)
         if attr == "ndim":

@@ -33,6 +33,7 @@ from shapelint.analysis.syntax import (
     callee_name,
     has_object_elements,
     is_structured_dtype,
+    is_transpose,
     walk,
 )
 from shapelint.analysis.values import (
@@ -545,7 +546,8 @@ class NumpyCallsMixin:
             a = arrays.get("a")
             if a is not None and converted.get("axes") in (None, ()):
                 if TransposeEvent in self.handlers:
-                    self.emit(TransposeEvent(node, value=a, operand_node=raw["a"][1]))
+                    self.emit(TransposeEvent(node, value=a, operand_node=raw["a"][1],
+                                             operand_is_transpose=is_transpose(raw["a"][1])))
             return ArrayVal(shape, a.origin if a is not None and shape is not None and len(shape) == 1 else None)
         if event == "create":
             if shape is not None and len(shape) == 1 and fn.qualname not in ("numpy.linspace", "numpy.logspace"):

@@ -49,6 +49,17 @@ def callee_name(node: cst.BaseExpression) -> str:
     return ""
 
 
+def is_transpose(node: Optional[cst.CSTNode]) -> bool:
+    """``x.T``, ``x.transpose()`` or ``np.transpose(x)`` (parentheses around it or not)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "T"
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "transpose":
+            return not node.args or dotted(node.func.value) in ("np", "numpy")
+        return isinstance(node.func, cst.Name) and node.func.value == "transpose"
+    return False
+
+
 def dotted(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Name):
         return node.value

@@ -67,6 +67,7 @@ class TransposeEvent(Event):
 
     value: ArrayVal
     operand_node: Optional[cst.CSTNode]
+    operand_is_transpose: bool  # `np.transpose(v.T)`: the operand is a transpose itself
 
 
 @dataclass(**_EVENT)

@@ -1,12 +1,6 @@
-import re
-
 from shapelint.algebra.dims import fmt_shape
 from shapelint.rules.base import Rule
 from shapelint.rules.events import RuleContext, TransposeEvent
-
-
-# `v.T`, `v.transpose()`, `np.transpose(v)`: an operand that is itself a transpose
-_TRANSPOSED = re.compile(r"(\.T|\.transpose\(\s*\))$|^(\w+\.)*transpose\(")
 
 
 class TransposeRank1(Rule):
@@ -52,7 +46,7 @@ col = v.reshape(-1, 1)      # or make the column explicitly
             # a harmless habit in mature code; warn where the code made it rank-1
             # by accident (randn(n), zeros(n), a reduction, a column index)
             return
-        if _TRANSPOSED.search(" ".join(ctx.text_of(ev.operand_node).split())):
+        if ev.operand_is_transpose:
             return  # `np.transpose(v.T)`: the inner transpose is the one to report
         ctx.report(ev.node, self.code,
                    f"`{ctx.code_of(ev.operand_node, 25)}` is rank-1 {fmt_shape(shape)}: transposing it does "
