@@ -320,6 +320,7 @@ def __getattr__(name: str) -> Any:
         cls = _node_classes().get(name[len("_cst_"):])
         codec = _node_codec(cls) if cls is not None else None
         if codec is not None:
+            globals()[name] = codec[1]  # found without this function from now on (every load asks)
             return codec[1]
     raise AttributeError(name)
 
