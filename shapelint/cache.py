@@ -325,7 +325,35 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+# Whitespace, comments, punctuation and operators: two of these nodes with the same content are
+# stored as one, which every place that held either shares once loaded (``_same``).  They are
+# six in ten of a tree's nodes (827,000 of the 2 million behind 300 files of scipy are
+# ``SimpleWhitespace``), nothing asks where one is, and nothing compares them by identity.
+_TOKEN_MODULES = ("libcst._nodes.whitespace", "libcst._nodes.op")
+_BRACKETS = frozenset({"LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket", "LeftCurlyBrace",
+                       "RightCurlyBrace"})
+_IS_TOKEN: Dict[type, bool] = {}
+
+
+def _is_token(kind: type) -> bool:
+    known = _IS_TOKEN.get(kind)
+    if known is None:
+        known = _IS_TOKEN[kind] = kind.__module__ in _TOKEN_MODULES or (
+            kind.__module__ == "libcst._nodes.expression" and kind.__name__ in _BRACKETS)
+    return known
+
+
+def _same(node: Any) -> Any:
+    """A token stored once, where a second place holds it (see ``_is_token``)."""
+    return node
+
+
 class _TreePickler(pickle.Pickler):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tokens: Dict[tuple, Any] = {}  # a token's content -> the first token stored with it
+        self._token_keys: Dict[int, tuple] = {}  # id(token) -> its content, asked again for its parts
+
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
         if kind is _FUNCTION_DEF or kind is LazyFunctionDef:
@@ -333,12 +361,28 @@ class _TreePickler(pickle.Pickler):
             return rebuild_function_def, (stored_body(obj) or dump_tree(obj.body), *function_fields(obj))
         codec = _NODE_CODECS.get(kind)
         if codec is None:
-            import libcst
-
-            codec = _node_codec(type(obj)) if isinstance(obj, libcst.CSTNode) else None
+            codec = _node_codec(kind) if isinstance(obj, libcst.CSTNode) else None
             if codec is None:
                 return NotImplemented
+        if _is_token(kind):
+            first = self._tokens.setdefault(self._token_key(obj, codec[0]), obj)
+            if first is not obj:
+                return _same, (first,)
         return codec[1], tuple([getattr(obj, n) for n in codec[0]])
+
+    def _token_key(self, obj: Any, names: tuple) -> tuple:
+        key = self._token_keys.get(id(obj))
+        if key is None:
+            parts: list = [type(obj)]
+            for name in names:
+                value = getattr(obj, name)
+                if isinstance(value, libcst.CSTNode):
+                    value = self._token_key(value, _node_codec(type(value))[0])
+                elif isinstance(value, (list, tuple)):
+                    value = tuple(self._token_key(v, _node_codec(type(v))[0]) for v in value)
+                parts.append(value)
+            key = self._token_keys[id(obj)] = tuple(parts)
+        return key
 
 
 def dump_tree(tree: Any) -> bytes:

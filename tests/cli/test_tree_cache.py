@@ -86,6 +86,24 @@ def test_a_stored_function_s_body_is_read_when_first_needed(tmp_path):
     assert back.code == source
 
 
+def test_tokens_with_the_same_text_are_stored_once_and_a_tree_of_them_edits_as_any(tmp_path):
+    source = "a = b + c\nd = e + f  # note\ng = [h, i]\n"
+    trees = store(tmp_path)
+    trees.put(trees.key(source), libcst.parse_module(source))
+    back = trees.get(trees.key(source))
+    first, second = (s.body[0] for s in back.body[:2])
+    assert first.value.operator is second.value.operator  # one `+`, with its spaces, for both
+    assert first.targets[0].whitespace_before_equal is second.targets[0].whitespace_before_equal
+    assert back.body[0].trailing_whitespace is not back.body[1].trailing_whitespace  # the comment
+
+    class Rename(libcst.CSTTransformer):
+        def leave_Name(self, original, updated):
+            return updated.with_changes(value="x") if original.value == "e" else updated
+
+    assert back.visit(Rename()).code == "a = b + c\nd = x + f  # note\ng = [h, i]\n"
+    assert back.code == source
+
+
 def test_a_finding_in_a_stored_module_is_placed_as_in_a_parsed_one(tmp_path):
     """Positions pair each statement with CPython's parse (analysis.positions); a function body
     loaded after the first pairing is paired when asked about."""
