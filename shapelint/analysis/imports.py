@@ -27,7 +27,7 @@ from shapelint.algebra import api
 from shapelint.analysis import modules, shared_modules
 from shapelint.analysis.env import Env
 from shapelint.analysis.implicit import IMPLICIT_NAMES, implicit_numpy_names
-from shapelint.analysis.modules import ModuleCtx
+from shapelint.analysis.modules import ModuleCtx, file_digest
 from shapelint.analysis.shared_modules import ModuleSummary
 from shapelint.analysis.syntax import dotted, name_of
 from shapelint.analysis.values import UNKNOWN, LazyImport, ModuleVal, QualVal, StrVal, TupleVal, Val
@@ -78,6 +78,8 @@ class ImportsMixin:
                 fallback = UNKNOWN if level else QualVal(f"{mod}.{name}")
                 env.vars[local] = LazyImport(path, name, fallback)
             return
+        if path is not None and level and self.bind_star_lazily(path, env):
+            return
         target = self.load_module(path) if path is not None else None
         if target is not None:
             self.bind_from_module(node, target, env)
@@ -98,6 +100,22 @@ class ImportsMixin:
         for alias in node.names:
             local = name_of(alias.asname.name) if alias.asname else dotted(alias.name)
             env.vars[local] = QualVal(f"{mod}.{dotted(alias.name)}")
+
+    def bind_star_lazily(self, path: str, env: Env) -> bool:
+        """``from .module import *``: the names its text says it binds, each run when first read
+        like any imported name (see import_from).  A package's ``__init__`` that gathers its
+        submodules' names this way (scipy's ``interpolate``: fourteen of them) runs only those
+        whose names are read.  False when its text cannot tell (``__all__`` computed): it runs now.
+        (Relative imports only: a course's ``from testCases import *`` runs at the import, as before.)"""
+        found = modules.star_names(path, self.project_root)
+        if found is None:
+            return False
+        names, files = found
+        for name in names:
+            env.vars[name] = LazyImport(path, name, UNKNOWN)
+        for read in files:
+            self.result.dependencies.setdefault(read, file_digest(read) or "")
+        return True
 
     def bind_from_module(self, node: cst.ImportFrom, target: ModuleCtx, env: Env) -> None:
         names = target.env.vars if target.env is not None else {}

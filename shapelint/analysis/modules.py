@@ -20,12 +20,14 @@ file is open is read from the buffer's text instead of the disk.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import os
 import tokenize
+import warnings
 from collections import OrderedDict
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -83,6 +85,133 @@ def _remember(path: str, stamp: Tuple[Any, Any], parsed: Optional[ParsedModule])
 _roots: Dict[str, Optional[str]] = {}
 # absolute path -> the text of the editor's buffer for that file, read instead of the file
 _overlay: Dict[str, str] = {}
+
+
+# path -> (stamp, what `from module import *` binds (see star_names), or None when it cannot be read)
+StarNames = Tuple[Tuple[str, ...], Tuple[str, ...]]  # (the names, the files read to tell)
+_star_names: Dict[str, Tuple[Any, Optional[StarNames]]] = {}
+_MAX_STAR_NAMES = 4_000  # modules remembered (a name list each)
+
+
+def star_names(path: str, root: Optional[str], _seen: Optional[Set[str]] = None) -> Optional[StarNames]:
+    """The names ``from module import *`` binds, read from the module's text with CPython's
+    parser, without running it: its ``__all__`` when that is a list or tuple of strings
+    (``+=`` of one too), else every name its top level binds that does not start with ``_``,
+    the names of its own relative ``import *`` included.  None when that cannot be read
+    (``__all__`` computed, a text that does not parse): the module must run to tell.  Never
+    fewer names than the module binds, so a name is never lost; a name it lists but does not
+    bind is a submodule or unknown where it is read.  Also the files read to tell (the module's
+    own relative ``import *`` reads more): a result depends on them."""
+    text = overlay_text(path)
+    try:
+        stamp: Any = ("buffer", text) if text is not None else (os.stat(path).st_size, os.stat(path).st_mtime_ns)
+    except OSError:
+        return None
+    hit = _star_names.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    seen = (_seen or set()) | {path}
+    names = _read_star_names(path, text, root, seen)
+    if len(_star_names) >= _MAX_STAR_NAMES:
+        _star_names.clear()
+    _star_names[path] = (stamp, names)
+    return names
+
+
+def _read_star_names(path: str, text: Optional[str], root: Optional[str], seen: Set[str]) -> Optional[StarNames]:
+    if text is None:
+        try:
+            if os.path.getsize(path) > _MAX_MODULE_BYTES:
+                return None
+            with open(path, "rb") as fh:
+                text = _decode(fh.read())
+        except OSError:
+            return None
+        if text is None:
+            return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about the module's code
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    declared: Optional[List[str]] = None
+    bound: List[str] = []
+    read = [path]
+    for stmt in _top_level(tree.body):
+        if _binds_all(stmt):
+            extra = _literal_names(stmt.value) if stmt.value is not None else None  # type: ignore[attr-defined]
+            if extra is None or not isinstance(stmt, (ast.Assign, ast.AugAssign)):
+                return None  # `__all__` computed (`[s for s in dir() ...]`): run the module to tell
+            declared = (declared or []) + extra  # every list it may be, on any path
+            continue
+        if not isinstance(stmt, _COMPOUND) and any(isinstance(n, ast.Name) and n.id == "__all__"
+                                                   for n in ast.walk(stmt)):
+            return None  # `__all__.extend(...)`: run the module to tell
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.append(stmt.name)
+        elif isinstance(stmt, ast.Import):
+            bound.extend(a.asname or a.name.split(".")[0] for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.names[0].name == "*":
+                inner = resolve(path, stmt.module or "", stmt.level, root) if stmt.level else None
+                if inner is None or inner in seen:
+                    return None
+                inner_names = star_names(inner, root, seen)
+                if inner_names is None:
+                    return None
+                bound.extend(inner_names[0])
+                read.extend(inner_names[1])
+            else:
+                bound.extend(a.asname or a.name for a in stmt.names)
+        else:
+            for target in _targets(stmt):
+                bound.extend(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    files = tuple(dict.fromkeys(read))
+    if declared is not None:
+        return tuple(dict.fromkeys(declared)), files
+    return tuple(dict.fromkeys(n for n in bound if not n.startswith("_"))), files
+
+
+_COMPOUND = (ast.If, ast.Try, ast.With, ast.For, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _top_level(body: List[ast.stmt]):
+    """The statements that run at a module's top level, inside `if`, `try` and `with` too."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            yield from _top_level(stmt.body)
+            yield from _top_level(getattr(stmt, "orelse", []))
+            if isinstance(stmt, ast.Try):
+                yield from _top_level(stmt.finalbody)
+                for handler in stmt.handlers:
+                    yield from _top_level(handler.body)
+        elif type(stmt).__name__ == "TryStar":
+            yield from _top_level(stmt.body)  # type: ignore[attr-defined]
+
+
+def _binds_all(stmt: ast.stmt) -> bool:
+    return any(isinstance(t, ast.Name) and t.id == "__all__" for t in _targets(stmt))
+
+
+def _targets(stmt: ast.stmt) -> List[ast.expr]:
+    if isinstance(stmt, ast.Assign):
+        return list(stmt.targets)
+    if isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    return []
+
+
+def _literal_names(value: ast.expr) -> Optional[List[str]]:
+    if isinstance(value, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts):
+        return [e.value for e in value.elts]  # type: ignore[attr-defined]
+    return None
 
 
 def set_overlay(texts: Dict[str, str]) -> None:
