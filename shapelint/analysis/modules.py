@@ -377,7 +377,9 @@ def _parse(path: str, source: str, data: bytes) -> Optional[ParsedModule]:
         return None
     from shapelint.analysis.parsing import parse_or_none
 
-    tree = parse_or_none(source)
+    # Where the parse cache is full (a long run: a distribution in one process) memory is what
+    # counts: a new tree is kept compact (see parse_or_none); a shorter run keeps its CPU.
+    tree = parse_or_none(source, compact=_parsed_chars + len(source) > MAX_PARSED_CHARS)
     if tree is None:
         return None
     return ParsedModule(path, source, tree, hashlib.sha256(data).hexdigest())

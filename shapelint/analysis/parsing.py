@@ -16,12 +16,16 @@ def use_tree_store(store: Any) -> None:
     _trees = store
 
 
-def parse_or_none(source: str) -> Optional[cst.Module]:
+def parse_or_none(source: str, compact: bool = False) -> Optional[cst.Module]:
     """The tree, or None when the text cannot be parsed (a syntax error, nesting too deep).
 
     An imported module is measured like a checked file first: libcst's parser
     crashes the process on deep enough nesting (see ``precheck``).  A text parsed by an
     earlier run is taken from the tree store (only trees that passed that measure are kept).
+    ``compact``: a tree just parsed is given back as the store will give it to a later run
+    (``TreeStore.keep``: its bodies pickled until read, its tokens shared), a third of the
+    memory, for about a tenth more CPU where its bodies are read (150 scikit-learn files:
+    112 MB against 163 MB held, 48 s against 43 s).
     """
     from shapelint.source.precheck import measure
 
@@ -38,5 +42,7 @@ def parse_or_none(source: str) -> Optional[cst.Module]:
     except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
     if store is not None:
-        return store.keep(key, tree)
+        if compact:
+            return store.keep(key, tree)
+        store.put(key, tree)
     return tree

@@ -164,6 +164,19 @@ def test_parse_or_none_takes_a_stored_tree_and_stores_what_it_parses(tmp_path, m
         use_tree_store(None)
 
 
+def test_a_tree_parsed_when_memory_counts_is_given_back_compact(tmp_path):
+    trees = store(tmp_path)
+    use_tree_store(trees)
+    try:
+        plain = parse_or_none(SOURCE)
+        compact = parse_or_none(SOURCE + "\n", compact=True)  # (another text: parsed, not loaded)
+    finally:
+        use_tree_store(None)
+    assert type(plain.body[1]) is libcst.FunctionDef
+    assert type(compact.body[1]) is lazy.LazyFunctionDef and not lazy.body_loaded(compact.body[1])
+    assert compact.code == SOURCE + "\n" and len(entry_files(tmp_path)) == 2
+
+
 def test_no_tree_is_kept_without_a_place_for_the_key(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
