@@ -165,7 +165,7 @@ class ClassesMixin:
             owner.attrs[name] = value
             log = self._attr_logs.get(owner.uid)
             if log is not None:
-                log.setdefault(target.attr.value, []).append(value)
+                log.setdefault(name, []).append(value)
         elif isinstance(owner, ClassVal):
             owner.attrs[target.attr.value] = value
 

@@ -59,14 +59,14 @@ def name_status(source: str, names: Tuple[str, ...] = IMPLICIT_NAMES) -> Optiona
     """For each of ``names`` the file uses as ``name.attr``: "implicit" when it never binds it, else
     the line (an int) of its first binding.  Names it does not use that way are left out; None for
     a text that does not parse."""
-    tree = _parse(source)
+    tree = ast_or_none(source)
     if tree is None:
         return None
     wanted = set(names)
     used: Dict[str, bool] = {}
     bound: Dict[str, int] = {}
     for node in ast.walk(tree):
-        for name, line in _bindings(node):
+        for name, line in bindings(node):
             if name in wanted and name not in bound:
                 bound[name] = line
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
@@ -79,7 +79,8 @@ def name_status(source: str, names: Tuple[str, ...] = IMPLICIT_NAMES) -> Optiona
     return out
 
 
-def _parse(source: str) -> Optional[ast.AST]:
+def ast_or_none(source: str) -> Optional[ast.Module]:
+    """CPython's tree of a text, or None when this Python cannot parse it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -89,7 +90,7 @@ def _parse(source: str) -> Optional[ast.AST]:
         return None
 
 
-def _bindings(node: ast.AST):
+def bindings(node: ast.AST):
     """(name, line) for every name ``node`` binds."""
     line = getattr(node, "lineno", 0)
     if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):

@@ -25,11 +25,12 @@ import hashlib
 import io
 import os
 import tokenize
-import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
+
+from shapelint.analysis.implicit import ast_or_none, bindings
 
 # Never taken from the project even if a file of that name lies beside the
 # code: the analysis knows these by their qualified names.
@@ -103,37 +104,26 @@ def star_names(path: str, root: Optional[str], _seen: Optional[Set[str]] = None)
     bind is a submodule or unknown where it is read.  Also the files read to tell (the module's
     own relative ``import *`` reads more): a result depends on them."""
     text = overlay_text(path)
-    try:
-        stamp: Any = ("buffer", text) if text is not None else (os.stat(path).st_size, os.stat(path).st_mtime_ns)
-    except OSError:
+    stamp: Any = ("buffer", text) if text is not None else _stamp(path)
+    if stamp is None:
         return None
     hit = _star_names.get(path)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     seen = (_seen or set()) | {path}
-    names = _read_star_names(path, text, root, seen)
+    if text is None:
+        read = _read_source(path, stamp[0])
+        text = read[1] if read is not None else None
+    names = _read_star_names(path, text, root, seen) if text is not None else None
     if len(_star_names) >= _MAX_STAR_NAMES:
         _star_names.clear()
     _star_names[path] = (stamp, names)
     return names
 
 
-def _read_star_names(path: str, text: Optional[str], root: Optional[str], seen: Set[str]) -> Optional[StarNames]:
-    if text is None:
-        try:
-            if os.path.getsize(path) > _MAX_MODULE_BYTES:
-                return None
-            with open(path, "rb") as fh:
-                text = _decode(fh.read())
-        except OSError:
-            return None
-        if text is None:
-            return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings about the module's code
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+def _read_star_names(path: str, text: str, root: Optional[str], seen: Set[str]) -> Optional[StarNames]:
+    tree = ast_or_none(text)
+    if tree is None:
         return None
     declared: Optional[List[str]] = None
     bound: List[str] = []
@@ -148,22 +138,17 @@ def _read_star_names(path: str, text: Optional[str], root: Optional[str], seen: 
         if not isinstance(stmt, _COMPOUND) and any(isinstance(n, ast.Name) and n.id == "__all__"
                                                    for n in ast.walk(stmt)):
             return None  # `__all__.extend(...)`: run the module to tell
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.append(stmt.name)
-        elif isinstance(stmt, ast.Import):
-            bound.extend(a.asname or a.name.split(".")[0] for a in stmt.names)
-        elif isinstance(stmt, ast.ImportFrom):
-            if stmt.names[0].name == "*":
-                inner = resolve(path, stmt.module or "", stmt.level, root) if stmt.level else None
-                if inner is None or inner in seen:
-                    return None
-                inner_names = star_names(inner, root, seen)
-                if inner_names is None:
-                    return None
-                bound.extend(inner_names[0])
-                read.extend(inner_names[1])
-            else:
-                bound.extend(a.asname or a.name for a in stmt.names)
+        if isinstance(stmt, ast.ImportFrom) and stmt.names[0].name == "*":
+            inner = resolve(path, stmt.module or "", stmt.level, root) if stmt.level else None
+            if inner is None or inner in seen:
+                return None
+            inner_names = star_names(inner, root, seen)
+            if inner_names is None:
+                return None
+            bound.extend(inner_names[0])
+            read.extend(inner_names[1])
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            bound.extend(name for name, _ in bindings(stmt))  # (not what their bodies bind)
         else:
             for target in _targets(stmt):
                 bound.extend(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
@@ -173,22 +158,20 @@ def _read_star_names(path: str, text: Optional[str], root: Optional[str], seen: 
     return tuple(dict.fromkeys(n for n in bound if not n.startswith("_"))), files
 
 
-_COMPOUND = (ast.If, ast.Try, ast.With, ast.For, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# blocks whose statements run at the top level too (`try` and `try*` alike)
+_BLOCKS = tuple(getattr(ast, name) for name in ("If", "Try", "TryStar", "With", "For", "While") if hasattr(ast, name))
+_COMPOUND = _BLOCKS + (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _top_level(body: List[ast.stmt]):
     """The statements that run at a module's top level, inside `if`, `try` and `with` too."""
     for stmt in body:
         yield stmt
-        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
-            yield from _top_level(stmt.body)
-            yield from _top_level(getattr(stmt, "orelse", []))
-            if isinstance(stmt, ast.Try):
-                yield from _top_level(stmt.finalbody)
-                for handler in stmt.handlers:
-                    yield from _top_level(handler.body)
-        elif type(stmt).__name__ == "TryStar":
-            yield from _top_level(stmt.body)  # type: ignore[attr-defined]
+        if isinstance(stmt, _BLOCKS):
+            for block in ("body", "orelse", "finalbody"):
+                yield from _top_level(getattr(stmt, block, []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from _top_level(handler.body)
 
 
 def _binds_all(stmt: ast.stmt) -> bool:
@@ -329,16 +312,14 @@ def load(path: str) -> Optional[ParsedModule]:
         parsed = _parse(path, text, text.encode("utf-8", "surrogatepass"))
         _remember(path, ("buffer", text), parsed)
         return parsed
-    try:
-        st = os.stat(path)
-    except OSError:
+    stamp = _stamp(path)
+    if stamp is None:
         return None
-    stamp = (st.st_size, st.st_mtime_ns)
     cached = _parsed.get(path)
     if cached is not None and cached[0] == stamp:
         _parsed.move_to_end(path)
         return cached[1]
-    parsed = _read_and_parse(path, st.st_size)
+    parsed = _read_and_parse(path, stamp[0])
     _remember(path, stamp, parsed)
     return parsed
 
@@ -359,6 +340,12 @@ def tree_of_checked_file(path: str, source: str) -> Optional[cst.Module]:
 
 
 def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:
+    read = _read_source(path, size)
+    return _parse(path, read[1], read[0]) if read is not None else None
+
+
+def _read_source(path: str, size: int) -> Optional[Tuple[bytes, str]]:
+    """A module's bytes and text, None when it is too big to be a helper, unreadable or not text."""
     if size > _MAX_MODULE_BYTES:
         return None
     try:
@@ -367,9 +354,16 @@ def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:
     except OSError:
         return None
     source = _decode(data)
-    if source is None:
+    return (data, source) if source is not None else None
+
+
+def _stamp(path: str) -> Optional[Tuple[int, int]]:
+    """(size, modification time) of a file now, None if it is gone: is what was read from it current?"""
+    try:
+        st = os.stat(path)
+    except OSError:
         return None
-    return _parse(path, source, data)
+    return st.st_size, st.st_mtime_ns
 
 
 def _parse(path: str, source: str, data: bytes) -> Optional[ParsedModule]:
@@ -400,11 +394,9 @@ _digests: Dict[str, Tuple[Tuple[int, int], str]] = {}
 
 def file_digest(path: str) -> Optional[str]:
     """The sha256 of a file's bytes now (None if it cannot be read): is a cached result still valid?"""
-    try:
-        st = os.stat(path)
-    except OSError:
+    stamp = _stamp(path)
+    if stamp is None:
         return None
-    stamp = (st.st_size, st.st_mtime_ns)
     hit = _digests.get(path)
     if hit is not None and hit[0] == stamp:
         return hit[1]

@@ -10,11 +10,11 @@ where the node is inside it.
 from __future__ import annotations
 
 import ast
-import warnings
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from shapelint.analysis.implicit import ast_or_none
 from shapelint.source import lazy
 
 Position = Tuple[int, int, int, int]
@@ -65,13 +65,9 @@ class StatementPositions:
         if self._starts is None or again:
             self._starts = {}
             self._paired_at = lazy.loaded_bodies
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code
-                    tree = ast.parse(self.source)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return self._starts
-            _pair(self.module.body, tree.body, self._starts)
+            tree = ast_or_none(self.source)
+            if tree is not None:
+                _pair(self.module.body, tree.body, self._starts)
         return self._starts
 
     # -- the slow path, for nodes we cannot place in a statement --------------------
