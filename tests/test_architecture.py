@@ -89,6 +89,18 @@ def test_the_algebra_is_pure():
                 assert target.startswith("shapelint.algebra"), f"{path.name}:{line} imports {target}"
 
 
+# analysis modules that hold state or facts and never see a syntax tree: the walk over the tree
+# hands them values, so they stay usable without one (summaries, the server, tests)
+TREE_FREE = ("env", "values", "solver", "findings", "shared_modules", "datafiles", "drivers")
+
+
+def test_state_objects_see_no_tree():
+    for name in TREE_FREE:
+        path = PACKAGE / "analysis" / f"{name}.py"
+        for target, line in _imports(path, top_level_only=False):
+            assert not target.startswith("libcst"), f"{path.name}:{line} imports {target}"
+
+
 def test_data_flows_one_way():
     for name, path in _modules().items():
         part = ".".join(name.split(".")[:2])

@@ -268,12 +268,7 @@ class ImportsMixin:
         self.stmt_of.update(summary.stmt_of)
         if summary.seeded:
             self.seeded.add(path)
-        for pair, why in summary.apart:
-            self.keep_apart(pair, why)
-        for name, value in summary.bound:
-            if name not in self.bound:
-                self.bound_order.append(name)
-                self.bound[name] = value
+        self.solver.adopt(summary.apart, summary.bound)
         self.charge_imports(summary.calls)
         for dep in summary.deps:
             if dep.ctx.path not in self.modules:
@@ -291,30 +286,30 @@ class ImportsMixin:
     def exec_library_module(self, ctx: ModuleCtx) -> None:
         saved = (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
                  self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled, self._returns_stack,
-                 self.call_chain, self.instantiations, self.stmt_of, self.apart, self.apart_of)
+                 self.call_chain, self.instantiations, self.stmt_of)
         self.mod, self.current_stmt, self.recording, self.call_site = ctx, None, False, None
         self.call_stack, self.quiet, self.quiet_errors, self.loop_may_skip, self.undecided = [], 0, 0, 0, 0
         self.unrolled, self._returns_stack, self.call_chain = 0, [], []
         # What the module's top level makes is the module's own: its calls have their own budget
         # (charged to the checked file's below, see charge_imports), and what it notes is kept apart
         # to go into its summary (then merged back below).
-        self.instantiations, self.stmt_of, self.apart, self.apart_of = 0, {}, {}, {}
+        self.instantiations, self.stmt_of = 0, {}
+        solver_saved = self.solver.open_module()
         frame = _Executing(ctx.path, len(self._executing))
         self._executing.append(frame)
-        bound_mark = len(self.bound_order)
+        bound_mark = self.solver.mark()
         try:
             self.exec_block(ctx.tree.body, ctx.env)
         finally:
             self._executing.pop()
-            noted, apart, calls = self.stmt_of, list(self.apart.items()), self.instantiations
+            noted, calls = self.stmt_of, self.instantiations
             (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
              self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled, self._returns_stack,
-             self.call_chain, self.instantiations, self.stmt_of, self.apart, self.apart_of) = saved
+             self.call_chain, self.instantiations, self.stmt_of) = saved
             self.stmt_of.update(noted)
-            for pair, why in apart:
-                self.keep_apart(pair, why)
+            apart = self.solver.close_module(solver_saved)
         self.charge_imports(calls)
-        bound = [(name, self.bound[name]) for name in self.bound_order[bound_mark:]]
+        bound = list(self.solver.bound_since(bound_mark).items())
         frame.unit.append((ctx, frame.deps, list(noted.items()), apart, bound, calls))
         if frame.low < frame.index:
             # inside an import cycle that an outer module opened: shared with it when it is done

@@ -38,7 +38,8 @@ from shapelint.analysis.reporting import ReportingMixin
 from shapelint.analysis.statements import StatementsMixin
 from shapelint.analysis.summaries import FunctionFacts
 from shapelint.analysis.subscripts import SubscriptsMixin
-from shapelint.analysis.unify import Apart, UnifyMixin
+from shapelint.analysis.solver import ShapeSolver
+from shapelint.analysis.unify import UnifyMixin
 from shapelint.analysis.values import StrVal, Val
 from shapelint.diagnostics import FileResult, ShapeRecord
 from shapelint.rules.events import Event, RuleContext
@@ -93,15 +94,7 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         self.class_depth = 0  # > 0 while a class body runs: its methods are analyzed with the class
         self._attr_logs: Dict[int, Dict[str, List[Val]]] = {}  # see ClassesMixin.analyze_class
         self._writes_cache: Dict[Any, Any] = {}  # see effects.writes_of
-        # shape variables (see unify): pairs of sizes the code keeps apart, and what each was bound to
-        self.apart: Dict[frozenset, Apart] = {}  # -> why (see unify)
-        # the column layout's sizes the code showed (see UnifyMixin.column_layout): variable -> (weight,
-        # axis) for a layer's size, variable -> data array for a number of examples
-        self.layer_sizes: Dict[str, Tuple[str, int]] = {}
-        self.example_sizes: Dict[str, str] = {}
-        self.apart_of: Dict[str, list] = {}  # variable -> the pairs of `apart` it is in (no scans)
-        self.bound: Dict[str, Any] = {}
-        self.bound_order: list = []  # the variables of `bound`, in the order they were first bound
+        self.solver = ShapeSolver()  # what the shape variables were made equal to, and kept apart from
         self.forced_reported: Set[Any] = set()  # functions that already got their SL208
         self._leaves_early: Dict[int, bool] = {}  # loop node -> can its body leave it early
         # expression node -> the names it binds with `:=` (walked once: an expression is evaluated

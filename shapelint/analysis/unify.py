@@ -9,7 +9,8 @@ named after where they come from (``A_prev.shape[1]``).
 
 Operations that need two sizes to be equal (the inner sizes of a matrix
 product, an assert between shapes) *unify* them: a variable is replaced by
-the other size everywhere in the scope.  Broadcasting does not unify: a size
+the other size everywhere in the scope, and the solver (``solver``, which
+owns the constraints) records the binding.  Broadcasting does not unify: a size
 there may also be 1, and the choice is left open.
 
 When unification makes two sizes equal that the code keeps apart — two axes
@@ -32,12 +33,13 @@ is reported as a likely error (SL209), not as certain.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Optional, Set, Tuple
 
 import libcst as cst
 
 from shapelint.algebra.dims import Dim, Sym, add, fresh, mul
 from shapelint.analysis.env import Env
+from shapelint.analysis.solver import Apart, variable_name
 from shapelint.analysis.values import (
     UNKNOWN,
     ArrayVal,
@@ -57,17 +59,6 @@ MAX_TENTATIVE_RANK = 6
 # (its axis 1 is the number of examples)
 _WEIGHT_NAME = re.compile(r"d?W\d*$")
 _DATA_NAME = re.compile(r"X|A|A_prev|A\d+|AL|dZ\d*|dA\d*|dA_prev$")
-MAX_LAYOUT_SIZES = 64  # layer sizes and numbers of examples remembered per analysis
-
-
-class Apart(NamedTuple):
-    """Why two sizes are kept apart: two axes of one array, or (``data`` set) an axis of a
-    weight and the number of examples of a data array in the column layout."""
-
-    array: str
-    axes: Tuple[int, int]
-    data: str = ""
-
 
 def _operand_name(node: Optional[cst.CSTNode]) -> Optional[Tuple[str, bool]]:
     """``W1`` -> ("W1", False); ``W1.T`` -> ("W1", True); anything else None."""
@@ -75,15 +66,6 @@ def _operand_name(node: Optional[cst.CSTNode]) -> Optional[Tuple[str, bool]]:
         return node.value, False
     if isinstance(node, cst.Attribute) and node.attr.value == "T" and isinstance(node.value, cst.Name):
         return node.value.value, True
-    return None
-
-
-def variable_name(d: Dim) -> Optional[str]:
-    """The name of a pure invented size (``?A.shape[0]#12``), else None."""
-    if isinstance(d, Sym) and d.invented and len(d.terms) == 1:
-        mono, coef = d.terms[0]
-        if coef == 1 and len(mono) == 1:
-            return mono[0]
     return None
 
 
@@ -177,17 +159,11 @@ class UnifyMixin:
                 if i in ignored or j in ignored:
                     continue  # the code does not care what that size is: it keeps nothing apart
                 if variables[i] is not None and variables[j] is not None and variables[i] != variables[j]:
-                    self.keep_apart(frozenset((variables[i], variables[j])), Apart(label, (i, j)))
+                    self.solver.keep_apart(frozenset((variables[i], variables[j])), Apart(label, (i, j)))
         dtype = value.dtype if isinstance(value, ArrayVal) else None
         arr = ArrayVal(dims, dtype=dtype, tentative=tentative and not exact)
         self.store(node, arr, env)
         return arr
-
-    def keep_apart(self, pair: frozenset, why: Apart) -> None:
-        if pair not in self.apart:
-            self.apart[pair] = why
-            for name in pair:
-                self.apart_of.setdefault(name, []).append(pair)
 
     def label_of(self, node: Optional[cst.BaseExpression]) -> Optional[str]:
         if isinstance(node, cst.Name):
@@ -226,11 +202,7 @@ class UnifyMixin:
             self.bind_variable(vb, a, env, node, stated)
 
     def bind_variable(self, name: str, value: Dim, env: Env, node: cst.CSTNode, stated: bool = False) -> None:
-        other = variable_name(value)
-        why = self.apart.get(frozenset((name, other))) if other is not None else None
-        if why is not None and stated:
-            del self.apart[frozenset((name, other))]
-            why = None
+        why = self.solver.bind(name, value, stated)
         if why is not None:
             # one per function: the first contradiction is the bug; what follows from it is noise
             func = self._returns_stack[-1][0].node if self._returns_stack else None
@@ -239,9 +211,6 @@ class UnifyMixin:
                 self.emit(ForcedEqualEvent(node, array=why.array, axes=why.axes, first=Sym.name(name), second=value,
                                            examples_of=why.data))
         mapping = {name: value}
-        if name not in self.bound:
-            self.bound_order.append(name)
-        self.bound[name] = value
         seen: Set[int] = set()
         scope: Optional[Env] = env
         while scope is not None:
@@ -253,12 +222,6 @@ class UnifyMixin:
                 if new is not v:
                     scope.vars[k] = new
             scope = scope.parent
-        if other is not None:
-            for pair in list(self.apart_of.get(name, ())):
-                why = self.apart.get(pair)
-                rest = [n for n in pair if n != name]
-                if why is not None and rest and rest[0] != other:
-                    self.keep_apart(frozenset((rest[0], other)), why)
 
     def unify_product(self, a: Optional[Tuple[Dim, ...]], b: Optional[Tuple[Dim, ...]],
                       result: Optional[Tuple[Dim, ...]], env: Env, node: cst.CSTNode,
@@ -269,52 +232,27 @@ class UnifyMixin:
             return result
         inner_b = b[0] if len(b) == 1 else b[-2]
         self.column_layout(a, b, a_node, b_node)
-        mark = len(self.bound_order)
+        mark = self.solver.mark()
         # `A.dot(A)`, `X.T @ X`: one array on both sides is square on purpose
         same_array = bool({variable_name(d) for d in a} & {variable_name(d) for d in b} - {None})
         self.unify_dims(a[-1], inner_b, env, node, stated=same_array)
-        if len(self.bound_order) == mark or result is None:
+        mapping = self.solver.bound_since(mark)
+        if not mapping or result is None:
             return result
-        mapping = {k: self.bound[k] for k in self.bound_order[mark:]}
         return substitute_shape(result, mapping)
 
     def column_layout(self, a: Tuple[Dim, ...], b: Tuple[Dim, ...], a_node: Optional[cst.CSTNode],
                       b_node: Optional[cst.CSTNode]) -> None:
-        """A product with a weight on the left: its sizes are layers' sizes; with a data array on
-        the right (``np.dot(W1, X)``), that array's axis 1 is the number of examples.  Each layer
-        size is kept apart from each number of examples (see the module's docstring)."""
+        """A product with a weight of the course's names on the left (``np.dot(W1, X)``) and maybe
+        a data array on the right: the solver keeps layer sizes apart from numbers of examples
+        (see the module's docstring)."""
         weight = _operand_name(a_node)
-        if weight is None or not _WEIGHT_NAME.match(weight[0]) or len(a) != 2:
+        if weight is None or not _WEIGHT_NAME.match(weight[0]):
             return
-        fresh_pairs = []
-        for i, d in enumerate(a):
-            name = variable_name(d)
-            if name is not None and name not in self.layer_sizes and len(self.layer_sizes) < MAX_LAYOUT_SIZES:
-                axis = 1 - i if weight[1] else i
-                self.layer_sizes[name] = (weight[0], axis)
-                fresh_pairs += [(name, m) for m in self.example_sizes]
         data = _operand_name(b_node)
-        if data is not None and not data[1] and _DATA_NAME.match(data[0]) and len(b) == 2:
-            m = variable_name(b[1])
-            if m is not None and m not in self.example_sizes and len(self.example_sizes) < MAX_LAYOUT_SIZES:
-                self.example_sizes[m] = data[0]
-                fresh_pairs += [(layer, m) for layer in self.layer_sizes]
-        for first_layer, first_m in fresh_pairs:
-            layer, m = self.current_variable(first_layer), self.current_variable(first_m)
-            if layer is not None and m is not None and layer != m:
-                array, axis = self.layer_sizes[first_layer]
-                self.keep_apart(frozenset((layer, m)), Apart(array, (axis, 1), data=self.example_sizes[first_m]))
-
-    def current_variable(self, name: str) -> Optional[str]:
-        """The variable a size has become since (``bound``), or None once it is no variable."""
-        for _ in range(64):
-            value = self.bound.get(name)
-            if value is None:
-                return name
-            name = variable_name(value)
-            if name is None:
-                return None
-        return None
+        if data is not None and not _DATA_NAME.match(data[0]):
+            data = None
+        self.solver.note_product(weight, data, a, b)
 
     def unify_shapes(self, have: Tuple[Dim, ...], want: Tuple[Dim, ...], env: Env, node: cst.CSTNode,
                      stated: bool = False, repeated: frozenset = frozenset()) -> None:
