@@ -228,18 +228,111 @@ def weakest(*reasons: str) -> str:
     return max(reasons, key=_REASON_RANK.__getitem__) if reasons else ARITHMETIC
 
 
+class Condition:
+    """When sizes that differ by the convention would be equal after all: equalities between
+    sizes joined with ``and`` / ``or`` (``k == 2``, ``p == 1 and q == 1``, ``(a == 1 or a == 2)
+    and n == m``), kept as a tree so that what reads it asks its structure, never its text.
+    The empty condition (``NO_CONDITION``, false) stands for "no simple form" or "never".
+
+    ``op``: ``"=="`` or ``"divides"`` (``parts``: the two sizes' texts), ``"and"``, ``"or"``
+    (``parts``: the conditions joined), or ``""`` (empty).
+    """
+
+    __slots__ = ("op", "parts")
+
+    def __init__(self, op: str, parts: Tuple):
+        self.op, self.parts = op, parts
+
+    @staticmethod
+    def equal(left: str, right: str) -> "Condition":
+        return Condition("==", (left, right))
+
+    @staticmethod
+    def divides(left: str, right: str) -> "Condition":
+        return Condition("divides", (left, right))
+
+    @staticmethod
+    def all_of(conditions: Iterable["Condition"]) -> "Condition":
+        return Condition._join("and", conditions)
+
+    @staticmethod
+    def any_of(conditions: Iterable["Condition"]) -> "Condition":
+        return Condition._join("or", conditions)
+
+    @staticmethod
+    def _join(op: str, conditions: Iterable["Condition"]) -> "Condition":
+        parts: List[Condition] = []
+        for c in conditions:
+            for part in (c.parts if c.op == op else (c,)):  # (a or b) or c is a or b or c
+                if part and part not in parts:
+                    parts.append(part)
+        if not parts:
+            return NO_CONDITION
+        return parts[0] if len(parts) == 1 else Condition(op, tuple(parts))
+
+    def relations(self) -> Iterable["Condition"]:
+        """The equalities and divisibilities it is made of."""
+        if self.op in ("and", "or"):
+            for part in self.parts:
+                yield from part.relations()
+        elif self.op:
+            yield self
+
+    def equalities(self) -> Iterable[Tuple[str, str]]:
+        """The sizes of each equality it is made of."""
+        return (r.parts for r in self.relations() if r.op == "==")
+
+    def is_conjunction(self) -> bool:
+        """One equality, or equalities that must all hold (no ``or``)."""
+        return self.op == "==" or (self.op == "and" and all(p.op == "==" for p in self.parts))
+
+    def asks_only_ones(self) -> bool:
+        """Is every relation in it a size equal to 1 (``n_y == 1``; not ``n_h == m``)?"""
+        return bool(self) and all(r.op == "==" and r.parts[1] == "1" for r in self.relations())
+
+    def same_as(self, other: "Condition") -> bool:
+        """Equal, ``n == m`` being ``m == n``."""
+        if self.op == "==" and other.op == "==":
+            return set(self.parts) == set(other.parts)
+        return self == other
+
+    def __bool__(self) -> bool:
+        return bool(self.op)
+
+    def __str__(self) -> str:
+        if self.op not in ("and", "or"):
+            return f" {self.op} ".join(self.parts)
+        # a conjunction inside a disjunction (or the other way) is bracketed
+        return f" {self.op} ".join(f"({p})" if p.op not in ("==", self.op) else str(p) for p in self.parts)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Condition) and (self.op, self.parts) == (other.op, other.parts)
+
+    def __hash__(self) -> int:
+        return hash((self.op, self.parts))
+
+    def __repr__(self) -> str:
+        return f"Condition({str(self)!r})"
+
+
+NO_CONDITION = Condition("", ())
+
+
 class Verdict:
     """The outcome of comparing two sizes.
 
     equal: True / False / None (cannot tell).
     reason: ARITHMETIC, CONVENTION or UNKNOWN (``equal is None``).
     condition: for a CONVENTION verdict, the special values where it would not
-    hold, as text (``"k == 2"``), or "" when that has no simple form.
+    hold (``k == 2``), or ``NO_CONDITION`` when that has no simple form.
     """
 
     __slots__ = ("equal", "reason", "condition")
 
-    def __init__(self, equal: Optional[bool], reason: str, condition: str = ""):
+    def __init__(self, equal: Optional[bool], reason: str, condition: Condition = NO_CONDITION):
         self.equal, self.reason, self.condition = equal, reason, condition
 
     def __eq__(self, other: object) -> bool:
@@ -403,25 +496,23 @@ def _without_common_factor(poly: Dict[Monomial, int]) -> Dict[Monomial, int]:
     return out
 
 
-def _condition_text(poly: Dict[Monomial, int], a: Dim, b: Dim) -> str:
-    """When would ``poly == 0`` (that is, ``a == b``)?  ``"k == 2"``, ``"n == 1"``,
+def _condition_of(poly: Dict[Monomial, int], a: Dim, b: Dim) -> Condition:
+    """When would ``poly == 0`` (that is, ``a == b``)?  ``k == 2``, ``n == 1``,
     or the equation itself for a small one."""
     poly = _without_common_factor(poly)
     roots = _positive_roots_univariate(poly)
     if roots is not None:
         name = _names_of(poly)[0]
-        if not roots:
-            return ""
-        return " or ".join(f"{fmt_dim(Sym.name(name))} == {r}" for r in roots)
+        return Condition.any_of(Condition.equal(fmt_dim(Sym.name(name)), str(r)) for r in roots)
     names = _names_of(poly)
     # c * x * y * ... == c: every name is 1
     if len(poly) == 2 and () in poly:
         (mono, coef), = ((m, c) for m, c in poly.items() if m)
         if coef == -poly[()] and len(set(mono)) == len(mono):
-            return " and ".join(f"{fmt_dim(Sym.name(n))} == 1" for n in mono)
+            return Condition.all_of(Condition.equal(fmt_dim(Sym.name(n)), "1") for n in mono)
     if len(names) <= 3:
-        return f"{fmt_dim(a)} == {fmt_dim(b)}"
-    return ""
+        return Condition.equal(fmt_dim(a), fmt_dim(b))
+    return NO_CONDITION
 
 
 def _singular(name: str) -> str:
@@ -475,7 +566,7 @@ def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
         names = _names_of(diff)
         if any(_is_opaque(n) for n in names):
             return _UNKNOWN_VERDICT
-        return Verdict(False, CONVENTION, " or ".join(f"{fmt_dim(Sym.name(n))} == 0" for n in names))
+        return Verdict(False, CONVENTION, Condition.any_of(Condition.equal(fmt_dim(Sym.name(n)), "0") for n in names))
     if (_sign_for_positive(reduced, 1) is not None or _gcd_excludes_zero(reduced)
             or _positive_roots_univariate(reduced) == []):
         return Verdict(False, ARITHMETIC)
@@ -486,7 +577,7 @@ def _compare_symbolic(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Verdict:
     # says n_features has a typo, it does not claim two sizes.
     if _same_up_to_plural(diff):
         return _UNKNOWN_VERDICT
-    return Verdict(False, _convention_for(*names), _condition_text(diff, a, b))
+    return Verdict(False, _convention_for(*names), _condition_of(diff, a, b))
 
 
 def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdict]:
@@ -505,12 +596,12 @@ def _compare_names(a: Union[int, "Sym"], b: Union[int, "Sym"]) -> Optional[Verdi
         if _is_opaque(na):
             return _UNKNOWN_VERDICT
         # n against 0 is the convention's too (empty arrays are real, if not generic)
-        return Verdict(False, _convention_for(na), f"{fmt_dim(a)} == {b}")
+        return Verdict(False, _convention_for(na), Condition.equal(fmt_dim(a), str(b)))
     assert nb is not None
     if _is_opaque(na) or _is_opaque(nb) or _singular(na.lstrip(DOCUMENTED_PREFIX)) == _singular(
             nb.lstrip(DOCUMENTED_PREFIX)):
         return _UNKNOWN_VERDICT
-    return Verdict(False, _convention_for(na, nb), f"{fmt_dim(a)} == {fmt_dim(b)}")
+    return Verdict(False, _convention_for(na, nb), Condition.equal(fmt_dim(a), fmt_dim(b)))
 
 
 def _convention_for(*names: str) -> str:
@@ -558,12 +649,6 @@ def at_least(a: Dim, b: Dim) -> Tuple[Optional[bool], str]:
 def maybe_one(d: Dim) -> bool:
     """Could this size be 1 at run time?  Declared sizes are assumed not (the convention)."""
     return compare_dims(d, 1).equal is not False
-
-
-def one_condition(d: Dim) -> str:
-    """When would ``d`` be 1?  ``"k == 2"`` for ``k - 1``; "" when never or no simple form."""
-    v = compare_dims(d, 1)
-    return v.condition if v.reason == CONVENTION else ""
 
 
 def is_bare_name(d: Dim) -> bool:

@@ -18,6 +18,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 from shapelint.algebra.dims import (
     ARITHMETIC,
     CONVENTION,
+    NO_CONDITION,
+    Condition,
     Dim,
     Shape,
     Sym,
@@ -55,11 +57,11 @@ class ShapeMismatch(Exception):
     reason: how the sizes were found to disagree (``dims.ARITHMETIC``: for every
     value of the sizes; ``dims.CONVENTION``: for generic declared sizes).
     condition: for a CONVENTION verdict, the special values where the line would
-    run (``"k == 2"``), or "".
+    run (``k == 2``), or ``NO_CONDITION``.
     """
 
     def __init__(self, kind: ErrorKind, message: str, hint: str = "", reason: str = ARITHMETIC,
-                 condition: str = ""):
+                 condition: Condition = NO_CONDITION):
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -68,7 +70,7 @@ class ShapeMismatch(Exception):
         self.condition = condition
 
 
-def _runs_only_if(condition: str) -> str:
+def _runs_only_if(condition: Condition) -> str:
     return f"it would run only if {condition}" if condition else ""
 
 
@@ -88,39 +90,32 @@ def _better_known(a: Dim, b: Dim) -> Dim:
     return a if rank(a) <= rank(b) else b
 
 
-def _names_are_one(condition: str) -> bool:
-    """``"n == 1"``, ``"p == 1 and q == 1"``: only the convention's own exclusion."""
-    return all(part.strip().endswith("== 1") and " " not in part.strip()[:-len("== 1")].strip()
-               for part in condition.split(" and "))
+def _names_are_one(condition: Condition) -> bool:
+    """``n == 1``, ``p == 1 and q == 1``: only the convention's own exclusion."""
+    return condition.is_conjunction() and all(right == "1" and " " not in left
+                                              for left, right in condition.equalities())
 
 
-def _conditions(*verdicts: Tuple[Verdict, bool]) -> str:
+def _conditions(*verdicts: Tuple[Verdict, bool]) -> Condition:
     """Join the conditions of CONVENTION verdicts (each with whether to show it)."""
-    out = []
-    for v, show in verdicts:
-        if show and v.reason == CONVENTION and v.condition and v.condition not in out:
-            out.append(f"({v.condition})" if " and " in v.condition else v.condition)
-    return " or ".join(out)
+    return Condition.any_of(v.condition for v, show in verdicts if show and v.reason == CONVENTION)
 
 
-def equal_shapes_condition(a: Shape, b: Shape) -> str:
+def equal_shapes_condition(a: Shape, b: Shape) -> Condition:
     """Two shapes that differ only by the convention: when would they be equal?
-    (``"n_y == 1"`` for ``(1, 1)`` against ``(n_y, 1)``; "" when never, or no
+    (``n_y == 1`` for ``(1, 1)`` against ``(n_y, 1)``; ``NO_CONDITION`` when never, or no
     simple form.)"""
     if a is None or b is None or len(a) != len(b):
-        return ""
-    out: List[str] = []
-    seen = set()
+        return NO_CONDITION
+    out: List[Condition] = []
     for x, y in zip(a, b):
         v = compare_dims(x, y)
         if v.equal is False:
             if v.reason != CONVENTION or not v.condition:
-                return ""
-            key = frozenset(v.condition.split(" == "))  # n == m is m == n
-            if key not in seen:
-                seen.add(key)
-                out.append(f"({v.condition})" if " or " in v.condition else v.condition)
-    return " and ".join(out)
+                return NO_CONDITION
+            if not any(v.condition.same_as(c) for c in out):
+                out.append(v.condition)
+    return Condition.all_of(out)
 
 
 # -- broadcasting -------------------------------------------------------------
@@ -511,7 +506,7 @@ def _check_divides(shape: Shape, new: Sequence[Dim], total: Dim, known: Dim) -> 
         return
     if isinstance(floordiv(total, Sym(((mono, 1),))), Sym) and any(
             "//" in n for n in floordiv(total, Sym(((mono, 1),))).names):
-        condition = f"{fmt_dim(Sym(((mono, 1),)))} divides {fmt_dim(total)}"
+        condition = Condition.divides(fmt_dim(Sym(((mono, 1),))), fmt_dim(total))
         raise ShapeMismatch(ErrorKind.RESHAPE,
             f"cannot reshape array of shape {fmt_shape(shape)} (size {_d(total)}) into shape {_fmt_new(new)} "
             f"({_runs_only_if(condition)})",

@@ -459,8 +459,8 @@ class ReportingMixin:
         ``FindingSink.drop_refuted``)."""
         before = self.findings.count
         self.emit(event)
-        if err.reason == CONVENTION and err.condition and all(
-                re.fullmatch(r"[^=()]+ == \d+", part) for part in err.condition.split(" and ")):
+        if err.reason == CONVENTION and err.condition.is_conjunction() and all(
+                right.isdigit() and not any(c in left for c in "()") for left, right in err.condition.equalities()):
             # (a named size against a size the code hard-wires: `n_x == 4`; two named sizes that
             # the code's data happens to make equal, `m == n[l]` with 5 examples and 5 units, stay)
             self.findings.note_convention(before, id(node))

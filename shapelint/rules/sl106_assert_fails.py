@@ -53,15 +53,10 @@ assert Z.shape == (4, 10)
             detail = (f"`{ev.name}.shape[{ev.index}]` is {fmt_shape((ev.have[ev.index],))[1:-2]} "
                       f"(shape {fmt_shape(ev.have)}), the assert expects {fmt_shape((ev.want_dim,))[1:-2]}")
             condition = equal_shapes_condition((ev.have[ev.index],), (ev.want_dim,))
-        if condition and _one_would_do(condition):  # a size of 1 is common, not a coincidence
+        if condition.asks_only_ones():  # a size of 1 is common, not a coincidence
             ctx.report(ev.node, self.code, f"this assert fails unless {condition}: {detail}", "warning")
             return
         verdict = "this assert always fails"
         if condition:  # decided by the generic-size convention: name where it would pass
             verdict, detail = "this assert fails", f"{detail} (it would pass only if {condition})"
         ctx.report(ev.node, self.code, f"{verdict}: {detail}", self.severity)
-
-
-def _one_would_do(condition: str) -> bool:
-    """Does the condition ask only that sizes be 1 (``n_y == 1``; not ``n_h == m``)?"""
-    return all(part.strip("() ").endswith("== 1") for part in condition.split(" and "))

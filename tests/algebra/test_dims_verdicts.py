@@ -131,10 +131,10 @@ def test_condition_names_the_value_where_two_sizes_meet(name, c0, c1, rhs):
     v = compare_dims(a, rhs)
     roots = [val for val in range(1, 40) if c1 * val + c0 == rhs]
     if rhs == c0 == 0:  # c1 * x against a literal 0: an empty array is real, so not arithmetic's to decide
-        assert (v.equal, v.reason, v.condition) == (False, CONVENTION, f"{name} == 0")
+        assert (v.equal, v.reason, str(v.condition)) == (False, CONVENTION, f"{name} == 0")
     elif roots:
         assert v.equal is False and v.reason == CONVENTION
-        assert v.condition == f"{name} == {roots[0]}"
+        assert str(v.condition) == f"{name} == {roots[0]}"
     else:
         assert v.equal is False and v.reason == ARITHMETIC
 
@@ -152,10 +152,10 @@ def test_arithmetic_decides_first():
 
 def test_the_convention_decides_what_arithmetic_leaves_open():
     v = compare_dims(mul(p, q), q)
-    assert (v.equal, v.reason, v.condition) == (False, CONVENTION, "p == 1")
+    assert (v.equal, v.reason, str(v.condition)) == (False, CONVENTION, "p == 1")
     assert compare_dims(n, m).reason == CONVENTION
     assert compare_dims(n, 3) == compare_dims(n, 3) and compare_dims(n, 3).equal is False
-    assert compare_dims(sub(k, 1), 1).condition == "k == 2"
+    assert str(compare_dims(sub(k, 1), 1).condition) == "k == 2"
     assert compare_dims(add(k, m), mul(2, q)).equal is False
 
 
@@ -204,7 +204,7 @@ def test_broadcasts_with_compound_sizes():
     _raises(lambda: ops.broadcast((mul(p, q),), (k, q)), ops.ErrorKind.BROADCAST)
     _raises(lambda: ops.broadcast((q, n), (mul(m, q), 1)), ops.ErrorKind.BROADCAST)
     e = _raises(lambda: ops.broadcast((k, q), (sub(k, 1), q)), ops.ErrorKind.BROADCAST)
-    assert e.reason == CONVENTION and e.condition == "k == 2" and e.hint == "it would run only if k == 2"
+    assert e.reason == CONVENTION and str(e.condition) == "k == 2" and e.hint == "it would run only if k == 2"
     e = _raises(lambda: ops.broadcast((mul(2, q),), (q,)), ops.ErrorKind.BROADCAST)
     assert e.reason == CONVENTION and e.hint == ""  # runs if q == 1: the convention itself, not named
     e = _raises(lambda: ops.broadcast((add(q, 1),), (add(q, 2),)), ops.ErrorKind.BROADCAST)
@@ -383,14 +383,38 @@ def test_the_fast_path_for_names_gives_the_general_verdict(a, b):
         dims._compare_names = saved
 
 
-def test_when_an_expression_would_be_one():
-    from shapelint.algebra.dims import one_condition
+def _one(d):
+    v = compare_dims(d, 1)
+    return str(v.condition) if v.reason == CONVENTION else ""
 
-    assert one_condition(sub(k, 1)) == "k == 2"
-    assert one_condition(sub(mul(2, k), 5)) == "k == 3"
-    assert one_condition(mul(2, k)) == ""  # never: 2k is even
-    assert one_condition(fresh("a")) == ""  # unknown, not the convention's
-    assert one_condition(n) == "n == 1"
+
+def test_when_an_expression_would_be_one():
+    assert _one(sub(k, 1)) == "k == 2"
+    assert _one(sub(mul(2, k), 5)) == "k == 3"
+    assert _one(mul(2, k)) == ""  # never: 2k is even
+    assert _one(fresh("a")) == ""  # unknown, not the convention's
+    assert _one(n) == "n == 1"
+
+
+def test_a_condition_is_a_tree_read_by_its_structure():
+    from shapelint.algebra.dims import NO_CONDITION, Condition
+    from shapelint.algebra.ops import _names_are_one, equal_shapes_condition
+
+    eq = Condition.equal
+    ones = Condition.all_of([eq("p", "1"), eq("q", "1")])
+    roots = Condition.any_of([eq("k", "2"), eq("k", "3")])
+    # a conjunction inside a disjunction is bracketed, and the other way round; one operator flattens
+    assert str(Condition.any_of([ones, eq("n", "2")])) == "(p == 1 and q == 1) or n == 2"
+    assert str(Condition.all_of([roots, eq("n", "m")])) == "(k == 2 or k == 3) and n == m"
+    assert str(Condition.any_of([roots, eq("k", "5"), eq("k", "2")])) == "k == 2 or k == 3 or k == 5"
+    assert Condition.all_of([NO_CONDITION]) is NO_CONDITION and not NO_CONDITION
+    assert eq("n", "m").same_as(eq("m", "n")) and not eq("n", "m").same_as(eq("n", "k"))
+    assert _names_are_one(ones) and _names_are_one(eq("n", "1"))
+    assert not _names_are_one(eq("k - 1", "1")) and not _names_are_one(roots) and not _names_are_one(NO_CONDITION)
+    # (1, 1) against (n_y, 1): only n_y == 1; two axes with one equality name it once
+    assert str(equal_shapes_condition((1, 1), (Sym.name("n_y"), 1))) == "n_y == 1"
+    assert str(equal_shapes_condition((n, m), (m, n))) == "n == m"
+    assert equal_shapes_condition((2, 3), (2, 4)) is NO_CONDITION  # never equal: no condition
 
 
 def test_a_branch_for_a_special_size_is_not_judged_by_the_convention():
