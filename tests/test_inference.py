@@ -340,3 +340,23 @@ backward(AL, caches, 0, 1)
     assert codes(src) == [(3, "SL102")]  # with the shapes of line 9 only
     (d,) = analyze_source(src, "example.py").diagnostics
     assert [r.line for r in d.related] == [9]
+
+
+def test_np_pad_grows_each_axis_by_its_pair():
+    src = ("import numpy as np\n"
+           "def zero_pad(X, pad):\n"
+           "    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', constant_values=(0, 0))\n"
+           "x_pad = zero_pad(np.zeros((4, 3, 3, 2)), 2)\n"
+           "one = np.pad(np.zeros((2, 3)), 1)\n"
+           "pair = np.pad(np.zeros((2, 3)), (1, 2))\n"
+           "def nested(X, pads):\n"
+           "    return np.pad(X, (pads[0], pads[1]))\n"
+           "u = nested(np.zeros((2, 3)), [(1, 1), (0, 0)])\n"
+           "def no_caller(pads):\n"
+           "    P = np.pad(np.zeros((2, 3)), (pads[0], pads[1]))\n"
+           "    return P\n")
+    got = shapes(src)
+    assert got["x_pad"] == [4, 7, 7, 2]
+    assert got["one"] == [4, 5] and got["pair"] == [5, 6]
+    assert got["u"] == [4, 3]  # the pairs the call passes
+    assert got["P"] is None  # pads[0] might be a pair or a size: the nesting is unknown

@@ -13,6 +13,7 @@ Parameter kinds:
   shape   a tuple of Dims (an int is (n,))   dims*   varargs sizes: f(2, 3) or f((2, 3))
   axis    None | int | tuple of ints         int     a Dim
   bool    True | False                        any     not needed for the shape
+  widths  a Dim or nested tuples of Dims (``np.pad``'s pad_width: its nesting is its shape)
 A converted argument that the caller could not determine is ``UNKNOWN``; a rule
 that gets one for a non-array parameter yields an unknown shape.
 """
@@ -394,6 +395,8 @@ API.update({
     "numpy.diff": Fn("a:array, n:int=1, axis:int=-1", lambda a, n=1, axis=-1, **_: ops.diff(a, n, axis)),
     "numpy.tile": Fn("A:array, reps:shape", lambda A, reps, **_: ops.tile(A, reps)),
     "numpy.broadcast_to": Fn("array:array, shape:shape", lambda array, shape, **_: ops.broadcast_to(array, shape)),
+    "numpy.pad": Fn("array:array, pad_width:widths, mode:any='constant', stat_length:any=None, constant_values:any=0, "
+                    "end_values:any=0, reflect_type:any='even'", lambda array, pad_width, **_: ops.pad(array, pad_width)),
     "numpy.flip": Fn("m:array, axis:axis=None", lambda m, **_: m),
     "numpy.fliplr": Fn("m:array", lambda m, **_: m),
     "numpy.flipud": Fn("m:array", lambda m, **_: m),

@@ -13,7 +13,7 @@ whenever the line runs.
 from __future__ import annotations
 
 from enum import Enum
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from shapelint.algebra.dims import (
     ARITHMETIC,
@@ -888,3 +888,53 @@ def broadcast_to(shape: Shape, target: Sequence[Dim]) -> Shape:
                                              f"to {fmt_shape(target)}", Verdict(False, CONVENTION, condition)),
                     _runs_only_if(condition), weakest(v.reason, v1.reason), condition)
     return target
+
+
+# -- padding --------------------------------------------------------------------
+
+def _widths_layout(widths: Any) -> Optional[Tuple[int, ...]]:
+    """The shape of ``np.asarray(pad_width)`` for nested tuples of sizes; None when ragged."""
+    if not isinstance(widths, tuple):
+        return ()
+    inner = {_widths_layout(w) for w in widths}
+    if len(inner) > 1 or None in inner:
+        return None
+    return (len(widths),) + (inner.pop() if inner else ())
+
+
+def _flat_widths(widths: Any) -> List[Dim]:
+    if not isinstance(widths, tuple):
+        return [widths]
+    return [d for w in widths for d in _flat_widths(w)]
+
+
+def pad(shape: Shape, pad_width: Any) -> Shape:
+    """``np.pad``: each axis grows by its (before, after) widths.  ``pad_width`` is a size or
+    nested tuples of sizes, made an array and broadcast to ``(ndim, 2)`` as NumPy does: one
+    size for every side, one pair for every axis, or one pair per axis."""
+    if shape is None:
+        return None
+    layout = _widths_layout(pad_width)
+    if layout is None:
+        return None  # ragged: NumPy refuses to make it an array, not a shape question
+    flat = _flat_widths(pad_width)
+    nd = len(shape)
+    if len(layout) < 3 and len(flat) == 1:
+        pairs = [(flat[0], flat[0])] * nd
+    elif len(layout) < 3 and len(flat) == 2 and layout != (2, 1):
+        pairs = [(flat[0], flat[1])] * nd
+    else:
+        grid = (1,) * (2 - len(layout)) + layout if len(layout) <= 2 else None
+        if grid is None or grid[0] not in (1, nd) or grid[1] not in (1, 2):
+            raise ShapeMismatch(ErrorKind.BROADCAST,
+                f"np.pad: pad_width of shape {fmt_shape(layout)} does not fit the {nd}-dimensional array "
+                f"of shape {fmt_shape(shape)}: it takes one (before, after) pair per axis, "
+                f"{fmt_shape((nd, 2))}, or one pair for all")
+        rows, cols = grid
+
+        def at(i: int, j: int) -> Dim:
+            return flat[(i if rows > 1 else 0) * cols + (j if cols > 1 else 0)]
+
+        pairs = [(at(i, 0), at(i, 1)) for i in range(nd)]
+    return tuple(None if d is None or before is None or after is None else add(d, add(before, after))
+                 for d, (before, after) in zip(shape, pairs))

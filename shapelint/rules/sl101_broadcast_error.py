@@ -12,7 +12,8 @@ class BroadcastError(MismatchRule):
 ## What it does
 Reports an element-wise operation (`+ - * / ** ==`, `np.add`, `np.maximum`,
 `np.where`, an in-place `+=`, an assignment into a slice ...) whose operand
-shapes cannot be broadcast together.
+shapes cannot be broadcast together; also `np.broadcast_to`, and `np.pad`
+with a `pad_width` that is not one (before, after) pair per axis.
 
 ## Why is this bad?
 NumPy aligns shapes from the right; each pair of sizes must be equal or one
@@ -35,10 +36,13 @@ Z = np.dot(W, X)   # or W @ X: (4, 3) . (3, 10) -> (4, 10)
     VALID = [
         "import numpy as np\nZ = np.ones((4, 10)) + np.zeros((4, 1))\n",
         "import numpy as np\nX = np.ones((5, 3))\nY = X - X.mean(axis=0)\n",
+        "import numpy as np\nX = np.ones((2, 5, 5, 3))\nP = np.pad(X, ((0, 0), (1, 1), (1, 1), (0, 0)))\n"
+        "Y = P + np.ones((2, 7, 7, 3))\n",
     ]
     INVALID = [
         "import numpy as np\nW = np.random.randn(4, 3)\nX = np.random.randn(3, 10)\nZ = W * X\n",
         "import numpy as np\ndZ = np.ones((4, 10))\nd = dZ - np.sum(dZ, axis=1)\n",
+        "import numpy as np\nX = np.ones((2, 5, 5, 3))\nP = np.pad(X, ((1, 1), (1, 1)))\n",
     ]
 
     def on_mismatch(self, ev: MismatchEvent, ctx: RuleContext) -> None:

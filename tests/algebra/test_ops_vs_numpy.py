@@ -179,3 +179,20 @@ def test_tile_and_broadcast_to(a, reps):
     assert algebra_outcome(lambda: ops.tile(a, reps)) == numpy_outcome(lambda: np.tile(np.zeros(a), reps))
     assert (algebra_outcome(lambda: ops.broadcast_to(a, tuple(reps)))
             == numpy_outcome(lambda: np.broadcast_to(np.zeros(a), tuple(reps))))
+
+
+# np.pad's pad_width: a size, a pair, a pair per axis, or any nesting (most of them wrong)
+pad_widths = st.recursive(st.integers(0, 2), lambda inner: st.lists(inner, max_size=4).map(tuple), max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(shapes, pad_widths)
+def test_pad(a, widths):
+    got = algebra_outcome(lambda: ops.pad(a, widths))
+    if got == ("ok", None):
+        return  # ragged: NumPy cannot make it an array, not a shape rule's business
+    try:
+        want = numpy_outcome(lambda: np.pad(np.zeros(a), widths))
+    except TypeError:  # `()` is a float array: NumPy raises before any shape question
+        want = ("raise", None)
+    assert got == want
