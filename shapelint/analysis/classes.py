@@ -65,7 +65,7 @@ class ClassesMixin:
         for m in methods.values():
             m.owner = cls
         env.vars[node.name.value] = cls
-        if self.recording and not self.call_stack and self.class_depth == 0:
+        if self.recording and not self.frames and self.class_depth == 0:
             self.analyze_class(cls)
         return Flow(False)
 
@@ -143,9 +143,9 @@ class ClassesMixin:
 
     def call_super(self, env: Env) -> Val:
         """``super()`` in a method of a class of the project."""
-        if not self._returns_stack:
+        if not self.frames:
             return UNKNOWN
-        func = self._returns_stack[-1][0]
+        func = self.frames[-1].func
         owner: Optional[ClassVal] = getattr(func, "owner", None)
         params = func.node.params.params
         if owner is None or not params:

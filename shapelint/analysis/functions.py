@@ -161,9 +161,26 @@ class CallSite:
         self.node, self.stmt, self.mod, self.func_name = node, stmt, mod, func_name
 
 
+class CallFrame:
+    """A function whose body is being analyzed (on its own, or for a call): the function, the
+    values its ``return`` statements gave so far, and what to give back to the code that was
+    running when it began (restored when it ends)."""
+
+    __slots__ = ("func", "returns", "caller")
+
+    def __init__(self, func: FuncVal, caller: Tuple[Any, ...]):
+        self.func = func
+        self.returns: List[Val] = []
+        self.caller = caller  # (recording, call_site, mod, current_stmt, own_analysis)
+
+    @property
+    def node(self) -> cst.FunctionDef:
+        return self.func.node
+
+
 class FunctionsMixin:
     def stmt_FunctionDef(self, node: cst.FunctionDef, env: Env) -> Flow:
-        if self.mod.is_main or self.mod.is_focus or self.call_stack:
+        if self.mod.is_main or self.mod.is_focus or self.frames:
             func = FuncVal(node, env, self.function_contract(node, env), node.name.value, self.mod)
         else:
             # An imported module's top level: most of its functions are never called from the
@@ -175,7 +192,7 @@ class FunctionsMixin:
             func = FuncVal(node, env, None, node.name.value, self.mod,
                            read_contract=lambda: contract_of(tree, node, decorator))
         env.vars[node.name.value] = func
-        if self.recording and not self.call_stack and self.class_depth == 0:
+        if self.recording and not self.frames and self.class_depth == 0:
             func.generic_return = self.analyze_function(func, None, None)
         return Flow(False)
 
@@ -198,30 +215,26 @@ class FunctionsMixin:
     def analyze_function(self, func: FuncVal, args: Optional[Dict[str, Val]], call_node: Optional[cst.Call],
                          bound_self: Optional[Val] = None) -> Val:
         node = func.node
-        if node in self.call_stack or len(self.call_stack) >= MAX_CALL_DEPTH:
+        if len(self.frames) >= MAX_CALL_DEPTH or any(f.node is node for f in self.frames):
             if args is not None:
                 havoc_arguments(func, args, self._writes_cache)
             return UNKNOWN
         env = Env(func.env)
         env.text_dims = dict(func.env.text_dims)
-        returns: List[Val] = []
-        saved = (self.recording, self.call_site, self.mod, self.current_stmt)
-        saved_own = self.own_analysis
-        if args is None and not self.call_stack:
+        frame = CallFrame(func, (self.recording, self.call_site, self.mod, self.current_stmt, self.own_analysis))
+        if args is None and not self.frames:
             self.own_analysis = func  # analyzed on its own, on its declared shapes
-        self.call_stack.append(node)
+        self.frames.append(frame)
         if args is not None:
             self.recording = False
         self.mod = func.mod or self.mod
-        self._returns_stack.append((func, returns))
         try:
             self.bind_params(func, args, env, bound_self)
             flow = self.exec_suite(node.body, env)
         finally:
-            self._returns_stack.pop()
-            self.call_stack.pop()
-            self.recording, self.call_site, self.mod, self.current_stmt = saved
-            self.own_analysis = saved_own
+            self.frames.pop()
+            self.recording, self.call_site, self.mod, self.current_stmt, self.own_analysis = frame.caller
+        returns = frame.returns
         if not flow.terminated:
             returns.append(NONE)
         result = join_all(returns) if returns else UNKNOWN
@@ -305,13 +318,14 @@ class FunctionsMixin:
 
     def running_function(self) -> Optional[FuncVal]:
         """The function whose body is being analyzed (innermost), or None at a module's top level."""
-        return self._returns_stack[-1][0] if self._returns_stack else None
+        return self.frames[-1].func if self.frames else None
 
     def on_return(self, node: cst.Return, value: Val, env: Env) -> None:
-        if not self._returns_stack:
+        if not self.frames:
             return
-        func, returns = self._returns_stack[-1]
-        returns.append(value)
+        frame = self.frames[-1]
+        func = frame.func
+        frame.returns.append(value)
         if func.contract is not None and node.value is not None:
             func.contract.check_return(self, node, value, env)
 
@@ -470,7 +484,7 @@ class FunctionsMixin:
             return self.call_container_method(node, func.owner_node, func.owner, func.name, env)
         if isinstance(func, QualVal):
             result = self.call_qualified(node, func.qualname, env)
-            if not self.call_stack:  # the top level of a file: a notebook cell, a script
+            if not self.frames:  # the top level of a file: a notebook cell, a script
                 if func.qualname == testdata.SEED:
                     self.seeded.add(self.mod.path)
                 elif self.mod.path in self.seeded and testdata.is_seeded_literal_draw(func.qualname, node):

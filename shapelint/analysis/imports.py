@@ -284,12 +284,12 @@ class ImportsMixin:
             self._import_calls = 0
 
     def exec_library_module(self, ctx: ModuleCtx) -> None:
-        saved = (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-                 self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled, self._returns_stack,
+        saved = (self.mod, self.current_stmt, self.recording, self.call_site, self.frames, self.quiet,
+                 self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled,
                  self.call_chain, self.instantiations, self.stmt_of)
         self.mod, self.current_stmt, self.recording, self.call_site = ctx, None, False, None
-        self.call_stack, self.quiet, self.quiet_errors, self.loop_may_skip, self.undecided = [], 0, 0, 0, 0
-        self.unrolled, self._returns_stack, self.call_chain = 0, [], []
+        self.frames, self.quiet, self.quiet_errors, self.loop_may_skip, self.undecided = [], 0, 0, 0, 0
+        self.unrolled, self.call_chain = 0, []
         # What the module's top level makes is the module's own: its calls have their own budget
         # (charged to the checked file's below, see charge_imports), and what it notes is kept apart
         # to go into its summary (then merged back below).
@@ -303,8 +303,8 @@ class ImportsMixin:
         finally:
             self._executing.pop()
             noted, calls = self.stmt_of, self.instantiations
-            (self.mod, self.current_stmt, self.recording, self.call_site, self.call_stack, self.quiet,
-             self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled, self._returns_stack,
+            (self.mod, self.current_stmt, self.recording, self.call_site, self.frames, self.quiet,
+             self.quiet_errors, self.loop_may_skip, self.undecided, self.unrolled,
              self.call_chain, self.instantiations, self.stmt_of) = saved
             self.stmt_of.update(noted)
             apart = self.solver.close_module(solver_saved)

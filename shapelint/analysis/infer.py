@@ -28,7 +28,7 @@ from shapelint.analysis.containers import ContainersMixin
 from shapelint.analysis.coverage import function_coverage
 from shapelint.analysis.env import Env, resolving_imports
 from shapelint.analysis.expressions import ExpressionsMixin
-from shapelint.analysis.functions import CallSite, FunctionsMixin
+from shapelint.analysis.functions import CallFrame, CallSite, FunctionsMixin
 from shapelint.analysis.imports import ImportsMixin
 from shapelint.analysis.modules import ModuleCtx
 from shapelint.analysis.numpy_calls import NumpyCallsMixin
@@ -109,12 +109,11 @@ class Inference(StatementsMixin, AssignmentsMixin, RefineMixin, ExpressionsMixin
         # at the places they were first found
         self._finding_frames: List[Tuple[int, List[Tuple[Any, ...]]]] = []
         self.call_chain: List[CallSite] = []  # every call being analyzed, outermost first
-        self.call_stack: List[cst.FunctionDef] = []
         self.instantiations = 0
         self.recording = True  # False while re-analyzing a function for one call site
         self.call_site: Optional[CallSite] = None  # the outermost call being re-analyzed
         self._instance_cache: Dict[Any, Val] = {}
-        self._returns_stack: List[Tuple[Any, List[Val]]] = []
+        self.frames: List[CallFrame] = []  # the functions whose bodies are being analyzed, innermost last
         self._shape_records: Dict[Any, list] = {}  # for `shapelint shapes`: see record_shape
         # the checked file's functions (by id of their node), for their summaries: see note_function
         self.function_facts: Dict[int, FunctionFacts] = {}

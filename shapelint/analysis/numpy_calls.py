@@ -750,9 +750,9 @@ class NumpyCallsMixin:
         """Is ``name`` a parameter of the function being analyzed that is annotated as a sequence
         (``tuple[int, ...]``) or used as one (``len(p)``, ``np.prod(p)``)?  Alone where a shape
         goes, such a parameter is the whole shape, not one size."""
-        if not self.call_stack:
+        if not self.frames:
             return False
-        func = self.call_stack[-1]
+        func = self.frames[-1].node
         params = func.params
         param = next((p for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
                       if p.name.value == name), None)
