@@ -136,7 +136,7 @@ class FindingSink:
             related = related + (Related(self.path, call[0], call[1], text),)
             calls_kept += 1
         more = len(placed.calls) - calls_kept
-        shown = placed.message + (f" (and {more} more {'call' if more == 1 else 'calls'} that pass failing shapes)"
+        shown = placed.message + (f" (and {more} more {'call that passes' if more == 1 else 'calls that pass'} failing shapes)"
                                   if more else "")
         self.result.diagnostics[placed.index] = d.with_(related=related, message=shown)
 

@@ -82,6 +82,8 @@ def test_many_bad_calls_are_listed_up_to_a_bound_and_counted():
     assert (d.line, d.code) == (3, "SL102")
     assert [r.line for r in d.related] == list(range(4, 4 + MAX_RELATED))
     assert d.message.endswith("(and 3 more calls that pass failing shapes)")
+    (d,) = analyze_source(_calls(MAX_RELATED + 1), "one_more.py").diagnostics
+    assert d.message.endswith("(and 1 more call that passes failing shapes)")
     (d,) = analyze_source(_calls(2), "two.py").diagnostics
     assert "more call" not in d.message and len(d.related) == 2
 
