@@ -926,7 +926,8 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
     else:
         grid = (1,) * (2 - len(layout)) + layout if len(layout) <= 2 else None
         if grid is None or grid[0] not in (1, nd) or grid[1] not in (1, 2):
-            raise ShapeMismatch(ErrorKind.BROADCAST,
+            raise ShapeMismatch(
+                ErrorKind.BROADCAST,
                 f"np.pad: pad_width of shape {fmt_shape(layout)} does not fit the {nd}-dimensional array "
                 f"of shape {fmt_shape(shape)}: it takes one (before, after) pair per axis, "
                 f"{fmt_shape((nd, 2))}, or one pair for all")

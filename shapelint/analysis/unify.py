@@ -60,6 +60,7 @@ MAX_TENTATIVE_RANK = 6
 _WEIGHT_NAME = re.compile(r"d?W\d*$")
 _DATA_NAME = re.compile(r"X|A|A_prev|A\d+|AL|dZ\d*|dA\d*|dA_prev$")
 
+
 def _operand_name(node: Optional[cst.CSTNode]) -> Optional[Tuple[str, bool]]:
     """``W1`` -> ("W1", False); ``W1.T`` -> ("W1", True); anything else None."""
     if isinstance(node, cst.Name):

@@ -37,7 +37,7 @@ def test_a_pair_follows_the_variable_a_size_became():
 
 def test_bindings_since_a_mark_and_a_module_recorded_on_its_own():
     solver = ShapeSolver()
-    (_, a), (db, b) = _var("a"), _var("b")
+    (_, a), (_, b) = _var("a"), _var("b")
     mark = solver.mark()
     solver.bind(a, 3)
     assert solver.bound_since(mark) == {a: 3}
