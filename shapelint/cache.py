@@ -232,11 +232,14 @@ class TreeStore:
             return None
         try:
             payload = dump_tree(tree)
+        except (RecursionError, pickle.PicklingError, TypeError, ValueError):
+            return None  # a tree pickle cannot take (nested too deep for it): the others still can
+        try:
             path = self.directory / key[:2] / f"{key}.tree"
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, hmac.new(self.secret, key.encode() + payload, "sha256").digest() + payload)
-        except (OSError, RecursionError, pickle.PicklingError, TypeError, ValueError):
-            self.writable = False  # read-only, full, or a tree pickle cannot take: run on without
+        except (OSError, ValueError):
+            self.writable = False  # read-only, full, or gone: run on without
             return None
         return payload
 

@@ -30,6 +30,24 @@ def entry_files(tmp_path):
     return list((tmp_path / ".shapelint_cache").rglob("*.tree"))
 
 
+def test_a_tree_pickle_cannot_take_is_left_out_and_the_store_stays_on(tmp_path, monkeypatch):
+    from shapelint import cache
+
+    trees = store(tmp_path)
+    real = cache.dump_tree
+
+    def too_deep(tree):
+        if isinstance(tree, libcst.Module) and "deep" in tree.code:
+            raise RecursionError("maximum recursion depth exceeded while pickling an object")
+        return real(tree)
+
+    monkeypatch.setattr(cache, "dump_tree", too_deep)
+    deep = "deep = 1\n"
+    assert trees.put(trees.key(deep), libcst.parse_module(deep)) is None
+    assert trees.put(trees.key(SOURCE), libcst.parse_module(SOURCE)) is not None  # the next one is stored
+    assert trees.get(trees.key(SOURCE)).code == SOURCE and trees.get(trees.key(deep)) is None
+
+
 def test_a_tree_comes_back_as_it_was_parsed(tmp_path):
     trees = store(tmp_path)
     trees.put(trees.key(SOURCE), libcst.parse_module(SOURCE))
