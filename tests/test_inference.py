@@ -360,3 +360,26 @@ def test_np_pad_grows_each_axis_by_its_pair():
     assert got["one"] == [4, 5] and got["pair"] == [5, 6]
     assert got["u"] == [4, 3]  # the pairs the call passes
     assert got["P"] is None  # pads[0] might be a pair or a size: the nesting is unknown
+
+
+def test_a_pad_width_nobody_knows_may_be_zero():
+    # the course's conv_backward: `if pad == 0:` the padded slice is the array itself; a width of
+    # unknown value is no size of its own (sizes are positive; a width is often 0)
+    src = ("import numpy as np\n"
+           "def zero_pad(X, pad):\n"
+           "    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant')\n"
+           "def back(cache):\n"
+           "    (A_prev, hparameters) = cache\n"
+           "    (m, n_H_prev, n_W_prev, n_C_prev) = A_prev.shape\n"
+           "    pad = hparameters['pad']\n"
+           "    dA_prev = np.zeros((m, n_H_prev, n_W_prev, n_C_prev))\n"
+           "    dA_prev_pad = zero_pad(dA_prev, pad)\n"
+           "    for i in range(m):\n"
+           "        da_prev_pad = dA_prev_pad[i]\n"
+           "        if pad == 0:\n"
+           "            dA_prev[i, :, :, :] = da_prev_pad\n"
+           "        else:\n"
+           "            dA_prev[i, :, :, :] = da_prev_pad[pad:-pad, pad:-pad, :]\n"
+           "    return dA_prev\n")
+    assert analyze_source(src, "conv.py").diagnostics == []
+    assert shapes(src)["dA_prev_pad"] == [None, None, None, None]  # rank 4, the padded sizes unknown

@@ -909,9 +909,11 @@ def _flat_widths(widths: Any) -> List[Dim]:
 
 
 def pad(shape: Shape, pad_width: Any) -> Shape:
-    """``np.pad``: each axis grows by its (before, after) widths.  ``pad_width`` is a size or
-    nested tuples of sizes, made an array and broadcast to ``(ndim, 2)`` as NumPy does: one
-    size for every side, one pair for every axis, or one pair per axis."""
+    """``np.pad``: each axis grows by its (before, after) widths.  ``pad_width`` is a width or
+    nested tuples of widths, made an array and broadcast to ``(ndim, 2)`` as NumPy does: one
+    width for every side, one pair for every axis, or one pair per axis.  A width is often 0,
+    so only one known as an int grows a size: a symbol here is not a size (the algebra takes
+    every symbol for a positive size, and ``n + 2 * pad`` would never be ``n``)."""
     if shape is None:
         return None
     layout = _widths_layout(pad_width)
@@ -937,5 +939,5 @@ def pad(shape: Shape, pad_width: Any) -> Shape:
             return flat[(i if rows > 1 else 0) * cols + (j if cols > 1 else 0)]
 
         pairs = [(at(i, 0), at(i, 1)) for i in range(nd)]
-    return tuple(None if d is None or before is None or after is None else add(d, add(before, after))
+    return tuple(add(d, before + after) if d is not None and type(before) is int and type(after) is int else None
                  for d, (before, after) in zip(shape, pairs))

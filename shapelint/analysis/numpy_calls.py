@@ -740,8 +740,10 @@ class NumpyCallsMixin:
                 if inner is api.UNKNOWN:
                     return api.UNKNOWN
                 out.append(inner)
-            elif isinstance(item, IntVal) or (isinstance(item, ParamVal) and item.name.isidentifier()):
-                out.append(self.to_dim(item, item_node, env))
+            elif isinstance(item, IntVal):
+                out.append(item.dim)
+            elif isinstance(item, ParamVal) and item.name.isidentifier():
+                out.append(None)  # a width, of a value nobody knows
             else:
                 return api.UNKNOWN
         return tuple(out)
