@@ -12,7 +12,10 @@ The pass is one class assembled from one mixin per concern, each in its own
 module: ``statements`` (blocks, branches, loops), ``assignments``,
 ``refine`` (asserts and tests), ``expressions``, ``subscripts``,
 ``functions`` (definitions and calls of the analyzed code), ``numpy_calls``
-(the API table), ``imports``, ``builtins`` and ``reporting``.
+(the API table), ``imports``, ``builtins`` and ``reporting``.  Two parts are objects that
+own their state: the constraints on shape variables (``solver.ShapeSolver``, fed by
+``unify``), and the stack of functions being analyzed (``functions.CallFrame``, one per
+body, holding what its returns gave and the caller's state to restore).
 """
 
 from __future__ import annotations
