@@ -91,6 +91,26 @@ _SEQUENCE_ANNOTATIONS = frozenset(("tuple", "Tuple", "list", "List", "Sequence",
 _SHAPE_NEUTRAL_KEYWORDS = frozenset(("out", "order", "casting", "copy", "subok", "like", "dtype", "where"))
 
 
+def pad_widths(v: Val, depth: int = 0) -> Any:
+    """``np.pad``'s ``((0, 0), (pad, pad))``: the same nesting, with a size for each leaf.  A
+    leaf must be an int or, inside a tuple, a parameter's own name (``pad``: a width of unknown
+    value); any other value, an element of one (``pads[0]``) too, might be a pair itself, and
+    then the nesting is unknown.  Deeper than NumPy ever takes: unknown."""
+    if isinstance(v, IntVal):
+        return v.dim
+    if depth and isinstance(v, ParamVal) and v.name.isidentifier():
+        return None
+    if not isinstance(v, TupleVal) or depth > 2:
+        return api.UNKNOWN
+    out = []
+    for item in v.items:
+        width = pad_widths(item, depth + 1)
+        if width is api.UNKNOWN:
+            return api.UNKNOWN
+        out.append(width)
+    return tuple(out)
+
+
 # The analyzer's hooks for calls that need more than a shape rule of the NumPy table
 # (``algebra/api.py``): qualified name -> the method, given (node, qualname, env), that returns
 # the call's value, or None to leave the call to the table.  With the table, the one place a
@@ -482,8 +502,7 @@ class NumpyCallsMixin:
                 st = self.to_shape_tuple(v, env, vnode)
                 converted[p.name] = st if st is not None else api.UNKNOWN
             elif kind == "widths":
-                converted[p.name] = self.to_widths(v, vnode, env) if isinstance(v, TupleVal) else (
-                    v.dim if isinstance(v, IntVal) else api.UNKNOWN)
+                converted[p.name] = pad_widths(v)
             elif kind == "axis":
                 converted[p.name] = self.to_axis(v)
             elif kind == "int":
@@ -722,31 +741,6 @@ class NumpyCallsMixin:
             # `n_h`, or an element `layer_dims[l]` of a list of sizes
             return (self.to_dim(v, node, env),)
         return None
-
-    def to_widths(self, v: TupleVal, node: Optional[cst.CSTNode], env: Env, depth: int = 0) -> Any:
-        """``np.pad``'s ``((0, 0), (pad, pad))``: the same nesting, with a size for each leaf.  A
-        leaf must be an int or a parameter's own name (``pad``); any other value, an element of
-        one (``pads[0]``) too, might be a pair itself, and then the nesting is unknown.  Deeper
-        than NumPy ever takes: unknown."""
-        if depth > 2:
-            return api.UNKNOWN
-        elements = node.elements if isinstance(node, (cst.Tuple, cst.List)) and len(node.elements) == len(v.items) \
-            else [None] * len(v.items)
-        out = []
-        for item, el in zip(v.items, elements):
-            item_node = el.value if el is not None else None
-            if isinstance(item, TupleVal):
-                inner = self.to_widths(item, item_node, env, depth + 1)
-                if inner is api.UNKNOWN:
-                    return api.UNKNOWN
-                out.append(inner)
-            elif isinstance(item, IntVal):
-                out.append(item.dim)
-            elif isinstance(item, ParamVal) and item.name.isidentifier():
-                out.append(None)  # a width, of a value nobody knows
-            else:
-                return api.UNKNOWN
-        return tuple(out)
 
     def holds_a_sequence(self, name: str) -> bool:
         """Is ``name`` a parameter of the function being analyzed that is annotated as a sequence
