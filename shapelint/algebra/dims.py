@@ -305,9 +305,6 @@ class Condition:
         # a conjunction inside a disjunction (or the other way) is bracketed
         return f" {self.op} ".join(f"({p})" if p.op not in ("==", self.op) else str(p) for p in self.parts)
 
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Condition) and (self.op, self.parts) == (other.op, other.parts)
 
