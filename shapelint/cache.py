@@ -206,8 +206,6 @@ class TreeStore:
 
     def key(self, source: str) -> str:
         """What an entry is found by: the text, and the libcst that parsed it."""
-        import libcst
-
         h = hashlib.sha256(f"{FORMAT}:{getattr(libcst, '__version__', '?')}\0".encode())
         h.update(source.encode("utf-8", "surrogatepass"))
         return h.hexdigest()
@@ -272,8 +270,6 @@ _NODE_CLASSES: Dict[str, type] = {}  # class name -> node class, for the functio
 
 def _node_classes() -> Dict[str, type]:
     if not _NODE_CLASSES:
-        import libcst
-
         todo = [libcst.CSTNode]
         seen = set()
         while todo:
