@@ -101,7 +101,7 @@ def analyze_source(
             _report(result, problem, enabled)
         return result
 
-    from shapelint.analysis.modules import tree_of_checked_file
+    from shapelint.analysis.modules import keep_checked_tree, tree_of_checked_file
     from shapelint.source.precheck import measure
 
     import libcst
@@ -117,6 +117,7 @@ def analyze_source(
                 _report(result, too_complex(source, path, sizes.excess), enabled)
                 return result
             module = libcst.parse_module(source)
+            keep_checked_tree(path, source, module)
     except libcst.ParserSyntaxError as exc:
         syntax = _python_syntax_error(source, path)
         if syntax is None:

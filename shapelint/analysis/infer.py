@@ -198,13 +198,19 @@ def run_drivers(module: cst.Module, source: str, path: str, enabled: Set[str], r
                 collect_shapes: bool, project_root: Optional[str], implicit_numpy: bool,
                 facts: Dict[int, FunctionFacts]) -> None:
     from shapelint.analysis.drivers import driver_source, find_drivers
-    from shapelint.analysis.modules import file_digest
+    from shapelint.analysis.modules import file_digest, load
     from shapelint.analysis.parsing import parse_or_none
 
     me = os.path.abspath(path)
     for driver in find_drivers(path, source):
-        text, cells = driver_source(driver)
-        tree = parse_or_none(text) if text is not None else None
+        if driver.endswith(".py"):
+            # parsed once per process, as its imports are: a test file drives every module it
+            # imports (numpy's tests parsed 116 times more without this), and is checked itself
+            parsed = load(os.path.abspath(driver))
+            text, cells, tree = (parsed.source, None, parsed.tree) if parsed is not None else (None, None, None)
+        else:
+            text, cells = driver_source(driver)
+            tree = parse_or_none(text) if text is not None else None
         digest = file_digest(driver)
         if digest is not None:
             result.dependencies[driver] = digest

@@ -339,6 +339,21 @@ def tree_of_checked_file(path: str, source: str) -> Optional[cst.Module]:
     return parsed.tree if parsed is not None and parsed.source == source else None
 
 
+def keep_checked_tree(path: str, source: str, tree: cst.Module) -> None:
+    """Keep the tree just parsed for a checked file, when ``source`` is its text on disk, for the
+    analyses later in this process that import it or run it as a driver: each file is parsed
+    once per process whichever comes first (in numpy, 46 files were parsed twice without this)."""
+    if path.startswith("<") or not path.endswith(".py") or overlay_text(path) is not None:
+        return
+    path = os.path.abspath(path)
+    stamp = _stamp(path)  # before the read: a file changed after it is read again when loaded
+    if stamp is None or path in _parsed:
+        return
+    read = _read_source(path, stamp[0])
+    if read is not None and read[1] == source:
+        _remember(path, stamp, ParsedModule(path, source, tree, hashlib.sha256(read[0]).hexdigest()))
+
+
 def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:
     read = _read_source(path, size)
     return _parse(path, read[1], read[0]) if read is not None else None

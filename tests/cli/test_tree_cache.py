@@ -222,3 +222,23 @@ def test_a_new_process_loads_the_imported_modules_from_the_cache(tmp_path):
     assert parses() == 2  # main.py and helpers.py
     main.write_text(main.read_text() + "# edited\n")
     assert parses() == 1  # main.py only: helpers.py's tree comes from the cache
+
+
+def test_one_process_parses_each_file_once(tmp_path):
+    """A file checked, imported by a later file and run as a driver of another is parsed once:
+    the checked file's tree is kept for its importers, a driver's for its own check."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef init(n):\n    return np.zeros((n, 1))\n")
+    (tmp_path / "main.py").write_text("import numpy as np\nfrom helpers import init\nb = init(3)\n")
+    (tmp_path / "test_helpers.py").write_text("from helpers import init\n\ndef test_init():\n    init(2)\n")
+    # one worker's process, as `shapelint check` runs it: the files one after the other
+    probe = ("import libcst\nfrom shapelint.rules import default_codes\n"
+             "from shapelint.runner import RunOptions, Task, check_task\ncalls = []\n"
+             "original = libcst.parse_module\n"
+             "libcst.parse_module = lambda *a, **k: calls.append(1) or original(*a, **k)\n"
+             "for name in ('helpers.py', 'main.py', 'test_helpers.py'):\n"
+             "    check_task(Task(name, name, name, frozenset(default_codes())), RunOptions())\n"
+             "print('PARSES', len(calls))\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert int(out.stdout.rsplit("PARSES", 1)[1]) == 3, out.stderr
