@@ -40,6 +40,8 @@ import libcst
 from shapelint.source.lazy import LazyFunctionDef, function_fields, rebuild_function_def, stored_body
 
 _FUNCTION_DEF = libcst.FunctionDef
+_SIMPLE_WHITESPACE = libcst.SimpleWhitespace
+_PLAIN = frozenset({str, bool, type(None)})  # what a token's fields hold besides nodes
 
 FORMAT = 6  # 2: findings carry file_line and related locations; 3: and their checked fix;
 # 4: entries carry the unchecked functions and the coverage; 5: related locations carry a role;
@@ -370,18 +372,27 @@ class _TreePickler(pickle.Pickler):
         return codec[1], tuple([getattr(obj, n) for n in codec[0]])
 
     def _token_key(self, obj: Any, names: tuple) -> tuple:
+        kind = type(obj)
+        if kind is _SIMPLE_WHITESPACE:  # four in ten tokens: its one field is its content
+            return _SIMPLE_WHITESPACE, obj.value
         key = self._token_keys.get(id(obj))
         if key is None:
-            parts: list = [type(obj)]
+            parts: list = [kind]
             for name in names:
                 value = getattr(obj, name)
-                if isinstance(value, libcst.CSTNode):
-                    value = self._token_key(value, _node_codec(type(value))[0])
-                elif isinstance(value, (list, tuple)):
-                    value = tuple(self._token_key(v, _node_codec(type(v))[0]) for v in value)
+                of = type(value)
+                if of is list or of is tuple:
+                    value = tuple([self._token_key(v, _fields(type(v))) for v in value])
+                elif of not in _PLAIN and isinstance(value, libcst.CSTNode):  # (an ABC: a slow check)
+                    value = self._token_key(value, _fields(of))
                 parts.append(value)
             key = self._token_keys[id(obj)] = tuple(parts)
         return key
+
+
+def _fields(kind: type) -> tuple:
+    codec = _NODE_CODECS.get(kind)
+    return (codec or _node_codec(kind))[0]
 
 
 def dump_tree(tree: Any) -> bytes:
