@@ -42,13 +42,14 @@ _MAX_MODULE_BYTES = 2_000_000  # a generated or data file, not a helper worth an
 class ParsedModule:
     """A project module's text and tree; shared between analyses in one process."""
 
-    __slots__ = ("path", "source", "tree", "digest")
+    __slots__ = ("path", "source", "tree", "digest", "unstored")
 
     def __init__(self, path: str, source: str, tree: cst.Module, digest: str):
         self.path = path
         self.source = source
         self.tree = tree
         self.digest = digest  # sha256 of the bytes: what a cached result depends on
+        self.unstored = False  # a checked file's tree, not in the tree store yet (see keep_checked_tree)
 
 
 # path -> (size, mtime), the parse: least recently used first.  A tree and what its module ran
@@ -318,7 +319,14 @@ def load(path: str) -> Optional[ParsedModule]:
     cached = _parsed.get(path)
     if cached is not None and cached[0] == stamp:
         _parsed.move_to_end(path)
-        return cached[1]
+        parsed = cached[1]
+        if parsed is not None and parsed.unstored:
+            # a checked file's tree, now imported: stored as an import's is, for the next process
+            from shapelint.analysis.parsing import store_tree
+
+            parsed.unstored = False
+            store_tree(parsed.source, parsed.tree)
+        return parsed
     parsed = _read_and_parse(path, stamp[0])
     _remember(path, stamp, parsed)
     return parsed
@@ -334,7 +342,7 @@ def tree_of_checked_file(path: str, source: str) -> Optional[cst.Module]:
     path = os.path.abspath(path)
     cached = _parsed.get(path)
     if cached is None or cached[1] is None:
-        return None  # not parsed as an import (yet): the caller's parse is not kept (memory)
+        return None  # not parsed yet: the caller parses it (and keeps it, see keep_checked_tree)
     parsed = load(path)  # (checks the stamp)
     return parsed.tree if parsed is not None and parsed.source == source else None
 
@@ -345,13 +353,20 @@ def keep_checked_tree(path: str, source: str, tree: cst.Module) -> None:
     once per process whichever comes first (in numpy, 46 files were parsed twice without this)."""
     if path.startswith("<") or not path.endswith(".py") or overlay_text(path) is not None:
         return
+    if _parsed_chars + len(source) > MAX_PARSED_CHARS:
+        # a long run, the cache full: memory first (a tree kept here would be a whole one, where
+        # _parse keeps them compact from now on; 1,644 files of scikit-learn and scipy peaked at
+        # 910 MB against 823 when every checked tree was kept)
+        return
     path = os.path.abspath(path)
     stamp = _stamp(path)  # before the read: a file changed after it is read again when loaded
     if stamp is None or path in _parsed:
         return
     read = _read_source(path, stamp[0])
     if read is not None and read[1] == source:
-        _remember(path, stamp, ParsedModule(path, source, tree, hashlib.sha256(read[0]).hexdigest()))
+        parsed = ParsedModule(path, source, tree, hashlib.sha256(read[0]).hexdigest())
+        parsed.unstored = True  # stored once something imports it (most checked files nothing does)
+        _remember(path, stamp, parsed)
 
 
 def _read_and_parse(path: str, size: int) -> Optional[ParsedModule]:

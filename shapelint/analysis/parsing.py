@@ -46,3 +46,9 @@ def parse_or_none(source: str, compact: bool = False) -> Optional[cst.Module]:
             return store.keep(key, tree)
         store.put(key, tree)
     return tree
+
+
+def store_tree(source: str, tree: cst.Module) -> None:
+    """Put a tree parsed without the store (a checked file's) into it, for later processes."""
+    if _trees is not None:
+        _trees.put(_trees.key(source), tree)

@@ -242,3 +242,28 @@ def test_one_process_parses_each_file_once(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert int(out.stdout.rsplit("PARSES", 1)[1]) == 3, out.stderr
+
+
+def test_a_checked_file_kept_for_its_importers_is_stored_for_the_next_process(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef init(n):\n    return np.zeros((n, 1))\n")
+    main = tmp_path / "main.py"
+    main.write_text("import numpy as np\nfrom helpers import init\nb = init(3)\n")
+    probe = ("import sys, libcst\nfrom pathlib import Path\nfrom shapelint.cache import Cache\n"
+             "from shapelint.rules import default_codes\n"
+             "from shapelint.runner import RunOptions, Task, check_task\ncalls = []\n"
+             "original = libcst.parse_module\n"
+             "libcst.parse_module = lambda *a, **k: calls.append(1) or original(*a, **k)\n"
+             "opts = RunOptions(cache=Cache(Path('.shapelint_cache')))\n"
+             "for name in sys.argv[1:]:\n"
+             "    check_task(Task(name, name, name, frozenset(default_codes())), opts)\n"
+             "print('PARSES', len(calls))\n")
+
+    def parses(*names):
+        out = subprocess.run([sys.executable, "-c", probe, *names], cwd=tmp_path, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+        return int(out.stdout.rsplit("PARSES", 1)[1])
+
+    assert parses("helpers.py", "main.py") == 2  # helpers.py checked first, its tree kept for main.py
+    main.write_text(main.read_text() + "# edited\n")
+    assert parses("main.py") == 1  # helpers.py's tree comes from the store
