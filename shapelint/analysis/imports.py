@@ -43,7 +43,7 @@ class _Executing:
         self.path = path
         self.index = index  # its place in the stack of modules being executed
         self.deps: List[str] = []
-        self.shared = True  # False once it depends on the checked file
+        self.shared = True  # False when it is, or depends on, the file a driver checks
         # the lowest place in the stack its imports reach back to: below its own, it is part of
         # an import cycle, which is shared as one unit once the cycle's first module is done
         self.low = index
@@ -296,6 +296,9 @@ class ImportsMixin:
         self.instantiations, self.stmt_of = 0, {}
         solver_saved = self.solver.open_module()
         frame = _Executing(ctx.path, len(self._executing))
+        # The file a driver checks runs with its findings reported (``is_focus``): this run's own,
+        # never shared, or a later file importing it would report its failures at its lines.
+        frame.shared = not self.is_checked_file(ctx.path)
         self._executing.append(frame)
         bound_mark = self.solver.mark()
         try:

@@ -126,6 +126,20 @@ def test_the_checked_file_imported_by_its_imports_is_an_ordinary_module(tmp_path
     assert executions.count("net.py") == 3
 
 
+def test_the_file_a_driver_checked_is_not_shared_as_driven(tmp_path):
+    # a.py checked first (its tree kept for its importers), test_a.py its driver; then c.py,
+    # whose driver d.py calls a.f with shapes that fail in a.py: that failure is a.py's, never c.py's
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    write(tmp_path, {
+        "a.py": "import numpy as np\n\n\ndef f(x):\n    return np.dot(x, np.zeros((3, 1)))\n",
+        "test_a.py": "import numpy as np\nfrom a import f\n\n\ndef test_f():\n    f(np.zeros((2, 3)))\n",
+        "c.py": "import numpy as np\n\n\ndef g(n):\n    return np.zeros((n, 1))\n",
+        "d.py": "import numpy as np\nfrom a import f\nfrom c import g\n\ng(3)\nf(np.zeros((2, 4)))\n"})
+    alone = _outcomes([tmp_path / "c.py"], fresh=True)
+    after_a = _outcomes([tmp_path / "a.py", tmp_path / "c.py"], fresh=False)
+    assert after_a[tmp_path / "c.py"] == alone[tmp_path / "c.py"] == []
+
+
 def _outcomes(paths, fresh: bool):
     out = {}
     for path in paths:
