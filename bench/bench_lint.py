@@ -10,7 +10,9 @@ Every tool gets the same explicit list of .py files.  shapelint is timed cold
 (empty cache) and warm (from that cache), with 1 job and with all cores;
 then bare ``libcst.parse_module`` over the same files (the floor of any
 libcst-based linter; shapelint hands libcst only the files that mention
-NumPy, so the floor is also given for those), ruff, flake8 and pylint
+NumPy, so the floor is also given for those), and over every text the check
+parses (the files and the project modules they import: the floor of
+whole-project analysis, cold), ruff, flake8 and pylint
 (errors only: ``--disable=all --enable=E``).  Prints seconds, lines per
 second, the ratio to shapelint's cold 1-job time, and peak memory: the
 largest single process (``ru_maxrss`` of the finished children) and, with
@@ -74,6 +76,38 @@ for p in paths:
     except Exception:
         pass
 print(n, time.perf_counter() - t)
+"""
+
+
+# Every text one process's check of the files hands to libcst (the files, and the project modules
+# they import or that drive them): written to a JSON list, for the floor of whole-project analysis.
+_CLOSURE = r"""
+import json, sys
+import libcst
+from shapelint.rules import default_codes
+from shapelint.runner import RunOptions, Task, check_task
+paths = [p for p in open(sys.argv[1]).read().split("\n") if p]
+texts = {}
+parse = libcst.parse_module
+def recording_parse(source, *args, **kwargs):
+    texts[source] = None
+    return parse(source, *args, **kwargs)
+libcst.parse_module = recording_parse
+codes = frozenset(default_codes())
+for path in paths:
+    check_task(Task(path, path, path, codes), RunOptions())
+open(sys.argv[2], "w").write(json.dumps(list(texts)))
+"""
+
+# The bare parse of those texts.
+_PARSE_TEXTS = r"""
+import json, sys, time
+import libcst
+texts = json.loads(open(sys.argv[1]).read())
+t = time.perf_counter()
+for text in texts:
+    libcst.parse_module(text)
+print(len(texts), time.perf_counter() - t)
 """
 
 
@@ -157,7 +191,7 @@ def main() -> None:
     ap.add_argument("--packages", default="sklearn,scipy", help="packages to lint (default: sklearn,scipy)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per fast measurement (median)")
     ap.add_argument("--repeat-slow", type=int, default=1, help="runs per slow measurement (cold shapelint, pylint)")
-    ap.add_argument("--skip", default="", help="comma-separated: pylint,flake8,ruff,parse,cold1")
+    ap.add_argument("--skip", default="", help="comma-separated: pylint,flake8,ruff,parse,closure,cold1")
     ap.add_argument("--jobs", type=int, default=0, help="'all cores' job count (default: os.cpu_count())")
     ap.add_argument("--json", help="also write the results to this JSON file")
     ap.add_argument("--first", type=int, default=0,
@@ -242,6 +276,15 @@ def main() -> None:
                 m = measure([sys.executable, "-c", _PARSE, str(listfile), which], work, env)
                 return m
             results[label] = median_of(args.repeat_slow, parse)
+    if "closure" not in skip:
+        # Whole-project analysis parses what the files import too: no check of them can cost
+        # less than this parse, whatever it does with the trees.
+        closure = work / "closure.json"
+        subprocess.run([sys.executable, "-c", _CLOSURE, str(listfile), str(closure)], cwd=work, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        count = len(json.loads(closure.read_text()))
+        results[f"libcst.parse_module, the {count} texts the check parses"] = median_of(
+            args.repeat_slow, lambda: measure([sys.executable, "-c", _PARSE_TEXTS, str(closure)], work, env))
     if "ruff" not in skip and tool(site, "ruff"):
         results["ruff (default rules)"] = median_of(args.repeat, lambda: measure(
             [tool(site, "ruff"), "check", "--isolated", "--no-cache", "--exit-zero", "-q", *files], work, env))
