@@ -224,6 +224,26 @@ def test_a_new_process_loads_the_imported_modules_from_the_cache(tmp_path):
     assert parses() == 1  # main.py only: helpers.py's tree comes from the cache
 
 
+# One worker's process, as `shapelint check` runs it: the files checked one after the other
+# (with a cache in .shapelint_cache or none); prints how many texts libcst parsed.
+_WORKER_PROBE = ("import sys, libcst\nfrom pathlib import Path\nfrom shapelint.cache import Cache\n"
+                 "from shapelint.rules import default_codes\n"
+                 "from shapelint.runner import RunOptions, Task, check_task\ncalls = []\n"
+                 "original = libcst.parse_module\n"
+                 "libcst.parse_module = lambda *a, **k: calls.append(1) or original(*a, **k)\n"
+                 "opts = RunOptions(cache=Cache(Path('.shapelint_cache')) if sys.argv[1] == 'cache' else None)\n"
+                 "for name in sys.argv[2:]:\n"
+                 "    check_task(Task(name, name, name, frozenset(default_codes())), opts)\n"
+                 "print('PARSES', len(calls))\n")
+
+
+def _parses_in_one_worker(folder: Path, *names: str, cache: bool) -> int:
+    out = subprocess.run([sys.executable, "-c", _WORKER_PROBE, "cache" if cache else "none", *names], cwd=folder,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert "PARSES" in out.stdout, out.stderr
+    return int(out.stdout.rsplit("PARSES", 1)[1])
+
+
 def test_one_process_parses_each_file_once(tmp_path):
     """A file checked, imported by a later file and run as a driver of another is parsed once:
     the checked file's tree is kept for its importers, a driver's for its own check."""
@@ -231,17 +251,7 @@ def test_one_process_parses_each_file_once(tmp_path):
     (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef init(n):\n    return np.zeros((n, 1))\n")
     (tmp_path / "main.py").write_text("import numpy as np\nfrom helpers import init\nb = init(3)\n")
     (tmp_path / "test_helpers.py").write_text("from helpers import init\n\ndef test_init():\n    init(2)\n")
-    # one worker's process, as `shapelint check` runs it: the files one after the other
-    probe = ("import libcst\nfrom shapelint.rules import default_codes\n"
-             "from shapelint.runner import RunOptions, Task, check_task\ncalls = []\n"
-             "original = libcst.parse_module\n"
-             "libcst.parse_module = lambda *a, **k: calls.append(1) or original(*a, **k)\n"
-             "for name in ('helpers.py', 'main.py', 'test_helpers.py'):\n"
-             "    check_task(Task(name, name, name, frozenset(default_codes())), RunOptions())\n"
-             "print('PARSES', len(calls))\n")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
-    assert int(out.stdout.rsplit("PARSES", 1)[1]) == 3, out.stderr
+    assert _parses_in_one_worker(tmp_path, "helpers.py", "main.py", "test_helpers.py", cache=False) == 3
 
 
 def test_a_checked_file_kept_for_its_importers_is_stored_for_the_next_process(tmp_path):
@@ -249,21 +259,7 @@ def test_a_checked_file_kept_for_its_importers_is_stored_for_the_next_process(tm
     (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef init(n):\n    return np.zeros((n, 1))\n")
     main = tmp_path / "main.py"
     main.write_text("import numpy as np\nfrom helpers import init\nb = init(3)\n")
-    probe = ("import sys, libcst\nfrom pathlib import Path\nfrom shapelint.cache import Cache\n"
-             "from shapelint.rules import default_codes\n"
-             "from shapelint.runner import RunOptions, Task, check_task\ncalls = []\n"
-             "original = libcst.parse_module\n"
-             "libcst.parse_module = lambda *a, **k: calls.append(1) or original(*a, **k)\n"
-             "opts = RunOptions(cache=Cache(Path('.shapelint_cache')))\n"
-             "for name in sys.argv[1:]:\n"
-             "    check_task(Task(name, name, name, frozenset(default_codes())), opts)\n"
-             "print('PARSES', len(calls))\n")
-
-    def parses(*names):
-        out = subprocess.run([sys.executable, "-c", probe, *names], cwd=tmp_path, capture_output=True, text=True,
-                             env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
-        return int(out.stdout.rsplit("PARSES", 1)[1])
-
-    assert parses("helpers.py", "main.py") == 2  # helpers.py checked first, its tree kept for main.py
+    # helpers.py checked first, its tree kept for main.py
+    assert _parses_in_one_worker(tmp_path, "helpers.py", "main.py", cache=True) == 2
     main.write_text(main.read_text() + "# edited\n")
-    assert parses("main.py") == 1  # helpers.py's tree comes from the store
+    assert _parses_in_one_worker(tmp_path, "main.py", cache=True) == 1  # helpers.py's tree from the store
