@@ -205,7 +205,8 @@ def run_drivers(module: cst.Module, source: str, path: str, enabled: Set[str], r
     for driver in find_drivers(path, source):
         if driver.endswith(".py"):
             # parsed once per process, as its imports are: a test file drives every module it
-            # imports (numpy's tests parsed 116 times more without this), and is checked itself
+            # imports, and is checked itself (numpy in one process: 608 parses of 460 texts before
+            # this and keep_checked_tree, 461 after)
             parsed = load(os.path.abspath(driver))
             text, cells, tree = (parsed.source, None, parsed.tree) if parsed is not None else (None, None, None)
         else:
