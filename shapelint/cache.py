@@ -382,17 +382,12 @@ class _TreePickler(pickle.Pickler):
                 value = getattr(obj, name)
                 of = type(value)
                 if of is list or of is tuple:
-                    value = tuple([self._token_key(v, _fields(type(v))) for v in value])
+                    value = tuple([self._token_key(v, _node_codec(type(v))[0]) for v in value])
                 elif of not in _PLAIN and isinstance(value, libcst.CSTNode):  # (an ABC: a slow check)
-                    value = self._token_key(value, _fields(of))
+                    value = self._token_key(value, _node_codec(of)[0])
                 parts.append(value)
             key = self._token_keys[id(obj)] = tuple(parts)
         return key
-
-
-def _fields(kind: type) -> tuple:
-    codec = _NODE_CODECS.get(kind)
-    return (codec or _node_codec(kind))[0]
 
 
 def dump_tree(tree: Any) -> bytes:
