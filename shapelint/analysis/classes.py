@@ -143,9 +143,9 @@ class ClassesMixin:
 
     def call_super(self, env: Env) -> Val:
         """``super()`` in a method of a class of the project."""
-        if not self.frames:
+        func = self.running_function()
+        if func is None:
             return UNKNOWN
-        func = self.frames[-1].func
         owner: Optional[ClassVal] = getattr(func, "owner", None)
         params = func.node.params.params
         if owner is None or not params:

@@ -320,6 +320,10 @@ class FunctionsMixin:
         """The function whose body is being analyzed (innermost), or None at a module's top level."""
         return self.frames[-1].func if self.frames else None
 
+    def running_definition(self) -> Optional[cst.FunctionDef]:
+        """The definition of that function, or None at a module's top level."""
+        return self.frames[-1].node if self.frames else None
+
     def on_return(self, node: cst.Return, value: Val, env: Env) -> None:
         if not self.frames:
             return

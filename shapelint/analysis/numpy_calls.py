@@ -746,9 +746,9 @@ class NumpyCallsMixin:
         """Is ``name`` a parameter of the function being analyzed that is annotated as a sequence
         (``tuple[int, ...]``) or used as one (``len(p)``, ``np.prod(p)``)?  Alone where a shape
         goes, such a parameter is the whole shape, not one size."""
-        if not self.frames:
+        func = self.running_definition()
+        if func is None:
             return False
-        func = self.frames[-1].node
         params = func.params
         param = next((p for p in list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
                       if p.name.value == name), None)

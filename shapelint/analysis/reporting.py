@@ -242,7 +242,8 @@ class ReportingMixin:
         fails: Tuple[Related, ...] = ()
         at_cause: Optional[Diagnostic] = None
         if not self.mod.is_main:
-            func = self.frames[-1].func.qualname if self.frames else site.func_name
+            running = self.running_function()
+            func = running.qualname if running is not None else site.func_name
             fails = (Related(self.mod.path, where[0], where[1], f"`{func}()` fails here", role="fails"),)
             inner = next((c for c in reversed(self.call_chain) if c.mod.is_main), site)
             at_cause = self.at_the_made_array(where[0], code, message, inner, fails)
@@ -343,7 +344,8 @@ class ReportingMixin:
     def message_at_origin(self, origin: Any, here: str, message: str, fails_at: int) -> str:
         """A failure's message, told at the line that made its operand (``here``, as the rules
         name that line): what was made there, where it fails, in which function."""
-        func = self.frames[-1].func.qualname if self.frames else ""
+        running = self.running_function()
+        func = running.qualname if running is not None else ""
         place = (self.mod.line_label(fails_at) if self.mod.is_main or self.mod.is_focus
                  else f"line {fails_at} of `{self.module_display(self.mod)}`")
         message = message.replace(f" was created on {here}", " was created here").replace(
@@ -491,7 +493,7 @@ class ReportingMixin:
             own = self.own_analysis
             declared = own.qualname if own is not None and own.contract is not None and own.contract.params else None
             entry = self._shape_records[key] = [line, col, name, None, [], None,
-                                                self.frames[-1].node if self.frames else None,
+                                                self.running_definition(),
                                                 self.current_stmt, set(), None, declared, None]
         if self.recording:
             if entry[3] is None:

@@ -206,7 +206,7 @@ class UnifyMixin:
         why = self.solver.bind(name, value, stated)
         if why is not None:
             # one per function: the first contradiction is the bug; what follows from it is noise
-            func = self.frames[-1].node if self.frames else None
+            func = self.running_definition()
             if func not in self.forced_reported:
                 self.forced_reported.add(func)
                 self.emit(ForcedEqualEvent(node, array=why.array, axes=why.axes, first=Sym.name(name), second=value,
