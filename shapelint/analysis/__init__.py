@@ -103,6 +103,7 @@ def analyze_source(
 
     from shapelint.analysis.modules import keep_checked_tree, tree_of_checked_file
     from shapelint.source.precheck import measure
+    from shapelint.source.reparse import parse_long_text
 
     import libcst
 
@@ -110,6 +111,10 @@ def analyze_source(
     module = tree_of_checked_file(path, source)
     if module is None and reparser is not None:
         module = reparser.parse(source)  # None: a syntax error, a text too deep, ...: parsed whole below
+    elif module is None:
+        module = parse_long_text(source)  # in pieces, each measured; None: measured and parsed whole below
+        if module is not None:
+            keep_checked_tree(path, source, module)
     try:
         if module is None:
             sizes = measure(source)

@@ -10,7 +10,7 @@ import libcst as cst
 import pytest
 
 from shapelint.source.precheck import MAX_DEPTH
-from shapelint.source.reparse import Reparser, cut
+from shapelint.source.reparse import PIECE_CHARS, Reparser, cut, parse_long_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -150,3 +150,53 @@ def test_real_modules_give_the_whole_text_tree(where: str) -> None:
                 continue
             same_as_whole(edited, reparser)
     assert checked >= len(files) * 0.8, (checked, len(files))
+
+
+def _long_text(functions: int) -> str:
+    doc = "doc " * 60
+    body = "".join(f'\n\ndef f{k}(x):\n    """{doc}"""\n    return x + {k}\n' for k in range(functions))
+    return "import numpy as np\n" + body
+
+
+def _count_parsed_lengths(monkeypatch: pytest.MonkeyPatch) -> list:
+    lengths: list = []
+    parse = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text, *a, **k: lengths.append(len(text)) or parse(text, *a, **k))
+    return lengths
+
+
+def test_pieces_of_at_least_min_chars() -> None:
+    text = _long_text(100)
+    pieces = cut(text, 2_000)
+    assert "".join(pieces) == text
+    assert all(len(p) >= 2_000 for p in pieces[:-1])
+    assert len(pieces) < len(cut(text)) // 5
+
+
+def test_a_long_text_is_parsed_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _long_text(200)
+    assert len(text) > 2 * PIECE_CHARS
+    whole = cst.parse_module(text)
+    lengths = _count_parsed_lengths(monkeypatch)
+    tree = parse_long_text(text)
+    assert tree is not None and tree.code == text and tree.deep_equals(whole)
+    assert max(lengths) < 2 * PIECE_CHARS  # libcst never held the whole text
+    # short texts, and long ones whose pieces cannot give the tree, are left to the whole parse
+    assert parse_long_text(_long_text(3)) is None
+    assert parse_long_text(text.replace("def f7(x):", "def f7(x:")) is None
+    assert parse_long_text(text.replace("\n", "\r\n")) is None
+
+
+def test_modules_and_checked_files_are_parsed_in_pieces(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from shapelint.analysis import analyze_source
+    from shapelint.analysis.parsing import parse_or_none
+
+    text = _long_text(200) + "\n\ndef g():\n    return np.ones((3, 1)) + np.ones((4, 1))\n"
+    whole = cst.parse_module(text)
+    lengths = _count_parsed_lengths(monkeypatch)
+    assert parse_or_none(text).deep_equals(whole)
+    path = tmp_path / "long.py"
+    path.write_text(text)
+    found = analyze_source(text, str(path)).diagnostics
+    assert [(d.code, d.line) for d in found] == [("SL101", text.count("\n"))]
+    assert max(lengths) < 2 * PIECE_CHARS
