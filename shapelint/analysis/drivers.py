@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 MAX_DRIVERS = 3
@@ -83,6 +84,7 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
         ]
     pattern = re.compile("|".join(alternatives), re.MULTILINE)
     module = dotted.rpartition(".")[2]
+    star = "." in dotted  # `from pkg import *` imports the module too (when pkg's __all__ names it)
     try:
         names = sorted(os.listdir(folder))[:_SCAN_LIMIT]
     except OSError:
@@ -94,51 +96,103 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
         candidate = os.path.join(folder, entry)
         if candidate == me or candidate in seen:
             continue
-        read = _read_candidate(candidate, entry.endswith(".ipynb"))
-        # every pattern names the module as a word: the set lookup spares the regex most files
-        if read is not None and module in read[1] and pattern.search(read[0]):
-            found.append((candidate, len(defined & read[1])))
+        notebook = entry.endswith(".ipynb")
+        imports = _imports_of(candidate, notebook)
+        # every pattern names the module on an import line, or its package's `import *`: the
+        # substring test spares the regex most files
+        if imports is not None and (module in imports or star and "*" in imports) and pattern.search(imports):
+            words = _words_of(candidate, notebook)
+            if words is not None:
+                found.append((candidate, len(defined & words)))
 
 
-# candidate -> ((size, mtime), text to search for imports, the words it names): every file of a
-# folder is read once per process, not once for each of its siblings checked (that was the
-# square of the folder's size)
-_candidates: Dict[str, Tuple[Tuple[int, int], str, frozenset]] = {}
+# candidate -> ((size, mtime), its import lines (see _import_lines)): every file of a folder is
+# read once per process, not once for each of its siblings checked (that was the square of the
+# folder's size).  Only the lines the patterns search are kept: keeping each file's text and its
+# words (to rank the drivers) held ~60 MB over scikit-learn and scipy, where their import lines
+# are 0.7 MB; the words are read again for the few files that do import the module.
+_candidates: Dict[str, Tuple[Tuple[int, int], str]] = {}
 _MAX_CANDIDATES = 5_000
-_MAX_CANDIDATE_CHARS = 20_000_000  # texts kept: a worker's memory stays bounded
+_MAX_CANDIDATE_CHARS = 4_000_000  # import lines kept: a worker's memory stays bounded
 _candidate_chars = 0
+# a driver -> ((size, mtime), the words it names): the last few found, read once for each module
+# of theirs checked in a row (sorted paths: a folder's modules, then the next folder's)
+_driver_words: "OrderedDict[str, Tuple[Tuple[int, int], frozenset]]" = OrderedDict()
+_MAX_DRIVER_WORDS = 16
 
 
-def _read_candidate(path: str, notebook: bool) -> Optional[Tuple[str, frozenset]]:
+def _stat_candidate(path: str, notebook: bool) -> Optional[Tuple[int, int]]:
     try:
         st = os.stat(path)
     except OSError:
         return None
     if not stat.S_ISREG(st.st_mode) or st.st_size > (MAX_NOTEBOOK_BYTES if notebook else MAX_DRIVER_BYTES):
         return None
-    stamp = (st.st_size, st.st_mtime_ns)
-    hit = _candidates.get(path)
-    if hit is not None and hit[0] == stamp:
-        return hit[1], hit[2]
+    return st.st_size, st.st_mtime_ns
+
+
+def _read_text(path: str) -> Optional[str]:
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+            return fh.read()
     except OSError:
         return None
-    words = frozenset(_words(text))
-    if notebook:
-        # a notebook's imports are on one JSON line each: keep those, not its outputs (images)
-        text = "\n".join(line for line in text.splitlines() if "import" in line)
+
+
+def _imports_of(path: str, notebook: bool) -> Optional[str]:
+    """The import lines of a file that may drive a module (None: not a file to read)."""
+    stamp = _stat_candidate(path, notebook)
+    if stamp is None:
+        return None
+    hit = _candidates.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    text = _read_text(path)
+    if text is None:
+        return None
+    lines = _import_lines(text)
     global _candidate_chars
-    if len(_candidates) >= _MAX_CANDIDATES or _candidate_chars + len(text) > _MAX_CANDIDATE_CHARS:
+    if len(_candidates) >= _MAX_CANDIDATES or _candidate_chars + len(lines) > _MAX_CANDIDATE_CHARS:
         _candidates.clear()
         _candidate_chars = 0
     old = _candidates.pop(path, None)
     if old is not None:
         _candidate_chars -= len(old[1])
-    _candidates[path] = (stamp, text, words)
-    _candidate_chars += len(text)
-    return text, words
+    _candidates[path] = (stamp, lines)
+    _candidate_chars += len(lines)
+    return lines
+
+
+def _import_lines(text: str) -> str:
+    """The lines of ``text`` that name ``import``, and those a bracket opened on one of them runs
+    over (``from pkg import (\n    a,\n    mod,\n)``): all the patterns of ``_scan`` search.  In a
+    notebook's JSON each line of code is a line of the file too; its outputs (images) go."""
+    kept: List[str] = []
+    open_brackets = 0
+    for line in text.splitlines():
+        if open_brackets > 0 or "import" in line:
+            kept.append(line)
+            open_brackets = max(0, open_brackets + line.count("(") - line.count(")"))
+    return "\n".join(kept)
+
+
+def _words_of(path: str, notebook: bool) -> Optional[frozenset]:
+    """The words a driver names (which of the module's functions and classes it may use)."""
+    stamp = _stat_candidate(path, notebook)
+    if stamp is None:
+        return None
+    hit = _driver_words.get(path)
+    if hit is not None and hit[0] == stamp:
+        _driver_words.move_to_end(path)
+        return hit[1]
+    text = _read_text(path)
+    if text is None:
+        return None
+    words = frozenset(_words(text))
+    _driver_words[path] = (stamp, words)
+    if len(_driver_words) > _MAX_DRIVER_WORDS:
+        _driver_words.popitem(last=False)
+    return words
 
 
 def _words(text: str) -> List[str]:

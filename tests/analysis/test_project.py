@@ -348,3 +348,23 @@ def test_a_shape_read_from_a_data_file_or_an_assert_says_so(tmp_path):
     assert origins["train_y"] == ([209], "from the data file `data.npz`")  # np.array(...[:]) keeps it
     assert origins["flat"] == ([192, 209], "inferred from the code")  # made by the code from it
     assert origins["Z"] == ([3, 4], "from the assert at line 9")  # (the text starts with a blank line)
+
+
+def test_drivers_are_found_from_their_import_lines_and_ranked_by_the_names_they_use(tmp_path):
+    from shapelint.analysis import drivers
+
+    long_body = "".join(f"x{k} = {k}  # a line of data\n" for k in range(2_000))
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/layers.py": "def dense(x):\n    return x\n\n\ndef conv(x):\n    return x\n\n\nclass Pool:\n    pass\n",
+        # a bracketed import over several lines: found, though `layers` is on a line without `import`
+        # (beside the package: its folder is scanned after the module's own)
+        "uses_one.py": "from pkg import (\n    other,\n    layers,\n)\n" + long_body + "layers.dense(1)\n",
+        "uses_all.py": "import pkg.layers as L\nL.dense(1)\nL.conv(2)\nL.Pool()\n",
+        "unrelated.py": "import numpy as np\n" + long_body,
+    })
+    found = [Path(d).name for d in drivers.find_drivers(str(tmp_path / "pkg" / "layers.py"))]
+    assert found == ["uses_all.py", "uses_one.py"]  # the one naming three of its definitions first
+    kept = drivers._candidates[str(tmp_path / "uses_one.py")][1]
+    assert kept == "from pkg import (\n    other,\n    layers,\n)"  # its import lines, not its 2,000 others
+    assert drivers._candidates[str(tmp_path / "unrelated.py")][1] == "import numpy as np"
