@@ -52,12 +52,14 @@ class ParsedModule:
         self.unstored = False  # a checked file's tree, not in the tree store yet (see keep_checked_tree)
 
 
-# path -> (size, mtime), the parse: least recently used first.  A tree and what its module ran
-# take ~40 bytes of RSS per character of text, so the cache keeps at most MAX_PARSED_CHARS of
-# text: a process over a whole distribution (scikit-learn and scipy) stops growing rather than
-# keeping every tree.  The imports behind the first 150 files of scikit-learn are 8.2 MB of text;
-# a budget below that re-parses them from file to file (6 MB made that run twice as slow).
-MAX_PARSED_CHARS = 12_000_000
+# path -> (size, mtime), the parse: least recently used first.  A tree just parsed takes ~20
+# bytes of memory per character of text, a compact one (see _parse) about a third of that, so
+# the cache keeps at most MAX_PARSED_CHARS of text: a process over a whole distribution
+# (scikit-learn and scipy) stops growing rather than keeping every tree.  Over those 1,644 files
+# (bench/memory_over_files.py) the peak RSS was 539 MB with 12 MB of text, trees kept whole
+# until the cache was full; 490 MB with every tree compact; 405 MB compact at 6 MB, where the
+# 500 first files of scikit-learn read 301 trees instead of 193 (from the tree store: 3 % more CPU).
+MAX_PARSED_CHARS = 6_000_000
 _parsed: "OrderedDict[str, Tuple[Tuple[Any, Any], Optional[ParsedModule]]]" = OrderedDict()
 _parsed_chars = 0
 # Told the path of each parse dropped from the cache, to drop what was built from it (summaries).
@@ -354,9 +356,9 @@ def keep_checked_tree(path: str, source: str, tree: cst.Module) -> None:
     if path.startswith("<") or not path.endswith(".py") or overlay_text(path) is not None:
         return
     if _parsed_chars + len(source) > MAX_PARSED_CHARS:
-        # a long run, the cache full: memory first (a tree kept here would be a whole one, where
-        # _parse keeps them compact from now on; one process over 1,644 files of scikit-learn and
-        # scipy peaked at 910 MB when every checked tree was kept, 811 MB with this test)
+        # a long run, the cache full: memory first (a tree kept here is a whole one, where _parse
+        # keeps them compact; one process over 1,644 files of scikit-learn and scipy peaked at
+        # 910 MB when every checked tree was kept, 811 MB with this test, before trees were compact)
         return
     path = os.path.abspath(path)
     stamp = _stamp(path)  # before the read: a file changed after it is read again when loaded
@@ -401,9 +403,10 @@ def _parse(path: str, source: str, data: bytes) -> Optional[ParsedModule]:
         return None
     from shapelint.analysis.parsing import parse_or_none
 
-    # Where the parse cache is full (a long run: a distribution in one process) memory is what
-    # counts: a new tree is kept compact (see parse_or_none); a shorter run keeps its CPU.
-    tree = parse_or_none(source, compact=_parsed_chars + len(source) > MAX_PARSED_CHARS)
+    # Kept compact (see parse_or_none) where there is a tree store: the tree a later run loads
+    # from it.  A tree kept whole until the cache was full stayed (the modules every file imports
+    # are never the least recently used), which cost a run over a distribution 50 MB of its peak.
+    tree = parse_or_none(source, compact=True)
     if tree is None:
         return None
     return ParsedModule(path, source, tree, hashlib.sha256(data).hexdigest())

@@ -195,6 +195,27 @@ def test_a_tree_parsed_when_memory_counts_is_given_back_compact(tmp_path):
     assert compact.code == SOURCE + "\n" and len(entry_files(tmp_path)) == 2
 
 
+def test_an_imported_module_is_kept_compact_where_there_is_a_tree_store(tmp_path, monkeypatch):
+    # a tree kept whole until the parse cache was full stayed for the whole run (the modules
+    # every file imports are never the least recently used)
+    from collections import OrderedDict
+
+    monkeypatch.setattr(modules, "_parsed", OrderedDict())
+    monkeypatch.setattr(modules, "_parsed_chars", 0)
+    helper = tmp_path / "project" / "helper.py"
+    helper.parent.mkdir()
+    helper.write_text(SOURCE)
+    use_tree_store(store(tmp_path))
+    try:
+        kept = modules.load(str(helper))
+    finally:
+        use_tree_store(None)
+    assert modules._parsed_chars < modules.MAX_PARSED_CHARS  # room to spare: compact all the same
+    assert type(kept.tree.body[1]) is lazy.LazyFunctionDef and kept.tree.code == SOURCE
+    monkeypatch.setattr(modules, "_parsed", OrderedDict())
+    assert type(modules.load(str(helper)).tree.body[1]) is libcst.FunctionDef  # no store: whole
+
+
 def test_no_tree_is_kept_without_a_place_for_the_key(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
