@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 MAX_DRIVERS = 3
 MAX_DRIVER_BYTES = 1_000_000
@@ -131,25 +131,30 @@ def _stat_candidate(path: str, notebook: bool) -> Optional[Tuple[int, int]]:
     return st.st_size, st.st_mtime_ns
 
 
-def _read_text(path: str) -> Optional[str]:
+def _read_unless_kept(path: str, notebook: bool, kept: Dict[str, Tuple[Tuple[int, int], Any]]) -> Optional[tuple]:
+    """(its stamp, what ``kept`` holds for the file as it is now, or else None and its text),
+    or None when the file is not one to read."""
+    stamp = _stat_candidate(path, notebook)
+    if stamp is None:
+        return None
+    hit = kept.get(path)
+    if hit is not None and hit[0] == stamp:
+        return stamp, hit[1], None
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+            return stamp, None, fh.read()
     except OSError:
         return None
 
 
 def _imports_of(path: str, notebook: bool) -> Optional[str]:
     """The import lines of a file that may drive a module (None: not a file to read)."""
-    stamp = _stat_candidate(path, notebook)
-    if stamp is None:
+    read = _read_unless_kept(path, notebook, _candidates)
+    if read is None:
         return None
-    hit = _candidates.get(path)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    text = _read_text(path)
-    if text is None:
-        return None
+    stamp, known, text = read
+    if known is not None:
+        return known
     lines = _import_lines(text)
     global _candidate_chars
     if len(_candidates) >= _MAX_CANDIDATES or _candidate_chars + len(lines) > _MAX_CANDIDATE_CHARS:
@@ -165,7 +170,7 @@ def _imports_of(path: str, notebook: bool) -> Optional[str]:
 
 def _import_lines(text: str) -> str:
     """The lines of ``text`` that name ``import``, and those a bracket opened on one of them runs
-    over (``from pkg import (\n    a,\n    mod,\n)``): all the patterns of ``_scan`` search.  In a
+    over (``from pkg import (`` with a name on each line below): all the patterns of ``_scan`` search.  In a
     notebook's JSON each line of code is a line of the file too; its outputs (images) go."""
     kept: List[str] = []
     open_brackets = 0
@@ -178,16 +183,13 @@ def _import_lines(text: str) -> str:
 
 def _words_of(path: str, notebook: bool) -> Optional[frozenset]:
     """The words a driver names (which of the module's functions and classes it may use)."""
-    stamp = _stat_candidate(path, notebook)
-    if stamp is None:
+    read = _read_unless_kept(path, notebook, _driver_words)
+    if read is None:
         return None
-    hit = _driver_words.get(path)
-    if hit is not None and hit[0] == stamp:
+    stamp, known, text = read
+    if known is not None:
         _driver_words.move_to_end(path)
-        return hit[1]
-    text = _read_text(path)
-    if text is None:
-        return None
+        return known
     words = frozenset(_words(text))
     _driver_words[path] = (stamp, words)
     if len(_driver_words) > _MAX_DRIVER_WORDS:
