@@ -150,3 +150,20 @@ def test_imported_modules_that_never_finish_are_still_stopped(tmp_path, monkeypa
     assert time.monotonic() - start < 20
     assert [d.code for d in other.diagnostics] == ["SL101"]
     assert outcome.internal_error and "took more than 1 s" in outcome.message
+
+
+@pytest.mark.parametrize("limit,least,workers", [(0, 1, 6), (0, 4, 2), (10**6, 1, 1)])
+def test_a_worker_past_its_memory_is_replaced_after_its_file(tmp_path, monkeypatch, limit, least, workers):
+    monkeypatch.setattr(runner, "WORKER_MEMORY_MB", limit)
+    monkeypatch.setattr(runner, "WORKER_MIN_FILES", least)  # (checked before it may be replaced)
+    started = []
+    real = runner._Worker
+
+    def counted(*args):
+        started.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(runner, "_Worker", counted)
+    got = outcomes_by_name(make_files(tmp_path), RunOptions(jobs=1))
+    assert len(started) == workers
+    assert len(got) == 6 and all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
