@@ -71,12 +71,7 @@ def main() -> int:
 
     tune_collector()  # as a worker of `shapelint check` does
 
-    site = Path(args.site_packages)
-    files = []
-    for pkg in args.packages.split(","):
-        files += sorted(str(p) for p in (site / pkg).rglob("*.py"))
-    if args.first:
-        files = files[:args.first]
+    files = files_of(args)
     codes = frozenset(default_codes())
     cache = None
     if args.cache:
@@ -106,6 +101,15 @@ def main() -> int:
     return 0
 
 
+def files_of(args: argparse.Namespace) -> list:
+    """The .py files of the packages, sorted by path (the first ``--first`` of them)."""
+    site = Path(args.site_packages)
+    files = []
+    for pkg in args.packages.split(","):
+        files += sorted(str(p) for p in (site / pkg).rglob("*.py"))
+    return files[:args.first] if args.first else files
+
+
 def run_cli(args: argparse.Namespace) -> int:
     import json
     import subprocess
@@ -113,12 +117,7 @@ def run_cli(args: argparse.Namespace) -> int:
     if not args.cache or Path(args.cache).exists():
         print("--cli needs --cache NEW_DIR, a folder that does not exist yet", file=sys.stderr)
         return 2
-    site = Path(args.site_packages)
-    files = []
-    for pkg in args.packages.split(","):
-        files += sorted(str(p) for p in (site / pkg).rglob("*.py"))
-    if args.first:
-        files = files[:args.first]
+    files = files_of(args)
     limit = "" if args.worker_mb is None else f"runner.WORKER_MEMORY_MB = {args.worker_mb or 10 ** 9}; "
     code = (f"import sys; sys.path.insert(0, {str(REPO)!r}); import shapelint.runner as runner; {limit}"
             "from shapelint.cli import cli; cli()")
