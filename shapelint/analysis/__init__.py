@@ -103,7 +103,7 @@ def analyze_source(
 
     from shapelint.analysis.modules import keep_checked_tree, tree_of_checked_file
     from shapelint.source.precheck import measure
-    from shapelint.source.reparse import parse_long_text
+    from shapelint.source.reparse import parse_measured
 
     import libcst
 
@@ -111,17 +111,14 @@ def analyze_source(
     module = tree_of_checked_file(path, source)
     if module is None and reparser is not None:
         module = reparser.parse(source)  # None: a syntax error, a text too deep, ...: parsed whole below
-    elif module is None:
-        module = parse_long_text(source)  # in pieces, each measured; None: measured and parsed whole below
-        if module is not None:
-            keep_checked_tree(path, source, module)
     try:
         if module is None:
-            sizes = measure(source)
-            if sizes.excess is not None:
-                _report(result, too_complex(source, path, sizes.excess), enabled)
+            # (where the reparser's pieces did not give the tree, the text is parsed whole)
+            parsed = parse_measured(source, in_pieces=reparser is None)
+            if not isinstance(parsed, libcst.Module):
+                _report(result, too_complex(source, path, parsed), enabled)
                 return result
-            module = libcst.parse_module(source)
+            module = parsed
             keep_checked_tree(path, source, module)
     except libcst.ParserSyntaxError as exc:
         syntax = _python_syntax_error(source, path)

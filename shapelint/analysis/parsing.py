@@ -28,8 +28,7 @@ def parse_or_none(source: str, compact: bool = False) -> Optional[cst.Module]:
     memory, for about a tenth more CPU where its bodies are read (150 scikit-learn files:
     112 MB against 163 MB held, 48 s against 43 s).
     """
-    from shapelint.source.precheck import measure
-    from shapelint.source.reparse import parse_long_text
+    from shapelint.source.reparse import parse_measured
 
     store = _trees
     key = store.key(source) if store is not None else ""
@@ -37,14 +36,12 @@ def parse_or_none(source: str, compact: bool = False) -> Optional[cst.Module]:
         tree = store.get(key)
         if isinstance(tree, cst.Module):
             return tree
-    tree = parse_long_text(source)
-    if tree is None:
-        if measure(source).excess is not None:
-            return None
-        try:
-            tree = cst.parse_module(source)
-        except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
-            return None
+    try:
+        tree = parse_measured(source)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+    if not isinstance(tree, cst.Module):
+        return None  # the pre-check refused it
     if store is not None:
         if compact:
             return store.keep(key, tree)

@@ -37,7 +37,7 @@ from typing import Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 import libcst as cst
 
-from shapelint.source.precheck import MAX_CHARS, MAX_SIZE, measure
+from shapelint.source.precheck import MAX_CHARS, MAX_SIZE, Excess, measure
 
 _HEADS = ("def ", "class ", "async def ", "@")
 _DEFINITIONS = ("def ", "class ", "async def ")
@@ -116,6 +116,19 @@ def parse_long_text(text: str) -> Optional[cst.Module]:
     if len(text) <= 2 * PIECE_CHARS:
         return None
     return Reparser(max_chars=0).parse(text, piece_chars=PIECE_CHARS)
+
+
+def parse_measured(text: str, in_pieces: bool = True) -> Union[cst.Module, Excess]:
+    """libcst's tree of ``text``, as safe to make as the pre-check can tell: a long text in pieces,
+    each measured (``parse_long_text``; not with ``in_pieces=False``), else the whole text
+    measured and parsed.  The pre-check's ``Excess`` where it refuses the text; what
+    ``libcst.parse_module`` raises (a syntax error, nesting past Python's limit) goes through."""
+    if in_pieces:
+        tree = parse_long_text(text)
+        if tree is not None:
+            return tree
+    excess = measure(text).excess
+    return excess if excess is not None else cst.parse_module(text)
 
 
 class Reparser:
