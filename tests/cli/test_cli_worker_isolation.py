@@ -167,3 +167,37 @@ def test_a_worker_past_its_memory_is_replaced_after_its_file(tmp_path, monkeypat
     got = outcomes_by_name(make_files(tmp_path), RunOptions(jobs=1))
     assert len(started) == workers
     assert len(got) == 6 and all([d.code for d in o.diagnostics] == ["SL101"] for o in got.values())
+
+
+class _Cyclic:
+    pass
+
+
+def test_a_long_run_frees_its_cyclic_garbage_once_its_memory_has_grown(monkeypatch):
+    """What an analysis leaves in reference cycles is collected after a check once the process
+    has grown by runner.GARBAGE_GROWTH_MB, not when Python's collector would next get to it."""
+    import gc
+    import weakref
+
+    if not os.path.exists("/proc/self/statm"):
+        pytest.skip("reads the resident memory from /proc")
+    monkeypatch.setattr(runner, "_resident_after_collection", None)  # a new process: the first check sets the mark
+    small = _Cyclic()
+    small.me = small
+    small_ref = weakref.ref(small)
+    was_enabled = gc.isenabled()
+    gc.disable()  # (Python's own collections would free them either way)
+    try:
+        del small
+        runner.after_a_check()
+        assert small_ref() is not None, "collected though the memory has not grown"
+        big = _Cyclic()
+        big.me = big
+        big.payload = b"x" * ((runner.GARBAGE_GROWTH_MB + 16) << 20)
+        big_ref = weakref.ref(big)
+        del big
+        runner.after_a_check()
+        assert big_ref() is None and small_ref() is None
+    finally:
+        if was_enabled:
+            gc.enable()
