@@ -35,6 +35,7 @@ from shapelint.algebra.dims import (
     is_invented,
 )
 from shapelint.algebra.spec import NOTATION_NAMES, spec_to_shape
+from shapelint.analysis.syntax import docstring
 from shapelint.analysis.unify import substitute_dim, substitute_shape
 from shapelint.analysis.values import UNKNOWN, ArrayVal, IntVal, TupleVal, Val
 from shapelint.rules.events import (
@@ -377,7 +378,7 @@ def contract_of(module: cst.Module, node: cst.FunctionDef, decorator: Any = None
         annotations["return"] = module.code_for_node(node.returns.annotation)
     declared = declared_contract(
         [Param(p.name.value, id(p) in variadic) for p in ordered],
-        node.get_docstring(clean=True),
+        docstring(node),
         annotations,
         _decorator_specs(decorator) if isinstance(decorator, cst.Call) and decorator.args else None,
     )

@@ -22,7 +22,7 @@ from shapelint.algebra.dims import (
 from shapelint.algebra.ops import ErrorKind, ShapeMismatch
 from shapelint.analysis.classes import SuperVal
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, is_transpose, walk
+from shapelint.analysis.syntax import BINOPS, BOOL_COMPARE, is_transpose, string_value, walk
 from shapelint.analysis.values import (
     NONE,
     NUM,
@@ -231,19 +231,8 @@ class ExpressionsMixin:
         return NUM
 
     def expr_SimpleString(self, node: cst.SimpleString, env: Env) -> Val:
-        raw = node.value
-        if raw[0] in "'\"" and "\\" not in raw and "\r" not in raw:
-            # no prefix, no escapes: the text between the quotes (libcst's evaluated_value compiles
-            # every literal, docstrings included, and cost a tenth of the analysis)
-            quotes = 3 if len(raw) >= 6 and raw[:3] in ('"""', "'''") else 1
-            return StrVal(split_key(raw[quotes:-quotes]))
-        try:
-            value = node.evaluated_value
-        except Exception:
-            return UNKNOWN
-        if isinstance(value, bytes):
-            return UNKNOWN
-        return StrVal(split_key(value))
+        value = string_value(node)
+        return UNKNOWN if value is None else StrVal(split_key(value))
 
     def expr_FormattedString(self, node: cst.FormattedString, env: Env) -> Val:
         """``f"W{l}"`` is the key ``"W" + str(l)`` (course notebooks index parameters so)."""

@@ -34,6 +34,7 @@ from shapelint.analysis.syntax import (
     has_object_elements,
     is_structured_dtype,
     is_transpose,
+    string_value,
     walk,
 )
 from shapelint.analysis.values import (
@@ -204,7 +205,9 @@ class NumpyCallsMixin:
         if not (isinstance(first, StrVal) and len(first.parts) >= 1
                 and isinstance(node.args[0].value, cst.SimpleString)):
             return ArrayVal(None)
-        subscripts = node.args[0].value.evaluated_value
+        subscripts = string_value(node.args[0].value)
+        if subscripts is None:
+            return ArrayVal(None)
         arrays = [self.array_arg(v, a.value, env) for v, a in zip(vals[1:], node.args[1:])]
         try:
             shape = ops.einsum(subscripts, [a.shape for a in arrays])

@@ -18,7 +18,7 @@ from shapelint.algebra.dims import (
 )
 from shapelint.analysis.containers import is_positive
 from shapelint.analysis.env import Env
-from shapelint.analysis.syntax import callee_name, dotted, rank_access, shape_access, walk
+from shapelint.analysis.syntax import callee_name, dotted, is_zero, rank_access, shape_access, string_value, walk
 from shapelint.analysis.unify import substitute_value
 from shapelint.analysis.values import (
     UNKNOWN,
@@ -319,7 +319,7 @@ class RefineMixin:
             return
         name = test.args[0].value.value
         value = env.get(name)
-        if test.args[1].value.evaluated_value not in ("shape", "ndim", "T", "reshape", "dtype"):
+        if string_value(test.args[1].value) not in ("shape", "ndim", "T", "reshape", "dtype"):
             return
         if (not positive and isinstance(value, ArrayVal)) or (
                 positive and isinstance(value, (StrVal, TupleVal, DictVal, NoneVal))):
@@ -329,7 +329,7 @@ class RefineMixin:
         """Where ``len(x) == 0`` holds for an array or list we know is not empty, the branch is
         not for the value we know: forget it there."""
         for a, b in ((left, right), (right, left)):
-            if not (isinstance(b, cst.Integer) and b.evaluated_value == 0 and isinstance(a, cst.Call)
+            if not (isinstance(b, cst.Integer) and is_zero(b) and isinstance(a, cst.Call)
                     and callee_name(a.func) == "len" and len(a.args) == 1 and isinstance(a.args[0].value, cst.Name)):
                 continue
             name = a.args[0].value.value

@@ -60,7 +60,8 @@ class StatementsMixin:
             for target in node.targets:
                 self.assign(target.target, value, env, node.value)
         elif t is cst.Expr:
-            self.eval(node.value, env)
+            if type(node.value) is not cst.SimpleString:  # (a docstring: nothing to run)
+                self.eval(node.value, env)
         elif t is cst.AugAssign:
             self.aug_assign(node, env)
         elif t is cst.AnnAssign:

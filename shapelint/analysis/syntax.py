@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Optional, Tuple
 
 import libcst as cst
@@ -200,3 +201,47 @@ def is_object_dtype(node: cst.CSTNode) -> bool:
     return False
 
 
+def plain_string(node: cst.SimpleString) -> Optional[str]:
+    """The value of a string literal with no prefix and no escapes: the text between its quotes.
+    None for any other (the caller asks libcst's ``evaluated_value``, which compiles the literal
+    with ``ast.literal_eval``: a tenth of the analysis when every literal went that way, and its
+    nested functions are left in reference cycles for the collector)."""
+    raw = node.value
+    if raw[0] not in "'\"" or "\\" in raw or "\r" in raw:
+        return None
+    quotes = 3 if len(raw) >= 6 and raw[:3] in ('"""', "'''") else 1
+    return raw[quotes:-quotes]
+
+
+def string_value(node: cst.SimpleString) -> Optional[str]:
+    """The value of a string literal; None for bytes, or a literal libcst cannot evaluate."""
+    plain = plain_string(node)
+    if plain is not None:
+        return plain
+    try:
+        value = node.evaluated_value
+    except Exception:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def is_zero(node: cst.Integer) -> bool:
+    """Is this integer literal 0 (``0``, ``00``, ``0_0``, ``0x0``)?  Decimal digits are read
+    here; anything else by libcst (a compile, see plain_string)."""
+    digits = node.value.replace("_", "")
+    if digits.isdigit():
+        return digits.strip("0") == ""
+    return node.evaluated_value == 0
+
+
+def docstring(node: cst.FunctionDef) -> Optional[str]:
+    """``node.get_docstring(clean=True)``, without compiling a plain literal (see plain_string)."""
+    body = node.body
+    if isinstance(body, cst.IndentedBlock) and body.body:
+        first = body.body[0]
+        if isinstance(first, cst.SimpleStatementLine) and first.body and isinstance(first.body[0], cst.Expr):
+            value = first.body[0].value
+            text = plain_string(value) if isinstance(value, cst.SimpleString) else None
+            if text is not None:
+                return inspect.cleandoc(text)
+    return node.get_docstring(clean=True)
