@@ -182,6 +182,7 @@ def test_a_long_run_frees_its_cyclic_garbage_once_its_memory_has_grown(monkeypat
     if not os.path.exists("/proc/self/statm"):
         pytest.skip("reads the resident memory from /proc")
     monkeypatch.setattr(runner, "_resident_after_collection", None)  # a new process: the first check sets the mark
+    monkeypatch.setattr(runner, "_growth_mb", runner.GARBAGE_GROWTH_MB)
     small = _Cyclic()
     small.me = small
     small_ref = weakref.ref(small)
@@ -201,3 +202,22 @@ def test_a_long_run_frees_its_cyclic_garbage_once_its_memory_has_grown(monkeypat
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_a_collection_that_finds_little_garbage_makes_the_next_one_wait_for_twice_the_growth(monkeypatch):
+    """Growth while the caches fill is not garbage: each collection that finds little doubles the
+    growth the next waits for, up to a bound, and one that finds garbage brings it back."""
+    import gc
+
+    step = runner.GARBAGE_GROWTH_MB
+    monkeypatch.setattr(runner, "_growth_mb", step)
+    monkeypatch.setattr(runner, "_resident_mb", lambda pid: 10_000.0)
+    found = iter([10, 10, 10, 10, 10, runner.USEFUL_COLLECTION])
+    monkeypatch.setattr(gc, "collect", lambda *args: next(found))
+    steps = []
+    for _ in range(6):
+        monkeypatch.setattr(runner, "_resident_after_collection", 0.0)  # grown past any step
+        runner.collect_garbage_when_grown()
+        steps.append(runner._growth_mb)
+    assert steps == [2 * step, 4 * step, 4 * step, 4 * step, 4 * step, step]
+    assert runner.MAX_GARBAGE_GROWTH_MB == 4 * step  # (the steps above assume it)
