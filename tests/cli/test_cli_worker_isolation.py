@@ -183,6 +183,7 @@ def test_a_long_run_frees_its_cyclic_garbage_once_its_memory_has_grown(monkeypat
         pytest.skip("reads the resident memory from /proc")
     monkeypatch.setattr(runner, "_resident_after_collection", None)  # a new process: the first check sets the mark
     monkeypatch.setattr(runner, "_growth_mb", runner.GARBAGE_GROWTH_MB)
+    monkeypatch.setattr(runner, "GARBAGE_FLOOR_MB", 0)  # (this process may be smaller than the floor)
     small = _Cyclic()
     small.me = small
     small_ref = weakref.ref(small)
@@ -221,3 +222,17 @@ def test_a_collection_that_finds_little_garbage_makes_the_next_one_wait_for_twic
         steps.append(runner._growth_mb)
     assert steps == [2 * step, 4 * step, 4 * step, 4 * step, 4 * step, step]
     assert runner.MAX_GARBAGE_GROWTH_MB == 4 * step  # (the steps above assume it)
+
+
+def test_a_process_below_the_floor_collects_nothing(monkeypatch):
+    import gc
+
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or 0)
+    monkeypatch.setattr(runner, "_resident_after_collection", 0.0)
+    monkeypatch.setattr(runner, "_resident_mb", lambda pid: runner.GARBAGE_FLOOR_MB - 1.0)
+    runner.collect_garbage_when_grown()  # grown by far more than a step, but small
+    assert collections == []
+    monkeypatch.setattr(runner, "_resident_mb", lambda pid: runner.GARBAGE_FLOOR_MB + 1.0)
+    runner.collect_garbage_when_grown()
+    assert collections == [1]
