@@ -229,7 +229,7 @@ def is_zero(node: cst.Integer) -> bool:
     """Is this integer literal 0 (``0``, ``00``, ``0_0``, ``0x0``)?  Decimal digits are read
     here; anything else by libcst (a compile, see plain_string)."""
     digits = node.value.replace("_", "")
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():  # (str.isdigit alone also accepts '²')
         return digits.strip("0") == ""
     return node.evaluated_value == 0
 
