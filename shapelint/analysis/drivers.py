@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Pattern, Tuple
 
 MAX_DRIVERS = 3
 MAX_DRIVER_BYTES = 1_000_000
@@ -82,7 +82,7 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
             rf"^[ \t]*from[ \t]+{pkg}[ \t]+import[ \t]+(?:\*|\([^)]*\b{mod}\b|[^\n(]*\b{mod}\b)",
             rf"\"[ \t]*from[ \t]+{pkg}[ \t]+import[ \t]+(?:\*|[^\"\n]*\b{mod}\b)",
         ]
-    pattern = re.compile("|".join(alternatives), re.MULTILINE)
+    pattern: Optional[Pattern[str]] = None  # compiled for the first file that may match (most folders: none)
     module = dotted.rpartition(".")[2]
     star = "." in dotted  # `from pkg import *` imports the module too (when pkg's __all__ names it)
     try:
@@ -100,7 +100,11 @@ def _scan(folder: str, dotted: str, me: str, defined: set, found: List[Tuple[str
         imports = _imports_of(candidate, notebook)
         # every pattern names the module on an import line, or its package's `import *`: the
         # substring test spares the regex most files
-        if imports is not None and (module in imports or star and "*" in imports) and pattern.search(imports):
+        if imports is None or not (module in imports or star and "*" in imports):
+            continue
+        if pattern is None:
+            pattern = re.compile("|".join(alternatives), re.MULTILINE)
+        if pattern.search(imports):
             words = _words_of(candidate, notebook)
             if words is not None:
                 found.append((candidate, len(defined & words)))

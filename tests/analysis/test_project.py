@@ -368,3 +368,20 @@ def test_drivers_are_found_from_their_import_lines_and_ranked_by_the_names_they_
     kept = drivers._candidates[str(tmp_path / "uses_one.py")][1]
     assert kept == "from pkg import (\n    other,\n    layers,\n)"  # its import lines, not its 2,000 others
     assert drivers._candidates[str(tmp_path / "unrelated.py")][1] == "import numpy as np"
+
+
+def test_a_folder_where_no_file_names_the_module_compiles_no_pattern(tmp_path, monkeypatch):
+    import re
+
+    from shapelint.analysis import drivers
+
+    write(tmp_path, {"layers.py": "def dense(x):\n    return x\n",
+                     "a.py": "import numpy as np\n", "b.py": "import os\n"})
+    compiled = []
+    real = re.compile
+    monkeypatch.setattr(drivers.re, "compile", lambda *args: compiled.append(args) or real(*args))
+    assert drivers.find_drivers(str(tmp_path / "layers.py")) == []
+    assert compiled == []
+    write(tmp_path, {"c.py": "import layers\nlayers.dense(1)\n"})
+    assert [Path(d).name for d in drivers.find_drivers(str(tmp_path / "layers.py"))] == ["c.py"]
+    assert compiled
