@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 
 MAX_DRIVERS = 3
 MAX_DRIVER_BYTES = 1_000_000
@@ -135,31 +135,31 @@ def _stat_candidate(path: str, notebook: bool) -> Optional[Tuple[int, int]]:
     return st.st_size, st.st_mtime_ns
 
 
-def _read_unless_kept(path: str, notebook: bool, kept: Dict[str, Tuple[Tuple[int, int], Any]]) -> Optional[tuple]:
-    """(its stamp, what ``kept`` holds for the file as it is now, or else None and its text),
-    or None when the file is not one to read."""
+def _kept_or_made(path: str, notebook: bool, kept: Dict[str, Tuple[Tuple[int, int], Any]],
+                  make: Callable[[str], Any], keep: Callable[[str, Tuple[int, int], Any], None]) -> Any:
+    """What ``kept`` holds for the file as it is now, else ``make`` of its text (handed to
+    ``keep`` with the file's stamp); None when the file is not one to read."""
     stamp = _stat_candidate(path, notebook)
     if stamp is None:
         return None
     hit = kept.get(path)
     if hit is not None and hit[0] == stamp:
-        return stamp, hit[1], None
+        return hit[1]
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as fh:
-            return stamp, None, fh.read()
+            made = make(fh.read())
     except OSError:
         return None
+    keep(path, stamp, made)
+    return made
 
 
 def _imports_of(path: str, notebook: bool) -> Optional[str]:
     """The import lines of a file that may drive a module (None: not a file to read)."""
-    read = _read_unless_kept(path, notebook, _candidates)
-    if read is None:
-        return None
-    stamp, known, text = read
-    if known is not None:
-        return known
-    lines = _import_lines(text)
+    return _kept_or_made(path, notebook, _candidates, _import_lines, _keep_imports)
+
+
+def _keep_imports(path: str, stamp: Tuple[int, int], lines: str) -> None:
     global _candidate_chars
     if len(_candidates) >= _MAX_CANDIDATES or _candidate_chars + len(lines) > _MAX_CANDIDATE_CHARS:
         _candidates.clear()
@@ -169,7 +169,6 @@ def _imports_of(path: str, notebook: bool) -> Optional[str]:
         _candidate_chars -= len(old[1])
     _candidates[path] = (stamp, lines)
     _candidate_chars += len(lines)
-    return lines
 
 
 def _import_lines(text: str) -> str:
@@ -187,18 +186,16 @@ def _import_lines(text: str) -> str:
 
 def _words_of(path: str, notebook: bool) -> Optional[frozenset]:
     """The words a driver names (which of the module's functions and classes it may use)."""
-    read = _read_unless_kept(path, notebook, _driver_words)
-    if read is None:
-        return None
-    stamp, known, text = read
-    if known is not None:
-        _driver_words.move_to_end(path)
-        return known
-    words = frozenset(_words(text))
+    words = _kept_or_made(path, notebook, _driver_words, lambda text: frozenset(_words(text)), _keep_words)
+    if words is not None:
+        _driver_words.move_to_end(path)  # (the least recently used go first)
+    return words
+
+
+def _keep_words(path: str, stamp: Tuple[int, int], words: frozenset) -> None:
     _driver_words[path] = (stamp, words)
     if len(_driver_words) > _MAX_DRIVER_WORDS:
         _driver_words.popitem(last=False)
-    return words
 
 
 def _words(text: str) -> List[str]:
