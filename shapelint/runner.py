@@ -769,7 +769,8 @@ class _Worker:
 
 
 def _resident_mb(pid: int) -> float:
-    """A process's resident memory (Linux; elsewhere 0: workers are not replaced for memory)."""
+    """A process's resident memory (Linux; elsewhere 0: workers are not replaced, and garbage is
+    not collected, for memory)."""
     try:
         with open(f"/proc/{pid}/statm") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
